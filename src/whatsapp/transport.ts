@@ -1,0 +1,106 @@
+/**
+ * The WhatsApp port: the narrow interface the HTTP layer talks to. Production uses the Baileys
+ * adapter (src/whatsapp/baileys); component tests use a fake that implements the same interface.
+ */
+import type { EventEmitter } from 'node:events';
+import type { MediaKind } from '../messaging/upload-policy.js';
+
+export type ConnectionPhase =
+  | 'starting'
+  | 'connecting'
+  | 'awaiting_qr'
+  | 'open'
+  | 'waiting_to_retry'
+  | 'replaced'
+  | 'logged_out'
+  | 'stopped';
+
+export interface DisconnectInfo {
+  code: number;
+  reason: string;
+  at: string;
+}
+
+export interface ConnectionStatus {
+  connected: boolean;
+  phase: ConnectionPhase;
+  /** Reconnect attempts since the connection was last open. */
+  connectionAttempts: number;
+  maxAttempts: number;
+  /** True while the connection manager is running: connecting, open or waiting to retry. */
+  running: boolean;
+  /** True once the fast attempts are spent and the manager retries on a slow interval. */
+  slowRetry: boolean;
+  nextRetryAt?: string;
+  lastDisconnect?: DisconnectInfo;
+  account?: { jid: string; lid?: string };
+}
+
+/** What WhatsApp receives for one media send; produced by the media preparation step. */
+export interface OutgoingMedia {
+  /** How WhatsApp shows it (a gif image may go out as a looping `video`). */
+  kind: MediaKind;
+  path: string;
+  mimetype: string;
+  fileName: string;
+  caption?: string;
+  ptt?: boolean;
+  seconds?: number;
+  waveform?: Uint8Array;
+  jpegThumbnail?: Buffer;
+  width?: number;
+  height?: number;
+  gifPlayback?: boolean;
+  isAnimated?: boolean;
+}
+
+export interface SentMessage {
+  messageId: string;
+  /** The recipient JID WhatsApp used. */
+  jid: string;
+}
+
+/** WhatsApp's delivery states, from acks and receipts. */
+export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
+
+export interface MessageStatusUpdate {
+  messageId: string;
+  jid: string;
+  status: DeliveryStatus;
+  error?: string;
+}
+
+export interface IncomingMessage {
+  messageId: string;
+  /** Sender JID as WhatsApp addressed it (may be a LID). */
+  from: string;
+  /** Sender phone-number JID where known. */
+  fromPhoneJid?: string;
+  fromLid?: string;
+  pushName?: string;
+  timestamp: number;
+  type: string;
+  text?: string;
+  media?: { kind: string; mimetype?: string; fileLength?: number; fileName?: string; caption?: string };
+  /** Raw message for media download by the adapter. */
+  raw: unknown;
+}
+
+export interface TransportEventMap {
+  connection: [ConnectionStatus];
+  qr: [string];
+  'message-status': [MessageStatusUpdate];
+  'incoming-message': [IncomingMessage];
+}
+
+export interface WhatsAppTransport {
+  readonly events: EventEmitter<TransportEventMap>;
+  status(): ConnectionStatus;
+  currentQr(): string | null;
+  sendText(jid: string, text: string): Promise<SentMessage>;
+  sendMedia(jid: string, media: OutgoingMedia): Promise<SentMessage>;
+  /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
+  logout(): Promise<void>;
+  /** Closes the socket without logging out, so credentials stay valid. */
+  stop(): Promise<void>;
+}
