@@ -1,0 +1,333 @@
+/**
+ * Message records: one row per message the gateway accepted, carried forward by WhatsApp's acks
+ * and receipts. The interface is async so a server database can replace SQLite later.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DeliveryStatus } from '../whatsapp/transport.js';
+import type { MediaKind } from '../messaging/upload-policy.js';
+import type { SqliteDatabase } from './database.js';
+
+export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export type MessageType = 'text' | MediaKind;
+
+export interface MessageRecord {
+  id: string;
+  waMessageId: string | null;
+  phone: string;
+  jid: string;
+  type: MessageType;
+  /** The text, or the caption of a media message, shortened to SUMMARY_MAX_CHARS. */
+  summary: string | null;
+  fileName: string | null;
+  status: MessageStatus;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  queuedAt: string | null;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+  failedAt: string | null;
+}
+
+export interface NewMessage {
+  /** Defaults to a random UUID. */
+  id?: string;
+  waMessageId?: string;
+  phone: string;
+  jid: string;
+  type: MessageType;
+  text?: string | null;
+  fileName?: string | null;
+  status: 'queued' | 'sent';
+  at?: Date;
+}
+
+export interface MessageQuery {
+  status?: MessageStatus;
+  type?: MessageType;
+  /** Normalised digits, as in the send responses. */
+  phone?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  /** 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface MessagePage {
+  items: MessageRecord[];
+  /** Records matching the filters, across all pages. */
+  total: number;
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface MessageAnalytics {
+  from: string | null;
+  to: string | null;
+  total: number;
+  byType: Record<string, number>;
+  byStatus: Record<MessageStatus, number>;
+  byTypeAndStatus: Record<string, Record<MessageStatus, number>>;
+}
+
+export interface StatusChange {
+  /** False when the update was stale (a late `delivered` after `read`) or repeated. */
+  changed: boolean;
+  record: MessageRecord;
+}
+
+export interface MessageRepository {
+  create(message: NewMessage): Promise<MessageRecord>;
+  get(id: string): Promise<MessageRecord | null>;
+  getByWaId(waMessageId: string): Promise<MessageRecord | null>;
+  /** For sends whose WhatsApp id is known only after Baileys returned. */
+  setWaMessageId(id: string, waMessageId: string): Promise<void>;
+  /** Null when no record has that WhatsApp id (a message sent from the phone, say). */
+  markStatus(waMessageId: string, status: MessageStatus, at?: Date, error?: string): Promise<StatusChange | null>;
+  markStatusById(id: string, status: MessageStatus, at?: Date, error?: string): Promise<StatusChange | null>;
+  list(query?: MessageQuery): Promise<MessagePage>;
+  analytics(range?: { from?: Date; to?: Date }): Promise<MessageAnalytics>;
+}
+
+export const SUMMARY_MAX_CHARS = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** Order of progress; `failed` sits outside it and is reachable only before delivery. */
+const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: -1 };
+
+/** WhatsApp's delivery states in record terms: a played voice note has certainly been read. */
+export function toMessageStatus(status: DeliveryStatus): MessageStatus {
+  return status === 'played' ? 'read' : status;
+}
+
+/** May a record in `from` move to `to`? Never backwards, never out of `failed`, failed only before delivery. */
+export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
+  if (from === 'failed') return false;
+  if (to === 'failed') return from === 'queued' || from === 'sent';
+  return RANK[to] > RANK[from];
+}
+
+/** Shortens on code points, so an emoji is never cut in half. */
+export function summarize(text: string | null | undefined, max = SUMMARY_MAX_CHARS): string | null {
+  if (text === null || text === undefined || text === '') return null;
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  wa_message_id: string | null;
+  phone: string;
+  jid: string;
+  type: MessageType;
+  summary: string | null;
+  file_name: string | null;
+  status: MessageStatus;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  queued_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function toRecord(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    waMessageId: row.wa_message_id,
+    phone: row.phone,
+    jid: row.jid,
+    type: row.type,
+    summary: row.summary,
+    fileName: row.file_name,
+    status: row.status,
+    error: row.error,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    queuedAt: iso(row.queued_at),
+    sentAt: iso(row.sent_at),
+    deliveredAt: iso(row.delivered_at),
+    readAt: iso(row.read_at),
+    failedAt: iso(row.failed_at),
+  };
+}
+
+const STATUS_COLUMN: Record<MessageStatus, string> = {
+  queued: 'queued_at',
+  sent: 'sent_at',
+  delivered: 'delivered_at',
+  read: 'read_at',
+  failed: 'failed_at',
+};
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(String(seq)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const seq = Number(Buffer.from(cursor, 'base64url').toString());
+  if (!Number.isSafeInteger(seq) || seq <= 0) throw new InvalidCursorError();
+  return seq;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+  constructor() {
+    super('Invalid pagination cursor');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export class SqliteMessageRepository implements MessageRepository {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async create(message: NewMessage): Promise<MessageRecord> {
+    const at = (message.at ?? new Date()).getTime();
+    const id = message.id ?? randomUUID();
+    this.db
+      .prepare(
+        `INSERT INTO messages (id, wa_message_id, phone, jid, type, summary, file_name, status, created_at, updated_at, queued_at, sent_at)
+         VALUES (@id, @wa, @phone, @jid, @type, @summary, @fileName, @status, @at, @at, @at, @sentAt)`,
+      )
+      .run({
+        id,
+        wa: message.waMessageId ?? null,
+        phone: message.phone,
+        jid: message.jid,
+        type: message.type,
+        summary: summarize(message.text),
+        fileName: message.fileName ?? null,
+        status: message.status,
+        at,
+        sentAt: message.status === 'sent' ? at : null,
+      });
+    return this.mustGet('id', id);
+  }
+
+  async get(id: string): Promise<MessageRecord | null> {
+    return this.find('id', id);
+  }
+
+  async getByWaId(waMessageId: string): Promise<MessageRecord | null> {
+    return this.find('wa_message_id', waMessageId);
+  }
+
+  async setWaMessageId(id: string, waMessageId: string): Promise<void> {
+    this.db.prepare('UPDATE messages SET wa_message_id = ? WHERE id = ?').run(waMessageId, id);
+  }
+
+  async markStatus(waMessageId: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
+    return this.transition('wa_message_id', waMessageId, status, at, error);
+  }
+
+  async markStatusById(id: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
+    return this.transition('id', id, status, at, error);
+  }
+
+  async list(query: MessageQuery = {}): Promise<MessagePage> {
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    const add = (clause: string, name: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params[name] = value;
+    };
+    add('status = @status', 'status', query.status);
+    add('type = @type', 'type', query.type);
+    add('phone = @phone', 'phone', query.phone);
+    add('created_at >= @from', 'from', query.from?.getTime());
+    add('created_at < @to', 'to', query.to?.getTime());
+    const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${filter}`).get(params) as { n: number }).n;
+
+    // Keyset pagination on the insertion order: stable while new messages arrive, unlike OFFSET.
+    add('seq < @before', 'before', query.cursor === undefined ? undefined : decodeCursor(query.cursor));
+    const rows = this.db
+      .prepare(`SELECT * FROM messages ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`)
+      .all({ ...params, limit: limit + 1 }) as MessageRow[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map(toRecord), total, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  async analytics(range: { from?: Date; to?: Date } = {}): Promise<MessageAnalytics> {
+    const rows = this.db
+      .prepare(
+        `SELECT type, status, COUNT(*) AS n FROM messages
+         WHERE (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+         GROUP BY type, status`,
+      )
+      .all({ from: range.from?.getTime() ?? null, to: range.to?.getTime() ?? null }) as { type: string; status: MessageStatus; n: number }[];
+    const zero = (): Record<MessageStatus, number> => ({ queued: 0, sent: 0, delivered: 0, read: 0, failed: 0 });
+    const result: MessageAnalytics = {
+      from: range.from?.toISOString() ?? null,
+      to: range.to?.toISOString() ?? null,
+      total: 0,
+      byType: {},
+      byStatus: zero(),
+      byTypeAndStatus: {},
+    };
+    for (const row of rows) {
+      result.total += row.n;
+      result.byType[row.type] = (result.byType[row.type] ?? 0) + row.n;
+      result.byStatus[row.status] += row.n;
+      const cell = (result.byTypeAndStatus[row.type] ??= zero());
+      cell[row.status] += row.n;
+    }
+    return result;
+  }
+
+  private transition(column: 'id' | 'wa_message_id', key: string, status: MessageStatus, at: Date, error?: string): StatusChange | null {
+    const atMs = at.getTime();
+    return this.db
+      .transaction((): StatusChange | null => {
+        const row = this.db.prepare(`SELECT * FROM messages WHERE ${column} = ?`).get(key) as MessageRow | undefined;
+        if (!row) return null;
+        if (canTransition(row.status, status)) {
+          this.db
+            .prepare(
+              `UPDATE messages SET status = @status, error = @error, updated_at = @at, ${STATUS_COLUMN[status]} = COALESCE(${STATUS_COLUMN[status]}, @at)
+               WHERE seq = @seq`,
+            )
+            .run({ status, error: status === 'failed' ? (error ?? 'unknown error') : row.error, at: atMs, seq: row.seq });
+          return { changed: true, record: toRecord(this.byColumn('id', row.id)!) };
+        }
+        // A late receipt cannot move the status back, but the moment it reports is still true
+        // (a `delivered` arriving after `read` fills in delivered_at).
+        if (status !== 'failed' && status !== 'queued' && row[STATUS_COLUMN[status] as keyof MessageRow] === null) {
+          this.db.prepare(`UPDATE messages SET ${STATUS_COLUMN[status]} = ? WHERE seq = ?`).run(atMs, row.seq);
+          return { changed: false, record: toRecord(this.byColumn('id', row.id)!) };
+        }
+        return { changed: false, record: toRecord(row) };
+      })
+      .immediate();
+  }
+
+  private find(column: 'id' | 'wa_message_id', key: string): MessageRecord | null {
+    const row = this.byColumn(column, key);
+    return row ? toRecord(row) : null;
+  }
+
+  private mustGet(column: 'id' | 'wa_message_id', key: string): MessageRecord {
+    const record = this.find(column, key);
+    if (!record) throw new Error(`message ${key} vanished`);
+    return record;
+  }
+
+  private byColumn(column: 'id' | 'wa_message_id', key: string): MessageRow | undefined {
+    return this.db.prepare(`SELECT * FROM messages WHERE ${column} = ?`).get(key) as MessageRow | undefined;
+  }
+}
