@@ -1,0 +1,114 @@
+/**
+ * createApp(deps): the Express app, with no listen and no environment reads. Routes are declared
+ * once in a table, which both mounts them and feeds GET `/`'s `endpoints` list, so the list can
+ * never drift from what the server really serves.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { Errors } from './errors/app-error.js';
+import { requireApiKey } from './http/auth.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { botStatus, health, qrCode, serviceInfo, type RouteDescription } from './http/info-routes.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { requestContext } from './http/request-context.js';
+import { requireConnection, sendMediaHandler, sendTextHandler } from './http/send-routes.js';
+import { uploadSingleFile } from './http/upload.js';
+import type { MediaPreparer } from './messaging/media-preparation.js';
+import { MessageSender } from './messaging/message-sender.js';
+import { MEDIA_KINDS } from './messaging/upload-policy.js';
+import type { WhatsAppTransport } from './whatsapp/transport.js';
+
+export interface RouteSpec extends RouteDescription {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Behind the API key and the rate limit. */
+  guarded: boolean;
+  handlers: RequestHandler[];
+}
+
+export interface AppDeps {
+  config: Config;
+  transport: WhatsAppTransport;
+  mediaPreparer: MediaPreparer;
+  logger: Logger;
+  /** Routes contributed by optional modules (message records, webhooks, sandbox inspection). */
+  extraRoutes?: RouteSpec[];
+  features?: { webhooks: boolean; analytics: boolean };
+  /** True once graceful shutdown has begun: new requests get 503. */
+  isShuttingDown?: () => boolean;
+}
+
+const TEXT_BODY_LIMIT = '1mb';
+
+function textBodyParsers(): RequestHandler[] {
+  const json = express.json({ limit: TEXT_BODY_LIMIT });
+  const form = express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT });
+  const requireTextContentType: RequestHandler = (req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(['application/json', 'application/x-www-form-urlencoded', 'application/*+json'])) {
+      return next(Errors.unsupportedContentType('application/json or application/x-www-form-urlencoded'));
+    }
+    next();
+  };
+  return [requireTextContentType, json, form];
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, transport, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('json spaces', 0);
+
+  const sender = new MessageSender(transport, deps.mediaPreparer, logger.child({ module: 'sender' }));
+  const sendDeps = { sender, defaultCountryCode: config.defaultCountryCode };
+  const features = deps.features ?? { webhooks: false, analytics: false };
+
+  const routes: RouteSpec[] = [];
+  const infoDeps = { config, transport, media: deps.mediaPreparer.capabilities(), routes: () => routes, features };
+  routes.push(
+    { method: 'GET', path: '/', description: 'Service information', guarded: false, handlers: [serviceInfo(infoDeps)] },
+    { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, handlers: [health(infoDeps)] },
+    { method: 'GET', path: '/api/status', description: 'Bot status', guarded: true, handlers: [botStatus(infoDeps)] },
+    { method: 'GET', path: '/api/qr', description: 'QR code for linking WhatsApp', guarded: true, handlers: [qrCode(infoDeps)] },
+    {
+      method: 'POST',
+      path: '/api/send-message',
+      description: 'Send text message',
+      guarded: true,
+      handlers: [requireConnection(sender), ...textBodyParsers(), sendTextHandler(sendDeps)],
+    },
+    ...MEDIA_KINDS.map((kind): RouteSpec => {
+      const policy = config.uploads[kind];
+      return {
+        method: 'POST',
+        path: policy.endpoint,
+        description: policy.description,
+        guarded: true,
+        handlers: [requireConnection(sender), uploadSingleFile(policy, config.uploadDir), sendMediaHandler(policy, sendDeps)],
+      };
+    }),
+    ...(deps.extraRoutes ?? []),
+  );
+
+  app.use(requestContext(logger.child({ module: 'http' })));
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (deps.isShuttingDown?.()) {
+      res.setHeader('Connection', 'close');
+      return next(Errors.shuttingDown());
+    }
+    next();
+  });
+
+  const limiter = createRateLimiter(config.rateLimit);
+  // Rate limit before the key check, so guessing keys is throttled too.
+  const guard = [limiter, requireApiKey(config.apiKeys)];
+  for (const route of routes) {
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
+    app[method](route.path, ...(route.guarded ? guard : []), ...route.handlers);
+  }
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

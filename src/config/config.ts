@@ -1,0 +1,257 @@
+/**
+ * Configuration: read once from the environment at start, validated, frozen. A bad value stops the
+ * process with one message naming every problem (see loadConfig). Every key is documented in
+ * .env.example with its default.
+ */
+import { z } from 'zod';
+import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS, type MediaKind, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
+
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (!/^\d+$/.test(v)) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** Sizes are given in MB; fractions allowed ("0.5" = 512KB). */
+const megabytes = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback * 1024 * 1024;
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || n <= 0 || n > 2048) {
+        ctx.addIssue({ code: 'custom', message: `expected a size in MB between 0 and 2048, got "${v}"` });
+        return z.NEVER;
+      }
+      return Math.round(n * 1024 * 1024);
+    });
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v));
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const extensionList = list.transform((items, ctx) => {
+  const bad = items.filter((e) => !/^[a-z0-9]+$/i.test(e.replace(/^\./, '')));
+  if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `invalid extension(s): ${bad.join(', ')}` });
+  return items.map((e) => e.replace(/^\./, '').toLowerCase());
+});
+
+/**
+ * Express "trust proxy": false (default: the socket address is the client), true (trust every hop;
+ * only behind a proxy that overwrites X-Forwarded-For), a hop count, or a list of addresses/subnets
+ * ("loopback", "10.0.0.0/8").
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v): boolean | number | string[] => {
+    if (v === undefined || v === '' || /^(false|0|no|off)$/i.test(v)) return false;
+    if (/^(true|yes|on)$/i.test(v)) return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(',').map((s) => s.trim()).filter(Boolean);
+  });
+
+const url = (fallback: string, protocols: string[]) =>
+  text(fallback).refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL (${protocols.join(' or ')})` },
+  );
+
+const envSchema = z.object({
+  PORT: integer(5000, 1, 65535),
+  HOST: text('0.0.0.0'),
+  NODE_ENV: text('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  BAILEYS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('warn'),
+  API_KEY: list.refine((keys) => keys.every((k) => k.length >= 16), {
+    message: 'every key must be at least 16 characters (generate one with: openssl rand -hex 32)',
+  }),
+  RATE_LIMIT_ENABLED: boolean(true),
+  RATE_LIMIT_MAX: integer(100, 1, 1_000_000),
+  RATE_LIMIT_WINDOW: integer(3600, 1, 31 * 24 * 3600),
+  TRUST_PROXY: trustProxy,
+  DEFAULT_COUNTRY_CODE: text('62').refine((v) => /^[1-9]\d{0,3}$/.test(v), {
+    message: 'expected a country calling code of 1 to 4 digits without + (e.g. 62)',
+  }),
+  MAX_RECONNECT_ATTEMPTS: integer(5, 0, 1000),
+  RECONNECT_BASE_DELAY_MS: integer(2000, 10, 600_000),
+  RECONNECT_MAX_DELAY_MS: integer(60_000, 10, 3_600_000),
+  RECONNECT_SLOW_INTERVAL: integer(300, 1, 86_400),
+  SESSION_DIR: text('./session'),
+  UPLOAD_DIR: text('./uploads'),
+  DATA_DIR: text('./data'),
+  WA_WS_URL: url('wss://web.whatsapp.com/ws/chat', ['wss:', 'ws:']),
+  WA_QUERY_TIMEOUT_MS: integer(60_000, 1000, 600_000),
+  SHUTDOWN_TIMEOUT: integer(15, 1, 600),
+  MAX_IMAGE_SIZE_MB: megabytes(16),
+  MAX_DOCUMENT_SIZE_MB: megabytes(32),
+  MAX_AUDIO_SIZE_MB: megabytes(16),
+  MAX_VIDEO_SIZE_MB: megabytes(64),
+  MAX_STICKER_SIZE_MB: megabytes(1),
+  IMAGE_EXTENSIONS: extensionList,
+  DOCUMENT_EXTENSIONS: extensionList,
+  AUDIO_EXTENSIONS: extensionList,
+  VIDEO_EXTENSIONS: extensionList,
+  STICKER_EXTENSIONS: extensionList,
+  MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
+  MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  environment: string;
+  logLevel: string;
+  baileysLogLevel: string;
+  apiKeys: readonly string[];
+  rateLimit: { enabled: boolean; max: number; windowSeconds: number };
+  trustProxy: boolean | number | string[];
+  defaultCountryCode: string;
+  reconnect: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; slowIntervalMs: number };
+  sessionDir: string;
+  uploadDir: string;
+  dataDir: string;
+  waWebSocketUrl: string;
+  waQueryTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  uploads: UploadPolicies;
+  mediaConversion: { concurrency: number; timeoutMs: number };
+  /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
+  sandbox: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SIZE_KEYS: Record<MediaKind, keyof z.infer<typeof envSchema>> = {
+  image: 'MAX_IMAGE_SIZE_MB',
+  document: 'MAX_DOCUMENT_SIZE_MB',
+  audio: 'MAX_AUDIO_SIZE_MB',
+  video: 'MAX_VIDEO_SIZE_MB',
+  sticker: 'MAX_STICKER_SIZE_MB',
+};
+const EXTENSION_KEYS: Record<MediaKind, keyof z.infer<typeof envSchema>> = {
+  image: 'IMAGE_EXTENSIONS',
+  document: 'DOCUMENT_EXTENSIONS',
+  audio: 'AUDIO_EXTENSIONS',
+  video: 'VIDEO_EXTENSIONS',
+  sticker: 'STICKER_EXTENSIONS',
+};
+
+/** Validates the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.RECONNECT_MAX_DELAY_MS < e.RECONNECT_BASE_DELAY_MS) {
+    problems.push('RECONNECT_MAX_DELAY_MS: must not be smaller than RECONNECT_BASE_DELAY_MS');
+  }
+  const uploads = Object.fromEntries(
+    MEDIA_KINDS.map((kind): [MediaKind, UploadPolicy] => {
+      const exts = e[EXTENSION_KEYS[kind]] as string[];
+      return [
+        kind,
+        {
+          ...DEFAULT_UPLOAD_POLICIES[kind],
+          maxBytes: e[SIZE_KEYS[kind]] as number,
+          extensions: exts.length > 0 ? exts : DEFAULT_UPLOAD_POLICIES[kind].extensions,
+        },
+      ];
+    }),
+  ) as Record<MediaKind, UploadPolicy>;
+  for (const kind of MEDIA_KINDS) {
+    const unknown = uploads[kind].extensions.filter((x) => !DEFAULT_UPLOAD_POLICIES[kind].extensions.includes(x));
+    // Extensions can be narrowed, not widened: the content checks and conversions only know these.
+    if (unknown.length > 0) {
+      problems.push(
+        `${EXTENSION_KEYS[kind]}: ${unknown.join(', ')} not supported for ${kind}; choose from ${DEFAULT_UPLOAD_POLICIES[kind].extensions.join(', ')}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    environment: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    baileysLogLevel: e.BAILEYS_LOG_LEVEL,
+    apiKeys: Object.freeze([...e.API_KEY]),
+    rateLimit: { enabled: e.RATE_LIMIT_ENABLED, max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW },
+    trustProxy: e.TRUST_PROXY,
+    defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
+    reconnect: {
+      maxAttempts: e.MAX_RECONNECT_ATTEMPTS,
+      baseDelayMs: e.RECONNECT_BASE_DELAY_MS,
+      maxDelayMs: e.RECONNECT_MAX_DELAY_MS,
+      slowIntervalMs: e.RECONNECT_SLOW_INTERVAL * 1000,
+    },
+    // Kept as given for /api/status (v2.0.0 shows "./uploads"), resolved where files are touched.
+    sessionDir: e.SESSION_DIR,
+    uploadDir: e.UPLOAD_DIR,
+    dataDir: e.DATA_DIR,
+    waWebSocketUrl: e.WA_WS_URL,
+    waQueryTimeoutMs: e.WA_QUERY_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
+    uploads: Object.freeze(uploads),
+    mediaConversion: { concurrency: e.MEDIA_CONVERSION_CONCURRENCY, timeoutMs: e.MEDIA_CONVERSION_TIMEOUT * 1000 },
+    sandbox: false,
+  });
+}
+

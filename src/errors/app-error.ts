@@ -1,0 +1,61 @@
+/**
+ * Every error the API answers with is built here, so status, stable code and the v2.0.0 wording
+ * live in one place. The error middleware renders them as
+ * {"status":"error","message","timestamp","code", ...extra}.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra body fields (e.g. `limit`/`window` on 429). */
+    readonly extra: Record<string, unknown> = {},
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const Errors = {
+  phoneRequired: () => new AppError(400, 'PHONE_REQUIRED', 'Phone number required'),
+  invalidPhone: () => new AppError(400, 'INVALID_PHONE', 'Invalid phone number'),
+  messageRequired: () => new AppError(400, 'MESSAGE_REQUIRED', 'Message required'),
+  messageNotText: () => new AppError(400, 'INVALID_MESSAGE', 'Message must be a string'),
+  messageTooLong: (max: number) => new AppError(400, 'MESSAGE_TOO_LONG', `Message too long (maximum ${max} characters)`),
+  fileRequired: () => new AppError(400, 'FILE_REQUIRED', 'File required'),
+  invalidFileType: (allowed: readonly string[]) =>
+    new AppError(400, 'INVALID_FILE_TYPE', `Invalid file type. Allowed: ${JSON.stringify(allowed)}`),
+  fileContentMismatch: (extension: string, detected: string | undefined) =>
+    new AppError(
+      400,
+      'FILE_CONTENT_MISMATCH',
+      `File content does not match its .${extension} extension` + (detected ? ` (looks like ${detected})` : ''),
+    ),
+  unexpectedFileField: (field: string) =>
+    new AppError(400, 'UNEXPECTED_FILE_FIELD', `Unexpected file field "${field}": send one file in the "file" field`),
+  fileTooLarge: (kindLabel: string, limit: string) =>
+    new AppError(413, 'FILE_TOO_LARGE', `File too large. Maximum size for ${kindLabel} is ${limit}`, { max_size: limit }),
+  malformedMultipart: (detail: string) => new AppError(400, 'MALFORMED_MULTIPART', `Malformed multipart body: ${detail}`),
+  tooManyFields: () => new AppError(400, 'TOO_MANY_FIELDS', 'Too many form fields or field too long'),
+  malformedJson: () => new AppError(400, 'MALFORMED_JSON', 'Malformed JSON in request body'),
+  bodyTooLarge: (limit: string) => new AppError(413, 'BODY_TOO_LARGE', `Request body too large (maximum ${limit})`),
+  unsupportedContentType: (expected: string) =>
+    new AppError(415, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
+  unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
+  notFound: () => new AppError(404, 'NOT_FOUND', 'Endpoint not found'),
+  rateLimited: (limit: number, windowSeconds: number, retryAfterSeconds: number) =>
+    new AppError(
+      429,
+      'RATE_LIMITED',
+      'Too many requests. Please try again later.',
+      { limit, window: windowSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
+  sendFailed: (reason: string) => new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`),
+  notConnected: () => new AppError(503, 'BOT_NOT_CONNECTED', 'Bot not connected', {}, { 'Retry-After': '5' }),
+  qrNotAvailable: () => new AppError(503, 'QR_NOT_AVAILABLE', 'QR code not available yet', {}, { 'Retry-After': '5' }),
+  shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
+  internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),
+} as const;

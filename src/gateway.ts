@@ -1,0 +1,116 @@
+/**
+ * Builds and starts the whole gateway from a validated Config: used by main.ts (production),
+ * sandbox.ts and the end-to-end tests, so all three run the same wiring.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { Agent } from 'node:https';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createApp, type RouteSpec } from './app.js';
+import type { Config } from './config/config.js';
+import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
+import { createPassThroughPreparer, type MediaPreparer } from './messaging/media-preparation.js';
+import { createMultiFileAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
+import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  /** Test and sandbox seams. */
+  fetchAgent?: Agent;
+  queryTimeoutMs?: number;
+  printQr?: boolean;
+  authStore?: AuthStore;
+  mediaPreparer?: MediaPreparer;
+  extraRoutes?: RouteSpec[];
+  exit?: (code: number) => void;
+}
+
+export interface Gateway {
+  server: Server;
+  transport: BaileysTransport;
+  shutdown: Shutdown;
+  /** http://host:port the server listens on. */
+  url: string;
+  /** Closes HTTP and WhatsApp without exiting the process (tests). */
+  close(): Promise<void>;
+}
+
+/** Upload files are per request; any left in the folder are from a crash and are removed. */
+async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
+  await mkdir(uploadDir, { recursive: true });
+  const leftovers = (await readdir(uploadDir)).filter((f) => /^[0-9a-f]{32}\.[a-z0-9]+$/.test(f));
+  await Promise.all(leftovers.map((f) => rm(path.join(uploadDir, f), { force: true })));
+  if (leftovers.length > 0) logger.info({ count: leftovers.length }, 'removed uploads left over from a previous run');
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  await sweepUploads(config.uploadDir, logger);
+  if (config.trustProxy === true) {
+    logger.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: only safe behind a proxy that overwrites it');
+  }
+  if (config.apiKeys.length === 0) {
+    logger.warn('API_KEY is not set: the QR and every send endpoint are open to anyone who can reach this port');
+  }
+
+  const transport = new BaileysTransport({
+    authStore: options.authStore ?? createMultiFileAuthStore(config.sessionDir),
+    waWebSocketUrl: config.waWebSocketUrl,
+    reconnect: config.reconnect,
+    logger,
+    baileysLogLevel: config.baileysLogLevel,
+    queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
+    fetchAgent: options.fetchAgent,
+    printQr: options.printQr,
+  });
+
+  // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.
+  const lifecycle: { shutdown?: Shutdown } = {};
+  const app = createApp({
+    config,
+    transport,
+    mediaPreparer: options.mediaPreparer ?? createPassThroughPreparer(),
+    logger,
+    extraRoutes: options.extraRoutes,
+    isShuttingDown: () => lifecycle.shutdown?.isShuttingDown() ?? false,
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Uploads of 64 MB over a slow line must not be cut by the default 5-minute request timeout.
+  server.requestTimeout = 15 * 60 * 1000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  const closeResources = async () => {
+    await transport.stop();
+  };
+  const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
+  lifecycle.shutdown = shutdown;
+
+  logger.info({ url, environment: config.environment, sandbox: config.sandbox || undefined }, 'WhatsApp gateway listening');
+  transport.start();
+
+  return {
+    server,
+    transport,
+    shutdown,
+    url,
+    close: () => {
+      closed ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await closeResources();
+      })();
+      return closed;
+    },
+  };
+}

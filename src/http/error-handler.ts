@@ -1,0 +1,68 @@
+/**
+ * Renders every error in the contract's body: {"status":"error","message","timestamp","code",...}.
+ * Translates body-parser and multer errors into catalogue errors; anything unknown is a 500 that
+ * is logged with its stack but answered without internals.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import multer from 'multer';
+import { AppError, Errors } from '../errors/app-error.js';
+
+export function errorBody(error: AppError): Record<string, unknown> {
+  return { status: 'error', message: error.message, timestamp: new Date().toISOString(), code: error.code, ...error.extra };
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+function formatBytes(bytes: number | undefined): string {
+  if (!bytes) return 'the configured limit';
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)}MB` : `${Math.round(bytes / 1024)}KB`;
+}
+
+export function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof multer.MulterError) {
+    switch (error.code) {
+      case 'LIMIT_UNEXPECTED_FILE':
+      case 'LIMIT_FILE_COUNT':
+        return Errors.unexpectedFileField(error.field ?? 'unknown');
+      case 'LIMIT_FIELD_KEY':
+      case 'LIMIT_FIELD_VALUE':
+      case 'LIMIT_FIELD_COUNT':
+      case 'LIMIT_PART_COUNT':
+        return Errors.tooManyFields();
+      default:
+        return Errors.malformedMultipart(error.message);
+    }
+  }
+  const e = error as BodyParserError;
+  if (e?.type === 'entity.parse.failed') return Errors.malformedJson();
+  if (e?.type === 'entity.too.large') return Errors.bodyTooLarge(formatBytes(e.limit));
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return Errors.unsupportedContentType('UTF-8 text');
+  // busboy's own parse errors ("Unexpected end of form", "Malformed part header", no boundary).
+  if (e instanceof Error && /multipart|boundary|end of form|part header/i.test(e.message)) return Errors.malformedMultipart(e.message);
+  return undefined;
+}
+
+export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  let appError = toAppError(error);
+  if (!appError) {
+    req.log?.error({ err: error }, 'unhandled error');
+    appError = Errors.internal();
+  } else if (appError.status >= 500 && appError.status !== 503) {
+    req.log?.warn({ code: appError.code, error: appError.message }, 'request failed');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
+  res.status(appError.status).json(errorBody(appError));
+}
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(Errors.notFound());
+}

@@ -1,0 +1,68 @@
+/**
+ * Graceful shutdown, once: stop accepting connections, let in-flight requests (sends) finish
+ * within a bound, then close the WhatsApp socket without logging out, so the next start logs
+ * straight back in. A second signal forces the exit.
+ */
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+
+export interface ShutdownOptions {
+  server: Server;
+  logger: Logger;
+  timeoutMs: number;
+  /** Closes everything behind the HTTP server (WhatsApp socket, stores), in order. */
+  closeResources: () => Promise<void>;
+  exit?: (code: number) => void;
+}
+
+export interface Shutdown {
+  begin(signal: string): Promise<void>;
+  isShuttingDown(): boolean;
+}
+
+export function createShutdown(options: ShutdownOptions): Shutdown {
+  const { server, logger } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let started: Promise<void> | undefined;
+
+  const drainHttp = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn({ timeoutMs: options.timeoutMs }, 'in-flight requests did not finish in time; closing them');
+        server.closeAllConnections();
+        resolve();
+      }, options.timeoutMs);
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      // Idle keep-alive connections would otherwise hold close() open until they time out.
+      server.closeIdleConnections();
+    });
+
+  return {
+    isShuttingDown: () => started !== undefined,
+    begin(signal: string) {
+      if (started) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        exit(1);
+        return started;
+      }
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      started = (async () => {
+        let code = 0;
+        try {
+          await drainHttp();
+          await options.closeResources();
+          logger.info('shutdown complete');
+        } catch (error) {
+          logger.error({ err: error }, 'error during shutdown');
+          code = 1;
+        }
+        logger.flush?.();
+        exit(code);
+      })();
+      return started;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Composition root for production: config → logger → media → WhatsApp transport → app → listen →
+ * shutdown. Nothing else reads the environment.
+ */
+import 'dotenv/config';
+import { mkdir } from 'node:fs/promises';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './logger.js';
+import { startGateway } from './gateway.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example for every key and its default.\n`);
+      process.exit(78); // EX_CONFIG: systemd will not hammer-restart a misconfigured service
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  await mkdir(config.uploadDir, { recursive: true });
+  const gateway = await startGateway({ config, logger });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void gateway.shutdown.begin(signal));
+}
+
+void main();

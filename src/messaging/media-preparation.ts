@@ -1,0 +1,59 @@
+/**
+ * The seam between receiving an upload and sending it: turns a validated file on disk into what
+ * WhatsApp receives. The conversion implementation lives in src/media (ffmpeg + sharp); this
+ * pass-through is used when conversion is switched off and by component tests.
+ */
+import type { MediaKind } from './upload-policy.js';
+import type { OutgoingMedia } from '../whatsapp/transport.js';
+
+export interface MediaCapabilities {
+  conversion: boolean;
+  ffmpeg: boolean;
+  sharp: boolean;
+}
+
+export interface PrepareInput {
+  kind: MediaKind;
+  path: string;
+  originalName: string;
+  caption?: string;
+  /** The mimetype sniffed from the bytes, when known. */
+  detectedMime?: string;
+}
+
+export interface PreparedMedia {
+  media: OutgoingMedia;
+  /** Removes files the preparation created; never the input. */
+  cleanup(): Promise<void>;
+}
+
+export interface MediaPreparer {
+  capabilities(): MediaCapabilities;
+  prepare(input: PrepareInput): Promise<PreparedMedia>;
+}
+
+const FALLBACK_MIME: Record<MediaKind, string> = {
+  image: 'image/jpeg',
+  document: 'application/octet-stream',
+  audio: 'audio/mpeg',
+  video: 'video/mp4',
+  sticker: 'image/webp',
+};
+
+/** Sends files as they came: no conversion, no thumbnails beyond what Baileys makes itself. */
+export function createPassThroughPreparer(): MediaPreparer {
+  return {
+    capabilities: () => ({ conversion: false, ffmpeg: false, sharp: false }),
+    prepare: async (input) => ({
+      media: {
+        kind: input.kind,
+        path: input.path,
+        mimetype: input.detectedMime ?? FALLBACK_MIME[input.kind],
+        fileName: input.originalName,
+        caption: input.caption,
+        ...(input.kind === 'audio' ? { ptt: true } : {}),
+      },
+      cleanup: async () => {},
+    }),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Phone numbers as the contract accepts them: "6281234567890", "+6281234567890", "081234567890"
+ * (a leading 0 is a national number: the default country code replaces it), with spaces, dashes,
+ * dots and parentheses ignored. All become "<digits>@s.whatsapp.net".
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { Errors } from '../errors/app-error.js';
+
+export interface NormalisedPhone {
+  /** International digits without "+", as returned in `data.phone`. */
+  digits: string;
+  jid: string;
+}
+
+const SEPARATORS = /[\s\-.()]/g;
+
+export function normalisePhone(input: unknown, defaultCountryCode: string): NormalisedPhone {
+  // PHP and spreadsheet clients often send the number as a JSON number.
+  const raw = typeof input === 'number' && Number.isSafeInteger(input) ? String(input) : input;
+  if (typeof raw !== 'string' || raw.trim() === '') throw Errors.phoneRequired();
+
+  const compact = raw.trim().replace(SEPARATORS, '');
+  let digits: string;
+  if (compact.startsWith('+')) digits = compact.slice(1);
+  else if (compact.startsWith('00')) digits = compact.slice(2); // international call prefix
+  else if (compact.startsWith('0')) digits = defaultCountryCode + compact.slice(1);
+  else digits = compact;
+
+  if (!/^[1-9]\d{6,14}$/.test(digits)) throw Errors.invalidPhone();
+  // "Plausible" = a known country code and a possible length for it; we don't reject numbers
+  // outside today's allocated ranges, since WhatsApp itself is the authority on those.
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  if (!parsed || !parsed.isPossible()) throw Errors.invalidPhone();
+  return { digits, jid: `${digits}@s.whatsapp.net` };
+}

@@ -1,0 +1,235 @@
+/**
+ * The WhatsApp port on a real Baileys 7 socket. This folder is the only code that imports Baileys.
+ * The ConnectionManager decides when to connect; this adapter builds sockets, maps Baileys events
+ * to the port's events and our OutgoingMedia to Baileys message content.
+ */
+import { EventEmitter } from 'node:events';
+import type { Agent } from 'node:https';
+import {
+  Browsers,
+  makeCacheableSignalKeyStore,
+  makeWASocket,
+  proto,
+  type AnyMessageContent,
+  type WAMessage,
+  type WASocket,
+} from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import { ConnectionManager, type SocketSession } from '../connection-manager.js';
+import type {
+  ConnectionStatus,
+  DeliveryStatus,
+  IncomingMessage,
+  OutgoingMedia,
+  SentMessage,
+  TransportEventMap,
+  WhatsAppTransport,
+} from '../transport.js';
+import type { AuthStore } from './auth-store.js';
+import type { ReconnectSettings } from './reconnect-policy.js';
+import { printQrToTerminal } from './qr-printer.js';
+
+export interface BaileysTransportOptions {
+  authStore: AuthStore;
+  waWebSocketUrl: string;
+  reconnect: ReconnectSettings;
+  logger: Logger;
+  baileysLogLevel: string;
+  /** Baileys' timeout for each query to WhatsApp; tests lower it so nothing stalls for a minute. */
+  queryTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Agent for media uploads (the emulator's self-signed HTTPS). */
+  fetchAgent?: Agent;
+  printQr?: boolean;
+  random?: () => number;
+}
+
+type Boomish = { output?: { statusCode?: number }; message?: string };
+
+const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
+  [proto.WebMessageInfo.Status.ERROR]: 'failed',
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'played',
+};
+
+export class BaileysTransport implements WhatsAppTransport {
+  readonly events = new EventEmitter<TransportEventMap>();
+  private readonly manager: ConnectionManager<WASocket>;
+  private readonly baileysLogger: Logger;
+
+  constructor(private readonly options: BaileysTransportOptions) {
+    this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
+    this.manager = new ConnectionManager<WASocket>({
+      createSession: () => this.createSession(),
+      clearCredentials: () => options.authStore.clear(),
+      settings: options.reconnect,
+      logger: options.logger.child({ module: 'connection' }),
+      random: options.random,
+    });
+    this.manager.events.on('status', (s) => this.events.emit('connection', s));
+    this.manager.events.on('qr', (qr) => {
+      if (options.printQr !== false) printQrToTerminal(qr);
+      this.events.emit('qr', qr);
+    });
+  }
+
+  start(): void {
+    this.manager.start();
+  }
+
+  status(): ConnectionStatus {
+    return this.manager.status();
+  }
+
+  currentQr(): string | null {
+    return this.manager.currentQr();
+  }
+
+  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
+    return this.send(jid, { text }, messageId);
+  }
+
+  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
+    return this.send(jid, toBaileysContent(media), messageId);
+  }
+
+  async logout(): Promise<void> {
+    const socket = this.manager.socket();
+    // A logged-out socket closes with 401, which the manager answers by wiping and re-registering.
+    if (socket) await socket.logout();
+    else await this.manager.resetSession('logout requested while not connected');
+  }
+
+  async stop(): Promise<void> {
+    this.manager.stop();
+  }
+
+  private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
+    const socket = this.manager.socket();
+    if (!socket) throw new Error('not connected to WhatsApp');
+    const sent = await socket.sendMessage(jid, content, messageId ? { messageId } : undefined);
+    const id = sent?.key.id;
+    if (!id) throw new Error('WhatsApp returned no message id');
+    return { messageId: id, jid: sent.key.remoteJid ?? jid };
+  }
+
+  private async createSession(): Promise<SocketSession<WASocket>> {
+    const { state, saveCreds } = await this.options.authStore.load();
+    const socket = makeWASocket({
+      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger) },
+      logger: this.baileysLogger,
+      waWebSocketUrl: this.options.waWebSocketUrl,
+      browser: Browsers.ubuntu('Chrome'),
+      // The phone keeps getting notifications while the gateway is linked.
+      markOnlineOnConnect: false,
+      // No full history (a gateway does not need years of chats), but keep Baileys' default
+      // shouldSyncHistoryMessage: the initial bootstrap sync carries the LID mappings it needs.
+      syncFullHistory: false,
+      defaultQueryTimeoutMs: this.options.queryTimeoutMs ?? 60_000,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
+      ...(this.options.fetchAgent ? { fetchAgent: this.options.fetchAgent } : {}),
+    });
+    socket.ev.on('creds.update', () => {
+      saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
+    });
+    socket.ev.on('messages.update', (updates) => {
+      for (const { key, update } of updates) {
+        const status = typeof update.status === 'number' ? STATUS_BY_CODE[update.status] : undefined;
+        if (!status || !key.id || !key.fromMe) continue;
+        this.events.emit('message-status', { messageId: key.id, jid: key.remoteJid ?? '', status });
+      }
+    });
+    socket.ev.on('messages.upsert', ({ messages, type }) => {
+      if (type !== 'notify') return;
+      for (const message of messages) {
+        const incoming = toIncomingMessage(message);
+        if (incoming) this.events.emit('incoming-message', incoming);
+      }
+    });
+    return {
+      socket,
+      onUpdate: (listener) =>
+        socket.ev.on('connection.update', (update) => {
+          const error = update.lastDisconnect?.error as Boomish | undefined;
+          listener({
+            connection: update.connection,
+            qr: update.qr,
+            closeCode: error?.output?.statusCode,
+            closeMessage: error?.message,
+          });
+        }),
+      end: () => socket.end(undefined),
+      account: () => (socket.user ? { jid: socket.user.id, lid: socket.user.lid } : undefined),
+    };
+  }
+}
+
+export function toBaileysContent(media: OutgoingMedia): AnyMessageContent {
+  const source = { url: media.path };
+  const thumbnail = media.jpegThumbnail ? { jpegThumbnail: media.jpegThumbnail.toString('base64') } : {};
+  const dimensions = media.width && media.height ? { width: media.width, height: media.height } : {};
+  switch (media.kind) {
+    case 'image':
+      return { image: source, caption: media.caption, mimetype: media.mimetype, ...thumbnail, ...dimensions };
+    case 'video':
+      return {
+        video: source,
+        caption: media.caption,
+        mimetype: media.mimetype,
+        gifPlayback: media.gifPlayback,
+        ...thumbnail,
+        ...dimensions,
+        ...(media.seconds !== undefined ? { seconds: media.seconds } : {}),
+      } as AnyMessageContent;
+    case 'audio':
+      return {
+        audio: source,
+        mimetype: media.mimetype,
+        ptt: media.ptt ?? true,
+        ...(media.seconds !== undefined ? { seconds: media.seconds } : {}),
+        ...(media.waveform ? { waveform: media.waveform } : {}),
+      } as AnyMessageContent;
+    case 'sticker':
+      return { sticker: source, mimetype: media.mimetype, isAnimated: media.isAnimated ?? false, ...dimensions };
+    case 'document':
+      return { document: source, mimetype: media.mimetype, fileName: media.fileName, caption: media.caption };
+  }
+}
+
+function toIncomingMessage(message: WAMessage): IncomingMessage | undefined {
+  const { key } = message;
+  if (key.fromMe || !key.id || !key.remoteJid || key.remoteJid === 'status@broadcast') return undefined;
+  const content = message.message;
+  if (!content) return undefined;
+  const type = Object.keys(content).find((k) => k !== 'messageContextInfo' && k !== 'senderKeyDistributionMessage') ?? 'unknown';
+  const text = content.conversation ?? content.extendedTextMessage?.text ?? undefined;
+  const mediaContent =
+    content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
+  const extraKey = key as { remoteJidAlt?: string; participantAlt?: string };
+  const from = key.participant ?? key.remoteJid;
+  const alt = extraKey.participantAlt ?? extraKey.remoteJidAlt;
+  const phoneJid = [from, alt].find((j) => j?.endsWith('@s.whatsapp.net'));
+  const lid = [from, alt].find((j) => j?.endsWith('@lid'));
+  return {
+    messageId: key.id,
+    from,
+    fromPhoneJid: phoneJid,
+    fromLid: lid,
+    pushName: message.pushName ?? undefined,
+    timestamp: Number(message.messageTimestamp ?? Math.floor(Date.now() / 1000)),
+    type,
+    text,
+    media: mediaContent
+      ? {
+          kind: type.replace(/Message$/, ''),
+          mimetype: mediaContent.mimetype ?? undefined,
+          fileLength: mediaContent.fileLength ? Number(mediaContent.fileLength) : undefined,
+          fileName: 'fileName' in mediaContent ? (mediaContent.fileName ?? undefined) : undefined,
+          caption: 'caption' in mediaContent ? (mediaContent.caption ?? undefined) : undefined,
+        }
+      : undefined,
+    raw: message,
+  };
+}
