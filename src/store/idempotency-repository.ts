@@ -1,0 +1,105 @@
+/**
+ * Idempotency keys: a send repeated with the same `Idempotency-Key` within the retention window
+ * gets the first response back and sends nothing; the same key with a different request is a
+ * conflict. The key is claimed (in_progress) before the send, so two concurrent retries cannot
+ * both send.
+ */
+import { createHash } from 'node:crypto';
+import type { SqliteDatabase } from './database.js';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+export type BeginResult = 'new' | 'conflict' | 'in-progress' | { replay: StoredResponse };
+
+export interface IdempotencyClaim {
+  /** Keys live per client (e.g. a hash of the API key), so two clients cannot collide. */
+  scope: string;
+  key: string;
+  fingerprint: string;
+}
+
+export interface IdempotencyRepository {
+  /**
+   * 'new': the caller owns the key and must `complete` or `release` it. 'in-progress': the first
+   * request is still running, or a crash interrupted it — its outcome is unknown, so it is never
+   * re-run under the same key.
+   */
+  begin(claim: IdempotencyClaim, now?: number): Promise<BeginResult>;
+  complete(scope: string, key: string, response: StoredResponse): Promise<void>;
+  /** Frees a claimed key whose request ended before anything was sent (validation error). */
+  release(scope: string, key: string): Promise<void>;
+  purgeExpired(now?: number): Promise<number>;
+}
+
+export interface RequestFingerprintInput {
+  method: string;
+  path: string;
+  /** Body fields; key order does not matter. */
+  fields: Record<string, unknown>;
+  /** SHA-256 hex of the uploaded file, when there is one. */
+  fileSha256?: string | null;
+}
+
+/** A stable hash of what makes two requests "the same request". */
+export function requestFingerprint(input: RequestFingerprintInput): string {
+  const fields = Object.fromEntries(Object.entries(input.fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const canonical = JSON.stringify([input.method.toUpperCase(), input.path, fields, input.fileSha256 ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+interface KeyRow {
+  fingerprint: string;
+  state: 'in_progress' | 'completed';
+  status_code: number | null;
+  response: string | null;
+  expires_at: number;
+}
+
+export class SqliteIdempotencyRepository implements IdempotencyRepository {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly ttlMs = IDEMPOTENCY_TTL_MS,
+  ) {}
+
+  async begin(claim: IdempotencyClaim, now = Date.now()): Promise<BeginResult> {
+    return this.db
+      .transaction((): BeginResult => {
+        const row = this.db
+          .prepare('SELECT fingerprint, state, status_code, response, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?')
+          .get(claim.scope, claim.key) as KeyRow | undefined;
+        if (row && row.expires_at > now) {
+          if (row.fingerprint !== claim.fingerprint) return 'conflict';
+          if (row.state === 'in_progress') return 'in-progress';
+          return { replay: { statusCode: row.status_code ?? 200, body: row.response === null ? null : JSON.parse(row.response) } };
+        }
+        this.db
+          .prepare(
+            `INSERT INTO idempotency_keys (scope, key, fingerprint, state, created_at, expires_at) VALUES (?, ?, ?, 'in_progress', ?, ?)
+             ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_progress', status_code = NULL,
+               response = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+          )
+          .run(claim.scope, claim.key, claim.fingerprint, now, now + this.ttlMs);
+        return 'new';
+      })
+      .immediate();
+  }
+
+  async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    this.db
+      .prepare("UPDATE idempotency_keys SET state = 'completed', status_code = ?, response = ? WHERE scope = ? AND key = ?")
+      .run(response.statusCode, JSON.stringify(response.body ?? null), scope, key);
+  }
+
+  async release(scope: string, key: string): Promise<void> {
+    this.db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_progress'").run(scope, key);
+  }
+
+  async purgeExpired(now = Date.now()): Promise<number> {
+    return this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now).changes;
+  }
+}

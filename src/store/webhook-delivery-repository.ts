@@ -1,0 +1,224 @@
+/**
+ * The persisted webhook delivery queue: one row per (event, URL), so a receiver that is down keeps
+ * its events across gateway restarts, and an operator can see and replay what failed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SqliteDatabase } from './database.js';
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATUSES)[number];
+
+export interface NewWebhookDelivery {
+  eventId: string;
+  eventType: string;
+  url: string;
+  /** The exact JSON body sent on every attempt. */
+  payload: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  url: string;
+  payload: string;
+  status: DeliveryState;
+  attempts: number;
+  /** Epoch ms; null once delivered or failed. */
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryState;
+  eventType?: string;
+  url?: string;
+  /** 1..200, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface DeliveryPage {
+  items: WebhookDelivery[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface AttemptFailure {
+  at: number;
+  error: string;
+  statusCode?: number | null;
+  /** When to try again; null gives up (status → failed). */
+  nextAttemptAt: number | null;
+}
+
+export interface WebhookDeliveryRepository {
+  /** All deliveries of one event in one transaction, due at `now`. */
+  enqueue(deliveries: NewWebhookDelivery[], now?: number): Promise<WebhookDelivery[]>;
+  /** Pending deliveries due at `now`, oldest first, skipping ids already being worked on. */
+  due(now: number, limit: number, exclude?: readonly string[]): Promise<WebhookDelivery[]>;
+  /** The earliest next_attempt_at among pending deliveries. */
+  nextDueAt(): Promise<number | null>;
+  markDelivered(id: string, at: number, statusCode: number): Promise<void>;
+  markAttemptFailed(id: string, failure: AttemptFailure): Promise<void>;
+  get(id: string): Promise<WebhookDelivery | null>;
+  list(query?: DeliveryQuery): Promise<DeliveryPage>;
+  /** A failed (or delivered) delivery becomes pending again with a fresh attempt budget; null if unknown. */
+  replay(id: string, now?: number): Promise<WebhookDelivery | null>;
+  /** Removes delivered and failed deliveries last updated before `before`. */
+  purgeFinished(before: number): Promise<number>;
+}
+
+interface DeliveryRow {
+  seq: number;
+  id: string;
+  event_id: string;
+  event_type: string;
+  url: string;
+  payload: string;
+  status: DeliveryState;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+function toDelivery(row: DeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    url: row.url,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    lastStatusCode: row.last_status_code,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+export class InvalidDeliveryCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+  constructor() {
+    super('Invalid pagination cursor');
+    this.name = 'InvalidDeliveryCursorError';
+  }
+}
+
+export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepository {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async enqueue(deliveries: NewWebhookDelivery[], now = Date.now()): Promise<WebhookDelivery[]> {
+    const insert = this.db.prepare(
+      `INSERT INTO webhook_deliveries (id, event_id, event_type, url, payload, status, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    return this.db.transaction(() =>
+      deliveries.map((d) => {
+        const id = randomUUID();
+        insert.run(id, d.eventId, d.eventType, d.url, d.payload, now, now, now);
+        return this.mustGet(id);
+      }),
+    )();
+  }
+
+  async due(now: number, limit: number, exclude: readonly string[] = []): Promise<WebhookDelivery[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?))
+         ORDER BY next_attempt_at, seq LIMIT ?`,
+      )
+      .all(now, JSON.stringify(exclude), limit) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.db.prepare("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'").get() as { at: number | null };
+    return row.at;
+  }
+
+  async markDelivered(id: string, at: number, statusCode: number): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL,
+           last_status_code = ?, delivered_at = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(statusCode, at, at, id);
+  }
+
+  async markAttemptFailed(id: string, failure: AttemptFailure): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status_code = ?, updated_at = ?
+         WHERE id = ?`,
+      )
+      .run(failure.nextAttemptAt === null ? 'failed' : 'pending', failure.nextAttemptAt, failure.error, failure.statusCode ?? null, failure.at, id);
+  }
+
+  async get(id: string): Promise<WebhookDelivery | null> {
+    const row = this.db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  async list(query: DeliveryQuery = {}): Promise<DeliveryPage> {
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? 50), 1), 200);
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    const add = (clause: string, name: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params[name] = value;
+    };
+    add('status = @status', 'status', query.status);
+    add('event_type = @eventType', 'eventType', query.eventType);
+    add('url = @url', 'url', query.url);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
+    if (query.cursor !== undefined) {
+      const seq = Number(Buffer.from(query.cursor, 'base64url').toString());
+      if (!Number.isSafeInteger(seq) || seq <= 0) throw new InvalidDeliveryCursorError();
+      add('seq < @before', 'before', seq);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`)
+      .all({ ...params, limit: limit + 1 }) as DeliveryRow[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toDelivery),
+      total,
+      nextCursor: rows.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
+    };
+  }
+
+  async replay(id: string, now = Date.now()): Promise<WebhookDelivery | null> {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, delivered_at = NULL
+         WHERE id = ? AND status != 'pending'`,
+      )
+      .run(now, now, id);
+    return this.get(id);
+  }
+
+  async purgeFinished(before: number): Promise<number> {
+    return this.db.prepare("DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND updated_at < ?").run(before).changes;
+  }
+
+  private mustGet(id: string): WebhookDelivery {
+    const row = this.db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    if (!row) throw new Error(`webhook delivery ${id} vanished`);
+    return toDelivery(row);
+  }
+}
