@@ -43,6 +43,7 @@ export function sendTextHandler({ sender, defaultCountryCode }: SendRouteDeps) {
 export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryCode }: SendRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const file = req.file;
+    let body: Record<string, unknown>;
     try {
       const phone = normalisePhone(field(req.body, 'phone'), defaultCountryCode);
       if (!file) throw Errors.fileRequired();
@@ -58,7 +59,7 @@ export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryC
         caption: caption ?? undefined,
         detectedMime,
       });
-      res.json({
+      body = {
         status: 'success',
         message: policy.successMessage,
         data: {
@@ -70,10 +71,12 @@ export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryC
           timestamp: localTimestamp(),
           message_id: sent.messageId,
         },
-      });
+      };
     } finally {
+      // Removed before answering, so a client that sees the response never sees the file.
       if (file) await rm(file.path, { force: true });
     }
+    res.json(body);
   };
 }
 

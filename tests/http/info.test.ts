@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+let t: TestApp;
+afterEach(() => t?.cleanup());
+
+describe('GET /', () => {
+  test('describes the service with the v2.0.0 fields', async () => {
+    t = await buildTestApp({ NODE_ENV: 'production' });
+    const res = await request(t.app).get('/').expect(200);
+    expect(res.body).toMatchObject({
+      service: 'WhatsApp Gateway Production',
+      status: 'running',
+      bot_connected: true,
+      version: '2.0.0',
+      environment: 'production',
+      supported_formats: {
+        images: ['jpg', 'jpeg', 'png', 'gif', 'webp'],
+        documents: ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'txt', 'zip', 'rar', '7z'],
+        audio: ['mp3', 'wav', 'ogg', 'm4a', 'aac', 'flac'],
+        video: ['mp4', 'avi', 'mov', 'mkv', 'webm', '3gp', 'flv'],
+        stickers: ['webp'],
+      },
+      file_size_limits: { images: '16MB', documents: '32MB', audio: '16MB', video: '64MB', stickers: '1MB' },
+      limits: { max_requests: 100, time_window: '3600s' },
+    });
+    expect(typeof res.body.uptime).toBe('number');
+    expect(res.body.memory).toEqual({ used: expect.any(Number), total: expect.any(Number) });
+    expect(res.body.features).toMatchObject({
+      text_messages: '✅ Working',
+      image_messages: '✅ Working',
+      document_messages: '✅ Working',
+      audio_messages: '✅ Available',
+      video_messages: '✅ Available',
+      sticker_messages: '✅ Available',
+      webhooks: '❌ Disabled',
+    });
+  });
+
+  test('feature flags follow the running configuration', async () => {
+    t = await buildTestApp({ RATE_LIMIT_ENABLED: 'false' });
+    let res = await request(t.app).get('/').expect(200);
+    expect(res.body.features.rate_limiting).toBe('❌ Disabled');
+    expect(res.body.features.api_auth).toBe('❌ Disabled');
+    await t.cleanup();
+    t = await buildTestApp({ RATE_LIMIT_ENABLED: 'true', API_KEY: 'k'.repeat(32), RATE_LIMIT_MAX: '7', RATE_LIMIT_WINDOW: '60' });
+    res = await request(t.app).get('/').expect(200);
+    expect(res.body.features.rate_limiting).toBe('✅ Enabled');
+    expect(res.body.features.api_auth).toBe('✅ Enabled');
+    expect(res.body.limits).toEqual({ max_requests: 7, time_window: '60s' });
+  });
+
+  test('lists exactly the routes the server answers', async () => {
+    t = await buildTestApp();
+    const res = await request(t.app).get('/').expect(200);
+    const endpoints: string[] = res.body.endpoints;
+    expect(endpoints).toEqual(
+      expect.arrayContaining([
+        'POST /api/send-message - Send text message',
+        'POST /api/send-image - Send image with caption',
+        'POST /api/send-document - Send document with caption',
+        'POST /api/send-audio - Send audio file',
+        'POST /api/send-video - Send video with caption',
+        'POST /api/send-sticker - Send WebP sticker',
+        'GET /api/status - Bot status',
+        'GET /api/health - Health check',
+      ]),
+    );
+    for (const line of endpoints) {
+      const [method, path] = line.split(' ') as [string, string];
+      const res2 = await request(t.app)[method.toLowerCase() as 'get' | 'post'](path);
+      expect(res2.status).not.toBe(404);
+    }
+  });
+
+  test('size limits and lists come from configuration', async () => {
+    t = await buildTestApp({ MAX_STICKER_SIZE_MB: '0.5', VIDEO_EXTENSIONS: 'mp4,webm' });
+    const res = await request(t.app).get('/').expect(200);
+    expect(res.body.file_size_limits.stickers).toBe('512KB');
+    expect(res.body.supported_formats.video).toEqual(['mp4', 'webm']);
+  });
+});
+
+describe('GET /api/health', () => {
+  test('is 200 with connected or disconnected bot', async () => {
+    t = await buildTestApp({ NODE_ENV: 'development' });
+    let res = await request(t.app).get('/api/health').expect(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      timestamp: expect.stringMatching(ISO),
+      uptime: expect.any(Number),
+      environment: 'development',
+      services: { whatsapp_bot: 'connected', api_server: 'running' },
+    });
+    t.transport.phase = 'waiting_to_retry';
+    res = await request(t.app).get('/api/health').expect(200);
+    expect(res.body.services.whatsapp_bot).toBe('disconnected');
+  });
+});
+
+describe('GET /api/status', () => {
+  test('reports bot and system status', async () => {
+    t = await buildTestApp({ SESSION_DIR: './session' });
+    t.transport.phase = 'waiting_to_retry';
+    t.transport.connectionAttempts = 3;
+    const res = await request(t.app).get('/api/status').expect(200);
+    expect(res.body).toMatchObject({
+      bot_connected: false,
+      connection_attempts: 3,
+      max_attempts: 5,
+      thread_alive: true,
+      upload_folder: t.uploadDir,
+      session_folder: './session',
+      environment: 'production',
+      features: { webhooks: false, analytics: false, rate_limiting: false, api_authentication: false },
+      system: { uptime: expect.any(Number), memory_usage_mb: expect.any(Number), node_version: process.version, platform: process.platform },
+      message: 'Bot status retrieved',
+    });
+    expect(res.body.supported_formats.stickers).toEqual(['webp']);
+    expect(res.body.connection.state).toBe('waiting_to_retry');
+  });
+
+  test('thread_alive is false once the connection was replaced', async () => {
+    t = await buildTestApp();
+    t.transport.phase = 'replaced';
+    const res = await request(t.app).get('/api/status').expect(200);
+    expect(res.body.thread_alive).toBe(false);
+    expect(res.body.connection.state).toBe('replaced');
+  });
+});
+
+describe('GET /api/qr', () => {
+  test('returns the pending QR', async () => {
+    t = await buildTestApp();
+    t.transport.phase = 'awaiting_qr';
+    t.transport.qr = '2@abc,def,ghi,jkl';
+    const res = await request(t.app).get('/api/qr').expect(200);
+    expect(res.body).toEqual({ status: 'success', qr: '2@abc,def,ghi,jkl', message: 'QR code available for scanning' });
+  });
+
+  test('renders the QR as PNG on request', async () => {
+    t = await buildTestApp();
+    t.transport.phase = 'awaiting_qr';
+    t.transport.qr = '2@abc,def,ghi,jkl';
+    const res = await request(t.app).get('/api/qr?format=png').buffer(true).expect(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    expect((res.body as Buffer).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  test('says no QR is needed when connected', async () => {
+    t = await buildTestApp();
+    const res = await request(t.app).get('/api/qr').expect(200);
+    expect(res.body).toEqual({ status: 'success', message: 'Bot already connected, no QR needed' });
+  });
+
+  test('is 503 with Retry-After while still connecting', async () => {
+    t = await buildTestApp();
+    t.transport.phase = 'connecting';
+    const res = await request(t.app).get('/api/qr').expect(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toEqual({ status: 'error', message: 'QR code not available yet', timestamp: expect.stringMatching(ISO), code: 'QR_NOT_AVAILABLE' });
+  });
+});
+
+describe('unknown routes', () => {
+  test.each([
+    ['get', '/nope'],
+    ['get', '/api/send-message'],
+    ['post', '/api/status'],
+    ['delete', '/api/qr'],
+  ] as const)('%s %s is a JSON 404', async (method, path) => {
+    t = await buildTestApp();
+    const res = await request(t.app)[method](path).expect(404);
+    expect(res.body).toEqual({ status: 'error', message: 'Endpoint not found', timestamp: expect.stringMatching(ISO), code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * A fake of the WhatsApp port for component tests: records what would have been sent (reading
+ * media bytes from disk at send time, as the real transport streams them) and lets a test set the
+ * connection state or make the next send fail.
+ */
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import type {
+  ConnectionPhase,
+  ConnectionStatus,
+  OutgoingMedia,
+  SentMessage,
+  TransportEventMap,
+  WhatsAppTransport,
+} from '../../src/whatsapp/transport.js';
+
+export interface RecordedSend {
+  jid: string;
+  text?: string;
+  media?: OutgoingMedia;
+  bytes?: Buffer;
+}
+
+export class FakeTransport implements WhatsAppTransport {
+  readonly events = new EventEmitter<TransportEventMap>();
+  readonly sent: RecordedSend[] = [];
+  phase: ConnectionPhase = 'open';
+  qr: string | null = null;
+  connectionAttempts = 0;
+  nextFailure?: Error;
+  /** Resolves the next send only when the test calls the returned function. */
+  holdSends = false;
+  private held: Array<() => void> = [];
+  private counter = 0;
+
+  status(): ConnectionStatus {
+    return {
+      connected: this.phase === 'open',
+      phase: this.phase,
+      connectionAttempts: this.connectionAttempts,
+      maxAttempts: 5,
+      running: !['stopped', 'replaced'].includes(this.phase),
+      slowRetry: false,
+    };
+  }
+
+  currentQr(): string | null {
+    return this.phase === 'awaiting_qr' ? this.qr : null;
+  }
+
+  async sendText(jid: string, text: string): Promise<SentMessage> {
+    await this.gate();
+    this.sent.push({ jid, text });
+    return { messageId: this.nextId(), jid };
+  }
+
+  async sendMedia(jid: string, media: OutgoingMedia): Promise<SentMessage> {
+    await this.gate();
+    const bytes = await readFile(media.path);
+    this.sent.push({ jid, media, bytes });
+    return { messageId: this.nextId(), jid };
+  }
+
+  releaseHeld(): void {
+    for (const release of this.held.splice(0)) release();
+  }
+
+  async logout(): Promise<void> {
+    this.phase = 'connecting';
+  }
+
+  async stop(): Promise<void> {
+    this.phase = 'stopped';
+  }
+
+  private async gate(): Promise<void> {
+    if (this.holdSends) await new Promise<void>((resolve) => this.held.push(resolve));
+    const failure = this.nextFailure;
+    this.nextFailure = undefined;
+    if (failure) throw failure;
+  }
+
+  private nextId(): string {
+    this.counter += 1;
+    return `3EB0FAKE${String(this.counter).padStart(8, '0')}`;
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+describe('loadConfig', () => {
+  test('defaults match the contract', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 5000,
+      environment: 'production',
+      apiKeys: [],
+      rateLimit: { enabled: true, max: 100, windowSeconds: 3600 },
+      trustProxy: false,
+      defaultCountryCode: '62',
+      reconnect: { maxAttempts: 5 },
+      sessionDir: './session',
+      uploadDir: './uploads',
+      waWebSocketUrl: 'wss://web.whatsapp.com/ws/chat',
+    });
+    expect(c.uploads.video.maxBytes).toBe(64 * 1024 * 1024);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  test('reads every key', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      NODE_ENV: 'development',
+      API_KEY: 'aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb',
+      RATE_LIMIT_ENABLED: 'false',
+      RATE_LIMIT_MAX: '10',
+      RATE_LIMIT_WINDOW: '60',
+      TRUST_PROXY: '1',
+      DEFAULT_COUNTRY_CODE: '44',
+      MAX_RECONNECT_ATTEMPTS: '9',
+      SESSION_DIR: '/var/lib/wa/session',
+      UPLOAD_DIR: '/var/lib/wa/uploads',
+      WA_WS_URL: 'ws://127.0.0.1:9999/ws/chat',
+      MAX_IMAGE_SIZE_MB: '5',
+      STICKER_EXTENSIONS: 'WEBP',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      environment: 'development',
+      apiKeys: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb'],
+      rateLimit: { enabled: false, max: 10, windowSeconds: 60 },
+      trustProxy: 1,
+      defaultCountryCode: '44',
+      reconnect: { maxAttempts: 9 },
+      sessionDir: '/var/lib/wa/session',
+      waWebSocketUrl: 'ws://127.0.0.1:9999/ws/chat',
+    });
+    expect(c.uploads.image.maxBytes).toBe(5 * 1024 * 1024);
+    expect(c.uploads.sticker.extensions).toEqual(['webp']);
+  });
+
+  test.each([
+    ['true', true],
+    ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+    ['false', false],
+  ])('TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  test('names every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', RATE_LIMIT_ENABLED: 'maybe', API_KEY: 'short', WA_WS_URL: 'http://x', MAX_VIDEO_SIZE_MB: '-1', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const key of ['PORT', 'RATE_LIMIT_ENABLED', 'API_KEY', 'WA_WS_URL', 'MAX_VIDEO_SIZE_MB', 'LOG_LEVEL']) expect(problems).toContain(key);
+    expect((error as ConfigError).message).not.toContain('short'); // a rejected key is not echoed
+  });
+
+  test('extension lists can be narrowed but not widened', () => {
+    expect(() => loadConfig({ IMAGE_EXTENSIONS: 'jpg,bmp' })).toThrow(/IMAGE_EXTENSIONS: bmp not supported/);
+  });
+});
