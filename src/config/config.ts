@@ -146,6 +146,9 @@ const envSchema = z.object({
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
 });
 
+/** Every environment key the gateway reads (each documented in .env.example). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   port: number;
   host: string;
