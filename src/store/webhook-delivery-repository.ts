@@ -61,8 +61,8 @@ export interface WebhookDeliveryRepository {
   enqueue(deliveries: NewWebhookDelivery[], now?: number): Promise<WebhookDelivery[]>;
   /** Pending deliveries due at `now`, oldest first, skipping ids already being worked on. */
   due(now: number, limit: number, exclude?: readonly string[]): Promise<WebhookDelivery[]>;
-  /** The earliest next_attempt_at among pending deliveries. */
-  nextDueAt(): Promise<number | null>;
+  /** The earliest next_attempt_at among pending deliveries, skipping ids already being worked on. */
+  nextDueAt(exclude?: readonly string[]): Promise<number | null>;
   markDelivered(id: string, at: number, statusCode: number): Promise<void>;
   markAttemptFailed(id: string, failure: AttemptFailure): Promise<void>;
   get(id: string): Promise<WebhookDelivery | null>;
@@ -144,8 +144,10 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
     return rows.map(toDelivery);
   }
 
-  async nextDueAt(): Promise<number | null> {
-    const row = this.db.prepare("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'").get() as { at: number | null };
+  async nextDueAt(exclude: readonly string[] = []): Promise<number | null> {
+    const row = this.db
+      .prepare("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))")
+      .get(JSON.stringify(exclude)) as { at: number | null };
     return row.at;
   }
 

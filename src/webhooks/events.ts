@@ -1,0 +1,122 @@
+/**
+ * The webhook event catalogue: what receivers get, built from the WhatsApp port's events. Field
+ * names are snake_case like the rest of the HTTP API. Every body is `{ id, event, timestamp, data }`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConnectionStatus, IncomingMessage, MessageStatusUpdate } from '../whatsapp/transport.js';
+
+export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface IncomingMessageData {
+  message_id: string;
+  /** Digits of the sender's phone number, when WhatsApp revealed it. */
+  from_phone: string | null;
+  /** The JID WhatsApp addressed the message from (a phone JID or a LID). */
+  from_jid: string;
+  /** Set when WhatsApp identified the sender by LID (hidden number). */
+  from_lid: string | null;
+  push_name: string | null;
+  /** ISO-8601 of WhatsApp's message timestamp. */
+  sent_at: string;
+  type: string;
+  text: string | null;
+  media: {
+    kind: string;
+    mimetype: string | null;
+    file_size: number | null;
+    file_name: string | null;
+    caption: string | null;
+    /** GET this (with the API key) to fetch the file through the gateway; null when unavailable. */
+    download_url: string | null;
+  } | null;
+}
+
+export interface MessageStatusData {
+  /** The gateway's message id, when the message was sent through the gateway. */
+  id: string | null;
+  message_id: string;
+  jid: string;
+  phone: string | null;
+  status: string;
+  error: string | null;
+}
+
+export interface ConnectionUpdateData {
+  connected: boolean;
+  phase: string;
+  connection_attempts: number;
+  next_retry_at: string | null;
+  last_disconnect: { code: number; reason: string; at: string } | null;
+  account: { jid: string; lid: string | null } | null;
+}
+
+export interface WebhookEventDataMap {
+  'message.incoming': IncomingMessageData;
+  'message.status': MessageStatusData;
+  'connection.update': ConnectionUpdateData;
+}
+
+export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
+  id: string;
+  event: T;
+  /** ISO-8601 of when the gateway saw it. */
+  timestamp: string;
+  data: WebhookEventDataMap[T];
+}
+
+export function createEvent<T extends WebhookEventType>(event: T, data: WebhookEventDataMap[T], at = new Date()): WebhookEvent<T> {
+  return { id: randomUUID(), event, timestamp: at.toISOString(), data };
+}
+
+/** `6281234567890:12@s.whatsapp.net` → `6281234567890`; null for LIDs, groups and others. */
+export function phoneOfJid(jid: string | null | undefined): string | null {
+  const match = jid ? /^(\d+)(?::\d+)?@s\.whatsapp\.net$/.exec(jid) : null;
+  return match?.[1] ?? null;
+}
+
+export function incomingMessageEvent(message: IncomingMessage, downloadUrl?: (messageId: string) => string): WebhookEvent<'message.incoming'> {
+  const lid = message.fromLid ?? (message.from.endsWith('@lid') ? message.from : null);
+  return createEvent('message.incoming', {
+    message_id: message.messageId,
+    from_phone: phoneOfJid(message.fromPhoneJid) ?? phoneOfJid(message.from),
+    from_jid: message.from,
+    from_lid: lid,
+    push_name: message.pushName ?? null,
+    sent_at: new Date(message.timestamp * 1000).toISOString(),
+    type: message.type,
+    text: message.text ?? null,
+    media: message.media
+      ? {
+          kind: message.media.kind,
+          mimetype: message.media.mimetype ?? null,
+          file_size: message.media.fileLength ?? null,
+          file_name: message.media.fileName ?? null,
+          caption: message.media.caption ?? null,
+          download_url: downloadUrl ? downloadUrl(message.messageId) : null,
+        }
+      : null,
+  });
+}
+
+export function messageStatusEvent(update: MessageStatusUpdate, gatewayMessageId: string | null = null): WebhookEvent<'message.status'> {
+  return createEvent('message.status', {
+    id: gatewayMessageId,
+    message_id: update.messageId,
+    jid: update.jid,
+    phone: phoneOfJid(update.jid),
+    status: update.status,
+    error: update.error ?? null,
+  });
+}
+
+export function connectionUpdateEvent(status: ConnectionStatus): WebhookEvent<'connection.update'> {
+  return createEvent('connection.update', {
+    connected: status.connected,
+    phase: status.phase,
+    connection_attempts: status.connectionAttempts,
+    next_retry_at: status.nextRetryAt ?? null,
+    last_disconnect: status.lastDisconnect ?? null,
+    account: status.account ? { jid: status.account.jid, lid: status.account.lid ?? null } : null,
+  });
+}

@@ -1,0 +1,80 @@
+import { describe, expect, test } from '@jest/globals';
+import { connectionUpdateEvent, incomingMessageEvent, messageStatusEvent, phoneOfJid } from '../../src/webhooks/events.js';
+
+describe('webhook events', () => {
+  test('incoming text from a LID sender carries the LID and, where known, the phone number', () => {
+    const event = incomingMessageEvent({
+      messageId: 'ABC',
+      from: '123456789012345@lid',
+      fromPhoneJid: '6281234567890@s.whatsapp.net',
+      pushName: 'Budi',
+      timestamp: 1700000000,
+      type: 'conversation',
+      text: 'halo',
+      raw: {},
+    });
+    expect(event).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      event: 'message.incoming',
+      timestamp: expect.any(String),
+      data: {
+        message_id: 'ABC',
+        from_phone: '6281234567890',
+        from_jid: '123456789012345@lid',
+        from_lid: '123456789012345@lid',
+        push_name: 'Budi',
+        sent_at: '2023-11-14T22:13:20.000Z',
+        type: 'conversation',
+        text: 'halo',
+        media: null,
+      },
+    });
+  });
+
+  test('incoming media has metadata and a download endpoint; a LID-only sender has no phone', () => {
+    const event = incomingMessageEvent(
+      {
+        messageId: 'M1',
+        from: '999@lid',
+        timestamp: 1700000000,
+        type: 'imageMessage',
+        media: { kind: 'image', mimetype: 'image/jpeg', fileLength: 2048, caption: 'lihat' },
+        raw: {},
+      },
+      (id) => `/api/media/${id}`,
+    );
+    expect(event.data).toMatchObject({
+      from_phone: null,
+      from_lid: '999@lid',
+      text: null,
+      media: { kind: 'image', mimetype: 'image/jpeg', file_size: 2048, file_name: null, caption: 'lihat', download_url: '/api/media/M1' },
+    });
+  });
+
+  test('status and connection events', () => {
+    expect(messageStatusEvent({ messageId: 'W1', jid: '6281234567890@s.whatsapp.net', status: 'read' }, 'our-id').data).toEqual({
+      id: 'our-id',
+      message_id: 'W1',
+      jid: '6281234567890@s.whatsapp.net',
+      phone: '6281234567890',
+      status: 'read',
+      error: null,
+    });
+    const connection = connectionUpdateEvent({
+      connected: false,
+      phase: 'waiting_to_retry',
+      connectionAttempts: 2,
+      maxAttempts: 5,
+      running: true,
+      slowRetry: false,
+      nextRetryAt: '2025-01-01T00:00:10.000Z',
+      lastDisconnect: { code: 428, reason: 'connectionClosed', at: '2025-01-01T00:00:00.000Z' },
+    });
+    expect(connection).toMatchObject({
+      event: 'connection.update',
+      data: { connected: false, phase: 'waiting_to_retry', connection_attempts: 2, last_disconnect: { code: 428 }, account: null },
+    });
+    expect(phoneOfJid('6281234567890:12@s.whatsapp.net')).toBe('6281234567890');
+    expect(phoneOfJid('120363@g.us')).toBeNull();
+  });
+});
