@@ -13,7 +13,7 @@ import { requireSharp, timeoutSeconds } from './image.js';
 
 export const STICKER_SIZE = 512;
 export const STICKER_MAX_BYTES = { static: 100 * 1024, animated: 500 * 1024 } as const;
-const QUALITY_STEPS = [80, 65, 50, 35, 20];
+const QUALITY_STEPS = [80, 60, 40, 20];
 
 export async function prepareSticker(ctx: ConversionContext, input: ConversionInput): Promise<OutgoingMedia> {
   const sharp = requireSharp(ctx);
