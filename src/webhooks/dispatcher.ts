@@ -5,23 +5,13 @@
  * deduplicate on `X-Webhook-Id`.
  */
 import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from '../store/clock.js';
 import type { WebhookDelivery, WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { WebhookEvent } from './events.js';
 import { WEBHOOK_HEADERS, signatureHeader } from './signature.js';
 
-/** Time and timers, injectable so tests need not wait for real backoffs. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export { systemClock, type Clock };
 
 export interface WebhookDispatcherOptions {
   repository: WebhookDeliveryRepository;
