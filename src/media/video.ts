@@ -10,7 +10,7 @@ import { renamedTo } from './context.js';
 import { mediaErrors } from './errors.js';
 import { FFMPEG_BASE_ARGS, runTool } from './ffmpeg.js';
 import { ffmpegFailure } from './ffmpeg-errors.js';
-import { audioStream, displaySize, durationSeconds, frameRate, probeMedia, videoStream, type ProbeResult, type ProbeStream } from './probe.js';
+import { audioStream, displaySize, durationSeconds, frameRate, probeMedia, rotationDegrees, videoStream, type ProbeResult, type ProbeStream } from './probe.js';
 import { videoThumbnail } from './thumbnail.js';
 import { requireTools } from './voice-note.js';
 
@@ -21,6 +21,8 @@ const MAX_LONG_SIDE = 1280;
 const MAX_SHORT_SIDE = 720;
 const MAX_FPS = 30;
 const PLAYABLE_PROFILES = new Set(['Constrained Baseline', 'Baseline', 'Main', 'High']);
+/** Profiles we promise for converted files; such a stream is copied into the mp4, not re-encoded. */
+const COPYABLE_PROFILES = new Set(['Constrained Baseline', 'Baseline', 'Main']);
 const PLAYABLE_PIXEL_FORMATS = new Set(['yuv420p', 'yuvj420p']);
 
 /** An mp4 every WhatsApp client plays as it is. */
@@ -48,7 +50,7 @@ export async function prepareVideo(ctx: ConversionContext, input: ConversionInpu
     ctx.logger.debug({ file: input.originalName }, 'video already phone-playable: passing through');
   } else {
     path = ctx.temp.allocate('mp4');
-    await encodeMp4(ctx, input, probe, stream, path, { keepAudio: true });
+    await encodeMp4(ctx, input, probe, stream, path, { keepAudio: true, copyCompatibleVideo: true });
     const converted = await probeMedia(tools, path, ctx.job.signal);
     if (!converted || !videoStream(converted)) throw mediaErrors.failed('the converted video cannot be read back');
     outputProbe = converted;
@@ -80,6 +82,27 @@ export async function describeMp4(ctx: ConversionContext, path: string, probe: P
   };
 }
 
+/**
+ * H.264 that already meets what we would encode (Baseline/Main, 8-bit 4:2:0, within 1280×720,
+ * at most 30 fps) only needs a new container: copying it costs a fraction of a re-encode.
+ */
+export function isCopyableVideo(stream: ProbeStream): boolean {
+  const display = displaySize(stream);
+  const fps = frameRate(stream);
+  if (!display || fps === undefined || fps > MAX_FPS + 0.01) return false;
+  const target = targetSize(display.width, display.height);
+  return (
+    stream.codec_name === 'h264' &&
+    COPYABLE_PROFILES.has(stream.profile ?? '') &&
+    stream.pix_fmt === 'yuv420p' &&
+    // A copied stream would lose its display matrix to -map_metadata; re-encoding applies it.
+    rotationDegrees(stream) === 0 &&
+    (stream.sample_aspect_ratio ?? '1:1').match(/^(1:1|0:1|N\/A)$/) !== null &&
+    target.width === display.width &&
+    target.height === display.height
+  );
+}
+
 /** Output size: the display size shrunk (never enlarged) into 1280×720 or 720×1280, even. */
 export function targetSize(width: number, height: number): { width: number; height: number } {
   const [boxW, boxH] = width >= height ? [MAX_LONG_SIDE, MAX_SHORT_SIDE] : [MAX_SHORT_SIDE, MAX_LONG_SIDE];
@@ -94,7 +117,7 @@ export async function encodeMp4(
   probe: ProbeResult,
   stream: ProbeStream,
   outputPath: string,
-  options: { keepAudio: boolean },
+  options: { keepAudio: boolean; copyCompatibleVideo?: boolean },
 ): Promise<void> {
   const tools = requireTools(ctx);
   const display = displaySize(stream)!;
@@ -103,16 +126,30 @@ export async function encodeMp4(
   const filters = [`scale=${target.width}:${target.height}:flags=bicubic`, 'setsar=1'];
   if (fps !== undefined && fps > MAX_FPS + 0.01) filters.push(`fps=${MAX_FPS}`);
   filters.push('format=yuv420p');
+  const copyVideo = options.copyCompatibleVideo === true && isCopyableVideo(stream);
+  const videoArgs = copyVideo
+    ? ['-c:v', 'copy']
+    : [
+        '-vf', filters.join(','),
+        '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23',
+        // A cap keeps long clips inside WhatsApp's size limit without hurting ordinary ones.
+        '-maxrate', '2500k', '-bufsize', '5000k',
+        '-profile:v', 'main', '-level:v', '3.1', '-pix_fmt', 'yuv420p',
+        '-threads', String(ctx.threads),
+      ];
 
   const audio = options.keepAudio ? audioStream(probe) : undefined;
-  const audioArgs = audio
-    ? [
-        '-map', `0:${audio.index}`,
-        '-c:a', 'aac', '-b:a', '128k',
-        '-ac', String(Math.min(audio.channels ?? 2, 2)),
-        ...(['44100', '48000'].includes(audio.sample_rate ?? '') ? [] : ['-ar', '44100']),
-      ]
-    : ['-an'];
+  const audioArgs = !audio
+    ? ['-an']
+    : audio.codec_name === 'aac' && (audio.channels ?? 2) <= 2
+      ? ['-map', `0:${audio.index}`, '-c:a', 'copy']
+      : [
+          '-map', `0:${audio.index}`,
+          '-c:a', 'aac', '-b:a', '128k',
+          '-ac', String(Math.min(audio.channels ?? 2, 2)),
+          ...(['44100', '48000'].includes(audio.sample_rate ?? '') ? [] : ['-ar', '44100']),
+        ];
+  ctx.logger.debug({ file: input.originalName, copyVideo, copyAudio: audioArgs.includes('copy') }, 'converting video to mp4');
   const result = await runTool(
     tools.ffmpeg,
     [
@@ -121,12 +158,7 @@ export async function encodeMp4(
       '-map', `0:${stream.index}`,
       ...audioArgs,
       '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
-      '-vf', filters.join(','),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23',
-      // A cap keeps long clips inside WhatsApp's size limit without hurting ordinary ones.
-      '-maxrate', '2500k', '-bufsize', '5000k',
-      '-profile:v', 'main', '-level:v', '3.1', '-pix_fmt', 'yuv420p',
-      '-threads', String(ctx.threads),
+      ...videoArgs,
       '-max_muxing_queue_size', '1024',
       '-movflags', '+faststart', '-f', 'mp4', outputPath,
     ],

@@ -95,6 +95,7 @@ export const VIDEO_FIXTURES: Record<string, string[]> = {
   'clip.avi': [...TESTSRC(2), '-c:v', 'mpeg4', '-c:a', 'libmp3lame'],
   'clip.mov': [...TESTSRC(2), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', '-c:a', 'aac'],
   'clip.mkv': [...TESTSRC(2, '640x360', 50), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'libvorbis'],
+  'clip-main.mkv': [...TESTSRC(2), '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-c:a', 'libvorbis'],
   'clip.webm': [...TESTSRC(2), '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-c:a', 'libvorbis'],
   'clip.3gp': [...TESTSRC(2, '176x144', 15), '-c:v', 'h263', '-c:a', 'aac', '-ac', '1', '-ar', '22050'],
   'clip.flv': [...TESTSRC(2), '-c:v', 'flv', '-c:a', 'libmp3lame', '-ar', '22050'],

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { createMediaPreparer, type MediaPreparer } from '../../src/media/index.js';
 import {
   ffmpeg,
+  FFMPEG,
   filesIn,
   generate,
   isJpeg,
@@ -12,6 +13,7 @@ import {
   probe,
   readBytes,
   removeDir,
+  run,
   streamOf,
   topLevelBoxes,
   VIDEO_FIXTURES,
@@ -35,10 +37,20 @@ afterAll(() => {
   removeDir(tempDir);
 });
 
+/** The md5 of every video packet: equal lists mean the stream was copied bit for bit. */
+async function videoPacketHashes(path: string): Promise<string[]> {
+  const result = await run(FFMPEG, ['-v', 'error', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', 'pipe:1']);
+  return result.stdout
+    .toString()
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').pop()!.trim());
+}
+
 const CONVERTED = Object.keys(VIDEO_FIXTURES).filter((name) => name !== 'clip.mp4');
 
 describe('video: what phones cannot play is converted to H.264/AAC mp4', () => {
-  test.each(CONVERTED)('%s → mp4 H.264 Main yuv420p + AAC, faststart, thumbnail and duration', async (name) => {
+  test.each(CONVERTED)('%s → mp4 H.264 baseline/main yuv420p + AAC, faststart, thumbnail and duration', async (name) => {
     const prepared = await preparer.prepare({ kind: 'video', path: join(inputs, name), originalName: name, caption: 'holiday' });
     const { media } = prepared;
     try {
@@ -50,7 +62,8 @@ describe('video: what phones cannot play is converted to H.264/AAC mp4', () => {
       expect(probed.format.format_name.split(',')).toContain('mp4');
       const video = streamOf(probed, 'video');
       const audio = streamOf(probed, 'audio');
-      expect(video).toMatchObject({ codec_name: 'h264', profile: 'Main', pix_fmt: 'yuv420p', width: media.width, height: media.height });
+      expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', width: media.width, height: media.height });
+      expect(['Constrained Baseline', 'Baseline', 'Main']).toContain(video?.profile);
       expect(audio).toMatchObject({ codec_name: 'aac' });
       expect(Math.abs(Number(probed.format.duration) - (media.seconds ?? 0))).toBeLessThan(0.6);
       expect(media.seconds).toBe(2);
@@ -77,6 +90,14 @@ describe('video: what phones cannot play is converted to H.264/AAC mp4', () => {
     await prepared.cleanup();
     expect(createHash('sha256').update(readBytes(path)).digest('hex')).toBe(before);
     expect(filesIn(tempDir)).toEqual([]);
+  });
+
+  test('H.264 Main in another container is copied into the mp4, not re-encoded', async () => {
+    const input = join(inputs, 'clip-main.mkv');
+    const prepared = await preparer.prepare({ kind: 'video', path: input, originalName: 'clip-main.mkv' });
+    expect(await videoPacketHashes(prepared.media.path)).toEqual(await videoPacketHashes(input));
+    expect(streamOf(await probe(prepared.media.path), 'audio')).toMatchObject({ codec_name: 'aac' });
+    await prepared.cleanup();
   });
 
   test('an over-50 fps clip is brought down to 30 fps; frame size kept when within 1280×720', async () => {
