@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json spaces', 0);
 
   const sender = new MessageSender(transport, deps.mediaPreparer, logger.child({ module: 'sender' }));
-  const sendDeps = { sender, defaultCountryCode: config.defaultCountryCode };
+  const sendDeps = { sender, defaultCountryCode: config.defaultCountryCode, sandbox: config.sandbox };
   const features = deps.features ?? { webhooks: false, analytics: false };
 
   const routes: RouteSpec[] = [];
@@ -92,6 +92,13 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.use(requestContext(logger.child({ module: 'http' })));
+  if (config.sandbox) {
+    // Every response of a sandbox gateway says so, errors included.
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('X-Gateway-Mode', 'sandbox');
+      next();
+    });
+  }
   app.use((_req: Request, res: Response, next: NextFunction) => {
     if (deps.isShuttingDown?.()) {
       res.setHeader('Connection', 'close');

@@ -16,13 +16,17 @@ export const MAX_TEXT_LENGTH = 65_536;
 export interface SendRouteDeps {
   sender: MessageSender;
   defaultCountryCode: string;
+  /** Marks every success body, so sandbox results cannot be mistaken for real deliveries. */
+  sandbox: boolean;
 }
+
+const sandboxMark = (sandbox: boolean) => (sandbox ? { sandbox: true } : {});
 
 function field(body: unknown, name: string): unknown {
   return body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
 }
 
-export function sendTextHandler({ sender, defaultCountryCode }: SendRouteDeps) {
+export function sendTextHandler({ sender, defaultCountryCode, sandbox }: SendRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const phone = normalisePhone(field(req.body, 'phone'), defaultCountryCode);
     const message = field(req.body, 'message');
@@ -35,12 +39,12 @@ export function sendTextHandler({ sender, defaultCountryCode }: SendRouteDeps) {
     res.json({
       status: 'success',
       message: 'Text message sent successfully',
-      data: { phone: phone.digits, message, type: 'text', timestamp: localTimestamp(), message_id: sent.messageId },
+      data: { phone: phone.digits, message, type: 'text', timestamp: localTimestamp(), message_id: sent.messageId, ...sandboxMark(sandbox) },
     });
   };
 }
 
-export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryCode }: SendRouteDeps) {
+export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryCode, sandbox }: SendRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const file = req.file;
     let body: Record<string, unknown>;
@@ -70,6 +74,7 @@ export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryC
           file_size_kb: Math.round((file.size / 1024) * 100) / 100,
           timestamp: localTimestamp(),
           message_id: sent.messageId,
+          ...sandboxMark(sandbox),
         },
       };
     } finally {

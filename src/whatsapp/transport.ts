@@ -97,8 +97,14 @@ export interface WhatsAppTransport {
   readonly events: EventEmitter<TransportEventMap>;
   status(): ConnectionStatus;
   currentQr(): string | null;
-  sendText(jid: string, text: string): Promise<SentMessage>;
-  sendMedia(jid: string, media: OutgoingMedia): Promise<SentMessage>;
+  /**
+   * `messageId` lets the caller choose WhatsApp's message id (recorded before sending, so a send
+   * interrupted by a crash is retried under the same id and WhatsApp drops the duplicate).
+   */
+  sendText(jid: string, text: string, messageId?: string): Promise<SentMessage>;
+  sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage>;
+  /** A fresh WhatsApp message id in the format the real clients use. */
+  newMessageId(): string;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

@@ -19,6 +19,7 @@ export interface RecordedSend {
   text?: string;
   media?: OutgoingMedia;
   bytes?: Buffer;
+  messageId?: string;
 }
 
 export class FakeTransport implements WhatsAppTransport {
@@ -48,17 +49,21 @@ export class FakeTransport implements WhatsAppTransport {
     return this.phase === 'awaiting_qr' ? this.qr : null;
   }
 
-  async sendText(jid: string, text: string): Promise<SentMessage> {
-    await this.gate();
-    this.sent.push({ jid, text });
-    return { messageId: this.nextId(), jid };
+  newMessageId(): string {
+    return this.nextId();
   }
 
-  async sendMedia(jid: string, media: OutgoingMedia): Promise<SentMessage> {
+  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
+    await this.gate();
+    this.sent.push({ jid, text, messageId });
+    return { messageId: messageId ?? this.nextId(), jid };
+  }
+
+  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
     await this.gate();
     const bytes = await readFile(media.path);
-    this.sent.push({ jid, media, bytes });
-    return { messageId: this.nextId(), jid };
+    this.sent.push({ jid, media, bytes, messageId });
+    return { messageId: messageId ?? this.nextId(), jid };
   }
 
   releaseHeld(): void {

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Agent } from 'node:https';
 import {
   Browsers,
+  generateMessageIDV2,
   makeCacheableSignalKeyStore,
   makeWASocket,
   proto,
@@ -43,6 +44,8 @@ export interface BaileysTransportOptions {
   printQr?: boolean;
   random?: () => number;
 }
+
+const HISTORY = proto.HistorySync.HistorySyncType;
 
 type Boomish = { output?: { statusCode?: number }; message?: string };
 
@@ -87,6 +90,10 @@ export class BaileysTransport implements WhatsAppTransport {
     return this.manager.currentQr();
   }
 
+  newMessageId(): string {
+    return generateMessageIDV2(this.manager.socket()?.user?.id);
+  }
+
   async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
     return this.send(jid, { text }, messageId);
   }
@@ -124,9 +131,11 @@ export class BaileysTransport implements WhatsAppTransport {
       browser: Browsers.ubuntu('Chrome'),
       // The phone keeps getting notifications while the gateway is linked.
       markOnlineOnConnect: false,
-      // No full history (a gateway does not need years of chats), but keep Baileys' default
-      // shouldSyncHistoryMessage: the initial bootstrap sync carries the LID mappings it needs.
+      // A gateway needs no chat history: decline RECENT and FULL syncs, so Baileys goes online at
+      // once instead of buffering events while it waits for them. The initial bootstrap sync is
+      // still accepted: it carries the LID mappings Baileys needs (without it Baileys warns).
       syncFullHistory: false,
+      shouldSyncHistoryMessage: ({ syncType }) => syncType !== HISTORY.RECENT && syncType !== HISTORY.FULL,
       defaultQueryTimeoutMs: this.options.queryTimeoutMs ?? 60_000,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
       ...(this.options.fetchAgent ? { fetchAgent: this.options.fetchAgent } : {}),

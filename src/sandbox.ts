@@ -1,0 +1,73 @@
+/**
+ * Sandbox mode: the whole gateway against an in-process WhatsApp emulator that pairs itself.
+ * Nothing here can reach real WhatsApp: the WebSocket URL is the emulator's loopback address and
+ * the session lives in its own folder, wiped at every start (the emulator forgets its state).
+ */
+import 'dotenv/config';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator } from '../emulator/index.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { startGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+import { sandboxRoutes } from './sandbox/sandbox-routes.js';
+
+async function main(): Promise<void> {
+  let base: Config;
+  try {
+    base = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(base.logLevel).child({ sandbox: true });
+  const emulator = await startEmulator({ logger: logger.child({ module: 'emulator' }, { level: 'warn' }) });
+  const sessionDir = path.join(base.dataDir, 'sandbox-session');
+  await rm(sessionDir, { recursive: true, force: true });
+  const config: Config = Object.freeze({
+    ...base,
+    sandbox: true,
+    environment: 'sandbox',
+    waWebSocketUrl: emulator.wsUrl,
+    sessionDir,
+    // The emulator answers in milliseconds; a missed query should fail fast, not in a minute.
+    waQueryTimeoutMs: 10_000,
+  });
+
+  const gateway = await startGateway({
+    config,
+    logger,
+    fetchAgent: emulator.fetchAgent,
+    printQr: false,
+    extraRoutes: sandboxRoutes(emulator, config.defaultCountryCode),
+  });
+  // The emulated phone scans every QR the gateway shows.
+  gateway.transport.events.on('qr', (qr) => {
+    emulator.scanQr(qr).catch((error: unknown) => logger.error({ err: error }, 'sandbox phone could not scan the QR'));
+  });
+  let announced = false;
+  gateway.transport.events.on('connection', (status) => {
+    if (!status.connected || announced) return;
+    announced = true;
+    logger.info(
+      { url: gateway.url, account: emulator.account.phone },
+      'SANDBOX ready: linked to the emulated phone. Try:  curl -X POST ' +
+        `${gateway.url}/api/send-message -H "Content-Type: application/json" -d '{"phone":"6281234567890","message":"Hello"}'` +
+        `  then  curl ${gateway.url}/api/sandbox/messages`,
+    );
+  });
+  logger.warn('SANDBOX MODE: messages go to a local WhatsApp emulator, never to real WhatsApp (use `npm start` for production)');
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      void gateway.shutdown.begin(signal);
+    });
+  }
+  // Stop the emulator after the gateway has closed its socket.
+  process.on('exit', () => void emulator.stop());
+}
+
+void main();
