@@ -23,6 +23,11 @@ export const VOICE_NOTE_SAMPLE_RATE = 16_000;
  * wideband (TOC config 9), the mode native voice notes use.
  */
 export const VOICE_NOTE_BITRATE = '16k';
+/**
+ * libopus effort (0-10, ffmpeg's default 10). At 16 kbit/s SILK, 5 halves the encode time (about
+ * 1.4 s instead of 2.4 s per minute of noisy audio on one core) for a file within 5% of the size.
+ */
+const VOICE_NOTE_COMPRESSION_LEVEL = '5';
 /** WhatsApp's limit for audio messages. */
 export const VOICE_NOTE_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -65,7 +70,7 @@ export async function prepareVoiceNote(ctx: ConversionContext, input: Conversion
       '-i', input.path,
       '-map', '0:a:0', '-map_metadata', '-1',
       '-ac', '1', '-ar', String(VOICE_NOTE_SAMPLE_RATE),
-      '-c:a', 'libopus', '-b:a', VOICE_NOTE_BITRATE, '-vbr', 'on',
+      '-c:a', 'libopus', '-b:a', VOICE_NOTE_BITRATE, '-vbr', 'on', '-compression_level', VOICE_NOTE_COMPRESSION_LEVEL,
       '-application', 'voip', '-frame_duration', '20',
       '-f', 'ogg', encoded,
       '-map', '0:a:0', '-ac', '1', '-ar', String(WAVEFORM_SAMPLE_RATE), '-f', 's16le', 'pipe:1',
