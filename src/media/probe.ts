@@ -60,13 +60,18 @@ export function durationSeconds(probe: ProbeResult, stream?: ProbeStream): numbe
   return undefined;
 }
 
-/** "30000/1001" → 29.97; undefined when ffprobe reports 0/0. */
+/**
+ * The higher of the average and the "real base" frame rate ("30000/1001" → 29.97), undefined
+ * when ffprobe knows neither. Variable-rate sources (GIFs, phone clips) have a low average but
+ * frames as close together as the base rate says, and that is what decoders must keep up with.
+ */
 export function frameRate(stream: ProbeStream): number | undefined {
-  for (const raw of [stream.avg_frame_rate, stream.r_frame_rate]) {
+  const rates = [stream.avg_frame_rate, stream.r_frame_rate].map((raw) => {
     const [num, den] = (raw ?? '').split('/').map(Number);
-    if (num !== undefined && den !== undefined && num > 0 && den > 0) return num / den;
-  }
-  return undefined;
+    return num !== undefined && den !== undefined && num > 0 && den > 0 ? num / den : 0;
+  });
+  const highest = Math.max(...rates);
+  return highest > 0 ? highest : undefined;
 }
 
 /** Clockwise display rotation in degrees (0, 90, 180, 270) from side data or the old `rotate` tag. */

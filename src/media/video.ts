@@ -135,6 +135,9 @@ export async function encodeMp4(
         // A cap keeps long clips inside WhatsApp's size limit without hurting ordinary ones.
         '-maxrate', '2500k', '-bufsize', '5000k',
         '-profile:v', 'main', '-level:v', '3.1', '-pix_fmt', 'yuv420p',
+        // Keep the source's own frame timing: constant-rate output would repeat every frame of
+        // a GIF or a variable-rate phone clip up to its base rate.
+        '-vsync', 'vfr',
         '-threads', String(ctx.threads),
       ];
 

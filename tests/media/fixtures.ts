@@ -140,7 +140,14 @@ export function rgbaImage(width: number, height: number): Sharp {
 }
 
 /** An animated image of `frames` frames, as GIF or WebP. */
-export async function animatedImage(path: string, width: number, height: number, frames: number, format: 'gif' | 'webp'): Promise<string> {
+export async function animatedImage(
+  path: string,
+  width: number,
+  height: number,
+  frames: number,
+  format: 'gif' | 'webp',
+  delaysMs: number[] = Array(frames).fill(100),
+): Promise<string> {
   const pages = await Promise.all(
     Array.from({ length: frames }, (_, n) =>
       rgbaImage(width, height)
@@ -150,7 +157,7 @@ export async function animatedImage(path: string, width: number, height: number,
     ),
   );
   const stacked = sharp(Buffer.concat(pages), { raw: { width, height: height * frames, channels: 4, pageHeight: height } } as never);
-  const out = format === 'gif' ? stacked.gif({ delay: Array(frames).fill(100), loop: 0 }) : stacked.webp({ delay: Array(frames).fill(100), loop: 0 });
+  const out = format === 'gif' ? stacked.gif({ delay: delaysMs, loop: 0 }) : stacked.webp({ delay: delaysMs, loop: 0 });
   await out.toFile(path);
   return path;
 }

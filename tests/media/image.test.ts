@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createMediaPreparer, type MediaPreparer } from '../../src/media/index.js';
-import { animatedImage, filesIn, isJpeg, makeTempDir, probe, removeDir, rgbaImage, streamOf, writeRandomBytes } from './fixtures.js';
+import { animatedImage, FFPROBE, filesIn, isJpeg, makeTempDir, probe, removeDir, rgbaImage, run, streamOf, writeRandomBytes } from './fixtures.js';
 
 let inputs: string;
 let tempDir: string;
@@ -21,6 +21,7 @@ beforeAll(async () => {
     rgbaImage(300, 150).flatten({ background: '#fff' }).webp().toFile(join(inputs, 'opaque.webp')),
     animatedImage(join(inputs, 'dance.gif'), 160, 120, 6, 'gif'),
     animatedImage(join(inputs, 'dance.webp'), 160, 120, 6, 'webp'),
+    animatedImage(join(inputs, 'uneven.gif'), 160, 120, 6, 'gif', [20, 2000, 30, 50, 1000, 10]),
     writeRandomBytes(join(inputs, 'corrupt.png')),
   ]);
   preparer = createMediaPreparer({ tempDir });
@@ -79,6 +80,16 @@ describe('images: thumbnail and dimensions; GIFs as looping video', () => {
     await expectJpegThumbnail(media.jpegThumbnail);
     await prepared.cleanup();
     expect(filesIn(tempDir)).toEqual([]);
+  });
+
+  test('a GIF with uneven frame delays keeps its timing and is not inflated past 30 fps', async () => {
+    const prepared = await preparer.prepare({ kind: 'image', path: join(inputs, 'uneven.gif'), originalName: 'uneven.gif' });
+    const result = await run(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,avg_frame_rate:format=duration', '-of', 'json', prepared.media.path]);
+    const info = JSON.parse(result.stdout.toString()) as { streams: [{ nb_read_frames: string; avg_frame_rate: string }]; format: { duration: string } };
+    expect(Number(info.format.duration)).toBeCloseTo(3.11, 0);
+    expect(Number(info.streams[0].nb_read_frames)).toBeLessThanOrEqual(Math.ceil(30 * Number(info.format.duration)) + 1);
+    expect(prepared.media.seconds).toBe(3);
+    await prepared.cleanup();
   });
 
   test('a corrupt image is a 400 and leaves no temp files', async () => {
