@@ -44,7 +44,7 @@ describe('stickers: 512×512 WebP with transparent padding, within WhatsApp limi
     expect(meta.width).toBe(512);
     expect(meta.pageHeight ?? meta.height).toBe(512);
     expect((meta.pages ?? 1) > 1).toBe(animated);
-    if (animated) expect(meta.pages).toBe(8);
+    if (animated) expect(meta).toMatchObject({ pages: 8, delay: Array(8).fill(100), loop: 0 });
     expect(statSync(media.path).size).toBeLessThanOrEqual(limit);
 
     // Aspect kept: the padding is transparent, the picture itself opaque.
