@@ -1,0 +1,432 @@
+import { createServer, type Server } from 'node:http';
+import type { Agent } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Curve, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { makeCertChain } from './cert-chain.js';
+import { ClientConnection, type HandshakeResult } from './client-connection.js';
+import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
+import { buildIncomingStanza, newMessageId, type IncomingMessageOptions } from './inbound-message.js';
+import { answerIq, type IqContext } from './iq-router.js';
+import { MediaServer } from './media-server.js';
+import { openOutgoingMessage } from './message-inbox.js';
+import { PairedDevices, type LinkedDeviceInfo, type PairedDevice } from './paired-devices.js';
+import { pairSuccessNode, parseQr, signDeviceIdentity, verifyPairDeviceSign } from './pairing.js';
+import type { ReceivedMessage } from './received-message.js';
+
+export interface EmulatorOptions {
+  /** The account the companion links to. Defaults: phone 6281111111111, lid 99999999999, pushName 'Sandbox Phone'. */
+  account?: Partial<AccountOptions>;
+  /** Contacts known up front. Any other plausible number becomes a contact when first looked up. */
+  contacts?: ContactOptions[];
+  /** Phone numbers usync reports as not on WhatsApp (no devices, contact type 'out'). */
+  notOnWhatsApp?: string[];
+  /** Automatic receipts for each message a contact receives. Default: delivered, not read. */
+  receipts?: { deliver?: boolean; read?: boolean };
+  /** How many QR refs a registering companion gets (each lives 60 s, then 20 s, in Baileys). Default 5. */
+  qrRefs?: number;
+  logger?: Logger;
+}
+
+export type KickCode = 515 | 440 | 401;
+export type ReceiptType = 'delivery' | 'read';
+
+export interface Emulator {
+  /** ws://127.0.0.1:PORT/ws/chat, for Baileys' waWebSocketUrl. */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** PEM of the media server's self-signed certificate. */
+  readonly mediaCaPem: string;
+  /** An https.Agent trusting that certificate, for Baileys' fetchAgent option. */
+  readonly fetchAgent: Agent;
+  readonly account: { phone: string; lid: string; jid: string; lidJid: string; pushName?: string };
+  /** Every message copy the companion sent, decrypted, in arrival order. */
+  readonly messages: readonly ReceivedMessage[];
+  /** Receipts the companion sent for messages it received (type undefined = delivered). */
+  readonly clientReceipts: readonly { id: string; to: string; type?: string }[];
+  /** Currently open client connections (handshaken or not). */
+  readonly connections: number;
+  /** Successful logins (a `<success>` sent) so far. */
+  readonly logins: number;
+  scanQr(qr: string): Promise<LinkedDeviceInfo>;
+  pairedDevices(): LinkedDeviceInfo[];
+  waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>;
+  /** Resolves once a companion has logged in (`<success>` sent) at least `count` times in total. */
+  waitForLogin(count?: number, timeoutMs?: number): Promise<void>;
+  kick(code: KickCode): number;
+  dropConnections(): number;
+  goAway(): Promise<void>;
+  comeBack(): Promise<void>;
+  sendReceipt(messageId: string, type: ReceiptType): void;
+  sendIncomingText(fromPhone: string, text: string, options?: IncomingMessageOptions): Promise<string>;
+  sendIncomingMessage(fromPhone: string, message: import('@whiskeysockets/baileys').proto.IMessage, options?: IncomingMessageOptions): Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface PendingRegistration {
+  connection: ClientConnection;
+  noiseKey: Buffer;
+  pushName?: string;
+}
+
+const DEFAULT_ACCOUNT: AccountOptions = { phone: '6281111111111', lid: '99999999999', pushName: 'Sandbox Phone' };
+const PAIRING_REPLY_TIMEOUT_MS = 10_000;
+const unixNow = (): string => Math.floor(Date.now() / 1000).toString();
+
+class WhatsAppEmulator implements Emulator {
+  readonly messages: ReceivedMessage[] = [];
+  readonly clientReceipts: { id: string; to: string; type?: string }[] = [];
+  logins = 0;
+  private readonly directory: Directory;
+  private readonly devices = new PairedDevices();
+  private readonly staticKey: KeyPair = Curve.generateKeyPair();
+  private readonly certChain: Uint8Array;
+  private readonly open = new Set<ClientConnection>();
+  private readonly pendingRefs = new Map<string, PendingRegistration>();
+  private readonly messageWaiters = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly iqContext: IqContext;
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private listeningPort = 0;
+
+  constructor(
+    private readonly options: EmulatorOptions,
+    private readonly media: MediaServer,
+    private readonly logger: Logger,
+  ) {
+    this.directory = new Directory({ ...DEFAULT_ACCOUNT, ...options.account }, options.contacts ?? [], new Set(options.notOnWhatsApp ?? []));
+    this.certChain = makeCertChain(this.staticKey);
+    this.iqContext = {
+      directory: this.directory,
+      devices: this.devices,
+      mediaHost: media.host,
+      mediaAuth: media.auth,
+      logger: logger.child({ module: 'iq' }),
+      onDeviceRemoved: device => {
+        device.removed = true;
+      },
+    };
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.listeningPort}/ws/chat`;
+  }
+
+  get port(): number {
+    return this.listeningPort;
+  }
+
+  get mediaCaPem(): string {
+    return this.media.caPem;
+  }
+
+  get fetchAgent(): Agent {
+    return this.media.agent;
+  }
+
+  get account(): Emulator['account'] {
+    const { phone, lid, pushName } = this.directory.account;
+    return { phone, lid, pushName, jid: pnJid(phone), lidJid: lidJid(lid) };
+  }
+
+  get connections(): number {
+    return this.open.size;
+  }
+
+  async listen(port = 0): Promise<void> {
+    const server = createServer((_req, res) => {
+      res.writeHead(426).end();
+    });
+    const wss = new WebSocketServer({ server, path: '/ws/chat' });
+    wss.on('connection', ws => {
+      const connection = new ClientConnection(ws, this.staticKey, this.certChain, {
+        onHandshake: (conn, result) => this.onHandshake(conn, result),
+        onNode: (conn, node) => this.onNode(conn, node),
+        onClose: conn => this.onClose(conn),
+      }, this.logger);
+      this.open.add(connection);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.wss = wss;
+    this.listeningPort = (server.address() as AddressInfo).port;
+  }
+
+  pairedDevices(): LinkedDeviceInfo[] {
+    return this.devices.list();
+  }
+
+  async scanQr(qr: string): Promise<LinkedDeviceInfo> {
+    const fields = parseQr(qr);
+    const pending = this.pendingRefs.get(fields.ref);
+    if (!pending || !pending.connection.isOpen || !pending.connection.registration) {
+      throw new Error(`no connected companion is showing QR ref ${fields.ref}`);
+    }
+    const { connection, noiseKey } = pending;
+    const registration = connection.registration!;
+    if (!noiseKey.equals(fields.noiseKey)) throw new Error('QR noise key differs from the connection that showed it');
+    if (!registration.eIdent || !fields.identityKey.equals(Buffer.from(registration.eIdent))) {
+      throw new Error('QR identity key differs from the registration payload');
+    }
+    const { device, keyIndex } = this.devices.allocate();
+    const { phone, lid } = this.directory.account;
+    const jid = `${phone}:${device}@s.whatsapp.net`;
+    const deviceLid = `${lid}:${device}@lid`;
+    const identity = signDeviceIdentity(this.directory.accountKey, fields, keyIndex);
+    const reply = await connection.request(pairSuccessNode(randomBytes(8).toString('hex'), identity, jid, deviceLid), PAIRING_REPLY_TIMEOUT_MS);
+    verifyPairDeviceSign(reply, identity, this.directory.accountKey, fields);
+    const paired: PairedDevice = {
+      device,
+      jid,
+      lid: deviceLid,
+      keyIndex,
+      noiseKey,
+      identityKey: Buffer.from(registration.eIdent),
+      registrationId: Buffer.from(registration.eRegid ?? Buffer.alloc(4)).readUInt32BE(0),
+      signedPreKey: {
+        keyId: Buffer.from(registration.eSkeyId ?? Buffer.alloc(3)).readUIntBE(0, 3),
+        publicKey: Buffer.from(registration.eSkeyVal ?? []),
+        signature: Buffer.from(registration.eSkeySig ?? []),
+      },
+      preKeys: new Map(),
+      pushName: pending.pushName,
+      removed: false,
+      pairedAt: new Date(),
+    };
+    this.devices.add(paired);
+    for (const [ref, entry] of this.pendingRefs) if (entry.connection === connection) this.pendingRefs.delete(ref);
+    connection.registration = undefined;
+    this.logger.info({ jid }, 'companion paired; asking it to restart');
+    this.streamError(connection, 515);
+    return this.devices.list().find(info => info.device === device)!;
+  }
+
+  waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs = 5000): Promise<ReceivedMessage> {
+    return this.waitFor(() => this.messages.find(predicate), timeoutMs, 'no matching message');
+  }
+
+  waitForLogin(count = 1, timeoutMs = 5000): Promise<void> {
+    return this.waitFor(() => (this.logins >= count ? true : undefined), timeoutMs, `fewer than ${count} logins`).then(() => undefined);
+  }
+
+  kick(code: KickCode): number {
+    const targets = [...this.open].filter(connection => connection.device !== undefined);
+    for (const connection of targets) {
+      if (code === 401) this.devices.get(connection.device!)!.removed = true;
+      this.streamError(connection, code);
+    }
+    return targets.length;
+  }
+
+  dropConnections(): number {
+    const targets = [...this.open];
+    for (const connection of targets) connection.terminate();
+    return targets.length;
+  }
+
+  async goAway(): Promise<void> {
+    this.dropConnections();
+    const { server, wss } = this;
+    this.server = undefined;
+    this.wss = undefined;
+    wss?.close();
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    }
+  }
+
+  async comeBack(): Promise<void> {
+    if (this.server) return;
+    await this.listen(this.listeningPort);
+  }
+
+  sendReceipt(messageId: string, type: ReceiptType): void {
+    const copy = this.messages.find(message => message.id === messageId && !message.isOwnDeviceCopy);
+    if (!copy) throw new Error(`no message ${messageId} was received by a contact`);
+    const connection = this.connectionFor(copy.from);
+    if (!connection) throw new Error(`the companion ${copy.from} is not connected`);
+    this.sendReceiptNode(connection, copy, type);
+  }
+
+  sendIncomingText(fromPhone: string, text: string, options: IncomingMessageOptions = {}): Promise<string> {
+    return this.sendIncomingMessage(fromPhone, { conversation: text }, options);
+  }
+
+  async sendIncomingMessage(fromPhone: string, message: Parameters<Emulator['sendIncomingMessage']>[1], options: IncomingMessageOptions = {}): Promise<string> {
+    const sender = this.directory.byPhoneNumber(fromPhone);
+    if (!sender || sender.isAccount) throw new Error(`${fromPhone} is not a contact that can send messages`);
+    const id = options.id ?? newMessageId();
+    const targets = this.devices.active().filter(device => this.connectionFor(device.jid));
+    if (!targets.length) throw new Error('no linked companion is connected to receive the message');
+    for (const device of targets) {
+      const stanza = await buildIncomingStanza(sender, this.directory.account.lid, device, this.devices, message, { ...options, id });
+      this.connectionFor(device.jid)?.send(stanza);
+    }
+    return id;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.goAway();
+    await this.media.close();
+    for (const wake of this.messageWaiters) wake();
+  }
+
+  private waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const found = probe();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const wake = (): void => {
+        const value = probe();
+        if (value === undefined) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`emulator: ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.messageWaiters.delete(wake);
+      };
+      this.messageWaiters.add(wake);
+    });
+  }
+
+  private notifyWaiters(): void {
+    for (const wake of [...this.messageWaiters]) wake();
+  }
+
+  private connectionFor(deviceJid: string): ClientConnection | undefined {
+    return [...this.open].find(connection => connection.device !== undefined && this.devices.get(connection.device)?.jid === deviceJid);
+  }
+
+  private streamError(connection: ClientConnection, code: KickCode): void {
+    const content: BinaryNode[] | undefined =
+      code === 440 ? [{ tag: 'conflict', attrs: { type: 'replaced' } }]
+        : code === 401 ? [{ tag: 'conflict', attrs: { type: 'device_removed' } }]
+          : undefined;
+    connection.send({ tag: 'stream:error', attrs: code === 440 ? {} : { code: String(code) }, content });
+    connection.closeSoon();
+  }
+
+  private onHandshake(connection: ClientConnection, { clientStatic, payload }: HandshakeResult): void {
+    if (payload.devicePairingData) {
+      this.startRegistration(connection, clientStatic, payload.pushName ?? undefined);
+      connection.registration = payload.devicePairingData;
+      return;
+    }
+    const user = payload.username === null || payload.username === undefined ? '' : String(payload.username);
+    const device = this.devices.get(payload.device ?? 0);
+    if (user !== this.directory.account.phone || !device || device.removed || !device.noiseKey.equals(clientStatic)) {
+      this.logger.info({ user, device: payload.device }, 'refusing login of an unknown or removed device');
+      connection.send({ tag: 'failure', attrs: { reason: '401', location: 'emulator' } });
+      connection.closeSoon();
+      return;
+    }
+    // A second login of the same device replaces the first, as on the real network.
+    for (const other of this.open) {
+      if (other !== connection && other.device === device.device) this.streamError(other, 440);
+    }
+    connection.device = device.device;
+    this.logins++;
+    connection.send({
+      tag: 'success',
+      attrs: { t: unixNow(), lid: device.lid, display_name: this.directory.account.pushName ?? '', creation: unixNow() },
+    });
+    // The offline marker ends Baileys' initial event buffering.
+    connection.send({ tag: 'ib', attrs: { from: 's.whatsapp.net' }, content: [{ tag: 'offline', attrs: { count: '0' } }] });
+    this.notifyWaiters();
+  }
+
+  private startRegistration(connection: ClientConnection, noiseKey: Buffer, pushName: string | undefined): void {
+    const refs: BinaryNode[] = [];
+    for (let i = 0; i < (this.options.qrRefs ?? 5); i++) {
+      const ref = `2@${randomBytes(24).toString('base64')}`;
+      this.pendingRefs.set(ref, { connection, noiseKey, pushName });
+      refs.push({ tag: 'ref', attrs: {}, content: Buffer.from(ref) });
+    }
+    connection.send({
+      tag: 'iq',
+      attrs: { from: 's.whatsapp.net', type: 'set', id: randomBytes(6).toString('hex'), xmlns: 'md' },
+      content: [{ tag: 'pair-device', attrs: {}, content: refs }],
+    });
+  }
+
+  private onNode(connection: ClientConnection, node: BinaryNode): void {
+    switch (node.tag) {
+      case 'iq':
+        if (node.attrs.type === 'get' || node.attrs.type === 'set') connection.send(answerIq(this.iqContext, connection, node));
+        return;
+      case 'message':
+        void this.onOutgoingMessage(connection, node);
+        return;
+      case 'receipt':
+        this.clientReceipts.push({ id: node.attrs.id ?? '', to: node.attrs.to ?? '', type: node.attrs.type });
+        connection.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? 's.whatsapp.net', ...(node.attrs.type ? { type: node.attrs.type } : {}) } });
+        this.notifyWaiters();
+        return;
+      default:
+        // acks, presence, unified_session telemetry: nothing to answer.
+        return;
+    }
+  }
+
+  private async onOutgoingMessage(connection: ClientConnection, stanza: BinaryNode): Promise<void> {
+    const id = stanza.attrs.id ?? '';
+    const to = stanza.attrs.to ?? '';
+    // The server acks receipt of the stanza right away; delivery to phones comes later as receipts.
+    connection.send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: unixNow() } });
+    const sender = connection.device === undefined ? undefined : this.devices.get(connection.device);
+    if (!sender) return;
+    const copies = await openOutgoingMessage(stanza, sender, this.directory, this.media, this.logger);
+    this.messages.push(...copies);
+    this.notifyWaiters();
+    const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
+    const { deliver = true, read = false } = this.options.receipts ?? {};
+    if (!toContact || stanza.attrs.category === 'peer') return;
+    if (deliver) this.later(() => this.sendReceiptNode(connection, toContact, 'delivery'));
+    if (read) this.later(() => this.sendReceiptNode(connection, toContact, 'read'));
+  }
+
+  private sendReceiptNode(connection: ClientConnection, message: ReceivedMessage, type: ReceiptType): void {
+    const from = message.stanza.to ?? message.to;
+    connection.send({ tag: 'receipt', attrs: { from, id: message.id, t: unixNow(), ...(type === 'read' ? { type: 'read' } : {}) } });
+  }
+
+  private later(task: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      task();
+    }, 5);
+    this.timers.add(timer);
+  }
+
+  private onClose(connection: ClientConnection): void {
+    this.open.delete(connection);
+    for (const [ref, entry] of this.pendingRefs) if (entry.connection === connection) this.pendingRefs.delete(ref);
+  }
+}
+
+/** Starts the emulator: the chat WebSocket and the HTTPS media host, both on 127.0.0.1 ephemeral ports. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const media = await MediaServer.start(logger.child({ module: 'media' }));
+  const emulator = new WhatsAppEmulator(options, media, logger);
+  try {
+    await emulator.listen();
+  } catch (err) {
+    await media.close();
+    throw err;
+  }
+  return emulator;
+}

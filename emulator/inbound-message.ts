@@ -1,0 +1,52 @@
+import { encodeWAMessage, generateMessageID, type BinaryNode, proto } from '@whiskeysockets/baileys';
+import { lidJid, pnJid, type Person } from './directory.js';
+import { companionAddress } from './message-inbox.js';
+import type { PairedDevice, PairedDevices } from './paired-devices.js';
+
+export interface IncomingMessageOptions {
+  /** Message id; a WhatsApp-looking one is generated when absent. */
+  id?: string;
+  /**
+   * How the sender is addressed: 'pn' sends from the phone JID with a sender_lid hint,
+   * 'lid' from the LID with a sender_pn hint (what WhatsApp mostly does today). Default 'pn'.
+   */
+  addressing?: 'pn' | 'lid';
+  /** Push name shown by Baileys (msg.pushName); defaults to the contact's pushName. */
+  pushName?: string;
+  /** Unix seconds; defaults to now. */
+  timestamp?: number;
+}
+
+/**
+ * Encrypts a message from a contact's phone to one companion device. The contact's session with
+ * the companion is reused when one exists (then it is a `msg`); otherwise a session is built from
+ * the bundle the companion uploaded with `encrypt set`, consuming one of its prekeys (`pkmsg`).
+ */
+export async function buildIncomingStanza(
+  sender: Person,
+  accountLid: string,
+  device: PairedDevice,
+  devices: PairedDevices,
+  message: proto.IMessage,
+  options: IncomingMessageOptions & { id: string },
+): Promise<BinaryNode> {
+  const { type, ciphertext } = await sender.party.encrypt(
+    companionAddress(accountLid, device.device),
+    encodeWAMessage(message),
+    () => devices.takeBundle(device),
+  );
+  const byLid = options.addressing === 'lid';
+  const attrs: Record<string, string> = {
+    from: byLid ? lidJid(sender.lid) : pnJid(sender.phone),
+    id: options.id,
+    t: String(options.timestamp ?? Math.floor(Date.now() / 1000)),
+    type: message.conversation || message.extendedTextMessage ? 'text' : 'media',
+  };
+  if (byLid) attrs.sender_pn = pnJid(sender.phone);
+  else attrs.sender_lid = lidJid(sender.lid);
+  const pushName = options.pushName ?? sender.pushName;
+  if (pushName) attrs.notify = pushName;
+  return { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }] };
+}
+
+export const newMessageId = (): string => generateMessageID();
