@@ -12,11 +12,12 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { botStatus, health, qrCode, serviceInfo, type RouteDescription } from './http/info-routes.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
+import { analytics, downloadIncomingMedia, getMessage, listDeliveries, listMessages, replayDelivery } from './http/records-routes.js';
 import { requireConnection, sendMediaHandler, sendTextHandler } from './http/send-routes.js';
 import { uploadSingleFile } from './http/upload.js';
-import type { MediaPreparer } from './messaging/media-preparation.js';
-import { MessageSender } from './messaging/message-sender.js';
+import type { MediaCapabilities } from './messaging/media-preparation.js';
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
+import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
 export interface RouteSpec extends RouteDescription {
@@ -29,11 +30,11 @@ export interface RouteSpec extends RouteDescription {
 export interface AppDeps {
   config: Config;
   transport: WhatsAppTransport;
-  mediaPreparer: MediaPreparer;
+  services: Services;
+  media: MediaCapabilities;
   logger: Logger;
-  /** Routes contributed by optional modules (message records, webhooks, sandbox inspection). */
+  /** Routes contributed by the sandbox (inspection of what the emulated phones received). */
   extraRoutes?: RouteSpec[];
-  features?: { webhooks: boolean; analytics: boolean };
   /** True once graceful shutdown has begun: new requests get 503. */
   isShuttingDown?: () => boolean;
 }
@@ -60,12 +61,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 0);
 
-  const sender = new MessageSender(transport, deps.mediaPreparer, logger.child({ module: 'sender' }));
-  const sendDeps = { sender, defaultCountryCode: config.defaultCountryCode, sandbox: config.sandbox };
-  const features = deps.features ?? { webhooks: false, analytics: false };
+  const { services } = deps;
+  const { delivery } = services;
+  const sendDeps = { delivery, idempotency: services.idempotency, defaultCountryCode: config.defaultCountryCode, sandbox: config.sandbox };
+  const features = { webhooks: services.dispatcher !== undefined, analytics: true };
 
   const routes: RouteSpec[] = [];
-  const infoDeps = { config, transport, media: deps.mediaPreparer.capabilities(), routes: () => routes, features };
+  const infoDeps = { config, transport, media: deps.media, routes: () => routes, features };
   routes.push(
     { method: 'GET', path: '/', description: 'Service information', guarded: false, handlers: [serviceInfo(infoDeps)] },
     { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, handlers: [health(infoDeps)] },
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
       path: '/api/send-message',
       description: 'Send text message',
       guarded: true,
-      handlers: [requireConnection(sender), ...textBodyParsers(), sendTextHandler(sendDeps)],
+      handlers: [requireConnection(delivery), ...textBodyParsers(), sendTextHandler(sendDeps)],
     },
     ...MEDIA_KINDS.map((kind): RouteSpec => {
       const policy = config.uploads[kind];
@@ -85,9 +87,31 @@ export function createApp(deps: AppDeps): express.Express {
         path: policy.endpoint,
         description: policy.description,
         guarded: true,
-        handlers: [requireConnection(sender), uploadSingleFile(policy, config.uploadDir), sendMediaHandler(policy, sendDeps)],
+        handlers: [requireConnection(delivery), uploadSingleFile(policy, config.uploadDir), sendMediaHandler(policy, sendDeps)],
       };
     }),
+    { method: 'GET', path: '/api/messages', description: 'Message records with delivery status (filters, pagination)', guarded: true, handlers: [listMessages(services.messages)] },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, handlers: [getMessage(services.messages)] },
+    { method: 'GET', path: '/api/analytics', description: 'Message counts by type and status', guarded: true, handlers: [analytics(services.messages)] },
+    {
+      method: 'GET',
+      path: '/api/media/:messageId',
+      description: 'Download media of an incoming message',
+      guarded: true,
+      handlers: [downloadIncomingMedia(services.incoming, (raw) => transport.downloadIncomingMedia(raw))],
+    },
+    ...(services.dispatcher
+      ? [
+          { method: 'GET', path: '/api/webhooks/deliveries', description: 'Webhook delivery log', guarded: true, handlers: [listDeliveries(services.webhookDeliveries)] } as RouteSpec,
+          {
+            method: 'POST',
+            path: '/api/webhooks/deliveries/:id/replay',
+            description: 'Queue a webhook delivery again',
+            guarded: true,
+            handlers: [replayDelivery(services.dispatcher)],
+          } as RouteSpec,
+        ]
+      : []),
     ...(deps.extraRoutes ?? []),
   );
 

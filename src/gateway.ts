@@ -10,9 +10,17 @@ import type { Logger } from 'pino';
 import { createApp, type RouteSpec } from './app.js';
 import type { Config } from './config/config.js';
 import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
-import { createPassThroughPreparer, type MediaPreparer } from './messaging/media-preparation.js';
-import { createMultiFileAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
+import { createMediaPreparer } from './media/index.js';
+import type { MediaPreparer } from './messaging/media-preparation.js';
+import { createServices, type Services } from './services.js';
+import { useSqliteAuthState } from './store/auth-state.js';
+import { openDatabase, type SqliteDatabase } from './store/database.js';
+import { importMultiFileSession } from './store/session-import.js';
+import type { AuthStore } from './whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
+
+/** Conversion output lives beside the uploads, on the same disk, and is swept with them. */
+const CONVERSION_DIR = '.converting';
 
 export interface GatewayOptions {
   config: Config;
@@ -30,6 +38,8 @@ export interface GatewayOptions {
 export interface Gateway {
   server: Server;
   transport: BaileysTransport;
+  services: Services;
+  db: SqliteDatabase;
   shutdown: Shutdown;
   /** http://host:port the server listens on. */
   url: string;
@@ -37,9 +47,26 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export const DATABASE_FILE = 'gateway.db';
+
+/**
+ * Credentials and Signal keys in the SQLite store, each change in one transaction. A session
+ * folder from the file-based state of earlier versions is imported once, so an upgrade keeps the
+ * link to the phone.
+ */
+export async function createSqliteAuthStore(db: SqliteDatabase, sessionDir: string, logger: Logger): Promise<AuthStore> {
+  const result = await importMultiFileSession(db, sessionDir, logger);
+  if (result.imported) logger.info({ sessionDir }, 'imported the WhatsApp session folder into the SQLite store');
+  return {
+    load: () => useSqliteAuthState(db),
+    clear: async () => (await useSqliteAuthState(db)).clear(),
+  };
+}
+
 /** Upload files are per request; any left in the folder are from a crash and are removed. */
 async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
   await mkdir(uploadDir, { recursive: true });
+  await rm(path.join(uploadDir, CONVERSION_DIR), { recursive: true, force: true });
   const leftovers = (await readdir(uploadDir)).filter((f) => /^[0-9a-f]{32}\.[a-z0-9]+$/.test(f));
   await Promise.all(leftovers.map((f) => rm(path.join(uploadDir, f), { force: true })));
   if (leftovers.length > 0) logger.info({ count: leftovers.length }, 'removed uploads left over from a previous run');
@@ -55,8 +82,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.warn('API_KEY is not set: the QR and every send endpoint are open to anyone who can reach this port');
   }
 
+  await mkdir(config.dataDir, { recursive: true });
+  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), logger.child({ module: 'store' }));
   const transport = new BaileysTransport({
-    authStore: options.authStore ?? createMultiFileAuthStore(config.sessionDir),
+    authStore: options.authStore ?? (await createSqliteAuthStore(db, config.sessionDir, logger)),
     waWebSocketUrl: config.waWebSocketUrl,
     reconnect: config.reconnect,
     logger,
@@ -68,10 +97,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.
   const lifecycle: { shutdown?: Shutdown } = {};
+  const preparer =
+    options.mediaPreparer ??
+    createMediaPreparer({
+      tempDir: path.join(config.uploadDir, CONVERSION_DIR),
+      concurrency: config.mediaConversion.concurrency,
+      timeoutMs: config.mediaConversion.timeoutMs,
+      logger,
+    });
+  const services = createServices({ config, db, transport, preparer, logger });
+  await services.start();
   const app = createApp({
     config,
     transport,
-    mediaPreparer: options.mediaPreparer ?? createPassThroughPreparer(),
+    services,
+    media: preparer.capabilities(),
     logger,
     extraRoutes: options.extraRoutes,
     isShuttingDown: () => lifecycle.shutdown?.isShuttingDown() ?? false,
@@ -89,7 +129,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closed: Promise<void> | undefined;
   const closeResources = async () => {
+    // Outbox and webhook workers finish their in-flight item, then the socket closes (no logout).
+    await services.stop();
     await transport.stop();
+    db.close();
   };
   const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
   lifecycle.shutdown = shutdown;
@@ -100,6 +143,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     server,
     transport,
+    services,
+    db,
     shutdown,
     url,
     close: () => {

@@ -13,6 +13,9 @@ export const REDACT_PATHS = [
   'apiKey',
   'apiKeys',
   'config.apiKeys',
+  'secret',
+  'webhooks.secret',
+  'config.webhooks.secret',
 ];
 
 export function createLogger(level: string, pretty = process.stdout.isTTY === true): Logger {

@@ -142,6 +142,16 @@ const envSchema = z.object({
   AUDIO_EXTENSIONS: extensionList,
   VIDEO_EXTENSIONS: extensionList,
   STICKER_EXTENSIONS: extensionList,
+  QUEUE_WHEN_DISCONNECTED: boolean(false),
+  OUTBOX_MAX_MESSAGES: integer(10_000, 1, 10_000_000),
+  OUTBOX_MAX_MB: megabytes(1024),
+  PACING_RECIPIENT_INTERVAL_MS: integer(1000, 0, 3_600_000),
+  PACING_MAX_PER_MINUTE: integer(60, 0, 100_000),
+  WEBHOOK_URL: list,
+  WEBHOOK_SECRET: z.string().optional().transform((v) => (v ?? '').trim()),
+  WEBHOOK_TIMEOUT: integer(10, 1, 300),
+  WEBHOOK_MAX_ATTEMPTS: integer(12, 1, 100),
+  PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
 });
@@ -168,6 +178,11 @@ export interface Config {
   shutdownTimeoutMs: number;
   uploads: UploadPolicies;
   mediaConversion: { concurrency: number; timeoutMs: number };
+  outbox: { enabled: boolean; maxMessages: number; maxBytes: number };
+  pacing: { perRecipientIntervalMs: number; perMinuteLimit: number };
+  webhooks: { urls: readonly string[]; secret: string; timeoutMs: number; maxAttempts: number };
+  /** How clients reach this gateway (for links in webhook events); empty = relative links. */
+  publicUrl: string;
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
 }
@@ -227,6 +242,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       );
     }
   }
+  for (const u of e.WEBHOOK_URL) {
+    if (!/^https?:\/\/[^\s]+$/i.test(u)) problems.push(`WEBHOOK_URL: "${u}" is not an http(s) URL`);
+  }
+  if (e.WEBHOOK_URL.length > 0 && e.WEBHOOK_SECRET.length < 16) {
+    // Unsigned webhooks would let anyone forge events to the receiver; there is no default secret.
+    problems.push('WEBHOOK_SECRET: required (at least 16 characters) when WEBHOOK_URL is set; generate one with: openssl rand -hex 32');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -254,6 +276,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
     uploads: Object.freeze(uploads),
     mediaConversion: { concurrency: e.MEDIA_CONVERSION_CONCURRENCY, timeoutMs: e.MEDIA_CONVERSION_TIMEOUT * 1000 },
+    outbox: { enabled: e.QUEUE_WHEN_DISCONNECTED, maxMessages: e.OUTBOX_MAX_MESSAGES, maxBytes: e.OUTBOX_MAX_MB },
+    pacing: { perRecipientIntervalMs: e.PACING_RECIPIENT_INTERVAL_MS, perMinuteLimit: e.PACING_MAX_PER_MINUTE },
+    webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS },
+    publicUrl: e.PUBLIC_URL,
     sandbox: false,
   });
 }

@@ -1,32 +1,54 @@
 /**
- * The six send endpoints. Thin: parse and validate the request, call MessageSender, shape the
- * v2.0.0 response. The uploaded file is removed when the request ends, on every path.
+ * The six send endpoints. Thin: parse and validate the request, hand it to the DeliveryService,
+ * shape the v2.0.0 response (200 sent, or 202 queued when the outbox holds it). The uploaded file
+ * is removed before the response is written, on every path.
  */
 import { rm } from 'node:fs/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { Errors } from '../errors/app-error.js';
 import { checkUploadContent } from '../messaging/content-check.js';
+import type { DeliveryService, SendOutcome } from '../messaging/delivery-service.js';
 import { localTimestamp } from '../messaging/local-time.js';
-import type { MessageSender } from '../messaging/message-sender.js';
 import { normalisePhone } from '../messaging/phone-number.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
+import type { IdempotencyRepository, StoredResponse } from '../store/idempotency-repository.js';
+import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 
 export const MAX_TEXT_LENGTH = 65_536;
 
 export interface SendRouteDeps {
-  sender: MessageSender;
+  delivery: DeliveryService;
+  idempotency: IdempotencyRepository;
   defaultCountryCode: string;
   /** Marks every success body, so sandbox results cannot be mistaken for real deliveries. */
   sandbox: boolean;
 }
 
-const sandboxMark = (sandbox: boolean) => (sandbox ? { sandbox: true } : {});
-
 function field(body: unknown, name: string): unknown {
   return body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
 }
 
-export function sendTextHandler({ sender, defaultCountryCode, sandbox }: SendRouteDeps) {
+/** v2.0.0's body for a sent message, or 202 with the same data when it was queued. */
+function sendResponse(successMessage: string, outcome: SendOutcome, data: Record<string, unknown>, sandbox: boolean): StoredResponse {
+  const queued = outcome.status === 'queued';
+  return {
+    statusCode: queued ? 202 : 200,
+    body: {
+      status: 'success',
+      message: queued ? successMessage.replace('sent successfully', 'queued for delivery') : successMessage,
+      data: {
+        ...data,
+        timestamp: localTimestamp(),
+        message_id: outcome.messageId,
+        id: outcome.id,
+        delivery_status: outcome.status,
+        ...(sandbox ? { sandbox: true } : {}),
+      },
+    },
+  };
+}
+
+export function sendTextHandler({ delivery, idempotency, defaultCountryCode, sandbox }: SendRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const phone = normalisePhone(field(req.body, 'phone'), defaultCountryCode);
     const message = field(req.body, 'message');
@@ -35,19 +57,18 @@ export function sendTextHandler({ sender, defaultCountryCode, sandbox }: SendRou
     if (message.trim() === '') throw Errors.messageRequired();
     if (message.length > MAX_TEXT_LENGTH) throw Errors.messageTooLong(MAX_TEXT_LENGTH);
 
-    const sent = await sender.sendText(phone, message);
-    res.json({
-      status: 'success',
-      message: 'Text message sent successfully',
-      data: { phone: phone.digits, message, type: 'text', timestamp: localTimestamp(), message_id: sent.messageId, ...sandboxMark(sandbox) },
+    const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async () => {
+      const outcome = await delivery.send({ to: phone, kind: 'text', text: message });
+      return sendResponse('Text message sent successfully', outcome, { phone: phone.digits, message, type: 'text' }, sandbox);
     });
+    writeOnceResult(res, result);
   };
 }
 
-export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryCode, sandbox }: SendRouteDeps) {
+export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, defaultCountryCode, sandbox }: SendRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const file = req.file;
-    let body: Record<string, unknown>;
+    let result: OnceResult | undefined;
     try {
       const phone = normalisePhone(field(req.body, 'phone'), defaultCountryCode);
       if (!file) throw Errors.fileRequired();
@@ -55,40 +76,35 @@ export function sendMediaHandler(policy: UploadPolicy, { sender, defaultCountryC
       const { detectedMime } = await checkUploadContent(policy.kind, extension, file.path);
       const rawCaption = policy.acceptsCaption ? field(req.body, 'caption') : undefined;
       const caption = typeof rawCaption === 'string' && rawCaption.trim() !== '' ? rawCaption : null;
-
-      const sent = await sender.sendMedia(phone, {
-        kind: policy.kind,
-        path: file.path,
-        originalName: file.originalname,
-        caption: caption ?? undefined,
-        detectedMime,
-      });
-      body = {
-        status: 'success',
-        message: policy.successMessage,
-        data: {
-          phone: phone.digits,
-          filename: file.originalname,
-          ...(policy.acceptsCaption ? { caption } : {}),
-          type: policy.kind,
-          file_size_kb: Math.round((file.size / 1024) * 100) / 100,
-          timestamp: localTimestamp(),
-          message_id: sent.messageId,
-          ...sandboxMark(sandbox),
-        },
+      const data = {
+        phone: phone.digits,
+        filename: file.originalname,
+        ...(policy.acceptsCaption ? { caption } : {}),
+        type: policy.kind,
+        file_size_kb: Math.round((file.size / 1024) * 100) / 100,
       };
+
+      const fields = { phone: phone.digits, caption, filename: file.originalname };
+      result = await performOnce(req, idempotency, { fields, filePath: file.path }, async () => {
+        const outcome = await delivery.send({
+          to: phone,
+          kind: policy.kind,
+          media: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
+        });
+        return sendResponse(policy.successMessage, outcome, data, sandbox);
+      });
     } finally {
       // Removed before answering, so a client that sees the response never sees the file.
       if (file) await rm(file.path, { force: true });
     }
-    res.json(body);
+    if (result) writeOnceResult(res, result);
   };
 }
 
-/** Refuses with 503 before the body is read when WhatsApp is not connected. */
-export function requireConnection(sender: MessageSender) {
+/** Refuses with 503 before the body is read when WhatsApp is not connected and nothing queues. */
+export function requireConnection(delivery: DeliveryService) {
   return (_req: Request, _res: Response, next: NextFunction): void => {
-    sender.assertConnected();
+    delivery.assertCanAccept();
     next();
   };
 }

@@ -1,12 +1,12 @@
 /**
- * Sending, in the domain's words: refuse early when WhatsApp is not connected, prepare media
- * (conversion, thumbnails), hand it to the transport, and turn transport failures into the
- * contract's "Failed to send message: <reason>". No Express, no Baileys here.
+ * Sending one message now, in the domain's words: refuse early when WhatsApp is not connected,
+ * prepare media (conversion, thumbnails), hand it to the transport, and turn transport failures
+ * into the contract's "Failed to send message: <reason>". No Express, no Baileys here.
  */
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
-import type { SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
-import type { MediaPreparer, PrepareInput } from './media-preparation.js';
+import type { OutgoingMedia, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { MediaPreparer, PreparedMedia, PrepareInput } from './media-preparation.js';
 import type { NormalisedPhone } from './phone-number.js';
 
 export class MessageSender {
@@ -21,21 +21,23 @@ export class MessageSender {
     if (!this.transport.status().connected) throw Errors.notConnected();
   }
 
-  async sendText(to: NormalisedPhone, text: string): Promise<SentMessage> {
-    this.assertConnected();
-    return this.deliver(() => this.transport.sendText(to.jid, text), to, 'text');
+  /** Converts and describes an upload; errors come out as API errors (400 for undecodable input). */
+  async prepare(input: PrepareInput): Promise<PreparedMedia> {
+    try {
+      return await this.preparer.prepare(input);
+    } catch (error) {
+      throw asAppError(error) ?? error;
+    }
   }
 
-  async sendMedia(to: NormalisedPhone, input: PrepareInput): Promise<SentMessage> {
+  async sendText(to: NormalisedPhone, text: string, messageId?: string): Promise<SentMessage> {
     this.assertConnected();
-    const prepared = await this.preparer.prepare(input).catch((error: unknown) => {
-      throw asAppError(error) ?? error;
-    });
-    try {
-      return await this.deliver(() => this.transport.sendMedia(to.jid, prepared.media), to, input.kind);
-    } finally {
-      await prepared.cleanup().catch((error: unknown) => this.logger.warn({ err: error }, 'media cleanup failed'));
-    }
+    return this.deliver(() => this.transport.sendText(to.jid, text, messageId), to, 'text');
+  }
+
+  async sendPrepared(to: NormalisedPhone, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
+    this.assertConnected();
+    return this.deliver(() => this.transport.sendMedia(to.jid, media, messageId), to, media.kind);
   }
 
   private async deliver(send: () => Promise<SentMessage>, to: NormalisedPhone, kind: string): Promise<SentMessage> {

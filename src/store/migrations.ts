@@ -125,6 +125,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'incoming messages kept for media download',
+    up: (db) => {
+      db.exec(`
+        -- Incoming messages with media: the raw WhatsApp message (BufferJSON) holds the media key
+        -- needed to download and decrypt the file later, from GET /api/media/:messageId.
+        CREATE TABLE incoming_messages (
+          message_id  TEXT PRIMARY KEY,
+          from_jid    TEXT NOT NULL,
+          type        TEXT NOT NULL,
+          raw         TEXT NOT NULL,
+          received_at INTEGER NOT NULL
+        );
+        CREATE INDEX incoming_messages_received_at ON incoming_messages (received_at);
+      `);
+    },
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction; returns their versions. */

@@ -42,6 +42,8 @@ export interface NewOutboxJob {
   media?: OutboxMedia | null;
   /** Anything else the sender needs (e.g. `{ ptt: true }`), stored as JSON. */
   options?: Record<string, unknown> | null;
+  /** WhatsApp id chosen at enqueue time, so the 202 response can already name it. */
+  waMessageId?: string | null;
 }
 
 export interface OutboxJob {
@@ -192,8 +194,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
         if (usage.bytes + bytes > this.limits.maxBytes) throw new OutboxFullError('bytes', usage, this.limits);
         this.db
           .prepare(
-            `INSERT INTO outbox_jobs (message_id, jid, kind, text, media_path, media_bytes, file_name, mimetype, caption, options, status, created_at)
-             VALUES (@messageId, @jid, @kind, @text, @path, @bytes, @fileName, @mimetype, @caption, @options, 'queued', @now)`,
+            `INSERT INTO outbox_jobs (message_id, jid, kind, text, media_path, media_bytes, file_name, mimetype, caption, options, status, wa_message_id, created_at)
+             VALUES (@messageId, @jid, @kind, @text, @path, @bytes, @fileName, @mimetype, @caption, @options, 'queued', @waMessageId, @now)`,
           )
           .run({
             messageId: job.messageId,
@@ -206,6 +208,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
             mimetype: job.media?.mimetype ?? null,
             caption: job.media?.caption ?? null,
             options: job.options ? JSON.stringify(job.options) : null,
+            waMessageId: job.waMessageId ?? null,
             now,
           });
         return this.mustGet(job.messageId);

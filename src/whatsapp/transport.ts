@@ -3,6 +3,7 @@
  * adapter (src/whatsapp/baileys); component tests use a fake that implements the same interface.
  */
 import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { MediaKind } from '../messaging/upload-policy.js';
 
 export type ConnectionPhase =
@@ -105,6 +106,8 @@ export interface WhatsAppTransport {
   sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage>;
   /** A fresh WhatsApp message id in the format the real clients use. */
   newMessageId(): string;
+  /** Downloads and decrypts the media of an incoming message (the raw message carries the key). */
+  downloadIncomingMedia(raw: unknown): Promise<{ stream: Readable; mimetype?: string; fileName?: string }>;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

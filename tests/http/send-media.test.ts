@@ -37,6 +37,8 @@ describe.each(MEDIA_KINDS)('POST send-%s', (kind) => {
         file_size_kb: Math.round((bytes.length / 1024) * 100) / 100,
         timestamp: expect.stringMatching(LOCAL_TIME),
         message_id: expect.any(String),
+        id: expect.any(String),
+        delivery_status: 'sent',
       },
     });
     const [sent] = t.transport.sent;

@@ -19,9 +19,11 @@ describe('POST /api/send-message', () => {
         type: 'text',
         timestamp: expect.stringMatching(LOCAL_TIME),
         message_id: expect.stringMatching(/^3EB0/),
+        id: expect.any(String),
+        delivery_status: 'sent',
       },
     });
-    expect(t.transport.sent).toEqual([{ jid: '6281234567890@s.whatsapp.net', text: 'Hello from WhatsApp Gateway API!' }]);
+    expect(t.transport.sent).toEqual([{ jid: '6281234567890@s.whatsapp.net', text: 'Hello from WhatsApp Gateway API!', messageId: res.body.data.message_id }]);
   });
 
   test('accepts form-urlencoded bodies', async () => {

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type {
   ConnectionPhase,
   ConnectionStatus,
@@ -68,6 +69,10 @@ export class FakeTransport implements WhatsAppTransport {
 
   releaseHeld(): void {
     for (const release of this.held.splice(0)) release();
+  }
+
+  async downloadIncomingMedia(): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
+    return { stream: Readable.from([Buffer.from('incoming media bytes')]), mimetype: 'image/jpeg' };
   }
 
   async logout(): Promise<void> {

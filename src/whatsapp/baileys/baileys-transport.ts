@@ -5,8 +5,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Agent } from 'node:https';
+import type { Readable } from 'node:stream';
 import {
   Browsers,
+  downloadMediaMessage,
   generateMessageIDV2,
   makeCacheableSignalKeyStore,
   makeWASocket,
@@ -100,6 +102,17 @@ export class BaileysTransport implements WhatsAppTransport {
 
   async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
     return this.send(jid, toBaileysContent(media), messageId);
+  }
+
+  async downloadIncomingMedia(raw: unknown): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
+    const socket = this.manager.socket();
+    if (!socket) throw new Error('not connected to WhatsApp');
+    const message = raw as WAMessage;
+    const stream = await downloadMediaMessage(message, 'stream', {}, { logger: this.baileysLogger, reuploadRequest: socket.updateMediaMessage });
+    const content = message.message ?? {};
+    const media = content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
+    const fileName = content.documentMessage?.fileName ?? undefined;
+    return { stream, mimetype: media?.mimetype ?? undefined, fileName };
   }
 
   async logout(): Promise<void> {

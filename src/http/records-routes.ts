@@ -1,0 +1,152 @@
+/**
+ * What happened to the messages: records with their delivery status, analytics over them, the
+ * webhook delivery log (with replay), and downloads of media people sent to the gateway.
+ * Query parameters are validated here; a bad one is a 400 naming it.
+ */
+import type { Request, Response } from 'express';
+import { AppError } from '../errors/app-error.js';
+import { MEDIA_KINDS } from '../messaging/upload-policy.js';
+import type { IncomingMessageRepository } from '../store/incoming-message-repository.js';
+import { InvalidCursorError, MESSAGE_STATUSES, type MessageRecord, type MessageRepository } from '../store/message-repository.js';
+import { DELIVERY_STATUSES, InvalidDeliveryCursorError, type WebhookDelivery, type WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import type { Readable } from 'node:stream';
+
+const badParam = (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`);
+const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !allowed.includes(value as T)) throw badParam(name, allowed.join(', '));
+  return value as T;
+}
+
+function date(value: unknown, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = typeof value === 'string' ? new Date(/^\d+$/.test(value) ? Number(value) * 1000 : value) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) throw badParam(name, 'an ISO-8601 date or Unix seconds');
+  return d;
+}
+
+function limit(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 200) throw badParam('limit', 'a whole number from 1 to 200');
+  return n;
+}
+
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw badParam(name, 'a single value');
+  return value;
+}
+
+export function messageView(m: MessageRecord) {
+  return {
+    id: m.id,
+    message_id: m.waMessageId,
+    phone: m.phone,
+    jid: m.jid,
+    type: m.type,
+    summary: m.summary,
+    filename: m.fileName,
+    status: m.status,
+    error: m.error,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+    status_timestamps: { queued: m.queuedAt, sent: m.sentAt, delivered: m.deliveredAt, read: m.readAt, failed: m.failedAt },
+  };
+}
+
+function deliveryView(d: WebhookDelivery) {
+  return d;
+}
+
+export function listMessages(messages: MessageRepository) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const q = req.query;
+    try {
+      const page = await messages.list({
+        status: oneOf(q.status, MESSAGE_STATUSES, 'status'),
+        type: oneOf(q.type, ['text', ...MEDIA_KINDS] as const, 'type'),
+        phone: text(q.phone, 'phone')?.replace(/\D/g, ''),
+        from: date(q.from, 'from'),
+        to: date(q.to, 'to'),
+        limit: limit(q.limit),
+        cursor: text(q.cursor, 'cursor'),
+      });
+      res.json({ status: 'success', data: page.items.map(messageView), total: page.total, next_cursor: page.nextCursor });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw badParam('cursor', 'next_cursor from a previous page');
+      throw error;
+    }
+  };
+}
+
+export function getMessage(messages: MessageRepository) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const id = String(req.params.id);
+    const record = (await messages.get(id)) ?? (await messages.getByWaId(id));
+    if (!record) throw notFound('Message');
+    res.json({ status: 'success', data: messageView(record) });
+  };
+}
+
+export function analytics(messages: MessageRepository) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const from = date(req.query.from, 'from');
+    const to = date(req.query.to, 'to');
+    if (from && to && from > to) throw badParam('from', 'a date before "to"');
+    const a = await messages.analytics({ from, to });
+    res.json({
+      status: 'success',
+      data: { from: a.from, to: a.to, total: a.total, by_type: a.byType, by_status: a.byStatus, by_type_and_status: a.byTypeAndStatus },
+    });
+  };
+}
+
+export function listDeliveries(deliveries: WebhookDeliveryRepository) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const q = req.query;
+    try {
+      const page = await deliveries.list({
+        status: oneOf(q.status, DELIVERY_STATUSES, 'status'),
+        eventType: text(q.event, 'event'),
+        url: text(q.url, 'url'),
+        limit: limit(q.limit),
+        cursor: text(q.cursor, 'cursor'),
+      });
+      res.json({ status: 'success', data: page.items.map(deliveryView), total: page.total, next_cursor: page.nextCursor });
+    } catch (error) {
+      if (error instanceof InvalidDeliveryCursorError) throw badParam('cursor', 'next_cursor from a previous page');
+      throw error;
+    }
+  };
+}
+
+export function replayDelivery(dispatcher: WebhookDispatcher) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const delivery = await dispatcher.replay(String(req.params.id));
+    if (!delivery) throw notFound('Webhook delivery');
+    res.status(202).json({ status: 'success', message: 'Webhook delivery queued again', data: deliveryView(delivery) });
+  };
+}
+
+/** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
+export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: unknown) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const stored = await incoming.get(String(req.params.messageId));
+    if (!stored) throw notFound('Incoming media');
+    let media;
+    try {
+      media = await download(stored.raw);
+    } catch (error) {
+      throw new AppError(502, 'MEDIA_DOWNLOAD_FAILED', `Could not download the media from WhatsApp: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    res.setHeader('Content-Type', media.mimetype ?? 'application/octet-stream');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Disposition', `attachment; filename="${(media.fileName ?? stored.messageId).replace(/[^\w.-]/g, '_')}"`);
+    media.stream.on('error', () => res.destroy());
+    media.stream.pipe(res);
+  };
+}

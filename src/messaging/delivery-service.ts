@@ -1,0 +1,190 @@
+/**
+ * Every send goes through here: it gets a record (our id + WhatsApp id, chosen before sending so a
+ * receipt can never arrive for an unknown message), and is either sent now or, with the outbox on,
+ * queued — when WhatsApp is disconnected, when pacing says wait, or when earlier messages are still
+ * queued (so the order of acceptance is the order of delivery).
+ */
+import type { Logger } from 'pino';
+import { AppError } from '../errors/app-error.js';
+import type { MessageRepository } from '../store/message-repository.js';
+import type { MediaSpool } from '../store/media-spool.js';
+import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../store/outbox-repository.js';
+import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
+import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../store/pacing.js';
+import type { OutgoingMedia, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { MediaPreparer, PrepareInput } from './media-preparation.js';
+import type { MessageSender } from './message-sender.js';
+import type { NormalisedPhone } from './phone-number.js';
+
+export interface OutboxParts {
+  repository: OutboxRepository;
+  spool: MediaSpool;
+  pacing: PacingPolicy;
+  /** Set once the worker exists (it needs this service's sender). */
+  worker?: OutboxWorker;
+}
+
+export type SendRequest =
+  | { to: NormalisedPhone; kind: 'text'; text: string }
+  | { to: NormalisedPhone; kind: PrepareInput['kind']; media: PrepareInput };
+
+export interface SendOutcome {
+  /** Our record id (GET /api/messages/:id). */
+  id: string;
+  /** WhatsApp's message id. */
+  messageId: string;
+  status: 'sent' | 'queued';
+}
+
+export class DeliveryService {
+  constructor(
+    private readonly deps: {
+      transport: WhatsAppTransport;
+      sender: MessageSender;
+      preparer: MediaPreparer;
+      messages: MessageRepository;
+      outbox?: OutboxParts;
+      logger: Logger;
+    },
+  ) {}
+
+  get queueing(): boolean {
+    return this.deps.outbox !== undefined;
+  }
+
+  /** Without the outbox a disconnected gateway refuses sends with 503 before reading bodies. */
+  assertCanAccept(): void {
+    if (!this.deps.outbox) this.deps.sender.assertConnected();
+  }
+
+  async send(request: SendRequest): Promise<SendOutcome> {
+    this.assertCanAccept();
+    if (request.kind === 'text') return this.dispatch(request, undefined);
+    const prepared = await this.deps.sender.prepare(request.media);
+    try {
+      return await this.dispatch(request, prepared.media);
+    } finally {
+      await prepared.cleanup().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'media cleanup failed'));
+    }
+  }
+
+  private async dispatch(request: SendRequest, media: OutgoingMedia | undefined): Promise<SendOutcome> {
+    const { transport, messages, outbox } = this.deps;
+    const messageId = transport.newMessageId();
+    const text = request.kind === 'text' ? request.text : (media?.caption ?? null);
+    const record = await messages.create({
+      waMessageId: messageId,
+      phone: request.to.digits,
+      jid: request.to.jid,
+      type: request.kind,
+      text,
+      fileName: media?.fileName ?? null,
+      status: 'queued',
+    });
+    if (outbox && (await this.mustQueue(request.to.jid, outbox))) {
+      await this.enqueue(record.id, messageId, request, media, outbox);
+      return { id: record.id, messageId, status: 'queued' };
+    }
+    try {
+      const sent = request.kind === 'text'
+        ? await this.deps.sender.sendText(request.to, request.text, messageId)
+        : await this.deps.sender.sendPrepared(request.to, media!, messageId);
+      await messages.markStatusById(record.id, 'sent');
+      await outbox?.repository.recordSend(request.to.jid);
+      return { id: record.id, messageId: sent.messageId, status: 'sent' };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await messages.markStatusById(record.id, 'failed', new Date(), reason);
+      throw error;
+    }
+  }
+
+  private async mustQueue(jid: string, outbox: OutboxParts): Promise<boolean> {
+    if (!this.deps.transport.status().connected) return true;
+    if ((await outbox.repository.size()).jobs > 0) return true; // keep FIFO behind queued messages
+    const now = Date.now();
+    const history = await outbox.repository.recentSends(now - pacingHorizonMs(outbox.pacing));
+    return nextAllowedAt(outbox.pacing, jid, history, now) > now;
+  }
+
+  private async enqueue(id: string, messageId: string, request: SendRequest, media: OutgoingMedia | undefined, outbox: OutboxParts): Promise<void> {
+    let spooled: { path: string; bytes: number } | undefined;
+    try {
+      if (media) spooled = await outbox.spool.adopt(media.path, media.fileName);
+      await outbox.repository.enqueue({
+        messageId: id,
+        waMessageId: messageId,
+        jid: request.to.jid,
+        kind: request.kind,
+        text: request.kind === 'text' ? request.text : null,
+        media: media && spooled
+          ? { path: spooled.path, bytes: spooled.bytes, fileName: media.fileName, mimetype: media.mimetype, caption: media.caption ?? null }
+          : null,
+        options: media ? serialiseMediaOptions(media) : null,
+      });
+    } catch (error) {
+      if (spooled) await outbox.spool.remove(spooled.path);
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.deps.messages.markStatusById(id, 'failed', new Date(), reason);
+      if (error instanceof OutboxFullError) throw new AppError(503, 'OUTBOX_FULL', `Outbox full: ${error.message}`, {}, { 'Retry-After': '60' });
+      throw error;
+    }
+    this.deps.logger.info({ id, messageId, to: request.to.digits, kind: request.kind }, 'message queued in the outbox');
+    outbox.worker?.kick();
+  }
+
+  /** What the outbox worker calls to send a queued job. */
+  outboxSender(): OutboxSender {
+    const { transport } = this.deps;
+    return {
+      isConnected: () => transport.status().connected,
+      newMessageId: () => transport.newMessageId(),
+      send: async (job: OutboxJob, waMessageId: string) => {
+        if (job.kind === 'text') {
+          await transport.sendText(job.jid, job.text ?? '', waMessageId);
+          return;
+        }
+        if (!job.media) throw new Error('queued media job has no file');
+        await transport.sendMedia(job.jid, restoreMedia(job), waMessageId);
+      },
+    };
+  }
+}
+
+/** Media metadata kept in the job's JSON options (thumbnail and waveform as base64). */
+function serialiseMediaOptions(media: OutgoingMedia): Record<string, unknown> {
+  return {
+    kind: media.kind,
+    ptt: media.ptt,
+    seconds: media.seconds,
+    width: media.width,
+    height: media.height,
+    gifPlayback: media.gifPlayback,
+    isAnimated: media.isAnimated,
+    jpegThumbnail: media.jpegThumbnail?.toString('base64'),
+    waveform: media.waveform ? Buffer.from(media.waveform).toString('base64') : undefined,
+  };
+}
+
+function restoreMedia(job: OutboxJob): OutgoingMedia {
+  const o = (job.options ?? {}) as Record<string, unknown>;
+  const media = job.media!;
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
+  return {
+    kind: (typeof o.kind === 'string' ? o.kind : job.kind) as OutgoingMedia['kind'],
+    path: media.path,
+    mimetype: media.mimetype,
+    fileName: media.fileName,
+    caption: media.caption ?? undefined,
+    ptt: bool(o.ptt),
+    seconds: num(o.seconds),
+    width: num(o.width),
+    height: num(o.height),
+    gifPlayback: bool(o.gifPlayback),
+    isAnimated: bool(o.isAnimated),
+    jpegThumbnail: typeof o.jpegThumbnail === 'string' ? Buffer.from(o.jpegThumbnail, 'base64') : undefined,
+    waveform: typeof o.waveform === 'string' ? new Uint8Array(Buffer.from(o.waveform, 'base64')) : undefined,
+  };
+}
+

@@ -1,0 +1,154 @@
+/**
+ * The gateway's services around one SQLite store: message records, the outbox and its worker,
+ * idempotency keys, webhooks, and the wiring from WhatsApp events to them. Built once by
+ * gateway.ts (and by the component tests), started after the transport exists, stopped on
+ * shutdown after HTTP has drained.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
+import type { MediaPreparer } from './messaging/media-preparation.js';
+import { MessageSender } from './messaging/message-sender.js';
+import type { SqliteDatabase } from './store/database.js';
+import { SqliteIdempotencyRepository, type IdempotencyRepository } from './store/idempotency-repository.js';
+import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './store/incoming-message-repository.js';
+import { MediaSpool } from './store/media-spool.js';
+import { SqliteMessageRepository, toMessageStatus, type MessageRepository } from './store/message-repository.js';
+import { SqliteOutboxRepository } from './store/outbox-repository.js';
+import { OutboxWorker } from './store/outbox-worker.js';
+import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
+import type { WhatsAppTransport } from './whatsapp/transport.js';
+
+export interface Services {
+  delivery: DeliveryService;
+  messages: MessageRepository;
+  idempotency: IdempotencyRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
+  incoming: IncomingMessageRepository;
+  dispatcher?: WebhookDispatcher;
+  outbox?: OutboxParts;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export function createServices(deps: {
+  config: Config;
+  db: SqliteDatabase;
+  transport: WhatsAppTransport;
+  preparer: MediaPreparer;
+  logger: Logger;
+}): Services {
+  const { config, db, transport, logger } = deps;
+  const messages = new SqliteMessageRepository(db);
+  const idempotency = new SqliteIdempotencyRepository(db);
+  const webhookDeliveries = new SqliteWebhookDeliveryRepository(db);
+  const incoming = new SqliteIncomingMessageRepository(db);
+  const sender = new MessageSender(transport, deps.preparer, logger.child({ module: 'sender' }));
+
+  const outbox: OutboxParts | undefined = config.outbox.enabled
+    ? {
+        repository: new SqliteOutboxRepository(db, { maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }),
+        spool: new MediaSpool(path.join(config.dataDir, 'outbox-media')),
+        pacing: { perRecipientIntervalMs: config.pacing.perRecipientIntervalMs, perMinuteLimit: config.pacing.perMinuteLimit },
+      }
+    : undefined;
+  const delivery = new DeliveryService({ transport, sender, preparer: deps.preparer, messages, outbox, logger: logger.child({ module: 'delivery' }) });
+
+  const dispatcher =
+    config.webhooks.urls.length > 0
+      ? new WebhookDispatcher({
+          repository: webhookDeliveries,
+          urls: config.webhooks.urls,
+          secret: config.webhooks.secret,
+          timeoutMs: config.webhooks.timeoutMs,
+          maxAttempts: config.webhooks.maxAttempts,
+          logger,
+        })
+      : undefined;
+
+  if (outbox) {
+    outbox.worker = new OutboxWorker({
+      outbox: outbox.repository,
+      messages,
+      sender: delivery.outboxSender(),
+      pacing: outbox.pacing,
+      logger,
+      onSettled: async ({ job }) => {
+        if (job.media) await outbox.spool.remove(job.media.path);
+      },
+    });
+  }
+
+  const publish = (event: Parameters<WebhookDispatcher['publish']>[0]) => {
+    dispatcher?.publish(event).catch((error: unknown) => logger.error({ err: error, event: event.event }, 'could not queue webhook event'));
+  };
+  const downloadUrl = (messageId: string) => `${config.publicUrl}/api/media/${encodeURIComponent(messageId)}`;
+
+  let lastPhase: string | undefined;
+  const onConnection = (status: Parameters<typeof connectionUpdateEvent>[0]) => {
+    if (status.connected) outbox?.worker?.kick();
+    if (status.phase === lastPhase) return; // status is re-emitted on every change; tell receivers about phases
+    lastPhase = status.phase;
+    publish(connectionUpdateEvent(status));
+  };
+  const onStatus = async (update: Parameters<typeof messageStatusEvent>[0]) => {
+    const change = await messages.markStatus(update.messageId, toMessageStatus(update.status), new Date(), update.error);
+    // Only our own messages, and only real progress, reach the receivers.
+    if (change?.changed) publish(messageStatusEvent(update, change.record.id));
+  };
+  const onIncoming = async (message: Parameters<typeof incomingMessageEvent>[0]) => {
+    if (message.media) {
+      await incoming.save({ messageId: message.messageId, fromJid: message.from, type: message.type, raw: message.raw, receivedAt: Date.now() });
+    }
+    publish(incomingMessageEvent(message, message.media ? downloadUrl : undefined));
+  };
+  const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
+  const statusListener = (u: Parameters<typeof onStatus>[0]) => void onStatus(u).catch(log('could not record a delivery status'));
+  const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
+
+  let purgeTimer: NodeJS.Timeout | undefined;
+  const purge = async () => {
+    const now = Date.now();
+    await idempotency.purgeExpired(now);
+    await incoming.purgeBefore(now - 30 * DAY);
+    await webhookDeliveries.purgeFinished(now - 30 * DAY);
+    await outbox?.repository.purgeFinished(now - 7 * DAY);
+  };
+
+  return {
+    delivery,
+    messages,
+    idempotency,
+    webhookDeliveries,
+    incoming,
+    dispatcher,
+    outbox,
+    async start() {
+      transport.events.on('connection', onConnection);
+      transport.events.on('message-status', statusListener);
+      transport.events.on('incoming-message', incomingListener);
+      if (outbox) {
+        // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
+        await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());
+        await outbox.worker?.start();
+      }
+      dispatcher?.start();
+      await purge().catch(log('purge failed'));
+      purgeTimer = setInterval(() => void purge().catch(log('purge failed')), 60 * 60 * 1000);
+      purgeTimer.unref();
+    },
+    async stop() {
+      clearInterval(purgeTimer);
+      transport.events.off('message-status', statusListener);
+      transport.events.off('incoming-message', incomingListener);
+      transport.events.off('connection', onConnection);
+      await outbox?.worker?.stop();
+      await dispatcher?.stop();
+    },
+  };
+}
