@@ -23,8 +23,12 @@ export interface EmulatorOptions {
   contacts?: ContactOptions[];
   /** Phone numbers usync reports as not on WhatsApp (no devices, contact type 'out'). */
   notOnWhatsApp?: string[];
-  /** Automatic receipts for each message a contact receives. Default: delivered, not read. */
-  receipts?: { deliver?: boolean; read?: boolean };
+  /**
+   * Automatic receipts for each message a contact receives. Default: delivered, not read, 100 ms
+   * after the message. The delay matters: a receipt that beats Baileys' own buffered upsert of the
+   * sent message is merged into that upsert (status on messages.upsert, no messages.update).
+   */
+  receipts?: { deliver?: boolean; read?: boolean; delayMs?: number };
   /** How many QR refs a registering companion gets (each lives 60 s, then 20 s, in Baileys). Default 5. */
   qrRefs?: number;
   logger?: Logger;
@@ -392,10 +396,10 @@ class WhatsAppEmulator implements Emulator {
     this.messages.push(...copies);
     this.notifyWaiters();
     const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
-    const { deliver = true, read = false } = this.options.receipts ?? {};
+    const { deliver = true, read = false, delayMs = 100 } = this.options.receipts ?? {};
     if (!toContact || stanza.attrs.category === 'peer') return;
-    if (deliver) this.later(() => this.sendReceiptNode(connection, toContact, 'delivery'));
-    if (read) this.later(() => this.sendReceiptNode(connection, toContact, 'read'));
+    if (deliver) this.later(delayMs, () => this.sendReceiptNode(connection, toContact, 'delivery'));
+    if (read) this.later(delayMs * 2, () => this.sendReceiptNode(connection, toContact, 'read'));
   }
 
   private sendReceiptNode(connection: ClientConnection, message: ReceivedMessage, type: ReceiptType): void {
@@ -403,11 +407,11 @@ class WhatsAppEmulator implements Emulator {
     connection.send({ tag: 'receipt', attrs: { from, id: message.id, t: unixNow(), ...(type === 'read' ? { type: 'read' } : {}) } });
   }
 
-  private later(task: () => void): void {
+  private later(delayMs: number, task: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       task();
-    }, 5);
+    }, delayMs);
     this.timers.add(timer);
   }
 
