@@ -78,7 +78,8 @@ export class DeliveryService {
       jid: request.to.jid,
       type: request.kind,
       text,
-      fileName: media?.fileName ?? null,
+      // The client's name for the file, even when a converted file goes out under another name.
+      fileName: request.kind === 'text' ? null : request.media.originalName,
       status: 'queued',
     });
     if (outbox && (await this.mustQueue(request.to.jid, outbox))) {
@@ -93,7 +94,8 @@ export class DeliveryService {
       await outbox?.repository.recordSend(request.to.jid);
       return { id: record.id, messageId: sent.messageId, status: 'sent' };
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      // The record keeps WhatsApp's reason, without the HTTP wording around it.
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/^Failed to send message: /, '');
       await messages.markStatusById(record.id, 'failed', new Date(), reason);
       throw error;
     }

@@ -67,6 +67,12 @@ export class FakeTransport implements WhatsAppTransport {
     return { messageId: messageId ?? this.nextId(), jid };
   }
 
+  /** Changes the connection phase and tells listeners, as the real transport does. */
+  setPhase(phase: ConnectionPhase): void {
+    this.phase = phase;
+    this.events.emit('connection', this.status());
+  }
+
   releaseHeld(): void {
     for (const release of this.held.splice(0)) release();
   }

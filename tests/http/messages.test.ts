@@ -1,0 +1,143 @@
+/** Message records, delivery statuses driven by transport events, analytics and webhooks. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+let receiver: http.Server | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  if (receiver) {
+    receiver.closeAllConnections();
+    await new Promise((r) => receiver!.close(r));
+    receiver = undefined;
+  }
+});
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const send = (message: string, phone = '6281234567890') => request(t.app).post('/api/send-message').send({ phone, message }).expect(200);
+
+describe('message records', () => {
+  test('status follows receipts and never goes backwards', async () => {
+    t = await buildTestApp();
+    const { body } = await send('hello');
+    const { id, message_id } = body.data;
+    const record = async () => (await request(t.app).get(`/api/messages/${id}`).expect(200)).body.data;
+    expect(await record()).toMatchObject({ status: 'sent', phone: '6281234567890', type: 'text', summary: 'hello' });
+
+    t.transport.events.emit('message-status', { messageId: message_id, jid: '6281234567890@s.whatsapp.net', status: 'delivered' });
+    await until(async () => (await record()).status === 'delivered');
+    t.transport.events.emit('message-status', { messageId: message_id, jid: '6281234567890@s.whatsapp.net', status: 'read' });
+    await until(async () => (await record()).status === 'read');
+    t.transport.events.emit('message-status', { messageId: message_id, jid: '6281234567890@s.whatsapp.net', status: 'delivered' });
+    await new Promise((r) => setTimeout(r, 50));
+    const final = await record();
+    expect(final.status).toBe('read');
+    expect(final.status_timestamps).toMatchObject({ sent: expect.any(String), delivered: expect.any(String), read: expect.any(String), failed: null });
+    // Also found by the WhatsApp id.
+    expect((await request(t.app).get(`/api/messages/${message_id}`).expect(200)).body.data.id).toBe(id);
+  });
+
+  test('a failed send is recorded as failed with its reason', async () => {
+    t = await buildTestApp();
+    t.transport.nextFailure = new Error('not on WhatsApp');
+    await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'x' }).expect(500);
+    const list = await request(t.app).get('/api/messages?status=failed').expect(200);
+    expect(list.body.data).toHaveLength(1);
+    expect(list.body.data[0]).toMatchObject({ status: 'failed', error: 'not on WhatsApp' });
+  });
+
+  test('lists newest first with filters and cursor pagination', async () => {
+    t = await buildTestApp();
+    for (let i = 1; i <= 5; i++) await send(`m${i}`, i % 2 ? '6281234567890' : '6289876543210');
+    const page1 = await request(t.app).get('/api/messages?limit=2').expect(200);
+    expect(page1.body.data.map((m: { summary: string }) => m.summary)).toEqual(['m5', 'm4']);
+    expect(page1.body.total).toBe(5);
+    const page2 = await request(t.app).get(`/api/messages?limit=2&cursor=${page1.body.next_cursor}`).expect(200);
+    expect(page2.body.data.map((m: { summary: string }) => m.summary)).toEqual(['m3', 'm2']);
+    const byPhone = await request(t.app).get('/api/messages?phone=6289876543210').expect(200);
+    expect(byPhone.body.total).toBe(2);
+  });
+
+  test.each([
+    ['status=lost', 'status'],
+    ['type=fax', 'type'],
+    ['limit=0', 'limit'],
+    ['from=yesterday', 'from'],
+    ['cursor=%%%', 'cursor'],
+  ])('a bad query (%s) is a 400 naming %s', async (query, name) => {
+    t = await buildTestApp();
+    const res = await request(t.app).get(`/api/messages?${query}`).expect(400);
+    expect(res.body).toMatchObject({ status: 'error', code: 'INVALID_PARAMETER' });
+    expect(res.body.message).toContain(name);
+  });
+
+  test('an unknown id is a 404', async () => {
+    t = await buildTestApp();
+    const res = await request(t.app).get('/api/messages/nope').expect(404);
+    expect(res.body).toMatchObject({ status: 'error', message: 'Message not found' });
+  });
+});
+
+describe('GET /api/analytics', () => {
+  test('counts by type and status over a time range', async () => {
+    t = await buildTestApp();
+    const before = new Date(Date.now() - 1000).toISOString();
+    await send('a');
+    await send('b');
+    t.transport.nextFailure = new Error('boom');
+    await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'c' }).expect(500);
+    const res = await request(t.app).get(`/api/analytics?from=${before}`).expect(200);
+    expect(res.body.data).toMatchObject({ total: 3, by_type: { text: 3 }, by_status: { sent: 2, failed: 1 } });
+    const empty = await request(t.app).get(`/api/analytics?to=${before}`).expect(200);
+    expect(empty.body.data.total).toBe(0);
+  });
+});
+
+describe('webhooks', () => {
+  test('status changes reach a receiver signed, and the delivery log shows them', async () => {
+    const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const secret = 'webhook-secret-0123456789';
+    t = await buildTestApp({ WEBHOOK_URL: url, WEBHOOK_SECRET: secret });
+    expect((await request(t.app).get('/').expect(200)).body.features.webhooks).toBe('✅ Enabled');
+
+    const { body } = await send('track me');
+    t.transport.events.emit('message-status', { messageId: body.data.message_id, jid: '6281234567890@s.whatsapp.net', status: 'delivered' });
+    await until(() => received.some((r) => r.body.includes('"message.status"')));
+    const hit = received.find((r) => r.body.includes('"message.status"'))!;
+    const verdict = verifyWebhookSignature(secret, { timestamp: hit.headers['x-webhook-timestamp'] as string, signature: hit.headers['x-webhook-signature'] as string }, hit.body);
+    expect(verdict).toEqual({ valid: true });
+    expect(JSON.parse(hit.body)).toMatchObject({ event: 'message.status', data: { id: body.data.id, message_id: body.data.message_id, status: 'delivered', phone: '6281234567890' } });
+
+    const log = await request(t.app).get('/api/webhooks/deliveries').expect(200);
+    expect(log.body.data.some((d: { status: string }) => d.status === 'delivered')).toBe(true);
+    const first = log.body.data[0] as { id: string };
+    await request(t.app).post(`/api/webhooks/deliveries/${first.id}/replay`).expect(202);
+    await request(t.app).post('/api/webhooks/deliveries/unknown/replay').expect(404);
+  });
+
+  test('the webhook routes do not exist when webhooks are off', async () => {
+    t = await buildTestApp();
+    await request(t.app).get('/api/webhooks/deliveries').expect(404);
+  });
+});
