@@ -35,6 +35,13 @@ export interface EmulatorOptions {
 }
 
 export type KickCode = 515 | 440 | 401;
+
+/** A receipt the companion sent for a message it received: type undefined = delivered, 'read', 'inactive', ... */
+export interface ClientReceipt {
+  id: string;
+  to: string;
+  type?: string;
+}
 export type ReceiptType = 'delivery' | 'read';
 
 export interface Emulator {
@@ -49,7 +56,7 @@ export interface Emulator {
   /** Every message copy the companion sent, decrypted, in arrival order. */
   readonly messages: readonly ReceivedMessage[];
   /** Receipts the companion sent for messages it received (type undefined = delivered). */
-  readonly clientReceipts: readonly { id: string; to: string; type?: string }[];
+  readonly clientReceipts: readonly ClientReceipt[];
   /** Currently open client connections (handshaken or not). */
   readonly connections: number;
   /** Successful logins (a `<success>` sent) so far. */
@@ -57,6 +64,8 @@ export interface Emulator {
   scanQr(qr: string): Promise<LinkedDeviceInfo>;
   pairedDevices(): LinkedDeviceInfo[];
   waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>;
+  /** Resolves with the first receipt (past or future) the companion sent that matches, e.g. its read receipt. */
+  waitForClientReceipt(predicate: (receipt: ClientReceipt) => boolean, timeoutMs?: number): Promise<ClientReceipt>;
   /** Resolves once a companion has logged in (`<success>` sent) at least `count` times in total. */
   waitForLogin(count?: number, timeoutMs?: number): Promise<void>;
   kick(code: KickCode): number;
@@ -81,7 +90,7 @@ const unixNow = (): string => Math.floor(Date.now() / 1000).toString();
 
 class WhatsAppEmulator implements Emulator {
   readonly messages: ReceivedMessage[] = [];
-  readonly clientReceipts: { id: string; to: string; type?: string }[] = [];
+  readonly clientReceipts: ClientReceipt[] = [];
   logins = 0;
   private readonly directory: Directory;
   private readonly devices = new PairedDevices();
@@ -213,6 +222,10 @@ class WhatsAppEmulator implements Emulator {
 
   waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs = 5000): Promise<ReceivedMessage> {
     return this.waitFor(() => this.messages.find(predicate), timeoutMs, 'no matching message');
+  }
+
+  waitForClientReceipt(predicate: (receipt: ClientReceipt) => boolean, timeoutMs = 5000): Promise<ClientReceipt> {
+    return this.waitFor(() => this.clientReceipts.find(predicate), timeoutMs, 'no matching receipt from the companion');
   }
 
   waitForLogin(count = 1, timeoutMs = 5000): Promise<void> {
