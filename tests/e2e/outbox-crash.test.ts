@@ -49,6 +49,8 @@ describe('outbox across a kill -9', () => {
       headers: body ? { 'Content-Type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined,
     });
+    // Loosely typed on purpose: the test reads a few fields of several response shapes.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const statusOf = () => api('GET', '/api/status').catch(() => undefined);
