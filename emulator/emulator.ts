@@ -99,6 +99,8 @@ class WhatsAppEmulator implements Emulator {
   private readonly open = new Set<ClientConnection>();
   private readonly pendingRefs = new Map<string, PendingRegistration>();
   private readonly messageWaiters = new Set<() => void>();
+  // Pending waits are rejected on stop() so their timers cannot keep a test process alive.
+  private readonly waiterCancels = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly iqContext: IqContext;
   private server: Server | undefined;
@@ -294,7 +296,7 @@ class WhatsAppEmulator implements Emulator {
     this.timers.clear();
     await this.goAway();
     await this.media.close();
-    for (const wake of this.messageWaiters) wake();
+    for (const cancel of this.waiterCancels) cancel();
   }
 
   private waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -311,11 +313,17 @@ class WhatsAppEmulator implements Emulator {
         cleanup();
         reject(new Error(`emulator: ${what} within ${timeoutMs} ms`));
       }, timeoutMs);
+      const cancel = (): void => {
+        cleanup();
+        reject(new Error(`emulator stopped while waiting: ${what}`));
+      };
       const cleanup = (): void => {
         clearTimeout(timer);
         this.messageWaiters.delete(wake);
+        this.waiterCancels.delete(cancel);
       };
       this.messageWaiters.add(wake);
+      this.waiterCancels.add(cancel);
     });
   }
 
