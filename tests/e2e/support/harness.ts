@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
-import { startEmulator, unrefBaileysTimers, type Emulator, type EmulatorOptions } from '../../../emulator/index.js';
+import { startEmulator, unrefBaileysTimers, type Emulator, type EmulatorOptions, type ReceivedMessage } from '../../../emulator/index.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { startGateway, type Gateway } from '../../../src/gateway.js';
 import type { MediaPreparer } from '../../../src/messaging/media-preparation.js';
 import { decodeAuthValue } from '../../../src/store/auth-state.js';
+import type { ConnectionStatus } from '../../../src/whatsapp/transport.js';
 
 export interface HarnessOptions {
   emulator?: EmulatorOptions;
@@ -57,6 +58,11 @@ const FAST_RECONNECT_ENV = {
 export class E2EHarness {
   /** Every QR any gateway instance of this harness offered, in order. */
   readonly qrs: string[] = [];
+  /**
+   * Every connection status the transport emitted (the source /api/status reads). Reconnects
+   * with 50 ms steps are too quick to catch by polling HTTP; this log sees each step.
+   */
+  readonly connectionLog: ConnectionStatus[] = [];
   private current?: Gateway;
   private restoreTimers?: () => void;
 
@@ -148,6 +154,26 @@ export class E2EHarness {
     }, timeoutMs, 'a QR at /api/qr');
   }
 
+  /** POST /api/send-message (the response, whatever its status). */
+  sendText(phone: string, message: string) {
+    return this.api.post('/api/send-message').send({ phone, message });
+  }
+
+  /**
+   * Sends a text over HTTP and waits until the recipient's phone decrypted exactly that text:
+   * proof that the connection works end to end, not just that /api/status says so.
+   */
+  async expectSendWorks(phone: string, text: string): Promise<ReceivedMessage> {
+    const res = await this.sendText(phone, text);
+    if (res.status !== 200) throw new Error(`send failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const id = (res.body as { data: { message_id: string } }).data.message_id;
+    const received = await this.emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
+    if (received.text !== text || received.to !== `${phone}@s.whatsapp.net`) {
+      throw new Error(`recipient got ${JSON.stringify({ text: received.text, to: received.to })}`);
+    }
+    return received;
+  }
+
   /** Links the gateway the way a person would: QR from the API, the phone scans it, wait until connected. */
   async pair(): Promise<string> {
     const qr = await this.waitForQr();
@@ -204,5 +230,6 @@ export class E2EHarness {
       exit: () => {},
     });
     this.current.transport.events.on('qr', (qr) => this.qrs.push(qr));
+    this.current.transport.events.on('connection', (status) => this.connectionLog.push(status));
   }
 }

@@ -1,0 +1,177 @@
+/**
+ * What the gateway does when the WhatsApp connection fails, with the emulator producing each fault
+ * the way the real server does: a dropped socket, a 515 restart, a 440 takeover, a 401 device
+ * removal, and the server being unreachable for a while. Reconnect steps are 50..200 ms with a 1 s
+ * slow interval (see the harness), so every scenario plays out in a few seconds.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { E2EHarness, sleep, waitFor } from './support/harness.js';
+
+const RECIPIENT = '6281234567890';
+
+/** A harness whose gateway is linked and connected. */
+async function connectedHarness(): Promise<E2EHarness> {
+  const h = await E2EHarness.start();
+  try {
+    await h.pair();
+  } catch (error) {
+    await h.stop();
+    throw error;
+  }
+  return h;
+}
+
+describe('transient faults: the gateway reconnects by itself and sends work again', () => {
+  let h: E2EHarness;
+
+  beforeAll(async () => {
+    h = await connectedHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  test('a dropped connection is retried with backoff, then sends work', async () => {
+    const logins = h.emu.logins;
+    const logFrom = h.connectionLog.length;
+    expect(h.emu.dropConnections()).toBe(1);
+
+    await waitFor(() => h.emu.logins > logins, 5000, 'a new login after the drop');
+    const status = await h.waitForConnected();
+    // Counted as a failed attempt and scheduled by the backoff policy (not an instant retry).
+    const retry = h.connectionLog.slice(logFrom).find((s) => s.phase === 'waiting_to_retry');
+    expect(retry).toMatchObject({ connected: false, running: true, connectionAttempts: 1, slowRetry: false });
+    expect(retry?.nextRetryAt).toBeDefined();
+    // Once open again, the attempt counter is reset and the reason is kept for the operator.
+    expect(status).toMatchObject({ bot_connected: true, thread_alive: true, connection_attempts: 0, connection: { state: 'open' } });
+    expect(status.connection.last_disconnect).not.toBeNull();
+    expect(h.emu.logins).toBe(logins + 1);
+
+    await h.expectSendWorks(RECIPIENT, 'after a dropped connection');
+  });
+
+  test('515 (restart required) reconnects at once, without counting an attempt, then sends work', async () => {
+    const logins = h.emu.logins;
+    const logFrom = h.connectionLog.length;
+    const kickedAt = Date.now();
+    expect(h.emu.kick(515)).toBe(1);
+
+    await waitFor(() => h.emu.logins > logins, 5000, 'a new login after 515');
+    const reconnectMs = Date.now() - kickedAt;
+    const status = await h.waitForConnected();
+    const retry = h.connectionLog.slice(logFrom).find((s) => s.phase === 'waiting_to_retry');
+    expect(retry).toMatchObject({ connectionAttempts: 0, lastDisconnect: { code: 515 } });
+    // No backoff: well under the 50 ms-and-up first backoff step plus handshake time.
+    expect(reconnectMs).toBeLessThan(1000);
+    expect(status).toMatchObject({ bot_connected: true, connection_attempts: 0, connection: { last_disconnect: { code: 515 } } });
+
+    await h.expectSendWorks(RECIPIENT, 'after a 515 restart');
+  });
+
+  test('WhatsApp unreachable for a while: attempts grow, status says disconnected, sends get 503 and nothing is half-sent; then it recovers', async () => {
+    await h.emu.goAway();
+
+    // Fast attempts (3 here), then slow retries: the counter keeps growing while it is down.
+    const down = await h.waitForStatus((s) => s.connection_attempts >= 4, 8000, 'slow retries while the emulator is away');
+    expect(down).toMatchObject({ bot_connected: false, thread_alive: true, max_attempts: 3 });
+    expect(down.connection.slow_retry).toBe(true);
+    expect(['waiting_to_retry', 'connecting']).toContain(down.connection.state);
+
+    const health = await h.api.get('/api/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', services: { whatsapp_bot: 'disconnected', api_server: 'running' } });
+    const root = await h.api.get('/').expect(200);
+    expect(root.body).toMatchObject({ bot_connected: false });
+
+    const messagesBefore = h.emu.messages.length;
+    const text = await h.sendText(RECIPIENT, 'must not be sent while down').expect(503);
+    expect(text.body).toMatchObject({ status: 'error', message: 'Bot not connected' });
+    const image = await h.api.post('/api/send-document').field('phone', RECIPIENT).attach('file', Buffer.from('%PDF-1.4\n%%EOF\n'), 'a.pdf').expect(503);
+    expect(image.body).toMatchObject({ status: 'error', message: 'Bot not connected' });
+    expect((await h.uploadFiles()).filter((f) => !f.startsWith('.'))).toEqual([]);
+
+    await h.emu.comeBack();
+    // The next slow retry (1 s ± 20 %) finds the server again.
+    const up = await h.waitForConnected(5000);
+    expect(up).toMatchObject({ bot_connected: true, connection_attempts: 0, connection: { state: 'open', slow_retry: false } });
+    // The refused sends were refused, not queued and delivered later.
+    expect(h.emu.messages.slice(messagesBefore)).toEqual([]);
+
+    await h.expectSendWorks(RECIPIENT, 'after WhatsApp came back');
+  });
+});
+
+describe('440 connection replaced: the gateway stops instead of fighting the other session', () => {
+  let h: E2EHarness;
+
+  beforeAll(async () => {
+    h = await connectedHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  test('no reconnect loop: phase replaced, thread_alive false, no new logins, sends get 503', async () => {
+    const logins = h.emu.logins;
+    expect(h.emu.kick(440)).toBe(1);
+
+    const status = await h.waitForStatus((s) => s.connection.state === 'replaced', 5000, "state 'replaced'");
+    expect(status).toMatchObject({ bot_connected: false, thread_alive: false });
+    expect(status.connection.last_disconnect).toMatchObject({ code: 440 });
+
+    // Longer than every fast backoff step and the slow interval together: any retry would show.
+    await sleep(1500);
+    expect(h.emu.logins).toBe(logins);
+    expect(h.emu.connections).toBe(0);
+    expect(await h.status()).toMatchObject({ bot_connected: false, thread_alive: false, connection: { state: 'replaced' } });
+    expect(h.connectionLog.filter((s) => s.phase === 'connecting' && !s.running)).toEqual([]);
+
+    const res = await h.sendText(RECIPIENT, 'nobody is connected').expect(503);
+    expect(res.body).toMatchObject({ status: 'error', message: 'Bot not connected' });
+  });
+
+  test('a restart (what the operator is told to do) logs in again', async () => {
+    const logins = h.emu.logins;
+    await h.restartGateway();
+    await h.waitForConnected();
+    expect(h.emu.logins).toBe(logins + 1);
+    await h.expectSendWorks(RECIPIENT, 'after the restart');
+  });
+});
+
+describe('401 device removed: credentials are wiped and a new QR is offered', () => {
+  let h: E2EHarness;
+
+  beforeAll(async () => {
+    h = await connectedHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  test('the dead credentials are wiped, /api/qr offers a new QR, and pairing again works', async () => {
+    const oldDevice = h.storedCreds()?.me?.id;
+    expect(oldDevice).toBeDefined();
+    const qrsBefore = h.qrs.length;
+    expect(h.emu.kick(401)).toBe(1);
+
+    const qr = await h.waitForQr();
+    expect(h.qrs.length).toBeGreaterThan(qrsBefore);
+    // The linked identity is gone from the store: a restart now could not log in with it.
+    expect(h.storedCreds()?.me).toBeUndefined();
+    const status = await h.status();
+    expect(status).toMatchObject({ bot_connected: false, thread_alive: true, connection: { state: 'awaiting_qr' } });
+    expect(status.connection.last_disconnect).toMatchObject({ code: 401 });
+
+    await h.emu.scanQr(qr);
+    await h.waitForConnected();
+    const newDevice = h.storedCreds()?.me?.id;
+    expect(newDevice).toBeDefined();
+    expect(newDevice).not.toBe(oldDevice);
+    expect(h.emu.pairedDevices().filter((d) => !d.removed)).toHaveLength(1);
+
+    await h.expectSendWorks(RECIPIENT, 'after linking again');
+  });
+});
