@@ -67,6 +67,7 @@ export function createServices(deps: {
           secret: config.webhooks.secret,
           timeoutMs: config.webhooks.timeoutMs,
           maxAttempts: config.webhooks.maxAttempts,
+          backoff: { baseMs: config.webhooks.backoffBaseMs, maxMs: Math.max(config.webhooks.backoffBaseMs, 30 * 60_000) },
           logger,
         })
       : undefined;

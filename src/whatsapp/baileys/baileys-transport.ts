@@ -230,8 +230,9 @@ function toIncomingMessage(message: WAMessage): IncomingMessage | undefined {
   const mediaContent =
     content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
   const extraKey = key as { remoteJidAlt?: string; participantAlt?: string };
-  const from = key.participant ?? key.remoteJid;
-  const alt = extraKey.participantAlt ?? extraKey.remoteJidAlt;
+  // Baileys sets participant to '' (not undefined) outside groups, hence || rather than ??.
+  const from = key.participant || key.remoteJid;
+  const alt = extraKey.participantAlt || extraKey.remoteJidAlt;
   const phoneJid = [from, alt].find((j) => j?.endsWith('@s.whatsapp.net'));
   const lid = [from, alt].find((j) => j?.endsWith('@lid'));
   return {
