@@ -135,6 +135,13 @@ export class BaileysTransport implements WhatsAppTransport {
     return { messageId: id, jid: sent.key.remoteJid ?? jid };
   }
 
+  /** Reports a status of one of our own messages; anything else (and unknown codes) is ignored. */
+  private emitStatus(key: WAMessage['key'], code: number | null | undefined): void {
+    const status = typeof code === 'number' ? STATUS_BY_CODE[code] : undefined;
+    if (!status || !key.id || !key.fromMe) return;
+    this.events.emit('message-status', { messageId: key.id, jid: key.remoteJid ?? '', status });
+  }
+
   private async createSession(): Promise<SocketSession<WASocket>> {
     const { state, saveCreds } = await this.options.authStore.load();
     const socket = makeWASocket({
@@ -157,13 +164,13 @@ export class BaileysTransport implements WhatsAppTransport {
       saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
     });
     socket.ev.on('messages.update', (updates) => {
-      for (const { key, update } of updates) {
-        const status = typeof update.status === 'number' ? STATUS_BY_CODE[update.status] : undefined;
-        if (!status || !key.id || !key.fromMe) continue;
-        this.events.emit('message-status', { messageId: key.id, jid: key.remoteJid ?? '', status });
-      }
+      for (const { key, update } of updates) this.emitStatus(key, update.status);
     });
     socket.ev.on('messages.upsert', ({ messages, type }) => {
+      // Baileys buffers the upsert of a message we sent; a receipt that arrives before the flush is
+      // merged into that upsert (status on the message, type 'append') and no messages.update
+      // follows. Without this, a fast phone's "delivered" was never recorded.
+      for (const message of messages) if (message.key.fromMe) this.emitStatus(message.key, message.status);
       if (type !== 'notify') return;
       for (const message of messages) {
         const incoming = toIncomingMessage(message);
