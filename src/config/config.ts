@@ -147,7 +147,7 @@ const envSchema = z.object({
   OUTBOX_MAX_MB: megabytes(1024),
   PACING_RECIPIENT_INTERVAL_MS: integer(1000, 0, 3_600_000),
   PACING_MAX_PER_MINUTE: integer(60, 0, 100_000),
-  WEBHOOK_URL: list,
+  WEBHOOK_URL: list.refine((urls) => urls.every((u) => /^https?:\/\/\S+$/i.test(u)), { message: 'every URL must start with http:// or https://' }),
   WEBHOOK_SECRET: z.string().optional().transform((v) => (v ?? '').trim()),
   WEBHOOK_TIMEOUT: integer(10, 1, 300),
   WEBHOOK_MAX_ATTEMPTS: integer(12, 1, 100),
@@ -210,17 +210,45 @@ const EXTENSION_KEYS: Record<MediaKind, keyof z.infer<typeof envSchema>> = {
   sticker: 'STICKER_EXTENSIONS',
 };
 
+const rawList = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim().replace(/^\./, '').toLowerCase())
+    .filter(Boolean);
+
+function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const base = Number(env.RECONNECT_BASE_DELAY_MS || 2000);
+  const max = Number(env.RECONNECT_MAX_DELAY_MS || 60_000);
+  if (Number.isFinite(base) && Number.isFinite(max) && max < base) {
+    problems.push('RECONNECT_MAX_DELAY_MS: must not be smaller than RECONNECT_BASE_DELAY_MS');
+  }
+  for (const kind of MEDIA_KINDS) {
+    const key = EXTENSION_KEYS[kind];
+    const unknown = rawList(env[key]).filter((x) => !DEFAULT_UPLOAD_POLICIES[kind].extensions.includes(x));
+    // Extensions can be narrowed, not widened: the content checks and conversions only know these.
+    if (unknown.length > 0) {
+      problems.push(`${key}: ${unknown.join(', ')} not supported for ${kind}; choose from ${DEFAULT_UPLOAD_POLICIES[kind].extensions.join(', ')}`);
+    }
+  }
+  const webhookUrls = rawList(env.WEBHOOK_URL);
+  if (webhookUrls.length > 0 && (env.WEBHOOK_SECRET ?? '').trim().length < 16) {
+    // Unsigned webhooks would let anyone forge events to the receiver; there is no default secret.
+    problems.push('WEBHOOK_SECRET: required (at least 16 characters) when WEBHOOK_URL is set; generate one with: openssl rand -hex 32');
+  }
+  return problems;
+}
+
 /** Validates the environment; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
+  // Rules across keys are checked on the raw values too, so one run names every problem.
+  const problems = crossKeyProblems(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+    throw new ConfigError([...parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`), ...problems]);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
-  if (e.RECONNECT_MAX_DELAY_MS < e.RECONNECT_BASE_DELAY_MS) {
-    problems.push('RECONNECT_MAX_DELAY_MS: must not be smaller than RECONNECT_BASE_DELAY_MS');
-  }
   const uploads = Object.fromEntries(
     MEDIA_KINDS.map((kind): [MediaKind, UploadPolicy] => {
       const exts = e[EXTENSION_KEYS[kind]] as string[];
@@ -234,23 +262,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ];
     }),
   ) as Record<MediaKind, UploadPolicy>;
-  for (const kind of MEDIA_KINDS) {
-    const unknown = uploads[kind].extensions.filter((x) => !DEFAULT_UPLOAD_POLICIES[kind].extensions.includes(x));
-    // Extensions can be narrowed, not widened: the content checks and conversions only know these.
-    if (unknown.length > 0) {
-      problems.push(
-        `${EXTENSION_KEYS[kind]}: ${unknown.join(', ')} not supported for ${kind}; choose from ${DEFAULT_UPLOAD_POLICIES[kind].extensions.join(', ')}`,
-      );
-    }
-  }
-  for (const u of e.WEBHOOK_URL) {
-    if (!/^https?:\/\/[^\s]+$/i.test(u)) problems.push(`WEBHOOK_URL: "${u}" is not an http(s) URL`);
-  }
-  if (e.WEBHOOK_URL.length > 0 && e.WEBHOOK_SECRET.length < 16) {
-    // Unsigned webhooks would let anyone forge events to the receiver; there is no default secret.
-    problems.push('WEBHOOK_SECRET: required (at least 16 characters) when WEBHOOK_URL is set; generate one with: openssl rand -hex 32');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
     port: e.PORT,

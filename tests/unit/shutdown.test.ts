@@ -1,0 +1,93 @@
+/**
+ * Graceful shutdown with a real HTTP server: in-flight requests finish, new connections are
+ * refused, resources close after HTTP has drained, a stuck request is cut at the bound, and a
+ * second signal forces the exit.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, test } from '@jest/globals';
+import { pino } from 'pino';
+import { createShutdown } from '../../src/lifecycle/shutdown.js';
+
+function serverWithSlowRoute(delayMs: number) {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/slow') setTimeout(() => res.end('done'), delayMs).unref();
+    else res.end('fast');
+  });
+  return new Promise<{ server: http.Server; url: string }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
+}
+
+describe('createShutdown', () => {
+  test('lets an in-flight request finish, then closes resources, then exits 0', async () => {
+    const { server, url } = await serverWithSlowRoute(300);
+    const order: string[] = [];
+    let exitCode: number | undefined;
+    const shutdown = createShutdown({
+      server,
+      logger: pino({ level: 'silent' }),
+      timeoutMs: 5000,
+      closeResources: async () => {
+        order.push('resources closed');
+      },
+      exit: (code) => {
+        exitCode = code;
+      },
+    });
+    const inFlight = fetch(`${url}/slow`).then(async (r) => {
+      order.push('request finished');
+      return r.text();
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const done = shutdown.begin('SIGTERM');
+    expect(shutdown.isShuttingDown()).toBe(true);
+    await expect(fetch(`${url}/fast`)).rejects.toThrow(); // no new connections
+    expect(await inFlight).toBe('done');
+    await done;
+    expect(order).toEqual(['request finished', 'resources closed']);
+    expect(exitCode).toBe(0);
+  });
+
+  test('cuts requests that outlive the bound', async () => {
+    const { server, url } = await serverWithSlowRoute(10_000);
+    let exitCode: number | undefined;
+    const shutdown = createShutdown({ server, logger: pino({ level: 'silent' }), timeoutMs: 200, closeResources: async () => {}, exit: (c) => (exitCode = c) });
+    const stuck = fetch(`${url}/slow`).catch(() => 'cut');
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await shutdown.begin('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await stuck).toBe('cut');
+    expect(exitCode).toBe(0);
+  });
+
+  test('a second signal forces exit 1', async () => {
+    const { server, url } = await serverWithSlowRoute(500);
+    const codes: number[] = [];
+    const shutdown = createShutdown({ server, logger: pino({ level: 'silent' }), timeoutMs: 5000, closeResources: async () => {}, exit: (c) => codes.push(c) });
+    const pending = fetch(`${url}/slow`).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    const first = shutdown.begin('SIGTERM');
+    void shutdown.begin('SIGINT');
+    expect(codes).toEqual([1]);
+    await pending;
+    await first;
+  });
+
+  test('a failure while closing resources exits 1', async () => {
+    const { server } = await serverWithSlowRoute(0);
+    let exitCode: number | undefined;
+    const shutdown = createShutdown({
+      server,
+      logger: pino({ level: 'silent' }),
+      timeoutMs: 1000,
+      closeResources: async () => {
+        throw new Error('disk gone');
+      },
+      exit: (c) => (exitCode = c),
+    });
+    await shutdown.begin('SIGTERM');
+    expect(exitCode).toBe(1);
+  });
+});
