@@ -175,3 +175,58 @@ describe('401 device removed: credentials are wiped and a new QR is offered', ()
     await h.expectSendWorks(RECIPIENT, 'after linking again');
   });
 });
+
+describe('401 at login: the device was removed while the gateway was offline', () => {
+  let h: E2EHarness;
+
+  beforeAll(async () => {
+    h = await connectedHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  test('the refused credentials are wiped and a new QR is offered instead of a retry loop', async () => {
+    expect(h.storedCreds()?.me).toBeDefined();
+    // A WhatsApp that does not know this device answers the login with <failure reason=401>.
+    await h.replaceEmulator();
+
+    const qr = await h.waitForQr();
+    expect(h.storedCreds()?.me).toBeUndefined();
+    expect(h.emu.logins).toBe(0);
+    const status = await h.status();
+    expect(status).toMatchObject({ bot_connected: false, thread_alive: true, connection_attempts: 0, connection: { state: 'awaiting_qr' } });
+    expect(status.connection.last_disconnect).toMatchObject({ code: 401 });
+
+    await h.emu.scanQr(qr);
+    await h.waitForConnected();
+    await h.expectSendWorks(RECIPIENT, 'linked again after an offline removal');
+  });
+});
+
+describe('logout: the gateway unlinks itself', () => {
+  let h: E2EHarness;
+
+  beforeAll(async () => {
+    h = await connectedHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  // No HTTP route exposes logout yet; the transport is the real one the routes would call.
+  test('the phone no longer lists the device, credentials are wiped and a new QR is offered', async () => {
+    await h.gateway.transport.logout();
+
+    await waitFor(() => h.emu.pairedDevices().every((d) => d.removed), 3000, 'the device removed on the phone');
+    const qr = await h.waitForQr();
+    expect(h.storedCreds()?.me).toBeUndefined();
+    expect(await h.status()).toMatchObject({ bot_connected: false, thread_alive: true, connection: { state: 'awaiting_qr' } });
+
+    await h.emu.scanQr(qr);
+    await h.waitForConnected();
+    await h.expectSendWorks(RECIPIENT, 'linked again after logout');
+  });
+});

@@ -67,11 +67,19 @@ export class E2EHarness {
   private restoreTimers?: () => void;
 
   private constructor(
-    readonly emu: Emulator,
-    readonly config: Config,
+    private emulator: Emulator,
+    private gatewayConfig: Config,
     private readonly root: string,
     private readonly options: HarnessOptions,
   ) {}
+
+  get emu(): Emulator {
+    return this.emulator;
+  }
+
+  get config(): Config {
+    return this.gatewayConfig;
+  }
 
   static async start(options: HarnessOptions = {}): Promise<E2EHarness> {
     // Baileys rc14 leaves 30 s timers behind after sock.end() (see emulator/unref-baileys-timers.ts);
@@ -185,6 +193,19 @@ export class E2EHarness {
   /** Closes the gateway (credentials kept) and starts a new one on the same folders. */
   async restartGateway(): Promise<void> {
     await this.stopGateway();
+    await this.startGateway();
+  }
+
+  /**
+   * Stops the gateway and swaps in a brand-new emulator (a WhatsApp that has never seen this
+   * device), then starts the gateway on the same folders: its stored credentials are now refused
+   * at login, as after the device was removed on the phone while the gateway was offline.
+   */
+  async replaceEmulator(): Promise<void> {
+    await this.stopGateway();
+    await this.emulator.stop();
+    this.emulator = await startEmulator({ logger: pino({ level: this.config.logLevel }).child({ module: 'emulator' }), ...this.options.emulator });
+    this.gatewayConfig = Object.freeze({ ...this.config, waWebSocketUrl: this.emulator.wsUrl });
     await this.startGateway();
   }
 
