@@ -7,8 +7,9 @@ import type { Request, Response } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { MEDIA_KINDS } from '../messaging/upload-policy.js';
 import type { IncomingMessageRepository } from '../store/incoming-message-repository.js';
-import { InvalidCursorError, MESSAGE_STATUSES, type MessageRecord, type MessageRepository } from '../store/message-repository.js';
-import { DELIVERY_STATUSES, InvalidDeliveryCursorError, type WebhookDelivery, type WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import { InvalidCursorError } from '../store/cursor.js';
+import { MESSAGE_STATUSES, type MessageRecord, type MessageRepository } from '../store/message-repository.js';
+import { DELIVERY_STATUSES, type WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { Readable } from 'node:stream';
 
@@ -58,15 +59,21 @@ export function messageView(m: MessageRecord) {
   };
 }
 
-function deliveryView(d: WebhookDelivery) {
-  return d;
+/** A cursor the store cannot read is the client's mistake: 400, not 500. */
+async function withCursor<T>(list: () => Promise<T>): Promise<T> {
+  try {
+    return await list();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw badParam('cursor', 'next_cursor from a previous page');
+    throw error;
+  }
 }
 
 export function listMessages(messages: MessageRepository) {
   return async (req: Request, res: Response): Promise<void> => {
     const q = req.query;
-    try {
-      const page = await messages.list({
+    const page = await withCursor(() =>
+      messages.list({
         status: oneOf(q.status, MESSAGE_STATUSES, 'status'),
         type: oneOf(q.type, ['text', ...MEDIA_KINDS] as const, 'type'),
         phone: text(q.phone, 'phone')?.replace(/\D/g, ''),
@@ -74,12 +81,9 @@ export function listMessages(messages: MessageRepository) {
         to: date(q.to, 'to'),
         limit: limit(q.limit),
         cursor: text(q.cursor, 'cursor'),
-      });
-      res.json({ status: 'success', data: page.items.map(messageView), total: page.total, next_cursor: page.nextCursor });
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw badParam('cursor', 'next_cursor from a previous page');
-      throw error;
-    }
+      }),
+    );
+    res.json({ status: 'success', data: page.items.map(messageView), total: page.total, next_cursor: page.nextCursor });
   };
 }
 
@@ -108,19 +112,16 @@ export function analytics(messages: MessageRepository) {
 export function listDeliveries(deliveries: WebhookDeliveryRepository) {
   return async (req: Request, res: Response): Promise<void> => {
     const q = req.query;
-    try {
-      const page = await deliveries.list({
+    const page = await withCursor(() =>
+      deliveries.list({
         status: oneOf(q.status, DELIVERY_STATUSES, 'status'),
         eventType: text(q.event, 'event'),
         url: text(q.url, 'url'),
         limit: limit(q.limit),
         cursor: text(q.cursor, 'cursor'),
-      });
-      res.json({ status: 'success', data: page.items.map(deliveryView), total: page.total, next_cursor: page.nextCursor });
-    } catch (error) {
-      if (error instanceof InvalidDeliveryCursorError) throw badParam('cursor', 'next_cursor from a previous page');
-      throw error;
-    }
+      }),
+    );
+    res.json({ status: 'success', data: page.items, total: page.total, next_cursor: page.nextCursor });
   };
 }
 
@@ -128,7 +129,7 @@ export function replayDelivery(dispatcher: WebhookDispatcher) {
   return async (req: Request, res: Response): Promise<void> => {
     const delivery = await dispatcher.replay(String(req.params.id));
     if (!delivery) throw notFound('Webhook delivery');
-    res.status(202).json({ status: 'success', message: 'Webhook delivery queued again', data: deliveryView(delivery) });
+    res.status(202).json({ status: 'success', message: 'Webhook delivery queued again', data: delivery });
   };
 }
 

@@ -2,6 +2,7 @@
  * Message records: one row per message the gateway accepted, carried forward by WhatsApp's acks
  * and receipts. The interface is async so a server database can replace SQLite later.
  */
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '../whatsapp/transport.js';
 import type { MediaKind } from '../messaging/upload-policy.js';
@@ -95,6 +96,8 @@ export interface MessageRepository {
   analytics(range?: { from?: Date; to?: Date }): Promise<MessageAnalytics>;
 }
 
+export { InvalidCursorError } from './cursor.js';
+
 export const SUMMARY_MAX_CHARS = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -171,24 +174,6 @@ const STATUS_COLUMN: Record<MessageStatus, string> = {
   read: 'read_at',
   failed: 'failed_at',
 };
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(String(seq)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const seq = Number(Buffer.from(cursor, 'base64url').toString());
-  if (!Number.isSafeInteger(seq) || seq <= 0) throw new InvalidCursorError();
-  return seq;
-}
-
-export class InvalidCursorError extends Error {
-  readonly code = 'INVALID_CURSOR';
-  constructor() {
-    super('Invalid pagination cursor');
-    this.name = 'InvalidCursorError';
-  }
-}
 
 export class SqliteMessageRepository implements MessageRepository {
   constructor(private readonly db: SqliteDatabase) {}

@@ -2,6 +2,7 @@
  * The persisted webhook delivery queue: one row per (event, URL), so a receiver that is down keeps
  * its events across gateway restarts, and an operator can see and replay what failed.
  */
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
 
@@ -108,14 +109,6 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
   };
 }
 
-export class InvalidDeliveryCursorError extends Error {
-  readonly code = 'INVALID_CURSOR';
-  constructor() {
-    super('Invalid pagination cursor');
-    this.name = 'InvalidDeliveryCursorError';
-  }
-}
-
 export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepository {
   constructor(private readonly db: SqliteDatabase) {}
 
@@ -188,8 +181,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
     add('url = @url', 'url', query.url);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
     if (query.cursor !== undefined) {
-      const seq = Number(Buffer.from(query.cursor, 'base64url').toString());
-      if (!Number.isSafeInteger(seq) || seq <= 0) throw new InvalidDeliveryCursorError();
+      const seq = decodeCursor(query.cursor);
       add('seq < @before', 'before', seq);
     }
     const rows = this.db
@@ -200,7 +192,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
     return {
       items: page.map(toDelivery),
       total,
-      nextCursor: rows.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
     };
   }
 

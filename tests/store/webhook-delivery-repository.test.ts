@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { InvalidDeliveryCursorError, SqliteWebhookDeliveryRepository } from '../../src/store/webhook-delivery-repository.js';
+import { InvalidCursorError } from '../../src/store/cursor.js';
+import { SqliteWebhookDeliveryRepository } from '../../src/store/webhook-delivery-repository.js';
 import { tempDatabase } from './temp-db.js';
 
 describe('SqliteWebhookDeliveryRepository', () => {
@@ -33,7 +34,7 @@ describe('SqliteWebhookDeliveryRepository', () => {
     expect(page1.items.map((d) => d.eventId)).toEqual(['e2', 'e1']);
     const page2 = await repo.list({ limit: 2, cursor: page1.nextCursor! });
     expect(page2).toMatchObject({ items: [{ eventId: 'e1' }], nextCursor: null, total: 3 });
-    await expect(repo.list({ cursor: '!!' })).rejects.toBeInstanceOf(InvalidDeliveryCursorError);
+    await expect(repo.list({ cursor: '!!' })).rejects.toBeInstanceOf(InvalidCursorError);
 
     expect(await repo.replay(a!.id, 5000)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: 5000 });
     expect(await repo.replay('missing')).toBeNull();
