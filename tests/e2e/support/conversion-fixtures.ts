@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
 import { animatedImage, ffmpeg, makeWhatsAppVoiceNote, rgbaImage } from '../../media/fixtures.js';
 import { tinyPdf } from './media-files.js';
 
