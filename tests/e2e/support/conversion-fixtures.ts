@@ -77,13 +77,16 @@ export async function createConversionFixtures(dir: string): Promise<ConversionF
     async () => void (await rgbaImage(120, 80).flatten({ background: '#ffffff' }).jpeg().withMetadata({ orientation: 6 }).toFile(at('rotated.jpg'))),
     async () => void (await animatedImage(at('anim.gif'), 64, 48, 20, 'gif')),
     async () => void (await rgbaImage(80, 60).webp({ quality: 80 }).toFile(at('still.webp'))),
+    async () => void (await rgbaImage(80, 60).flatten({ background: '#336699' }).webp({ quality: 80 }).toFile(at('opaque.webp'))),
+    // 10 frames of 200 ms: a 2 s animation sent to the image endpoint.
+    async () => void (await animatedImage(at('anim.webp'), 64, 48, 10, 'webp', Array(10).fill(200))),
     // Not 512×512: the gateway has to fit it into a sticker.
     async () => void (await rgbaImage(200, 100).webp({ quality: 80 }).toFile(at('sticker.webp'))),
     async () => void (await animatedImage(at('sticker-animated.webp'), 128, 128, 3, 'webp')),
   ];
   await inBatches(jobs, 3);
 
-  const names = [...Object.keys(AUDIO), ...Object.keys(VIDEO), 'voice.ogg', 'photo.png', 'photo.jpg', 'rotated.jpg', 'anim.gif', 'still.webp', 'sticker.webp', 'sticker-animated.webp'];
+  const names = [...Object.keys(AUDIO), ...Object.keys(VIDEO), 'voice.ogg', 'photo.png', 'photo.jpg', 'rotated.jpg', 'anim.gif', 'anim.webp', 'still.webp', 'opaque.webp', 'sticker.webp', 'sticker-animated.webp'];
   const files: Record<string, Buffer> = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(at(name))] as const)));
   Object.assign(files, {
     'Invoice 42.pdf': tinyPdf(),
