@@ -13,10 +13,8 @@ import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
 import { createServices, type Services } from './services.js';
-import { useSqliteAuthState } from './store/auth-state.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
-import { importMultiFileSession } from './store/session-import.js';
-import type { AuthStore } from './whatsapp/baileys/auth-store.js';
+import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
 
 /** Conversion output lives beside the uploads, on the same disk, and is swept with them. */
@@ -48,20 +46,6 @@ export interface Gateway {
 }
 
 export const DATABASE_FILE = 'gateway.db';
-
-/**
- * Credentials and Signal keys in the SQLite store, each change in one transaction. A session
- * folder from the file-based state of earlier versions is imported once, so an upgrade keeps the
- * link to the phone.
- */
-export async function createSqliteAuthStore(db: SqliteDatabase, sessionDir: string, logger: Logger): Promise<AuthStore> {
-  const result = await importMultiFileSession(db, sessionDir, logger);
-  if (result.imported) logger.info({ sessionDir }, 'imported the WhatsApp session folder into the SQLite store');
-  return {
-    load: () => useSqliteAuthState(db),
-    clear: async () => (await useSqliteAuthState(db)).clear(),
-  };
-}
 
 /** Upload files are per request; any left in the folder are from a crash and are removed. */
 async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {

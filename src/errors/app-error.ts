@@ -55,6 +55,14 @@ export const Errors = {
     ),
   sendFailed: (reason: string) => new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`),
   notConnected: () => new AppError(503, 'BOT_NOT_CONNECTED', 'Bot not connected', {}, { 'Retry-After': '5' }),
+  connectionStopped: (phase: string) =>
+    new AppError(
+      503,
+      'CONNECTION_STOPPED',
+      phase === 'replaced'
+        ? 'WhatsApp connection stopped: this account was opened by another client; close it and restart the gateway to link again'
+        : 'WhatsApp connection stopped; restart the gateway to connect again',
+    ),
   qrNotAvailable: () => new AppError(503, 'QR_NOT_AVAILABLE', 'QR code not available yet', {}, { 'Retry-After': '5' }),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),

@@ -138,6 +138,9 @@ export function qrCode(deps: Pick<InfoDeps, 'transport'>) {
       return;
     }
     const qr = transport.currentQr();
+    const { phase, running } = transport.status();
+    // No QR will come by waiting: say so instead of "not available yet" with a Retry-After.
+    if (!qr && !running) throw Errors.connectionStopped(phase);
     if (!qr) throw Errors.qrNotAvailable();
     res.setHeader('Cache-Control', 'no-store');
     if (req.query.format === 'png') {

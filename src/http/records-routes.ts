@@ -134,7 +134,7 @@ export function replayDelivery(dispatcher: WebhookDispatcher) {
 }
 
 /** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
-export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: unknown) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
+export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
   return async (req: Request, res: Response): Promise<void> => {
     const stored = await incoming.get(String(req.params.messageId));
     if (!stored) throw notFound('Incoming media');

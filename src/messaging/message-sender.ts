@@ -47,7 +47,9 @@ export class MessageSender {
       return sent;
     } catch (error) {
       if (error instanceof AppError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
+      let reason = error instanceof Error ? error.message : String(error);
+      // A socket that died mid-send reports a bare close code ("1006") or "Connection Closed".
+      if (!this.transport.status().connected) reason = `connection to WhatsApp lost during the send (${reason})`;
       this.logger.warn({ to: to.digits, kind, reason }, 'send failed');
       throw Errors.sendFailed(reason);
     }

@@ -2,14 +2,14 @@
  * Incoming messages that carry media, kept so the media can be downloaded on request: WhatsApp
  * serves the encrypted file, and the key to decrypt it lives only in the message itself.
  */
-import { BufferJSON } from '@whiskeysockets/baileys';
 import type { SqliteDatabase } from './database.js';
 
 export interface StoredIncomingMessage {
   messageId: string;
   fromJid: string;
   type: string;
-  raw: unknown;
+  /** The transport's serialised message (opaque here). */
+  raw: string;
   receivedAt: number;
 }
 
@@ -36,13 +36,13 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
         `INSERT INTO incoming_messages (message_id, from_jid, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING`,
       )
-      .run(m.messageId, m.fromJid, m.type, JSON.stringify(m.raw, BufferJSON.replacer), m.receivedAt);
+      .run(m.messageId, m.fromJid, m.type, m.raw, m.receivedAt);
   }
 
   async get(messageId: string): Promise<StoredIncomingMessage | null> {
     const row = this.db.prepare('SELECT * FROM incoming_messages WHERE message_id = ?').get(messageId) as Row | undefined;
     if (!row) return null;
-    return { messageId: row.message_id, fromJid: row.from_jid, type: row.type, raw: JSON.parse(row.raw, BufferJSON.reviver), receivedAt: row.received_at };
+    return { messageId: row.message_id, fromJid: row.from_jid, type: row.type, raw: row.raw, receivedAt: row.received_at };
   }
 
   async purgeBefore(time: number): Promise<number> {

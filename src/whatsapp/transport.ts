@@ -83,8 +83,8 @@ export interface IncomingMessage {
   type: string;
   text?: string;
   media?: { kind: string; mimetype?: string; fileLength?: number; fileName?: string; caption?: string };
-  /** Raw message for media download by the adapter. */
-  raw: unknown;
+  /** The message as the adapter serialised it (opaque): kept to download its media later. */
+  raw: string;
 }
 
 export interface TransportEventMap {
@@ -107,7 +107,7 @@ export interface WhatsAppTransport {
   /** A fresh WhatsApp message id in the format the real clients use. */
   newMessageId(): string;
   /** Downloads and decrypts the media of an incoming message (the raw message carries the key). */
-  downloadIncomingMedia(raw: unknown): Promise<{ stream: Readable; mimetype?: string; fileName?: string }>;
+  downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }>;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

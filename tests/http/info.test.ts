@@ -176,3 +176,14 @@ describe('unknown routes', () => {
     expect(res.body).toEqual({ status: 'error', message: 'Endpoint not found', timestamp: expect.stringMatching(ISO), code: 'NOT_FOUND' });
   });
 });
+
+describe('GET /api/qr when the connection has stopped', () => {
+  test('says why no QR will come, without Retry-After', async () => {
+    t = await buildTestApp();
+    t.transport.phase = 'replaced';
+    const res = await request(t.app).get('/api/qr').expect(503);
+    expect(res.headers['retry-after']).toBeUndefined();
+    expect(res.body).toMatchObject({ status: 'error', code: 'CONNECTION_STOPPED' });
+    expect(res.body.message).toContain('opened by another client');
+  });
+});

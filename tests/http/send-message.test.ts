@@ -112,3 +112,19 @@ describe('POST /api/send-message', () => {
     expect(res.body.data.phone).toBe('6281234567890');
   });
 });
+
+describe('a connection lost mid-send', () => {
+  test('is reported in words, not as a bare close code', async () => {
+    t = await buildTestApp();
+    t.transport.holdSends = true;
+    const pending = request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'x' });
+    const result = pending.then((r) => r);
+    await new Promise((r) => setTimeout(r, 50));
+    t.transport.phase = 'waiting_to_retry';
+    t.transport.nextFailure = new Error('1006');
+    t.transport.releaseHeld();
+    const res = await result;
+    expect(res.status).toBe(500);
+    expect(res.body.message).toBe('Failed to send message: connection to WhatsApp lost during the send (1006)');
+  });
+});

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { useMultiFileAuthState, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys';
-import { useSqliteAuthState } from '../../src/store/auth-state.js';
-import { importMultiFileSession, parseKeyFileName } from '../../src/store/session-import.js';
+import { useSqliteAuthState } from '../../src/whatsapp/baileys/sqlite-auth-state.js';
+import { importMultiFileSession, parseKeyFileName } from '../../src/whatsapp/baileys/session-import.js';
 import { tempDatabase } from './temp-db.js';
 
 /** One key of every type Baileys 7 stores, with the awkward ids: `/` and `::` and `-` and `__`. */

@@ -11,7 +11,7 @@ describe('webhook events', () => {
       timestamp: 1700000000,
       type: 'conversation',
       text: 'halo',
-      raw: {},
+      raw: '{}',
     });
     expect(event).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -39,7 +39,7 @@ describe('webhook events', () => {
         timestamp: 1700000000,
         type: 'imageMessage',
         media: { kind: 'image', mimetype: 'image/jpeg', fileLength: 2048, caption: 'lihat' },
-        raw: {},
+        raw: '{}',
       },
       (id) => `/api/media/${id}`,
     );

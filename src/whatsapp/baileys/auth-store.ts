@@ -1,10 +1,13 @@
 /**
- * Where the Baileys credentials and Signal keys live. The transport only needs to load them and,
- * after a 401, wipe them. The multi-file implementation is Baileys' own folder format.
+ * Where the Baileys credentials and Signal keys live: the SQLite store, each change in one
+ * transaction. The transport only needs to load them and, after a 401, wipe them. A session folder
+ * from the file-based state of earlier versions is imported once, so an upgrade keeps the link.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { useMultiFileAuthState, type AuthenticationState } from '@whiskeysockets/baileys';
+import type { AuthenticationState } from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import type { SqliteDatabase } from '../../store/database.js';
+import { importMultiFileSession } from './session-import.js';
+import { useSqliteAuthState } from './sqlite-auth-state.js';
 
 export interface LoadedAuth {
   state: AuthenticationState;
@@ -16,18 +19,11 @@ export interface AuthStore {
   clear(): Promise<void>;
 }
 
-export function createMultiFileAuthStore(sessionDir: string): AuthStore {
+export async function createSqliteAuthStore(db: SqliteDatabase, sessionDir: string, logger: Logger): Promise<AuthStore> {
+  const result = await importMultiFileSession(db, sessionDir, logger);
+  if (result.imported) logger.info({ sessionDir }, 'imported the WhatsApp session folder into the SQLite store');
   return {
-    async load() {
-      await mkdir(sessionDir, { recursive: true, mode: 0o700 });
-      return useMultiFileAuthState(sessionDir);
-    },
-    async clear() {
-      // Empty the folder but keep it, so a mount point or a systemd ReadWritePaths entry survives
-      // (removing the folder itself fails with EBUSY on a mount point and loses its owner/mode).
-      await mkdir(sessionDir, { recursive: true, mode: 0o700 });
-      const entries = await readdir(sessionDir);
-      await Promise.all(entries.map((entry) => rm(path.join(sessionDir, entry), { recursive: true, force: true })));
-    },
+    load: () => useSqliteAuthState(db),
+    clear: async () => (await useSqliteAuthState(db)).clear(),
   };
 }

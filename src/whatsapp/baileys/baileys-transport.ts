@@ -8,6 +8,7 @@ import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   Browsers,
+  BufferJSON,
   downloadMediaMessage,
   generateMessageIDV2,
   makeCacheableSignalKeyStore,
@@ -104,10 +105,10 @@ export class BaileysTransport implements WhatsAppTransport {
     return this.send(jid, toBaileysContent(media), messageId);
   }
 
-  async downloadIncomingMedia(raw: unknown): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
+  async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
-    const message = raw as WAMessage;
+    const message = JSON.parse(raw, BufferJSON.reviver) as WAMessage;
     const stream = await downloadMediaMessage(message, 'stream', {}, { logger: this.baileysLogger, reuploadRequest: socket.updateMediaMessage });
     const content = message.message ?? {};
     const media = content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
@@ -260,6 +261,6 @@ function toIncomingMessage(message: WAMessage): IncomingMessage | undefined {
           caption: 'caption' in mediaContent ? (mediaContent.caption ?? undefined) : undefined,
         }
       : undefined,
-    raw: message,
+    raw: JSON.stringify(message, BufferJSON.replacer),
   };
 }

@@ -13,7 +13,7 @@ import { startEmulator, unrefBaileysTimers, type Emulator, type EmulatorOptions,
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { startGateway, type Gateway } from '../../../src/gateway.js';
 import type { MediaPreparer } from '../../../src/messaging/media-preparation.js';
-import { decodeAuthValue } from '../../../src/store/auth-state.js';
+import { decodeAuthValue } from '../../../src/whatsapp/baileys/sqlite-auth-state.js';
 import type { ConnectionStatus } from '../../../src/whatsapp/transport.js';
 
 export interface HarnessOptions {

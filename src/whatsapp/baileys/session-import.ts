@@ -6,8 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { SignalDataTypeMap } from '@whiskeysockets/baileys';
-import type { SqliteDatabase } from './database.js';
-import { decodeAuthValue, encodeAuthValue, hasStoredCreds } from './auth-state.js';
+import type { SqliteDatabase } from '../../store/database.js';
+import { decodeAuthValue, encodeAuthValue, hasStoredCreds } from './sqlite-auth-state.js';
 
 export const SESSION_IMPORT_META_KEY = 'multi_file_session_import';
 

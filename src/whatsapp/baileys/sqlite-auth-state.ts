@@ -12,7 +12,7 @@ import {
   type SignalDataSet,
   type SignalDataTypeMap,
 } from '@whiskeysockets/baileys';
-import type { SqliteDatabase } from './database.js';
+import type { SqliteDatabase } from '../../store/database.js';
 
 export interface SqliteAuthState {
   state: AuthenticationState;
