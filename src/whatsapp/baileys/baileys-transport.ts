@@ -31,6 +31,7 @@ import type {
 } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
+import { routeLibsignalConsole } from './libsignal-console.js';
 import { printQrToTerminal } from './qr-printer.js';
 
 export interface BaileysTransportOptions {
@@ -67,6 +68,7 @@ export class BaileysTransport implements WhatsAppTransport {
 
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
+    routeLibsignalConsole(this.baileysLogger);
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
       clearCredentials: () => options.authStore.clear(),
