@@ -1,7 +1,7 @@
 /**
  * Sandbox mode: the whole gateway against an in-process WhatsApp emulator that pairs itself.
  * Nothing here can reach real WhatsApp: the WebSocket URL is the emulator's loopback address and
- * the session lives in its own folder, wiped at every start (the emulator forgets its state).
+ * its data (credentials, records) lives in its own folder, wiped at every start.
  */
 import 'dotenv/config';
 import { rm } from 'node:fs/promises';
@@ -25,14 +25,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(base.logLevel).child({ sandbox: true });
   const emulator = await startEmulator({ logger: logger.child({ module: 'emulator' }, { level: 'warn' }) });
-  const sessionDir = path.join(base.dataDir, 'sandbox-session');
-  await rm(sessionDir, { recursive: true, force: true });
+  // Its own data folder, never the production one: the sandbox's store (login to the emulator,
+  // records, outbox) must not touch a real account's credentials. Wiped at each start, since the
+  // emulator forgets every linked device when it stops.
+  const dataDir = path.join(base.dataDir, 'sandbox');
+  await rm(dataDir, { recursive: true, force: true });
   const config: Config = Object.freeze({
     ...base,
     sandbox: true,
     environment: 'sandbox',
     waWebSocketUrl: emulator.wsUrl,
-    sessionDir,
+    dataDir,
+    sessionDir: path.join(dataDir, 'session'),
     // The emulator answers in milliseconds; a missed query should fail fast, not in a minute.
     waQueryTimeoutMs: 10_000,
   });

@@ -20,7 +20,7 @@ export interface HarnessOptions {
   emulator?: EmulatorOptions;
   /** Extra environment keys for loadConfig (strings, as in .env). */
   env?: Record<string, string>;
-  /** Defaults to the gateway's own default (the pass-through preparer). */
+  /** Defaults to the gateway's own default: the converting preparer of src/media. */
   mediaPreparer?: MediaPreparer;
 }
 
