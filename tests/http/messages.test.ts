@@ -141,3 +141,31 @@ describe('webhooks', () => {
     await request(t.app).get('/api/webhooks/deliveries').expect(404);
   });
 });
+
+describe('GET /api/media/:messageId', () => {
+  test('streams the media of an incoming message, and 404s for anything else', async () => {
+    t = await buildTestApp();
+    t.transport.events.emit('incoming-message', {
+      messageId: 'IN-1',
+      from: '6281234567890@s.whatsapp.net',
+      fromPhoneJid: '6281234567890@s.whatsapp.net',
+      timestamp: Math.floor(Date.now() / 1000),
+      type: 'imageMessage',
+      media: { kind: 'image', mimetype: 'image/jpeg', fileLength: 20 },
+      raw: '{"key":{"id":"IN-1"}}',
+    });
+    const res = await until(async () => (await request(t.app).get('/api/media/IN-1')).status === 200).then(() =>
+      request(t.app).get('/api/media/IN-1').buffer(true).parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('image/jpeg');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect((res.body as Buffer).toString()).toBe('incoming media bytes');
+    // Only incoming media is served: never an upload or an unknown id.
+    await request(t.app).get('/api/media/unknown').expect(404);
+  });
+});
