@@ -3,6 +3,7 @@
  * once in a table, which both mounts them and feeds GET `/`'s `endpoints` list, so the list can
  * never drift from what the server really serves.
  */
+import multer from 'multer';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -15,7 +16,7 @@ import { requestContext } from './http/request-context.js';
 import { analytics, downloadIncomingMedia, getMessage, listDeliveries, listMessages, replayDelivery } from './http/records-routes.js';
 import { requireConnection, sendMediaHandler, sendTextHandler } from './http/send-routes.js';
 import { uploadSingleFile } from './http/upload.js';
-import type { MediaCapabilities } from './messaging/media-preparation.js';
+import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from './messaging/media-preparation.js';
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   transport: WhatsAppTransport;
   services: Services;
   media: MediaCapabilities;
+  /** Kinds that can be sent with the installed tools; all of them unless said otherwise. */
+  sendable?: SendableKinds;
   logger: Logger;
   /** Routes contributed by the sandbox (inspection of what the emulated phones received). */
   extraRoutes?: RouteSpec[];
@@ -41,17 +44,25 @@ export interface AppDeps {
 
 const TEXT_BODY_LIMIT = '1mb';
 
+const TEXT_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * A text message may come as JSON, a form, or multipart fields: PHP's curl sends an array body
+ * as multipart/form-data, and v2.0.0 clients rely on that working.
+ */
 function textBodyParsers(): RequestHandler[] {
   const json = express.json({ limit: TEXT_BODY_LIMIT });
   const form = express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT });
+  const fields = multer({ limits: { files: 0, fields: 20, fieldSize: 1024 * 1024 } }).none();
   const requireTextContentType: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(['application/json', 'application/x-www-form-urlencoded', 'application/*+json'])) {
-      return next(Errors.unsupportedContentType('application/json or application/x-www-form-urlencoded'));
+    if (hasBody && !req.is(TEXT_TYPES)) {
+      return next(Errors.unsupportedContentType('application/json, application/x-www-form-urlencoded or multipart/form-data'));
     }
     next();
   };
-  return [requireTextContentType, json, form];
+  const multipartFields: RequestHandler = (req, res, next) => (req.is('multipart/form-data') ? fields(req, res, next) : next());
+  return [requireTextContentType, json, form, multipartFields];
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -67,7 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   const features = { webhooks: services.dispatcher !== undefined, analytics: true };
 
   const routes: RouteSpec[] = [];
-  const infoDeps = { config, transport, media: deps.media, routes: () => routes, features };
+  const infoDeps = { config, transport, media: deps.media, sendable: deps.sendable ?? ALL_KINDS_SENDABLE, routes: () => routes, features };
   routes.push(
     { method: 'GET', path: '/', description: 'Service information', guarded: false, handlers: [serviceInfo(infoDeps)] },
     { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, handlers: [health(infoDeps)] },
@@ -90,7 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
         handlers: [requireConnection(delivery), uploadSingleFile(policy, config.uploadDir), sendMediaHandler(policy, sendDeps)],
       };
     }),
-    { method: 'GET', path: '/api/messages', description: 'Message records with delivery status (filters, pagination)', guarded: true, handlers: [listMessages(services.messages)] },
+    { method: 'GET', path: '/api/messages', description: 'Message records with delivery status (filters, pagination)', guarded: true, handlers: [listMessages(services.messages, config.defaultCountryCode)] },
     { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, handlers: [getMessage(services.messages)] },
     { method: 'GET', path: '/api/analytics', description: 'Message counts by type and status', guarded: true, handlers: [analytics(services.messages)] },
     {
@@ -123,8 +134,9 @@ export function createApp(deps: AppDeps): express.Express {
       next();
     });
   }
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    if (deps.isShuttingDown?.()) {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // Health stays 200 while the process serves (the contract), even while it drains.
+    if (deps.isShuttingDown?.() && req.path !== '/api/health') {
       res.setHeader('Connection', 'close');
       return next(Errors.shuttingDown());
     }

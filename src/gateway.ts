@@ -11,7 +11,7 @@ import { createApp, type RouteSpec } from './app.js';
 import type { Config } from './config/config.js';
 import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
-import type { MediaPreparer } from './messaging/media-preparation.js';
+import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
 import { createServices, type Services } from './services.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
 import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
@@ -96,6 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     transport,
     services,
     media: preparer.capabilities(),
+    sendable: options.mediaPreparer ? undefined : sendableKinds(preparer.capabilities()),
     logger,
     extraRoutes: options.extraRoutes,
     isShuttingDown: () => lifecycle.shutdown?.isShuttingDown() ?? false,

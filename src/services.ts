@@ -14,7 +14,7 @@ import type { SqliteDatabase } from './store/database.js';
 import { SqliteIdempotencyRepository, type IdempotencyRepository } from './store/idempotency-repository.js';
 import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './store/incoming-message-repository.js';
 import { MediaSpool } from './store/media-spool.js';
-import { SqliteMessageRepository, toMessageStatus, type MessageRepository } from './store/message-repository.js';
+import { SqliteMessageRepository, toMessageStatus, type MessageRecord, type MessageRepository } from './store/message-repository.js';
 import { SqliteOutboxRepository } from './store/outbox-repository.js';
 import { OutboxWorker } from './store/outbox-worker.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
@@ -57,7 +57,24 @@ export function createServices(deps: {
         pacing: { perRecipientIntervalMs: config.pacing.perRecipientIntervalMs, perMinuteLimit: config.pacing.perMinuteLimit },
       }
     : undefined;
-  const delivery = new DeliveryService({ transport, sender, preparer: deps.preparer, messages, outbox, logger: logger.child({ module: 'delivery' }) });
+  const publish = (event: Parameters<WebhookDispatcher['publish']>[0]) => {
+    dispatcher?.publish(event).catch((error: unknown) => logger.error({ err: error, event: event.event }, 'could not queue webhook event'));
+  };
+  // Statuses the gateway gives records itself (sent, failed) reach webhook receivers like those
+  // from WhatsApp's receipts: a client that got a 202 must learn that its message failed.
+  const publishRecord = (record: MessageRecord) => {
+    if (!record.waMessageId || (record.status !== 'sent' && record.status !== 'failed')) return;
+    publish(messageStatusEvent({ messageId: record.waMessageId, jid: record.jid, status: record.status, error: record.error ?? undefined }, record.id));
+  };
+  const delivery = new DeliveryService({
+    transport,
+    sender,
+    preparer: deps.preparer,
+    messages,
+    outbox,
+    logger: logger.child({ module: 'delivery' }),
+    onStatusChange: (change) => publishRecord(change.record),
+  });
 
   const dispatcher =
     config.webhooks.urls.length > 0
@@ -81,13 +98,12 @@ export function createServices(deps: {
       logger,
       onSettled: async ({ job }) => {
         if (job.media) await outbox.spool.remove(job.media.path);
+        const record = await messages.get(job.messageId);
+        if (record) publishRecord(record);
       },
     });
   }
 
-  const publish = (event: Parameters<WebhookDispatcher['publish']>[0]) => {
-    dispatcher?.publish(event).catch((error: unknown) => logger.error({ err: error, event: event.event }, 'could not queue webhook event'));
-  };
   const downloadUrl = (messageId: string) => `${config.publicUrl}/api/media/${encodeURIComponent(messageId)}`;
 
   let lastPhase: string | undefined;

@@ -41,8 +41,9 @@ export const Errors = {
   tooManyFields: () => new AppError(400, 'TOO_MANY_FIELDS', 'Too many form fields or field too long'),
   malformedJson: () => new AppError(400, 'MALFORMED_JSON', 'Malformed JSON in request body'),
   bodyTooLarge: (limit: string) => new AppError(413, 'BODY_TOO_LARGE', `Request body too large (maximum ${limit})`),
+  // 400, not 415: the contract answers every bad request with 400.
   unsupportedContentType: (expected: string) =>
-    new AppError(415, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
+    new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
   unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
   notFound: () => new AppError(404, 'NOT_FOUND', 'Endpoint not found'),
   rateLimited: (limit: number, windowSeconds: number, retryAfterSeconds: number) =>

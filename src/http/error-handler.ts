@@ -44,6 +44,12 @@ export function toAppError(error: unknown): AppError | undefined {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return Errors.unsupportedContentType('UTF-8 text');
   // busboy's own parse errors ("Unexpected end of form", "Malformed part header", no boundary).
   if (e instanceof Error && /multipart|boundary|end of form|part header/i.test(e.message)) return Errors.malformedMultipart(e.message);
+  // Other client errors raised by Express and its parsers (a malformed %-escape in the path, a
+  // body that claims gzip but is not) carry their own 4xx status: they are the client's, not 500s.
+  const status = (e as { status?: unknown; statusCode?: unknown } | null)?.status ?? (e as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && e instanceof Error) {
+    return new AppError(status, 'BAD_REQUEST', e.message);
+  }
   return undefined;
 }
 

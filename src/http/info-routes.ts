@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import type { Config } from '../config/config.js';
 import { Errors } from '../errors/app-error.js';
-import type { MediaCapabilities } from '../messaging/media-preparation.js';
+import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
 import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 
@@ -23,6 +23,7 @@ export interface InfoDeps {
   config: Config;
   transport: WhatsAppTransport;
   media: MediaCapabilities;
+  sendable: SendableKinds;
   routes: () => readonly RouteDescription[];
   /** Optional features switched on by later modules (webhooks, analytics). */
   features: { webhooks: boolean; analytics: boolean };
@@ -53,11 +54,11 @@ export function serviceInfo(deps: InfoDeps) {
       ...(config.sandbox ? { sandbox: true, notice: 'SANDBOX: messages go to a local WhatsApp emulator, never to real WhatsApp' } : {}),
       features: {
         text_messages: '✅ Working',
-        image_messages: '✅ Working',
-        document_messages: '✅ Working',
-        audio_messages: '✅ Available',
-        video_messages: '✅ Available',
-        sticker_messages: '✅ Available',
+        image_messages: flag(deps.sendable.image, '✅ Working'),
+        document_messages: flag(deps.sendable.document, '✅ Working'),
+        audio_messages: flag(deps.sendable.audio, '✅ Available'),
+        video_messages: flag(deps.sendable.video, '✅ Available'),
+        sticker_messages: flag(deps.sendable.sticker, '✅ Available'),
         webhooks: flag(deps.features.webhooks, '✅ Enabled'),
         analytics: flag(deps.features.analytics, '✅ Enabled'),
         rate_limiting: flag(config.rateLimit.enabled, '✅ Enabled'),

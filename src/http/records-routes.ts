@@ -12,6 +12,8 @@ import { MESSAGE_STATUSES, type MessageRecord, type MessageRepository } from '..
 import { DELIVERY_STATUSES, type WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { normalisePhone } from '../messaging/phone-number.js';
 
 const badParam = (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`);
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
@@ -69,14 +71,15 @@ async function withCursor<T>(list: () => Promise<T>): Promise<T> {
   }
 }
 
-export function listMessages(messages: MessageRepository) {
+export function listMessages(messages: MessageRepository, defaultCountryCode: string) {
   return async (req: Request, res: Response): Promise<void> => {
     const q = req.query;
     const page = await withCursor(() =>
       messages.list({
         status: oneOf(q.status, MESSAGE_STATUSES, 'status'),
         type: oneOf(q.type, ['text', ...MEDIA_KINDS] as const, 'type'),
-        phone: text(q.phone, 'phone')?.replace(/\D/g, ''),
+        // The same number formats as a send: 0812… finds what was sent to 62812….
+        phone: q.phone === undefined ? undefined : normalisePhone(q.phone, defaultCountryCode).digits,
         from: date(q.from, 'from'),
         to: date(q.to, 'to'),
         limit: limit(q.limit),
@@ -147,7 +150,7 @@ export function downloadIncomingMedia(incoming: IncomingMessageRepository, downl
     res.setHeader('Content-Type', media.mimetype ?? 'application/octet-stream');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Disposition', `attachment; filename="${(media.fileName ?? stored.messageId).replace(/[^\w.-]/g, '_')}"`);
-    media.stream.on('error', () => res.destroy());
-    media.stream.pipe(res);
+    // pipeline, not pipe: a client that goes away also ends the download from WhatsApp.
+    pipeline(media.stream, res).catch(() => undefined);
   };
 }

@@ -38,7 +38,8 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string): Reque
   }).single('file');
 
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!req.is(MULTIPART)) return next(Errors.unsupportedContentType(MULTIPART));
+    // A JSON or form body has no file in it: the contract's answer to that is "File required".
+    if (!req.is(MULTIPART)) return next(Errors.fileRequired());
     upload(req, res, (error?: unknown) => {
       if (!error) return next();
       // Multer removes what it finished writing; this also covers a file cut short by the error.

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
-import type { MessageRepository } from '../store/message-repository.js';
+import type { MessageRepository, StatusChange } from '../store/message-repository.js';
 import type { MediaSpool } from '../store/media-spool.js';
 import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../store/outbox-repository.js';
 import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
@@ -45,8 +45,13 @@ export class DeliveryService {
       messages: MessageRepository;
       outbox?: OutboxParts;
       logger: Logger;
+      /** Told about every status the gateway itself gives a record (sent, failed). */
+      onStatusChange?: (change: StatusChange) => void;
     },
   ) {}
+
+  /** Decisions (send now or queue) run one at a time: see decideAndReserve. */
+  private decisions: Promise<unknown> = Promise.resolve();
 
   get queueing(): boolean {
     return this.deps.outbox !== undefined;
@@ -82,23 +87,50 @@ export class DeliveryService {
       fileName: request.kind === 'text' ? null : request.media.originalName,
       status: 'queued',
     });
-    if (outbox && (await this.mustQueue(request.to.jid, outbox))) {
-      await this.enqueue(record.id, messageId, request, media, outbox);
+    if (outbox && (await this.decideAndReserve(record.id, messageId, request, media, outbox)) === 'queued') {
       return { id: record.id, messageId, status: 'queued' };
     }
     try {
       const sent = request.kind === 'text'
         ? await this.deps.sender.sendText(request.to, request.text, messageId)
         : await this.deps.sender.sendPrepared(request.to, media!, messageId);
-      await messages.markStatusById(record.id, 'sent');
-      await outbox?.repository.recordSend(request.to.jid);
+      await this.mark(record.id, 'sent');
       return { id: record.id, messageId: sent.messageId, status: 'sent' };
     } catch (error) {
       // The record keeps WhatsApp's reason, without the HTTP wording around it.
       const reason = (error instanceof Error ? error.message : String(error)).replace(/^Failed to send message: /, '');
-      await messages.markStatusById(record.id, 'failed', new Date(), reason);
+      await this.mark(record.id, 'failed', reason);
       throw error;
     }
+  }
+
+  private async mark(id: string, status: 'sent' | 'failed', error?: string): Promise<void> {
+    const change = await this.deps.messages.markStatusById(id, status, new Date(), error);
+    if (change?.changed) this.deps.onStatusChange?.(change);
+  }
+
+  /**
+   * Send now or queue, decided and acted on atomically: concurrent requests would otherwise all
+   * see the same empty outbox and pacing history and all go out at once. Sending now reserves the
+   * pacing slot before the send; queueing enqueues before the next decision, so FIFO holds.
+   */
+  private decideAndReserve(
+    id: string,
+    messageId: string,
+    request: SendRequest,
+    media: OutgoingMedia | undefined,
+    outbox: OutboxParts,
+  ): Promise<'now' | 'queued'> {
+    const decision = this.decisions.then(async () => {
+      if (await this.mustQueue(request.to.jid, outbox)) {
+        await this.enqueue(id, messageId, request, media, outbox);
+        return 'queued' as const;
+      }
+      await outbox.repository.recordSend(request.to.jid);
+      return 'now' as const;
+    });
+    this.decisions = decision.catch(() => undefined);
+    return decision;
   }
 
   private async mustQueue(jid: string, outbox: OutboxParts): Promise<boolean> {
@@ -127,8 +159,8 @@ export class DeliveryService {
     } catch (error) {
       if (spooled) await outbox.spool.remove(spooled.path);
       const reason = error instanceof Error ? error.message : String(error);
-      await this.deps.messages.markStatusById(id, 'failed', new Date(), reason);
-      if (error instanceof OutboxFullError) throw new AppError(503, 'OUTBOX_FULL', `Outbox full: ${error.message}`, {}, { 'Retry-After': '60' });
+      await this.mark(id, 'failed', reason);
+      if (error instanceof OutboxFullError) throw new AppError(503, 'OUTBOX_FULL', error.message, {}, { 'Retry-After': '60' });
       throw error;
     }
     this.deps.logger.info({ id, messageId, to: request.to.digits, kind: request.kind }, 'message queued in the outbox');

@@ -12,6 +12,16 @@ export interface MediaCapabilities {
   sharp: boolean;
 }
 
+/** Which kinds can be sent at all with these tools (GET / must tell the truth). */
+export type SendableKinds = Readonly<Record<MediaKind, boolean>>;
+
+/** The converting preparer needs sharp for images and stickers, ffmpeg for audio and video. */
+export function sendableKinds(capabilities: MediaCapabilities): SendableKinds {
+  return { image: capabilities.sharp, sticker: capabilities.sharp, audio: capabilities.ffmpeg, video: capabilities.ffmpeg, document: true };
+}
+
+export const ALL_KINDS_SENDABLE: SendableKinds = { image: true, sticker: true, audio: true, video: true, document: true };
+
 export interface PrepareInput {
   kind: MediaKind;
   path: string;

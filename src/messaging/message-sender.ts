@@ -56,12 +56,17 @@ export class MessageSender {
   }
 }
 
-/** Media preparation errors carry their own HTTP status and code (see src/media/errors.ts). */
+/**
+ * Media preparation errors carry their own HTTP status and code (see src/media/errors.ts). The
+ * client's mistakes (400, 413) and a full conversion queue (503) keep theirs; anything else on our
+ * side failed the send, which the contract words as 500 "Failed to send message: <reason>".
+ */
 function asAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   const e = error as { status?: unknown; code?: unknown; message?: unknown } | null;
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 600 && typeof e.code === 'string' && typeof e.message === 'string') {
-    return new AppError(e.status, e.code, e.message);
+    if (e.status < 500 || e.status === 503) return new AppError(e.status, e.code, e.message, {}, e.status === 503 ? { 'Retry-After': '10' } : {});
+    return new AppError(500, e.code, `Failed to send message: ${e.message}`);
   }
   return undefined;
 }

@@ -153,7 +153,11 @@ export class WebhookDispatcher {
       const due = await this.repository.due(this.clock.now(), free, [...this.inFlight.keys()]);
       for (const delivery of due) {
         if (!this.running) break;
-        const attempt = this.attempt(delivery).finally(() => {
+        const attempt = this.attempt(delivery)
+          // A store error (disk full, SQLITE_BUSY) must not become an unhandled rejection that
+          // kills the gateway; the delivery stays pending and is tried again.
+          .catch((err: unknown) => this.log.error({ err, deliveryId: delivery.id }, 'could not record a webhook attempt'))
+          .finally(() => {
           this.inFlight.delete(delivery.id);
           this.kick();
         });

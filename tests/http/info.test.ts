@@ -52,6 +52,38 @@ describe('GET /', () => {
     expect(res.body.limits).toEqual({ max_requests: 7, time_window: '60s' });
   });
 
+  test('media kinds whose tools are missing are reported disabled', async () => {
+    t = await buildTestApp();
+    const { createApp } = await import('../../src/app.js');
+    const { pino } = await import('pino');
+    const app = createApp({
+      config: t.config,
+      transport: t.transport,
+      services: t.services,
+      media: { conversion: false, ffmpeg: false, sharp: true },
+      sendable: { image: true, sticker: true, audio: false, video: false, document: true },
+      logger: pino({ level: 'silent' }),
+    });
+    const res = await request(app).get('/').expect(200);
+    expect(res.body.features).toMatchObject({
+      image_messages: '✅ Working',
+      audio_messages: '❌ Disabled',
+      video_messages: '❌ Disabled',
+      sticker_messages: '✅ Available',
+      media_conversion: '❌ Disabled',
+    });
+  });
+
+  test('/api/health stays 200 while the server drains for shutdown; other routes get 503', async () => {
+    t = await buildTestApp();
+    const { createApp } = await import('../../src/app.js');
+    const { pino } = await import('pino');
+    const app = createApp({ config: t.config, transport: t.transport, services: t.services, media: { conversion: false, ffmpeg: false, sharp: false }, logger: pino({ level: 'silent' }), isShuttingDown: () => true });
+    await request(app).get('/api/health').expect(200);
+    const res = await request(app).get('/api/status').expect(503);
+    expect(res.body.code).toBe('SHUTTING_DOWN');
+  });
+
   test('lists exactly the routes the server answers', async () => {
     t = await buildTestApp();
     const res = await request(t.app).get('/').expect(200);

@@ -67,6 +67,9 @@ describe('message records', () => {
     expect(page2.body.data.map((m: { summary: string }) => m.summary)).toEqual(['m3', 'm2']);
     const byPhone = await request(t.app).get('/api/messages?phone=6289876543210').expect(200);
     expect(byPhone.body.total).toBe(2);
+    // The same number formats as a send.
+    const local = await request(t.app).get('/api/messages?phone=0898-7654-3210').expect(200);
+    expect(local.body.total).toBe(2);
   });
 
   test.each([
@@ -123,11 +126,18 @@ describe('webhooks', () => {
 
     const { body } = await send('track me');
     t.transport.events.emit('message-status', { messageId: body.data.message_id, jid: '6281234567890@s.whatsapp.net', status: 'delivered' });
-    await until(() => received.some((r) => r.body.includes('"message.status"')));
-    const hit = received.find((r) => r.body.includes('"message.status"'))!;
+    await until(() => received.some((r) => r.body.includes('"message.status"') && r.body.includes('"delivered"')));
+    // The gateway's own "sent", and WhatsApp's receipt (deliveries run in parallel: any order).
+    expect(received.filter((r) => r.body.includes('"message.status"')).map((r) => JSON.parse(r.body).data.status).sort()).toEqual(['delivered', 'sent']);
+    const hit = received.find((r) => r.body.includes('"delivered"'))!;
     const verdict = verifyWebhookSignature(secret, { timestamp: hit.headers['x-webhook-timestamp'] as string, signature: hit.headers['x-webhook-signature'] as string }, hit.body);
     expect(verdict).toEqual({ valid: true });
     expect(JSON.parse(hit.body)).toMatchObject({ event: 'message.status', data: { id: body.data.id, message_id: body.data.message_id, status: 'delivered', phone: '6281234567890' } });
+
+    // A send that fails is reported too (the gateway's own status, not only WhatsApp's receipts).
+    t.transport.nextFailure = new Error('not on WhatsApp');
+    await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'doomed' }).expect(500);
+    await until(() => received.some((r) => r.body.includes('"failed"') && r.body.includes('not on WhatsApp')));
 
     const log = await request(t.app).get('/api/webhooks/deliveries').expect(200);
     expect(log.body.data.some((d: { status: string }) => d.status === 'delivered')).toBe(true);

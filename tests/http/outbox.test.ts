@@ -85,13 +85,22 @@ describe('outbox', () => {
     expect(t.transport.sent.map((s) => s.text)).toEqual(['first', 'other', 'second']);
   });
 
+  test('concurrent sends cannot slip past pacing together', async () => {
+    t = await buildTestApp({ QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '5000', PACING_MAX_PER_MINUTE: '0' });
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: `burst ${i}` })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 202, 202, 202, 202]);
+    expect(t.transport.sent).toHaveLength(1);
+  });
+
   test('a full outbox answers 503 clearly and keeps nothing', async () => {
     t = await buildTestApp({ ...OUTBOX_ON, OUTBOX_MAX_MESSAGES: '1' });
     t.transport.setPhase('waiting_to_retry');
     await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'fits' }).expect(202);
     const res = await request(t.app).post('/api/send-image').field('phone', '6281234567890').attach('file', SAMPLE_FILES.png!, 'a.png').expect(503);
     expect(res.body).toMatchObject({ status: 'error', code: 'OUTBOX_FULL' });
-    expect(res.body.message).toMatch(/^Outbox full/);
+    expect(res.body.message).toMatch(/^Outbox full: 1 of 1 messages already queued/);
     expect(await t.uploadsLeft()).toEqual([]);
     expect(await readdir(path.join(t.config.dataDir, 'outbox-media'))).toHaveLength(0);
   });

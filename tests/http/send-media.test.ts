@@ -122,10 +122,10 @@ describe('upload edge cases', () => {
     expect(res.body).toMatchObject({ code: 'UNEXPECTED_FILE_FIELD' });
   });
 
-  test('a JSON body on an upload endpoint is a 415', async () => {
+  test('a JSON body on an upload endpoint has no file: 400 File required', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-image').send({ phone: '6281234567890' }).expect(415);
-    expect(res.body).toMatchObject({ status: 'error', code: 'UNSUPPORTED_CONTENT_TYPE' });
+    const res = await request(t.app).post('/api/send-image').send({ phone: '6281234567890' }).expect(400);
+    expect(res.body).toMatchObject({ status: 'error', message: 'File required', code: 'FILE_REQUIRED' });
   });
 
   test('a truncated multipart body is a 400', async () => {

@@ -73,10 +73,23 @@ describe('POST /api/send-message', () => {
     expect(res.body).toEqual({ status: 'error', message: 'Malformed JSON in request body', timestamp: expect.any(String), code: 'MALFORMED_JSON' });
   });
 
-  test('an unsupported content type is a 415 in the error format', async () => {
+  test('an unsupported content type is a 400 in the error format', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-message').set('Content-Type', 'text/plain').send('hello').expect(415);
+    const res = await request(t.app).post('/api/send-message').set('Content-Type', 'text/plain').send('hello').expect(400);
     expect(res.body).toMatchObject({ status: 'error', code: 'UNSUPPORTED_CONTENT_TYPE' });
+  });
+
+  test('accepts multipart fields, as PHP curl sends an array body', async () => {
+    t = await buildTestApp();
+    const res = await request(t.app).post('/api/send-message').field('phone', '081234567890').field('message', 'from PHP').expect(200);
+    expect(res.body.data).toMatchObject({ phone: '6281234567890', message: 'from PHP' });
+    expect(t.transport.sent[0]?.text).toBe('from PHP');
+  });
+
+  test('a malformed percent-escape in the path is a 400, not a 500', async () => {
+    t = await buildTestApp();
+    const res = await request(t.app).get('/api/messages/%E0%A4%A').expect(400);
+    expect(res.body).toMatchObject({ status: 'error', code: 'BAD_REQUEST' });
   });
 
   test('a body over 1 MB is a 413 in the error format', async () => {
