@@ -114,9 +114,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closed: Promise<void> | undefined;
   const closeResources = async () => {
-    // Outbox and webhook workers finish their in-flight item, then the socket closes (no logout).
-    await services.stop();
+    // The outbox stops sending, the socket closes (no logout), and only then do the listeners go:
+    // receipts and incoming messages that arrive meanwhile are still recorded. The store closes last.
+    await services.stopSending();
     await transport.stop();
+    await services.stop();
     db.close();
   };
   const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });

@@ -31,6 +31,9 @@ export interface Services {
   dispatcher?: WebhookDispatcher;
   outbox?: OutboxParts;
   start(): Promise<void>;
+  /** First step of shutdown: no new outbox sends; the one in flight finishes. */
+  stopSending(): Promise<void>;
+  /** Last step, after the WhatsApp socket has closed: receipts that came until then are recorded. */
   stop(): Promise<void>;
 }
 
@@ -159,12 +162,15 @@ export function createServices(deps: {
       purgeTimer = setInterval(() => void purge().catch(log('purge failed')), 60 * 60 * 1000);
       purgeTimer.unref();
     },
+    async stopSending() {
+      await outbox?.worker?.stop();
+    },
     async stop() {
       clearInterval(purgeTimer);
+      await outbox?.worker?.stop();
       transport.events.off('message-status', statusListener);
       transport.events.off('incoming-message', incomingListener);
       transport.events.off('connection', onConnection);
-      await outbox?.worker?.stop();
       await dispatcher?.stop();
     },
   };

@@ -51,10 +51,20 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       logger.info({ signal }, 'shutting down: finishing in-flight requests');
       started = (async () => {
         let code = 0;
+        const began = Date.now();
         try {
           await drainHttp();
-          await options.closeResources();
-          logger.info('shutdown complete');
+          // The bound covers the whole shutdown: an outbox upload or a webhook that hangs must not
+          // keep the process alive until systemd kills it.
+          const remaining = Math.max(1000, options.timeoutMs - (Date.now() - began));
+          let timer: NodeJS.Timeout | undefined;
+          const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), remaining)));
+          const result = await Promise.race([options.closeResources().then(() => 'closed' as const), timedOut]);
+          clearTimeout(timer);
+          if (result === 'timeout') {
+            logger.error({ timeoutMs: options.timeoutMs }, 'resources did not close in time; exiting anyway');
+            code = 1;
+          } else logger.info('shutdown complete');
         } catch (error) {
           logger.error({ err: error }, 'error during shutdown');
           code = 1;

@@ -20,7 +20,7 @@ export interface SocketSession<S> {
   socket: S;
   onUpdate(listener: (update: ConnectionUpdate) => void): void;
   /** Closes the socket without logging out. */
-  end(): void;
+  end(): Promise<void> | void;
   account(): { jid: string; lid?: string } | undefined;
 }
 
@@ -51,6 +51,8 @@ export class ConnectionManager<S> {
   private retryTimer?: NodeJS.Timeout;
   private current?: SocketSession<S>;
   private accountInfo?: { jid: string; lid?: string };
+  /** Bumped by stop/reset: a connect that was under way when it changed must not adopt its socket. */
+  private generation = 0;
 
   constructor(private readonly options: ConnectionManagerOptions<S>) {}
 
@@ -61,16 +63,17 @@ export class ConnectionManager<S> {
   }
 
   /** Closes the socket (credentials stay valid) and stops reconnecting. Idempotent. */
-  stop(): void {
+  async stop(): Promise<void> {
     this.running = false;
+    this.generation += 1;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const session = this.current;
     this.current = undefined;
-    session?.end();
     this.qr = null;
     this.nextRetryAt = undefined;
     this.setPhase('stopped');
+    await session?.end();
   }
 
   /** The open socket, or undefined when not connected. */
@@ -100,9 +103,10 @@ export class ConnectionManager<S> {
   async resetSession(reason: string): Promise<void> {
     const log = this.options.logger;
     log.warn({ reason }, 'WhatsApp session reset: credentials wiped, a new QR will be offered');
+    this.generation += 1;
     const session = this.current;
     this.current = undefined;
-    session?.end();
+    await session?.end();
     await this.options.clearCredentials();
     this.attempts = 0;
     this.slow = false;
@@ -115,6 +119,7 @@ export class ConnectionManager<S> {
     clearTimeout(this.retryTimer);
     this.nextRetryAt = undefined;
     this.setPhase('connecting');
+    const generation = this.generation;
     let session: SocketSession<S>;
     try {
       session = await this.options.createSession();
@@ -123,8 +128,8 @@ export class ConnectionManager<S> {
       this.onClose(undefined, undefined, error instanceof Error ? error.message : String(error));
       return;
     }
-    if (!this.running) {
-      session.end();
+    if (!this.running || generation !== this.generation) {
+      await session.end();
       return;
     }
     this.current = session;
@@ -155,7 +160,7 @@ export class ConnectionManager<S> {
   }
 
   private onClose(session: SocketSession<S> | undefined, code: number | undefined, message: string): void {
-    session?.end();
+    void session?.end();
     this.qr = null;
     this.lastDisconnect = { code: code ?? 0, reason: message || 'connection closed', at: new Date().toISOString() };
     if (!this.running) return;

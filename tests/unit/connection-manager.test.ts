@@ -142,3 +142,33 @@ describe('ConnectionManager', () => {
     expect(m.status()).toMatchObject({ phase: 'stopped', running: false });
   });
 });
+
+describe('ConnectionManager generations', () => {
+  test('a session still being created when stop() runs is ended, not adopted', async () => {
+    let release: (() => void) | undefined;
+    const created: ScriptedSession[] = [];
+    const m = new ConnectionManager<string>({
+      createSession: async () => {
+        const s = new ScriptedSession(`socket-${created.length + 1}`);
+        created.push(s);
+        if (created.length === 1) await new Promise<void>((r) => (release = r));
+        return s;
+      },
+      clearCredentials: async () => {},
+      settings,
+      logger: pino({ level: 'silent' }),
+    });
+    manager = m;
+    m.start();
+    for (let i = 0; i < 100 && !release; i++) await new Promise((r) => setTimeout(r, 5));
+    await m.stop();
+    m.start(); // a fresh start while the first socket is still being made
+    for (let i = 0; i < 100 && created.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    release!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(created[0]!.ended).toBe(true);
+    expect(created[1]!.ended).toBe(false);
+    created[1]!.emit({ connection: 'open' });
+    expect(m.socket()).toBe('socket-2');
+  });
+});

@@ -91,3 +91,21 @@ describe('createShutdown', () => {
     expect(exitCode).toBe(1);
   });
 });
+
+describe('createShutdown bound', () => {
+  test('resources that hang do not keep the process alive past the bound', async () => {
+    const { server } = await serverWithSlowRoute(0);
+    let exitCode: number | undefined;
+    const shutdown = createShutdown({
+      server,
+      logger: pino({ level: 'silent' }),
+      timeoutMs: 1000,
+      closeResources: () => new Promise<void>(() => {}),
+      exit: (c) => (exitCode = c),
+    });
+    const started = Date.now();
+    await shutdown.begin('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(exitCode).toBe(1);
+  });
+});

@@ -4,6 +4,7 @@
  * to the port's events and our OutgoingMedia to Baileys message content.
  */
 import { EventEmitter } from 'node:events';
+import NodeCache from '@cacheable/node-cache';
 import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
@@ -15,6 +16,7 @@ import {
   makeWASocket,
   proto,
   type AnyMessageContent,
+  type CacheStore,
   type WAMessage,
   type WASocket,
 } from '@whiskeysockets/baileys';
@@ -126,7 +128,7 @@ export class BaileysTransport implements WhatsAppTransport {
   }
 
   async stop(): Promise<void> {
-    this.manager.stop();
+    await this.manager.stop();
   }
 
   private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
@@ -147,8 +149,11 @@ export class BaileysTransport implements WhatsAppTransport {
 
   private async createSession(): Promise<SocketSession<WASocket>> {
     const { state, saveCreds } = await this.options.authStore.load();
+    // One key cache per socket, closed with it: Baileys' default cache keeps a timer that nothing
+    // clears, one more per reconnect over months of uptime.
+    const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
     const socket = makeWASocket({
-      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger) },
+      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger, keyCache as unknown as CacheStore) },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
       browser: Browsers.ubuntu('Chrome'),
@@ -192,7 +197,13 @@ export class BaileysTransport implements WhatsAppTransport {
             closeMessage: error?.message,
           });
         }),
-      end: () => socket.end(undefined),
+      end: async () => {
+        try {
+          await socket.end(undefined);
+        } finally {
+          keyCache.close();
+        }
+      },
       account: () => (socket.user ? { jid: socket.user.id, lid: socket.user.lid } : undefined),
     };
   }
