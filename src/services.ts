@@ -138,6 +138,7 @@ export function createServices(deps: {
     await incoming.purgeBefore(now - 30 * DAY);
     await webhookDeliveries.purgeFinished(now - 30 * DAY);
     await outbox?.repository.purgeFinished(now - 7 * DAY);
+    if (config.messageRetentionDays > 0) await messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
   };
 
   return {

@@ -152,6 +152,7 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT: integer(10, 1, 300),
   WEBHOOK_MAX_ATTEMPTS: integer(12, 1, 100),
   WEBHOOK_BACKOFF_BASE_MS: integer(5000, 10, 3_600_000),
+  MESSAGE_RETENTION_DAYS: integer(90, 0, 36_500),
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
@@ -182,6 +183,8 @@ export interface Config {
   outbox: { enabled: boolean; maxMessages: number; maxBytes: number };
   pacing: { perRecipientIntervalMs: number; perMinuteLimit: number };
   webhooks: { urls: readonly string[]; secret: string; timeoutMs: number; maxAttempts: number; backoffBaseMs: number };
+  /** Message records older than this are deleted (0 = kept forever). */
+  messageRetentionDays: number;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
   publicUrl: string;
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
@@ -291,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outbox: { enabled: e.QUEUE_WHEN_DISCONNECTED, maxMessages: e.OUTBOX_MAX_MESSAGES, maxBytes: e.OUTBOX_MAX_MB },
     pacing: { perRecipientIntervalMs: e.PACING_RECIPIENT_INTERVAL_MS, perMinuteLimit: e.PACING_MAX_PER_MINUTE },
     webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },
+    messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
     publicUrl: e.PUBLIC_URL,
     sandbox: false,
   });

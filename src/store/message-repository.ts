@@ -94,6 +94,8 @@ export interface MessageRepository {
   markStatusById(id: string, status: MessageStatus, at?: Date, error?: string): Promise<StatusChange | null>;
   list(query?: MessageQuery): Promise<MessagePage>;
   analytics(range?: { from?: Date; to?: Date }): Promise<MessageAnalytics>;
+  /** Deletes records created before `before`, except those still queued; returns how many. */
+  purgeBefore(before: Date): Promise<number>;
 }
 
 export { InvalidCursorError } from './cursor.js';
@@ -246,6 +248,10 @@ export class SqliteMessageRepository implements MessageRepository {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return { items: page.map(toRecord), total, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  async purgeBefore(before: Date): Promise<number> {
+    return this.db.prepare("DELETE FROM messages WHERE created_at < ? AND status != 'queued'").run(before.getTime()).changes;
   }
 
   async analytics(range: { from?: Date; to?: Date } = {}): Promise<MessageAnalytics> {

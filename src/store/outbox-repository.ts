@@ -91,7 +91,7 @@ export interface OutboxRepository {
   /** in_flight → sent; records the send for pacing. */
   complete(messageId: string, now?: number): Promise<OutboxJob>;
   /** in_flight → queued after a transient failure (disconnected again), keeping place and id. */
-  release(messageId: string, error: string, notBefore?: number | null): Promise<OutboxJob>;
+  release(messageId: string, error: string, notBefore?: number | null, countAttempt?: boolean): Promise<OutboxJob>;
   /** queued|in_flight → failed, for good. */
   fail(messageId: string, error: string, now?: number): Promise<OutboxJob>;
   /** On start: in_flight jobs of a crashed run go back to queued; returns them. */
@@ -255,9 +255,13 @@ export class SqliteOutboxRepository implements OutboxRepository {
     });
   }
 
-  async release(messageId: string, error: string, notBefore: number | null = null): Promise<OutboxJob> {
+  async release(messageId: string, error: string, notBefore: number | null = null, countAttempt = true): Promise<OutboxJob> {
+    // A send cut off by a lost connection is not the message's fault: it does not use up an attempt.
+    const uncount = countAttempt ? 0 : 1;
     return this.move(messageId, ['in_flight'], 'queued', () =>
-      this.db.prepare("UPDATE outbox_jobs SET status = 'queued', error = ?, not_before = ? WHERE message_id = ?").run(error, notBefore, messageId),
+      this.db
+        .prepare("UPDATE outbox_jobs SET status = 'queued', error = ?, not_before = ?, attempts = MAX(0, attempts - ?) WHERE message_id = ?")
+        .run(error, notBefore, uncount, messageId),
     );
   }
 

@@ -125,7 +125,8 @@ export class OutboxWorker {
       const error = err instanceof Error ? err.message : String(err);
       // Lost connection mid-send: not the message's fault; it waits for the reconnect.
       if (!sender.isConnected() || inFlight.attempts < this.maxAttempts) {
-        await outbox.release(job.messageId, error, sender.isConnected() ? this.clock.now() + this.retryDelayMs : null);
+        const connected = sender.isConnected();
+        await outbox.release(job.messageId, error, connected ? this.clock.now() + this.retryDelayMs : null, connected);
         this.log.warn({ messageId: job.messageId, attempt: inFlight.attempts, error }, 'outbox send failed; will retry');
         return;
       }

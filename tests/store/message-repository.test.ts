@@ -34,6 +34,14 @@ describe('SqliteMessageRepository', () => {
     expect((await repo.getByWaId('3EB0AAA'))?.id).toBe(created.id);
   });
 
+  test('purgeBefore deletes old records but never queued ones', async () => {
+    await repo.create({ phone, jid, type: 'text', text: 'old sent', status: 'sent', at: t(0) });
+    await repo.create({ phone, jid, type: 'text', text: 'old queued', status: 'queued', at: t(1) });
+    await repo.create({ phone, jid, type: 'text', text: 'new', status: 'sent', at: t(30) });
+    expect(await repo.purgeBefore(t(10))).toBe(1);
+    expect((await repo.list()).items.map((m) => m.summary)).toEqual(['new', 'old queued']);
+  });
+
   test('status follows acks forward and never backwards; each change keeps its own timestamp', async () => {
     await repo.create({ phone, jid, type: 'image', text: 'caption', fileName: 'a.jpg', status: 'sent', waMessageId: 'W1', at: t(0) });
     expect((await repo.markStatus('W1', 'delivered', t(1)))?.changed).toBe(true);

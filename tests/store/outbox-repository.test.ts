@@ -75,6 +75,13 @@ describe('SqliteOutboxRepository', () => {
     expect((await outbox.markInFlight('m1', 'W-other', 5000)).waMessageId).toBe('W1');
   });
 
+  test('a send cut off by a lost connection does not use up an attempt', async () => {
+    await outbox.enqueue(text('m1'));
+    await outbox.markInFlight('m1', 'W1', 1000);
+    await outbox.release('m1', 'connection lost', null, false);
+    expect(await outbox.get('m1')).toMatchObject({ status: 'queued', attempts: 0 });
+  });
+
   test('pacing holds jobs back (queueing, not failing) and says when to look again', async () => {
     const pacing = { perRecipientIntervalMs: 10_000, perMinuteLimit: 2 };
     await outbox.enqueue(text('a1', A));
