@@ -139,6 +139,14 @@ describe('webhooks', () => {
     await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'doomed' }).expect(500);
     await until(() => received.some((r) => r.body.includes('"failed"') && r.body.includes('not on WhatsApp')));
 
+    // Connection changes are events too, once per phase.
+    t.transport.setPhase('waiting_to_retry');
+    t.transport.setPhase('waiting_to_retry');
+    await until(() => received.some((r) => r.body.includes('"connection.update"')));
+    await new Promise((r) => setTimeout(r, 50));
+    const changes = received.filter((r) => r.body.includes('"connection.update"')).map((r) => JSON.parse(r.body).data);
+    expect(changes).toEqual([expect.objectContaining({ connected: false, phase: 'waiting_to_retry' })]);
+
     const log = await request(t.app).get('/api/webhooks/deliveries').expect(200);
     expect(log.body.data.some((d: { status: string }) => d.status === 'delivered')).toBe(true);
     const first = log.body.data[0] as { id: string };
