@@ -2,7 +2,7 @@
  * Message records: one row per message the gateway accepted, carried forward by WhatsApp's acks
  * and receipts. The interface is async so a server database can replace SQLite later.
  */
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { keysetPage } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '../whatsapp/transport.js';
 import type { MediaKind } from '../messaging/upload-policy.js';
@@ -225,29 +225,19 @@ export class SqliteMessageRepository implements MessageRepository {
 
   async list(query: MessageQuery = {}): Promise<MessagePage> {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
-    const where: string[] = [];
-    const params: Record<string, string | number> = {};
-    const add = (clause: string, name: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    add('status = @status', 'status', query.status);
-    add('type = @type', 'type', query.type);
-    add('phone = @phone', 'phone', query.phone);
-    add('created_at >= @from', 'from', query.from?.getTime());
-    add('created_at < @to', 'to', query.to?.getTime());
-    const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${filter}`).get(params) as { n: number }).n;
-
-    // Keyset pagination on the insertion order: stable while new messages arrive, unlike OFFSET.
-    add('seq < @before', 'before', query.cursor === undefined ? undefined : decodeCursor(query.cursor));
-    const rows = this.db
-      .prepare(`SELECT * FROM messages ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`)
-      .all({ ...params, limit: limit + 1 }) as MessageRow[];
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(toRecord), total, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+    return keysetPage<MessageRow, MessageRecord>(
+      this.db,
+      'messages',
+      [
+        ['status = @status', 'status', query.status],
+        ['type = @type', 'type', query.type],
+        ['phone = @phone', 'phone', query.phone],
+        ['created_at >= @from', 'from', query.from?.getTime()],
+        ['created_at < @to', 'to', query.to?.getTime()],
+      ],
+      { limit, cursor: query.cursor },
+      toRecord,
+    );
   }
 
   async purgeBefore(before: Date): Promise<number> {

@@ -2,7 +2,7 @@
  * The persisted webhook delivery queue: one row per (event, URL), so a receiver that is down keeps
  * its events across gateway restarts, and an operator can see and replay what failed.
  */
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { keysetPage } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
 
@@ -169,31 +169,17 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
 
   async list(query: DeliveryQuery = {}): Promise<DeliveryPage> {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? 50), 1), 200);
-    const where: string[] = [];
-    const params: Record<string, string | number> = {};
-    const add = (clause: string, name: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    add('status = @status', 'status', query.status);
-    add('event_type = @eventType', 'eventType', query.eventType);
-    add('url = @url', 'url', query.url);
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(params) as { n: number }).n;
-    if (query.cursor !== undefined) {
-      const seq = decodeCursor(query.cursor);
-      add('seq < @before', 'before', seq);
-    }
-    const rows = this.db
-      .prepare(`SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`)
-      .all({ ...params, limit: limit + 1 }) as DeliveryRow[];
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toDelivery),
-      total,
-      nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage<DeliveryRow, WebhookDelivery>(
+      this.db,
+      'webhook_deliveries',
+      [
+        ['status = @status', 'status', query.status],
+        ['event_type = @eventType', 'eventType', query.eventType],
+        ['url = @url', 'url', query.url],
+      ],
+      { limit, cursor: query.cursor },
+      toDelivery,
+    );
   }
 
   async replay(id: string, now = Date.now()): Promise<WebhookDelivery | null> {
