@@ -2,7 +2,7 @@
  * Message records: one row per message the gateway accepted, carried forward by WhatsApp's acks
  * and receipts. The interface is async so a server database can replace SQLite later.
  */
-import { keysetPage } from './cursor.js';
+import { keysetPage, type Page } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '../whatsapp/transport.js';
 import type { MediaKind } from '../messaging/upload-policy.js';
@@ -60,13 +60,7 @@ export interface MessageQuery {
   cursor?: string;
 }
 
-export interface MessagePage {
-  items: MessageRecord[];
-  /** Records matching the filters, across all pages. */
-  total: number;
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
+export type MessagePage = Page<MessageRecord>;
 
 export interface MessageAnalytics {
   from: string | null;

@@ -2,7 +2,7 @@
  * The persisted webhook delivery queue: one row per (event, URL), so a receiver that is down keeps
  * its events across gateway restarts, and an operator can see and replay what failed.
  */
-import { keysetPage } from './cursor.js';
+import { keysetPage, type Page } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
 
@@ -43,11 +43,7 @@ export interface DeliveryQuery {
   cursor?: string;
 }
 
-export interface DeliveryPage {
-  items: WebhookDelivery[];
-  total: number;
-  nextCursor: string | null;
-}
+export type DeliveryPage = Page<WebhookDelivery>;
 
 export interface AttemptFailure {
   at: number;
