@@ -136,8 +136,11 @@ export class OutboxWorker {
       await this.options.onSettled?.({ job: failed, result: 'failed', error });
       return;
     }
-    const done = await outbox.complete(job.messageId, this.clock.now());
+    // Record first, then complete: a crash in between leaves a job whose record proves it was
+    // sent, which the restart completes without resending. The other order left a completed job
+    // whose record stayed 'queued' forever when no receipt followed.
     await messages.markStatusById(job.messageId, 'sent', new Date(this.clock.now()));
+    const done = await outbox.complete(job.messageId, this.clock.now());
     await this.options.onSettled?.({ job: done, result: 'sent' });
   }
 
