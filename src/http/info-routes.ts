@@ -151,3 +151,14 @@ export function qrCode(deps: Pick<InfoDeps, 'transport'>) {
     res.json({ status: 'success', qr, message: 'QR code available for scanning' });
   };
 }
+
+/**
+ * Unlinks this gateway from the WhatsApp account (an addition to v2.0.0): the phone drops the
+ * device, stored credentials are wiped, and a new QR is offered for linking again.
+ */
+export function logout(deps: Pick<InfoDeps, 'transport'>) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    await deps.transport.logout();
+    res.json({ status: 'success', message: 'Logged out: the device was unlinked; scan the new QR at /api/qr to link again' });
+  };
+}

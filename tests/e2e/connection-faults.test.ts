@@ -216,9 +216,9 @@ describe('logout: the gateway unlinks itself', () => {
     await h?.stop();
   });
 
-  // No HTTP route exposes logout yet; the transport is the real one the routes would call.
-  test('the phone no longer lists the device, credentials are wiped and a new QR is offered', async () => {
-    await h.gateway.transport.logout();
+  test('POST /api/logout: the phone no longer lists the device, credentials are wiped and a new QR is offered', async () => {
+    const res = await h.api.post('/api/logout').expect(200);
+    expect(res.body).toMatchObject({ status: 'success' });
 
     await waitFor(() => h.emu.pairedDevices().every((d) => d.removed), 3000, 'the device removed on the phone');
     const qr = await h.waitForQr();

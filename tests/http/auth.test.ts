@@ -12,6 +12,7 @@ afterEach(() => t?.cleanup());
 const guarded: Array<[string, string]> = [
   ['get', '/api/status'],
   ['get', '/api/qr'],
+  ['post', '/api/logout'],
   ['post', '/api/send-message'],
   ['post', '/api/send-image'],
   ['post', '/api/send-document'],

@@ -219,3 +219,12 @@ describe('GET /api/qr when the connection has stopped', () => {
     expect(res.body.message).toContain('opened by another client');
   });
 });
+
+describe('POST /api/logout', () => {
+  test('unlinks through the transport', async () => {
+    t = await buildTestApp();
+    const res = await request(t.app).post('/api/logout').expect(200);
+    expect(res.body.status).toBe('success');
+    expect(t.transport.phase).toBe('connecting');
+  });
+});
