@@ -78,7 +78,16 @@ export function createApp(deps: AppDeps): express.Express {
   const features = { webhooks: services.dispatcher !== undefined, analytics: true };
 
   const routes: RouteSpec[] = [];
-  const infoDeps = { config, transport, media: deps.media, sendable: deps.sendable ?? ALL_KINDS_SENDABLE, routes: () => routes, features };
+  const outboxRepository = services.outbox?.repository;
+  const infoDeps = {
+    config,
+    transport,
+    media: deps.media,
+    sendable: deps.sendable ?? ALL_KINDS_SENDABLE,
+    routes: () => routes,
+    features,
+    outboxUsage: outboxRepository ? () => outboxRepository.size() : undefined,
+  };
   routes.push(
     { method: 'GET', path: '/', description: 'Service information', guarded: false, handlers: [serviceInfo(infoDeps)] },
     { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, handlers: [health(infoDeps)] },

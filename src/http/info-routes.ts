@@ -27,6 +27,8 @@ export interface InfoDeps {
   routes: () => readonly RouteDescription[];
   /** Optional features switched on by later modules (webhooks, analytics). */
   features: { webhooks: boolean; analytics: boolean };
+  /** Outbox usage, when the outbox is on. */
+  outboxUsage?: () => Promise<{ jobs: number; bytes: number; inFlight: number }>;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -92,9 +94,10 @@ export function health(deps: Pick<InfoDeps, 'config' | 'transport'>) {
 }
 
 export function botStatus(deps: InfoDeps) {
-  return (_req: Request, res: Response): void => {
+  return async (_req: Request, res: Response): Promise<void> => {
     const { config, transport } = deps;
     const s = transport.status();
+    const outbox = deps.outboxUsage ? await deps.outboxUsage() : undefined;
     res.json({
       bot_connected: s.connected,
       connection_attempts: s.connectionAttempts,
@@ -119,6 +122,9 @@ export function botStatus(deps: InfoDeps) {
         last_disconnect: s.lastDisconnect ?? null,
         account: s.account ?? null,
       },
+      outbox: outbox
+        ? { enabled: true, queued: outbox.jobs, in_flight: outbox.inFlight, media_mb: Math.round((outbox.bytes / 1024 / 1024) * 100) / 100 }
+        : { enabled: false },
       system: {
         uptime: Math.round(process.uptime() * 100) / 100,
         memory_usage_mb: mb(process.memoryUsage().rss),

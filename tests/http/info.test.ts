@@ -152,6 +152,7 @@ describe('GET /api/status', () => {
     });
     expect(res.body.supported_formats.stickers).toEqual(['webp']);
     expect(res.body.connection.state).toBe('waiting_to_retry');
+    expect(res.body.outbox).toEqual({ enabled: false });
   });
 
   test('thread_alive is false once the connection was replaced', async () => {

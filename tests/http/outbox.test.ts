@@ -32,6 +32,8 @@ describe('outbox', () => {
       message: 'Text message queued for delivery',
       data: { phone: '6281234567890', message: 'later', type: 'text', delivery_status: 'queued', message_id: expect.any(String), id: expect.any(String) },
     });
+    const status = await request(t.app).get('/api/status').expect(200);
+    expect(status.body.outbox).toEqual({ enabled: true, queued: 1, in_flight: 0, media_mb: 0 });
     const record = await request(t.app).get(`/api/messages/${res.body.data.id}`).expect(200);
     expect(record.body.data).toMatchObject({ status: 'queued', message_id: res.body.data.message_id });
     expect(t.transport.sent).toHaveLength(0);
