@@ -72,7 +72,6 @@ export function createServices(deps: {
   const delivery = new DeliveryService({
     transport,
     sender,
-    preparer: deps.preparer,
     messages,
     outbox,
     logger: logger.child({ module: 'delivery' }),

@@ -32,6 +32,8 @@ export interface InfoDeps {
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+/** Seconds since start, two decimals, as v2.0.0 reports it. */
+const uptime = () => Math.round(process.uptime() * 100) / 100;
 
 export function supportedFormats(uploads: UploadPolicies): Record<string, readonly string[]> {
   return Object.fromEntries(MEDIA_KINDS.map((k) => [uploads[k].formatsKey, uploads[k].extensions]));
@@ -71,7 +73,7 @@ export function serviceInfo(deps: InfoDeps) {
       file_size_limits: fileSizeLimits(config.uploads),
       endpoints: deps.routes().map((r) => `${r.method} ${r.path} - ${r.description}`),
       limits: { max_requests: config.rateLimit.max, time_window: `${config.rateLimit.windowSeconds}s` },
-      uptime: Math.round(process.uptime() * 100) / 100,
+      uptime: uptime(),
       memory: { used: mb(memory.heapUsed), total: mb(memory.heapTotal) },
     });
   };
@@ -82,7 +84,7 @@ export function health(deps: Pick<InfoDeps, 'config' | 'transport'>) {
     res.json({
       status: 'ok',
       timestamp: new Date().toISOString(),
-      uptime: Math.round(process.uptime() * 100) / 100,
+      uptime: uptime(),
       environment: deps.config.environment,
       ...(deps.config.sandbox ? { sandbox: true } : {}),
       services: {
@@ -126,7 +128,7 @@ export function botStatus(deps: InfoDeps) {
         ? { enabled: true, queued: outbox.jobs, in_flight: outbox.inFlight, media_mb: Math.round((outbox.bytes / 1024 / 1024) * 100) / 100 }
         : { enabled: false },
       system: {
-        uptime: Math.round(process.uptime() * 100) / 100,
+        uptime: uptime(),
         memory_usage_mb: mb(process.memoryUsage().rss),
         node_version: process.version,
         platform: process.platform,

@@ -88,8 +88,9 @@ export async function checkUploadContent(kind: MediaKind, extension: string, pat
     // Raw audio/video streams (an MP3 without ID3 whose first frame is not at byte 0, ADTS AAC)
     // are not always recognised by magic numbers; the conversion step probes them properly and
     // rejects what it cannot decode. Everything else must be recognised.
-    if ((kind === 'audio' || kind === 'video') && !(await looksLikeText(path))) return {};
-    throw Errors.fileContentMismatch(extension, (await looksLikeText(path)) ? 'text' : undefined);
+    const text = await looksLikeText(path);
+    if ((kind === 'audio' || kind === 'video') && !text) return {};
+    throw Errors.fileContentMismatch(extension, text ? 'text' : undefined);
   }
   if (!acceptable(kind, extension, detected.mime)) throw Errors.fileContentMismatch(extension, detected.ext);
   return { detectedMime: detected.mime };

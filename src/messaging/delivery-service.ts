@@ -12,7 +12,7 @@ import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../store
 import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../store/pacing.js';
 import type { OutgoingMedia, WhatsAppTransport } from '../whatsapp/transport.js';
-import type { MediaPreparer, PrepareInput } from './media-preparation.js';
+import type { PrepareInput } from './media-preparation.js';
 import type { MessageSender } from './message-sender.js';
 import type { NormalisedPhone } from './phone-number.js';
 
@@ -41,7 +41,6 @@ export class DeliveryService {
     private readonly deps: {
       transport: WhatsAppTransport;
       sender: MessageSender;
-      preparer: MediaPreparer;
       messages: MessageRepository;
       outbox?: OutboxParts;
       logger: Logger;
