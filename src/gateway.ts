@@ -89,14 +89,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       timeoutMs: config.mediaConversion.timeoutMs,
       logger,
     });
+  const media = preparer.capabilities();
   const services = createServices({ config, db, transport, preparer, logger });
   await services.start();
   const app = createApp({
     config,
     transport,
     services,
-    media: preparer.capabilities(),
-    sendable: options.mediaPreparer ? undefined : sendableKinds(preparer.capabilities()),
+    media,
+    sendable: options.mediaPreparer ? undefined : sendableKinds(media),
     logger,
     extraRoutes: options.extraRoutes,
     isShuttingDown: () => lifecycle.shutdown?.isShuttingDown() ?? false,

@@ -3,7 +3,6 @@
  * shutdown. Nothing else reads the environment.
  */
 import 'dotenv/config';
-import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
@@ -20,7 +19,6 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  await mkdir(config.uploadDir, { recursive: true });
   const gateway = await startGateway({ config, logger });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void gateway.shutdown.begin(signal));
 }
