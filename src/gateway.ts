@@ -59,6 +59,7 @@ async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   await sweepUploads(config.uploadDir, logger);
+  for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   if (config.trustProxy === true) {
     logger.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: only safe behind a proxy that overwrites it');
   }
