@@ -4,7 +4,6 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import type { Agent } from 'node:https';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createApp, type RouteSpec } from './app.js';
@@ -24,7 +23,8 @@ export interface GatewayOptions {
   config: Config;
   logger: Logger;
   /** Test and sandbox seams. */
-  fetchAgent?: Agent;
+  /** The emulator's media certificate (sandbox, tests): the only one media uploads then trust. */
+  mediaCaPem?: string;
   queryTimeoutMs?: number;
   printQr?: boolean;
   authStore?: AuthStore;
@@ -76,7 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     baileysLogLevel: config.baileysLogLevel,
     queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
-    fetchAgent: options.fetchAgent,
+    mediaCaPem: options.mediaCaPem,
     printQr: options.printQr,
   });
 

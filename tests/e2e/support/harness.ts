@@ -241,7 +241,7 @@ export class E2EHarness {
     this.current = await startGateway({
       config: this.config,
       logger: pino({ level: this.config.logLevel }),
-      fetchAgent: this.emu.fetchAgent,
+      mediaCaPem: this.emu.mediaCaPem,
       // The emulator answers in milliseconds: a query it ignores should fail a test in seconds.
       queryTimeoutMs: 5000,
       printQr: false,
