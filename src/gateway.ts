@@ -22,7 +22,7 @@ const CONVERSION_DIR = '.converting';
 export interface GatewayOptions {
   config: Config;
   logger: Logger;
-  /** Test and sandbox seams. */
+  // Test and sandbox seams.
   /** The emulator's media certificate (sandbox, tests): the only one media uploads then trust. */
   mediaCaPem?: string;
   queryTimeoutMs?: number;
