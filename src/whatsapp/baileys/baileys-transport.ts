@@ -37,7 +37,7 @@ import type { AuthStore } from './auth-store.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
-import { printQrToTerminal } from './qr-printer.js';
+import { QrPrinter } from './qr-printer.js';
 
 export interface BaileysTransportOptions {
   authStore: AuthStore;
@@ -86,8 +86,9 @@ export class BaileysTransport implements WhatsAppTransport {
       random: options.random,
     });
     this.manager.events.on('status', (s) => this.events.emit('connection', s));
+    const printer = options.printQr === false ? undefined : new QrPrinter();
     this.manager.events.on('qr', (qr) => {
-      if (options.printQr !== false) printQrToTerminal(qr);
+      printer?.show(qr);
       this.events.emit('qr', qr);
     });
   }
