@@ -74,6 +74,8 @@ export const Errors = {
   /** WhatsApp answered the pairing code request with an error (e.g. 400 bad-request, 429 rate-overlimit). */
   pairingCodeRefused: (code: number, text: string) =>
     new AppError(502, 'PAIRING_CODE_REFUSED', `WhatsApp refused the pairing code request: ${text} (${code})`, { whatsapp_error: { code, text } }),
+  /** Sandbox only: the emulated phone could not link (a wrong code, no QR or code to act on). */
+  sandboxLinkFailed: (reason: string) => new AppError(400, 'SANDBOX_LINK_FAILED', `The emulated phone could not link: ${reason}`),
   pairingCodeNoAnswer: (reason: string) =>
     new AppError(504, 'PAIRING_CODE_NO_ANSWER', `WhatsApp did not answer the pairing code request: ${reason}`),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
