@@ -27,7 +27,7 @@ class ScriptedSession implements SocketSession<string> {
 let manager: ConnectionManager<string> | undefined;
 afterEach(() => manager?.stop());
 
-function setup() {
+function setup(logger = pino({ level: 'silent' })) {
   const sessions: ScriptedSession[] = [];
   const m = new ConnectionManager<string>({
     createSession: async () => {
@@ -37,7 +37,7 @@ function setup() {
     },
     clearCredentials: async () => {},
     settings: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, slowIntervalMs: 50 },
-    logger: pino({ level: 'silent' }),
+    logger,
     random: () => 0.5,
   });
   manager = m;
@@ -161,5 +161,30 @@ describe('ConnectionManager: linking by code', () => {
     await nextSession(2);
     await m.stop();
     await expect(registered).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('ConnectionManager: the QR in the log', () => {
+  function capture(level: string) {
+    const lines: Array<{ level: number; msg: string; qr?: string }> = [];
+    const logger = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    return { lines, logger };
+  }
+
+  test('at info the log says a QR is waiting, never what it is', async () => {
+    const { lines, logger } = capture('info');
+    const { m, nextSession } = setup(logger);
+    m.start();
+    (await nextSession(1)).emit({ qr: '2@secret-ref,noise,identity,adv' });
+    expect(lines.some((l) => l.msg.includes('pairing QR'))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('secret-ref');
+  });
+
+  test('at debug the QR string is logged', async () => {
+    const { lines, logger } = capture('debug');
+    const { m, nextSession } = setup(logger);
+    m.start();
+    (await nextSession(1)).emit({ qr: '2@secret-ref,noise,identity,adv' });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 20, qr: '2@secret-ref,noise,identity,adv' }));
   });
 });
