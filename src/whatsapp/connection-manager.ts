@@ -96,6 +96,7 @@ export class ConnectionManager<S> {
    * (`resumeQr`) or its registration ends (used: 515 restart; expired: refs exhausted).
    */
   async startCodePairing(timeoutMs: number): Promise<S> {
+    if (!this.running) throw new Error('the connection is not running');
     this.endCodePairing('a newer pairing code was requested');
     this.codePairing = true;
     this.generation += 1;
@@ -211,7 +212,9 @@ export class ConnectionManager<S> {
       this.events.emit('open');
     } else if (update.connection === 'close') {
       this.current = undefined;
-      if (this.phase === 'awaiting_pairing_code' && update.closeCode !== 515) log.warn('the pairing code expired unused (its registration ended); QRs are shown again and a new code can be requested');
+      if (this.phase === 'awaiting_pairing_code' && update.closeCode !== 515) {
+        log.warn('the pairing code expired unused (its registration ended); QRs are shown again and a new code can be requested');
+      }
       this.endCodePairing('the connection closed before WhatsApp registered it');
       this.onClose(session, update.closeCode, update.closeMessage ?? '');
     }
