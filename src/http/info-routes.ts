@@ -10,6 +10,8 @@ import { Errors } from '../errors/app-error.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
 import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import { qrQuery } from './info-schemas.js';
+import { parseRequest } from './request-validation.js';
 
 export const VERSION = '2.0.0';
 
@@ -141,6 +143,7 @@ export function botStatus(deps: InfoDeps) {
 /** The QR as v2.0.0 JSON, or (an addition) as a PNG with ?format=png. */
 export function qrCode(deps: Pick<InfoDeps, 'transport'>) {
   return async (req: Request, res: Response): Promise<void> => {
+    const { format } = parseRequest(qrQuery, req.query);
     const { transport } = deps;
     if (transport.status().connected) {
       res.json({ status: 'success', message: 'Bot already connected, no QR needed' });
@@ -152,7 +155,7 @@ export function qrCode(deps: Pick<InfoDeps, 'transport'>) {
     if (!qr && !running) throw Errors.connectionStopped(phase);
     if (!qr) throw Errors.qrNotAvailable();
     res.setHeader('Cache-Control', 'no-store');
-    if (req.query.format === 'png') {
+    if (format === 'png') {
       res.type('png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 400 }));
       return;
     }

@@ -6,8 +6,12 @@ import type { Request, Response } from 'express';
 import express from 'express';
 import type { Emulator, ReceivedMessage } from '../../emulator/index.js';
 import type { RouteSpec } from '../app.js';
+import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
-import { normalisePhone } from '../messaging/phone-number.js';
+import { phoneField } from '../http/phone-field.js';
+import { failsWith, parseRequest } from '../http/request-validation.js';
+
+const messageRequired = failsWith(() => Errors.messageRequired());
 
 export function describeReceived(m: ReceivedMessage) {
   return {
@@ -35,16 +39,24 @@ export function describeReceived(m: ReceivedMessage) {
 }
 
 export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): RouteSpec[] {
+  const listQuery = z.object({
+    include_own_copies: z
+      .enum(['true', 'false'], { error: failsWith(() => Errors.invalidParameter('include_own_copies', 'true or false')) })
+      .optional()
+      .meta({ description: "Include the copies WhatsApp sends to the account's own devices" }),
+  });
   const listMessages = (req: Request, res: Response) => {
-    const includeOwn = req.query.include_own_copies === 'true';
+    const includeOwn = parseRequest(listQuery, req.query).include_own_copies === 'true';
     const messages = emulator.messages.filter((m) => includeOwn || !m.isOwnDeviceCopy).map(describeReceived);
     res.json({ status: 'success', sandbox: true, count: messages.length, messages });
   };
+  const incomingFields = z.object({
+    from: phoneField(defaultCountryCode, 'The contact who writes'),
+    text: z.string({ error: messageRequired }).regex(/\S/, { error: messageRequired }).meta({ examples: ['Hi from the sandbox'] }),
+  });
   const incoming = async (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const from = normalisePhone(body.from, defaultCountryCode);
-    if (typeof body.text !== 'string' || body.text.trim() === '') throw Errors.messageRequired();
-    const id = await emulator.sendIncomingText(from.digits, body.text);
+    const { from, text } = parseRequest(incomingFields, req.body);
+    const id = await emulator.sendIncomingText(from.digits, text);
     res.json({ status: 'success', sandbox: true, message: 'Incoming message delivered to the gateway', data: { id, from: from.digits } });
   };
   return [
@@ -53,6 +65,17 @@ export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): R
       path: '/api/sandbox/messages',
       description: 'Sandbox: messages the emulated phones received and decrypted',
       guarded: true,
+      doc: {
+        tag: 'Sandbox',
+        query: listQuery,
+        responses: {
+          200: {
+            description: 'What the emulated phones received',
+            schema: z.object({ status: z.literal('success'), sandbox: z.literal(true), count: z.int(), messages: z.array(z.looseObject({ id: z.string(), type: z.string(), recipient: z.string() })) }),
+          },
+        },
+        errors: ['INVALID_PARAMETER'],
+      },
       handlers: [listMessages],
     },
     {
@@ -60,6 +83,17 @@ export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): R
       path: '/api/sandbox/incoming',
       description: 'Sandbox: make a contact send a text to the gateway',
       guarded: true,
+      doc: {
+        tag: 'Sandbox',
+        body: { content: { 'application/json': incomingFields }, examples: { text: { summary: 'A contact writes', value: { from: '6281234567890', text: 'Hi from the sandbox' } } } },
+        responses: {
+          200: {
+            description: 'Delivered to the gateway',
+            schema: z.object({ status: z.literal('success'), sandbox: z.literal(true), message: z.string(), data: z.object({ id: z.string(), from: z.string() }) }),
+          },
+        },
+        errors: ['PHONE_REQUIRED', 'INVALID_PHONE', 'MESSAGE_REQUIRED', 'MALFORMED_JSON', 'BODY_TOO_LARGE'],
+      },
       handlers: [express.json({ limit: '64kb' }), incoming],
     },
   ];
