@@ -19,11 +19,11 @@ function oneOf<const T extends readonly [string, ...string[]]>(name: string, val
 }
 
 /** An ISO-8601 date or Unix seconds. */
-function dateParam(name: string, description: string) {
+function dateParam(name: string, description: string, example: string) {
   const expected = 'an ISO-8601 date or Unix seconds';
   return z
     .string({ error: invalid(name, expected) })
-    .meta({ description: `${description}: ${expected}`, examples: ['2026-11-01T00:00:00Z'] })
+    .meta({ description: `${description}: ${expected}`, examples: [example] })
     .transform((value, ctx) => {
       const date = new Date(/^\d+$/.test(value) ? Number(value) * 1000 : value);
       if (!Number.isNaN(date.getTime())) return date;
@@ -51,15 +51,15 @@ export function listMessagesQuery(defaultCountryCode: string) {
     status: oneOf('status', MESSAGE_STATUSES),
     type: oneOf('type', ['text', ...MEDIA_KINDS]),
     phone: phoneField(defaultCountryCode, 'Only messages to this number').optional(),
-    from: dateParam('from', 'Created at or after'),
-    to: dateParam('to', 'Created before'),
+    from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'),
+    to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z'),
     limit: limitParam,
     cursor: cursorParam,
   });
 }
 
 export const analyticsQuery = z
-  .object({ from: dateParam('from', 'Created at or after'), to: dateParam('to', 'Created before') })
+  .object({ from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'), to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z') })
   .refine(({ from, to }) => !(from && to && from > to), { error: invalid('from', 'a date before "to"') });
 
 export const deliveriesQuery = z.object({

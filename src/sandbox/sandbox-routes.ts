@@ -13,7 +13,31 @@ import { failsWith, parseRequest } from '../http/request-validation.js';
 
 const messageRequired = failsWith(() => Errors.messageRequired());
 
-export function describeReceived(m: ReceivedMessage) {
+const nullable = <T extends z.ZodType>(t: T) => t.nullable();
+const receivedMessage = z.object({
+  id: z.string(),
+  type: z.string(),
+  recipient: z.string(),
+  own_device_copy: z.boolean(),
+  text: nullable(z.string()),
+  caption: nullable(z.string()),
+  media: nullable(
+    z.object({
+      size_bytes: z.int(),
+      mimetype: nullable(z.string()),
+      file_name: nullable(z.string()),
+      ptt: nullable(z.boolean()),
+      seconds: nullable(z.number()),
+      width: nullable(z.int()),
+      height: nullable(z.int()),
+      has_thumbnail: z.boolean(),
+    }),
+  ),
+  media_error: nullable(z.string()),
+  received_at: z.string().meta({ format: 'date-time' }),
+});
+
+export function describeReceived(m: ReceivedMessage): z.infer<typeof receivedMessage> {
   return {
     id: m.id,
     type: m.type,
@@ -38,7 +62,10 @@ export function describeReceived(m: ReceivedMessage) {
   };
 }
 
-export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): RouteSpec[] {
+/** What the routes need of the emulator: what the phones received, and a contact who writes. */
+export type SandboxPhones = Pick<Emulator, 'messages' | 'sendIncomingText'>;
+
+export function sandboxRoutes(emulator: SandboxPhones, defaultCountryCode: string): RouteSpec[] {
   const listQuery = z.object({
     include_own_copies: z
       .enum(['true', 'false'], { error: failsWith(() => Errors.invalidParameter('include_own_copies', 'true or false')) })
@@ -71,7 +98,7 @@ export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): R
         responses: {
           200: {
             description: 'What the emulated phones received',
-            schema: z.object({ status: z.literal('success'), sandbox: z.literal(true), count: z.int(), messages: z.array(z.looseObject({ id: z.string(), type: z.string(), recipient: z.string() })) }),
+            schema: z.object({ status: z.literal('success'), sandbox: z.literal(true), count: z.int(), messages: z.array(receivedMessage) }),
           },
         },
         errors: ['INVALID_PARAMETER'],
