@@ -80,7 +80,7 @@ const idempotencyHeader = z.object({
 });
 
 const SEND_DETAILS =
-  'Answers 200 once WhatsApp acknowledged the message, or 202 when the outbox (OUTBOX_ENABLED) queued it ' +
+  'Answers 200 once WhatsApp acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it ' +
   'while WhatsApp is unreachable. An `Idempotency-Key` header makes a retry within 24 h return the first answer ' +
   'instead of sending twice.';
 
