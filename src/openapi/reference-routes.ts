@@ -16,7 +16,7 @@ export const DOCS_ASSETS_PATH = '/docs/assets';
 
 const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist'));
 /** The only files of the package the page needs; its demo index.html (which loads a remote petstore) is not served. */
-const SWAGGER_UI_FILES = new Set(['swagger-ui.css', 'swagger-ui-bundle.js']);
+const SWAGGER_UI_FILES = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png']);
 
 /**
  * Only our own origin: no CDN, no inline script. Images may also be data: URIs, which Swagger UI's
@@ -37,6 +37,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>WhatsApp Gateway API reference</title>
+<link rel="icon" type="image/png" href="${DOCS_ASSETS_PATH}/favicon-32x32.png">
 <link rel="stylesheet" href="${DOCS_ASSETS_PATH}/swagger-ui.css">
 </head>
 <body>
@@ -73,7 +74,7 @@ export function docsPage(_req: Request, res: Response): void {
   res.type('html').send(PAGE);
 }
 
-/** Middleware under /docs/assets: Swagger UI's two files and our initialiser; anything else falls through to 404. */
+/** Middleware under /docs/assets: Swagger UI's files and our initialiser; anything else falls through to 404. */
 export function docsAssets(req: Request, res: Response, next: NextFunction): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return next();
   const file = req.path.slice(1);
