@@ -60,6 +60,7 @@ describe('GET /api/openapi.json', () => {
 
   test("matches GET /'s endpoints list, which is read from the same route table", async () => {
     const info = await request(t.app).get('/').expect(200);
+    expect(info.body.endpoints).toEqual(expect.arrayContaining(['GET /api/openapi.json - OpenAPI 3.1 document of this API', 'GET /docs - API reference page']));
     const listed = (info.body.endpoints as string[]).map((line) => line.split(' - ')[0]);
     expect([...documented(doc)].sort()).toEqual([...listed].sort());
     const summaries = operations(doc).map(({ method, path, operation }) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')} - ${operation.summary}`);
