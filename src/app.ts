@@ -54,8 +54,8 @@ const TEXT_BODY_LIMIT = '1mb';
 
 const API_DESCRIPTION =
   'Send WhatsApp messages (text, image, document, audio, video, sticker) through a linked account, keeping the v2.0.0 ' +
-  'contract. When API_KEY is set, every route except GET /, GET /api/health, GET /api/openapi.json and GET /docs needs ' +
-  'the key as `X-API-Key` or `Authorization: Bearer`; those are also rate limited per client IP. Every error has the ' +
+  'contract. Every route except GET /, GET /api/health, GET /api/openapi.json and GET /docs is rate limited per ' +
+  'client IP and, when API_KEY is set, needs the key as `X-API-Key` or `Authorization: Bearer`. Every error has the ' +
   'body {"status":"error","message","timestamp","code"}.';
 
 const TEXT_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'multipart/form-data'];

@@ -71,6 +71,7 @@ export function openApiDocument(routes: () => readonly DocumentedRoute[], info: 
 
 export function docsPage(_req: Request, res: Response): void {
   res.setHeader('Content-Security-Policy', DOCS_CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.type('html').send(PAGE);
 }
 
