@@ -134,6 +134,22 @@ describe('GET /api/openapi.json', () => {
   });
 });
 
+describe('the documented query schemas validate the requests', () => {
+  test('GET /api/qr accepts only the documented formats', async () => {
+    t.transport.setPhase('open');
+    const res = await request(t.app).get('/api/qr?format=svg').set('X-API-Key', ALL_ROUTES_ENV.API_KEY).expect(400);
+    expect(res.body).toMatchObject({ status: 'error', code: 'INVALID_PARAMETER', message: 'Invalid format: expected json or png' });
+    const enumerated = doc.paths['/api/qr']!.get!.parameters!.find((p) => p.name === 'format')!.schema.enum;
+    expect(enumerated).toEqual(['json', 'png']);
+  });
+
+  test('GET /api/messages answers a bad limit with the documented bounds', async () => {
+    const res = await request(t.app).get('/api/messages?limit=0').set('X-API-Key', ALL_ROUTES_ENV.API_KEY).expect(400);
+    expect(res.body).toMatchObject({ code: 'INVALID_PARAMETER', message: 'Invalid limit: expected a whole number from 1 to 200' });
+    expect(doc.paths['/api/messages']!.get!.parameters!.find((p) => p.name === 'limit')!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
+  });
+});
+
 describe('the route table must document each route', () => {
   const route = (over: Partial<DocumentedRoute>): DocumentedRoute => ({
     method: 'GET',
