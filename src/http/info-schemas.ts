@@ -201,6 +201,7 @@ export const qrDoc: RouteDoc = {
 export const logoutDoc: RouteDoc = {
   tag: 'Linking',
   details: 'The phone drops this device, stored credentials are wiped, and a new QR is offered at /api/qr.',
+  body: null,
   responses: {
     200: {
       description: 'Unlinked',

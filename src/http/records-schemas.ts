@@ -190,6 +190,7 @@ export const listDeliveriesDoc: RouteDoc = {
 export const replayDeliveryDoc: RouteDoc = {
   tag: 'Webhooks',
   params: idParam('id', 'Webhook delivery id', '9b1d2c3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e'),
+  body: null,
   responses: {
     202: { description: 'Queued again', schema: z.object({ status: z.literal('success'), message: z.literal('Webhook delivery queued again'), data: webhookDelivery }) },
   },

@@ -125,6 +125,7 @@ export function undocumented(routes: readonly DocumentedRoute[]): string[] {
     }
     if (!route.doc.tag?.trim()) problems.push(`${name}: no tag`);
     if (Object.keys(route.doc.responses ?? {}).length === 0) problems.push(`${name}: no success response`);
+    if (route.method === 'POST' && route.doc.body === undefined) problems.push(`${name}: no body schema (body: null if it reads none)`);
     const declared = Object.keys(route.doc.params?.shape ?? {});
     for (const param of pathParamNames(route.path)) if (!declared.includes(param)) problems.push(`${name}: path parameter "${param}" not described`);
   }

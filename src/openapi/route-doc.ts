@@ -44,8 +44,8 @@ export interface RouteDoc {
   query?: z.ZodObject;
   /** Request headers the route reads (documented; e.g. Idempotency-Key). */
   headers?: z.ZodObject;
-  /** The request body, for routes that read one. */
-  body?: RequestBodyDoc;
+  /** The request body; `null` for a POST that reads none (a POST must say which). */
+  body?: RequestBodyDoc | null;
   /** Success responses by status (at least one). */
   responses: Partial<Record<200 | 201 | 202 | 204, ResponseDoc>>;
   /**

@@ -173,6 +173,13 @@ describe('the route table must document each route', () => {
     ]);
   });
 
+  test('a POST that does not say what body it reads is refused', () => {
+    expect(undocumented([route({ method: 'POST', path: '/api/things', doc: { tag: 'Things', responses: { 200: { description: 'Done' } } } })])).toEqual([
+      'POST /api/things: no body schema (body: null if it reads none)',
+    ]);
+    expect(undocumented([route({ method: 'POST', path: '/api/things', doc: { tag: 'Things', body: null, responses: { 200: { description: 'Done' } } } })])).toEqual([]);
+  });
+
   test('a schema change changes the document', () => {
     const before = buildOpenApiDocument([route({})], info);
     const after = buildOpenApiDocument([route({ doc: { ...route({}).doc, responses: { 200: { description: 'The thing', schema: z.object({ id: z.string().max(9) }) } } } })], info);
