@@ -44,6 +44,7 @@ export const Errors = {
   // 400, not 415: the contract answers every bad request with 400.
   unsupportedContentType: (expected: string) =>
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
+  invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
   unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
   notFound: () => new AppError(404, 'NOT_FOUND', 'Endpoint not found'),
   rateLimited: (limit: number, windowSeconds: number, retryAfterSeconds: number) =>
@@ -67,7 +68,6 @@ export const Errors = {
   /** `reason` says what the connection is doing; Retry-After is when asking again can help. */
   qrNotAvailable: (reason: string, retryAfterSeconds: number, message = 'QR code not available yet', extra: Record<string, unknown> = {}) =>
     new AppError(503, 'QR_NOT_AVAILABLE', message, { reason, ...extra }, { 'Retry-After': String(retryAfterSeconds) }),
-  invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
   alreadyConnected: () => new AppError(409, 'ALREADY_CONNECTED', 'Bot already connected'),
   alreadyLinked: () =>
     new AppError(409, 'ALREADY_LINKED', 'Bot already linked to a WhatsApp account and reconnecting; POST /api/logout first to link again'),

@@ -5,23 +5,13 @@
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { Errors } from '../errors/app-error.js';
-import { normalisePhone } from '../messaging/phone-number.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
+import { pairingCodeBody, qrQuery } from './info-schemas.js';
+import { parseRequest } from './request-validation.js';
 
 export interface LinkingDeps {
   transport: WhatsAppTransport;
   defaultCountryCode: string;
-}
-
-const QR_FORMATS = ['json', 'png', 'svg'] as const;
-type QrFormat = (typeof QR_FORMATS)[number];
-
-function qrFormat(req: Request): QrFormat {
-  const format = req.query.format ?? 'json';
-  if (typeof format !== 'string' || !(QR_FORMATS as readonly string[]).includes(format)) {
-    throw Errors.invalidParameter('format', QR_FORMATS.join(', '));
-  }
-  return format as QrFormat;
 }
 
 /** Seconds until asking again can help: until the next connection attempt when one is scheduled. */
@@ -41,7 +31,7 @@ function qrUnavailable(status: ConnectionStatus, now = Date.now()) {
 /** The QR as v2.0.0 JSON, or (additions) as a PNG or SVG image with ?format=png|svg. */
 export function qrCode(deps: Pick<LinkingDeps, 'transport'>) {
   return async (req: Request, res: Response): Promise<void> => {
-    const format = qrFormat(req);
+    const { format = 'json' } = parseRequest(qrQuery, req.query);
     const { transport } = deps;
     const status = transport.status();
     if (status.connected) {
@@ -70,8 +60,7 @@ export function qrCode(deps: Pick<LinkingDeps, 'transport'>) {
  */
 export function pairingCode(deps: LinkingDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const phone = normalisePhone(body.phone, deps.defaultCountryCode);
+    const { phone } = parseRequest(pairingCodeBody(deps.defaultCountryCode), req.body ?? {});
     const status = deps.transport.status();
     if (status.connected) throw Errors.alreadyConnected();
     if (!status.running) throw Errors.connectionStopped(status.phase);
