@@ -8,6 +8,7 @@ import QRCode from 'qrcode';
 import type { Config } from '../config/config.js';
 import { Errors } from '../errors/app-error.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
+import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 
@@ -29,6 +30,14 @@ export interface InfoDeps {
   features: { webhooks: boolean; analytics: boolean };
   /** Outbox usage, when the outbox is on. */
   outboxUsage?: () => Promise<{ jobs: number; bytes: number; inFlight: number }>;
+  /** The webhook delivery log, when webhooks are on (for the backlog in /api/status). */
+  webhookDeliveries?: Pick<WebhookDeliveryRepository, 'list'>;
+}
+
+async function webhookBacklog(deliveries: InfoDeps['webhookDeliveries']) {
+  if (!deliveries) return { enabled: false };
+  const [pending, failed] = await Promise.all([deliveries.list({ status: 'pending', limit: 1 }), deliveries.list({ status: 'failed', limit: 1 })]);
+  return { enabled: true, pending: pending.total, failed: failed.total };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -100,6 +109,7 @@ export function botStatus(deps: InfoDeps) {
     const { config, transport } = deps;
     const s = transport.status();
     const outbox = deps.outboxUsage ? await deps.outboxUsage() : undefined;
+    const webhooks = await webhookBacklog(deps.webhookDeliveries);
     res.json({
       bot_connected: s.connected,
       connection_attempts: s.connectionAttempts,
@@ -127,6 +137,7 @@ export function botStatus(deps: InfoDeps) {
       outbox: outbox
         ? { enabled: true, queued: outbox.jobs, in_flight: outbox.inFlight, media_mb: Math.round((outbox.bytes / 1024 / 1024) * 100) / 100 }
         : { enabled: false },
+      webhooks,
       system: {
         uptime: uptime(),
         memory_usage_mb: mb(process.memoryUsage().rss),
