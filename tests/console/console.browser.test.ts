@@ -13,7 +13,7 @@ import type { Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { E2EHarness, waitFor } from '../e2e/support/harness.js';
 import { startReceiver } from '../webhooks/receiver.js';
-import { launchBrowser, logIn, scanQrOnPage, screenshot, textOf, waitForText, waitVisible, type TestBrowser } from './support/browser.js';
+import { isShown, launchBrowser, logIn, scanQrOnPage, screenshot, textOf, waitForText, waitVisible, type TestBrowser } from './support/browser.js';
 
 const KEY = 'console-browser-key-5f2a9c7e1b3d';
 const RECIPIENT = '6281234567890';
@@ -76,6 +76,7 @@ describe('operator console in Chromium', () => {
   test('links the gateway by scanning the QR shown on the Link page', async () => {
     await waitVisible(page, '#page-link');
     await waitVisible(page, '#qr-image');
+    expect(await isShown(page, '#link-linked')).toBe(false);
     await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } } }).document.querySelector('#qr-image').complete, { timeout: 10_000 });
     await screenshot(page, 'link-qr');
 
@@ -85,6 +86,7 @@ describe('operator console in Chromium', () => {
     expect(linked.jid).toBe(`${h.emu.account.phone}:1@s.whatsapp.net`);
 
     await waitVisible(page, '#link-linked');
+    expect(await isShown(page, '#link-unlinked')).toBe(false);
     expect(await textOf(page, '#link-account')).toBe(`+${h.emu.account.phone}`);
     expect(await textOf(page, '#link-state')).toBe('linked and connected');
     await screenshot(page, 'link-linked');
@@ -221,6 +223,7 @@ describe('operator console in Chromium', () => {
     await waitVisible(page, '#logout-dialog');
     await page.click('#logout-confirm');
     await waitVisible(page, '#link-unlinked', 15_000);
+    expect(await isShown(page, '#link-linked')).toBe(false);
     await waitVisible(page, '#qr-image', 15_000);
     expect(h.gateway.transport.status().connected).toBe(false);
   });

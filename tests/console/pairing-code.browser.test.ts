@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Page } from 'puppeteer-core';
 import type { Emulator } from '../../emulator/index.js';
 import { E2EHarness } from '../e2e/support/harness.js';
-import { launchBrowser, logIn, screenshot, textOf, waitForText, waitVisible, type TestBrowser } from './support/browser.js';
+import { isShown, launchBrowser, logIn, screenshot, textOf, waitForText, waitVisible, type TestBrowser } from './support/browser.js';
 
 const KEY = 'console-pairing-key-8d41c0a2f6e3';
 
@@ -60,6 +60,7 @@ describe('linking by pairing code from the console', () => {
 
     await phoneTypesCode(h.emu, shown.replace('-', ''));
     await waitVisible(page, '#link-linked', 20_000);
+    expect(await isShown(page, '#link-unlinked')).toBe(false);
     expect(await textOf(page, '#link-account')).toBe(`+${h.emu.account.phone}`);
     expect(h.gateway.transport.status().connected).toBe(true);
   });

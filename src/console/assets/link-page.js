@@ -38,8 +38,9 @@ function render(connection) {
   if (connection.connected) {
     const account = connection.account ?? {};
     $('#link-account').textContent = `+${phoneOfJid(account.jid)}`;
-    $('#link-account-name').textContent = account.name ?? '—';
-    $('#link-account-lid').textContent = account.lid ? phoneOfJid(account.lid) : '—';
+    // The name is shown when the status carries one (the account's WhatsApp profile name).
+    $('#link-account-name').textContent = account.name ? `(${account.name})` : '';
+    $('#link-account-lid').textContent = account.lid ? `LID ${phoneOfJid(account.lid)}` : '';
     $('#pairing-code').hidden = true;
     $('#sandbox-type-code').hidden = true;
     $('#pairing-message').textContent = '';

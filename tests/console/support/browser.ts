@@ -42,6 +42,12 @@ export async function waitVisible(page: Page, selector: string, timeout = 15_000
   await page.waitForSelector(selector, { visible: true, timeout });
 }
 
+/** Whether the element takes up space on the page (hidden blocks, and what is inside them, do not). */
+export async function isShown(page: Page, selector: string): Promise<boolean> {
+  const element = await page.$(selector);
+  return (await element?.isVisible()) ?? false;
+}
+
 export async function textOf(page: Page, selector: string): Promise<string> {
   return page.$eval(selector, (node) => node.textContent?.trim() ?? '');
 }
