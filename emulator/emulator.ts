@@ -10,7 +10,7 @@ import { ClientConnection, type HandshakeResult } from './client-connection.js';
 import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
 import { buildIncomingStanza, newMessageId, type IncomingMessageOptions } from './inbound-message.js';
 import { answerIq, type IqContext } from './iq-router.js';
-import { MediaServer } from './media-server.js';
+import { MediaServer, type MediaServerOptions } from './media-server.js';
 import { openOutgoingMessage } from './message-inbox.js';
 import { PairedDevices, type LinkedDeviceInfo, type PairedDevice } from './paired-devices.js';
 import { pairSuccessNode, parseQr, signDeviceIdentity, verifyPairDeviceSign } from './pairing.js';
@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   receipts?: { deliver?: boolean; read?: boolean; delayMs?: number };
   /** How many QR refs a registering companion gets (each lives 60 s, then 20 s, in Baileys). Default 5. */
   qrRefs?: number;
+  /** How the HTTPS media host treats idle keep-alive connections (see MediaServerOptions). */
+  media?: MediaServerOptions;
   logger?: Logger;
 }
 
@@ -61,6 +63,8 @@ export interface Emulator {
   readonly connections: number;
   /** Successful logins (a `<success>` sent) so far. */
   readonly logins: number;
+  /** Uploads the media host reset because their keep-alive connection was past `media.idleCutoffMs`. */
+  readonly mediaConnectionsCut: number;
   scanQr(qr: string): Promise<LinkedDeviceInfo>;
   pairedDevices(): LinkedDeviceInfo[];
   waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>;
@@ -149,6 +153,10 @@ class WhatsAppEmulator implements Emulator {
 
   get connections(): number {
     return this.open.size;
+  }
+
+  get mediaConnectionsCut(): number {
+    return this.media.connectionsCut;
   }
 
   async listen(port = 0): Promise<void> {
@@ -445,7 +453,7 @@ class WhatsAppEmulator implements Emulator {
 /** Starts the emulator: the chat WebSocket and the HTTPS media host, both on 127.0.0.1 ephemeral ports. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const media = await MediaServer.start(logger.child({ module: 'media' }));
+  const media = await MediaServer.start(logger.child({ module: 'media' }), options.media);
   const emulator = new WhatsAppEmulator(options, media, logger);
   try {
     await emulator.listen();

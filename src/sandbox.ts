@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway({
     config,
     logger,
-    fetchAgent: emulator.fetchAgent,
+    mediaCaPem: emulator.mediaCaPem,
     printQr: false,
     extraRoutes: sandboxRoutes(emulator, config.defaultCountryCode),
   });

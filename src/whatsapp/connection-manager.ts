@@ -186,11 +186,13 @@ export class ConnectionManager<S> {
         return;
       case 'reconnect': {
         if (decision.countsAsAttempt) this.attempts += 1;
+        const wasSlow = this.slow;
         this.slow = decision.slow;
         this.nextRetryAt = new Date(Date.now() + decision.delayMs);
         this.setPhase('waiting_to_retry');
         const logLine = { reason: decision.reason, attempt: this.attempts, maxAttempts: this.options.settings.maxAttempts, delayMs: decision.delayMs };
-        if (decision.slow) log.error(logLine, 'fast reconnect attempts spent; still retrying on a slow interval');
+        // Said loudly once, when the outage turns long; after that each retry is one warn line.
+        if (decision.slow && !wasSlow) log.error(logLine, 'WhatsApp still unreachable; retrying at the capped interval until it is back');
         else log.warn(logLine, 'WhatsApp connection closed; reconnecting');
         this.retryTimer = setTimeout(() => void this.connect(), decision.delayMs);
         return;

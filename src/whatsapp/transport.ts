@@ -30,8 +30,12 @@ export interface ConnectionStatus {
   maxAttempts: number;
   /** True while the connection manager is running: connecting, open or waiting to retry. */
   running: boolean;
-  /** True once the fast attempts are spent and the manager retries on a slow interval. */
+  /**
+   * True once `maxAttempts` attempts have failed: the outage is long. Retries go on at the capped
+   * backoff (RECONNECT_MAX_DELAY_MS), not slower, so the gateway is back soon after WhatsApp is.
+   */
   slowRetry: boolean;
+  /** When the scheduled attempt will start (set while waiting_to_retry; the timer uses this very value). */
   nextRetryAt?: string;
   lastDisconnect?: DisconnectInfo;
   account?: { jid: string; lid?: string };

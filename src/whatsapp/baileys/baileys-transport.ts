@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events';
 import NodeCache from '@cacheable/node-cache';
-import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   Browsers,
@@ -17,6 +16,8 @@ import {
   proto,
   type AnyMessageContent,
   type CacheStore,
+  type MiscMessageGenerationOptions,
+  type WAMediaUploadFunction,
   type WAMessage,
   type WASocket,
 } from '@whiskeysockets/baileys';
@@ -34,6 +35,7 @@ import type {
 import type { AuthStore } from './auth-store.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
+import { MediaUploadAgent } from './media-upload-agent.js';
 import { printQrToTerminal } from './qr-printer.js';
 
 export interface BaileysTransportOptions {
@@ -45,8 +47,8 @@ export interface BaileysTransportOptions {
   /** Baileys' timeout for each query to WhatsApp; tests lower it so nothing stalls for a minute. */
   queryTimeoutMs?: number;
   connectTimeoutMs?: number;
-  /** Agent for media uploads (the emulator's self-signed HTTPS). */
-  fetchAgent?: Agent;
+  /** The only certificate authority media uploads trust (the emulator's self-signed host); default: the system's. */
+  mediaCaPem?: string;
   printQr?: boolean;
   random?: () => number;
 }
@@ -67,9 +69,11 @@ export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: Logger;
+  private readonly uploadAgent: MediaUploadAgent;
 
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
+    this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem });
     routeLibsignalConsole(this.baileysLogger);
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
@@ -129,12 +133,21 @@ export class BaileysTransport implements WhatsAppTransport {
 
   async stop(): Promise<void> {
     await this.manager.stop();
+    this.uploadAgent.destroy();
   }
 
   private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
-    const sent = await socket.sendMessage(jid, content, messageId ? { messageId } : undefined);
+    const upload: WAMediaUploadFunction = (filePath, opts) =>
+      this.uploadAgent.retryingStaleConnection(
+        () => socket.waUploadToServer(filePath, opts),
+        (reason) => this.options.logger.info({ reason, mediaType: opts.mediaType }, 'media upload failed on a reused connection; retrying once on a fresh one'),
+      );
+    // sendMessage spreads these over its own generation options (`upload: waUploadToServer,
+    // ...options`), so this upload replaces Baileys' for the message; its type omits the key.
+    const options = { ...(messageId ? { messageId } : {}), upload } as MiscMessageGenerationOptions;
+    const sent = await socket.sendMessage(jid, content, options);
     const id = sent?.key.id;
     if (!id) throw new Error('WhatsApp returned no message id');
     return { messageId: id, jid: sent.key.remoteJid ?? jid };
@@ -166,7 +179,8 @@ export class BaileysTransport implements WhatsAppTransport {
       shouldSyncHistoryMessage: ({ syncType }) => syncType !== HISTORY.RECENT && syncType !== HISTORY.FULL,
       defaultQueryTimeoutMs: this.options.queryTimeoutMs ?? 60_000,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
-      ...(this.options.fetchAgent ? { fetchAgent: this.options.fetchAgent } : {}),
+      // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
+      fetchAgent: this.uploadAgent,
     });
     socket.ev.on('creds.update', () => {
       saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
