@@ -239,7 +239,13 @@ describe('operator console in Chromium', () => {
     await h.api.get('/api/status').set('Cookie', `${cookie.name}=${cookie.value}`).expect(401);
   });
 
-  test('the key appears in no URL the browser requested and in no log line', async () => {
+  test('the key appears in no URL the browser requested, in no browser storage and in no log line', async () => {
+    const stored = await page.evaluate(() => {
+      const w = globalThis as unknown as { localStorage: { length: number }; sessionStorage: { length: number }; document: { cookie: string; documentElement: { outerHTML: string } } };
+      return { local: w.localStorage.length, session: w.sessionStorage.length, cookie: w.document.cookie, html: w.document.documentElement.outerHTML };
+    });
+    expect(stored).toMatchObject({ local: 0, session: 0, cookie: '' });
+    expect(stored.html).not.toContain(KEY);
     expect(requestedUrls.length).toBeGreaterThan(10);
     expect(requestedUrls.filter((u) => u.includes(KEY))).toEqual([]);
     // The capture works: it holds the request lines of this very session, login included.
