@@ -80,7 +80,12 @@ async function boot() {
   sessionEvents.addEventListener('unauthorized', () => signedIn && showLogin('Your console session has ended: log in again.'));
   window.addEventListener('hashchange', route);
 
-  const session = (await get('/console/session')).body.data;
+  const answer = await get('/console/session');
+  if (!answer.ok) {
+    showLogin(`The gateway did not answer: ${messageOf(answer)}. Reload the page to try again.`);
+    return;
+  }
+  const session = answer.body.data;
   $('#open-banner').hidden = session.auth_required;
   $('#sandbox-banner').hidden = !session.sandbox;
   document.body.classList.toggle('sandbox', session.sandbox);

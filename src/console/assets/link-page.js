@@ -26,9 +26,9 @@ function showQr() {
 
 async function explainMissingQr() {
   $('#qr-image').hidden = true;
+  // No retry here: the next "qr" event brings a fresh image.
   const result = await get('/api/qr');
-  $('#qr-message').textContent = result.body?.qr ? 'Loading the QR…' : messageOf(result);
-  if (result.body?.qr) showQr();
+  $('#qr-message').textContent = result.body?.qr ? 'The QR image could not be loaded; the next one will appear here.' : messageOf(result);
 }
 
 function render(connection) {
