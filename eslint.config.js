@@ -13,6 +13,13 @@ export default tseslint.config(
     },
   },
   {
+    // The operator console's browser scripts (plain ES modules, no bundler).
+    files: ['src/console/assets/**/*.js'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', fetch: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', EventSource: 'readonly', EventTarget: 'readonly', Event: 'readonly', CustomEvent: 'readonly', Node: 'readonly' },
+    },
+  },
+  {
     files: ['tests/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

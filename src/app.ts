@@ -7,6 +7,8 @@ import multer from 'multer';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { consoleRoutes, consoleSessionAuthenticator, skipLimitForConsoleSession } from './console/console-routes.js';
+import { ConsoleSessions } from './console/console-sessions.js';
 import { Errors } from './errors/app-error.js';
 import { requireApiKey } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -105,7 +107,10 @@ export function createApp(deps: AppDeps): express.Express {
     routes: () => routes,
     features,
     outboxUsage: outboxRepository ? () => outboxRepository.size() : undefined,
+    webhookDeliveries: services.dispatcher ? services.webhookDeliveries : undefined,
   };
+  const consoleSessions = new ConsoleSessions(config.consoleSessionMs);
+  const isShuttingDown = () => deps.isShuttingDown?.() ?? false;
   routes.push(
     { method: 'GET', path: '/', description: 'Service information', guarded: false, doc: serviceInfoDoc, handlers: [serviceInfo(infoDeps)] },
     { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, doc: healthDoc, handlers: [health(infoDeps)] },
@@ -194,6 +199,7 @@ export function createApp(deps: AppDeps): express.Express {
           } as RouteSpec,
         ]
       : []),
+    ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
     ...(deps.extraRoutes ?? []),
   );
 
@@ -207,7 +213,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use((req: Request, res: Response, next: NextFunction) => {
     // Health stays 200 while the process serves (the contract), even while it drains.
-    if (deps.isShuttingDown?.() && req.path !== '/api/health') {
+    if (isShuttingDown() && req.path !== '/api/health') {
       res.setHeader('Connection', 'close');
       return next(Errors.shuttingDown());
     }
@@ -219,7 +225,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const limiter = createRateLimiter(config.rateLimit);
   // Rate limit before the key check, so guessing keys is throttled too.
-  const guard = [limiter, requireApiKey(config.apiKeys)];
+  const guard = [skipLimitForConsoleSession(consoleSessions, limiter), requireApiKey(config.apiKeys, consoleSessionAuthenticator(consoleSessions))];
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
     app[method](route.path, ...(route.guarded ? guard : []), ...route.handlers);

@@ -157,6 +157,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
+  CONSOLE_SESSION_HOURS: integer(12, 1, 720),
 });
 
 /** Every environment key the gateway reads (each documented in .env.example). */
@@ -188,6 +189,8 @@ export interface Config {
   messageRetentionDays: number;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
   publicUrl: string;
+  /** How long an operator console login (session cookie) lasts. */
+  consoleSessionMs: number;
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
   /** Values that were accepted but changed or ignored (deprecated keys, lowered limits); logged at start. */
@@ -327,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },
     messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
     publicUrl: e.PUBLIC_URL,
+    consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
     sandbox: false,
     warnings: Object.freeze(warnings),
   });

@@ -46,6 +46,8 @@ export const Errors = {
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
   invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
   unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
+  /** A console (cookie) request that changes state without its session's CSRF token. */
+  csrfRefused: () => new AppError(403, 'CSRF_TOKEN_INVALID', 'Forbidden: missing or invalid CSRF token'),
   notFound: () => new AppError(404, 'NOT_FOUND', 'Endpoint not found'),
   rateLimited: (limit: number, windowSeconds: number, retryAfterSeconds: number) =>
     new AppError(

@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../config/config.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
+import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 
@@ -27,6 +28,14 @@ export interface InfoDeps {
   features: { webhooks: boolean; analytics: boolean };
   /** Outbox usage, when the outbox is on. */
   outboxUsage?: () => Promise<{ jobs: number; bytes: number; inFlight: number }>;
+  /** The webhook delivery log, when webhooks are on (for the backlog in /api/status). */
+  webhookDeliveries?: Pick<WebhookDeliveryRepository, 'list'>;
+}
+
+async function webhookBacklog(deliveries: InfoDeps['webhookDeliveries']) {
+  if (!deliveries) return { enabled: false };
+  const [pending, failed] = await Promise.all([deliveries.list({ status: 'pending', limit: 1 }), deliveries.list({ status: 'failed', limit: 1 })]);
+  return { enabled: true, pending: pending.total, failed: failed.total };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -98,6 +107,7 @@ export function botStatus(deps: InfoDeps) {
     const { config, transport } = deps;
     const s = transport.status();
     const outbox = deps.outboxUsage ? await deps.outboxUsage() : undefined;
+    const webhooks = await webhookBacklog(deps.webhookDeliveries);
     res.json({
       bot_connected: s.connected,
       connection_attempts: s.connectionAttempts,
@@ -125,6 +135,7 @@ export function botStatus(deps: InfoDeps) {
       outbox: outbox
         ? { enabled: true, queued: outbox.jobs, in_flight: outbox.inFlight, media_mb: Math.round((outbox.bytes / 1024 / 1024) * 100) / 100 }
         : { enabled: false },
+      webhooks,
       system: {
         uptime: uptime(),
         memory_usage_mb: mb(process.memoryUsage().rss),

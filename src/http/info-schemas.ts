@@ -144,6 +144,9 @@ export const botStatusDoc: RouteDoc = {
           z.object({ enabled: z.literal(true), queued: z.int(), in_flight: z.int(), media_mb: z.number() }),
           z.object({ enabled: z.literal(false) }),
         ]),
+        webhooks: z
+          .union([z.object({ enabled: z.literal(true), pending: z.int(), failed: z.int() }), z.object({ enabled: z.literal(false) })])
+          .meta({ description: 'Webhook backlog: deliveries waiting to be (re)tried, and those that gave up' }),
         system: z.object({ uptime: z.number(), memory_usage_mb: z.int(), node_version: z.string(), platform: z.string() }),
         message: z.literal('Bot status retrieved'),
       }),
@@ -162,6 +165,7 @@ export const botStatusDoc: RouteDoc = {
             supported_formats: v2Formats,
             connection: { state: 'open', slow_retry: false, next_retry_at: null, last_disconnect: null, account: { jid: '6281234567890@s.whatsapp.net' } },
             outbox: { enabled: false },
+            webhooks: { enabled: false },
             system: { uptime: 1234.56, memory_usage_mb: 85, node_version: 'v20.11.0', platform: 'linux' },
             message: 'Bot status retrieved',
           },

@@ -78,10 +78,12 @@ describe('GET /api/openapi.json', () => {
     }
   });
 
-  test('guarded routes require X-API-Key or Bearer; GET /, health, the document and /docs are public', () => {
+  test('guarded routes require X-API-Key or Bearer; GET /, health, the document, /docs and the console\'s page and log-in are public', () => {
     expect(Object.keys(doc.components.securitySchemes as object).sort()).toEqual(['apiKey', 'bearer']);
     const publicOps = operations(doc).filter(({ operation }) => operation.security.length === 0).map(({ method, path }) => `${method} ${path}`);
-    expect(publicOps.sort()).toEqual(['GET /', 'GET /api/health', 'GET /api/openapi.json', 'GET /docs']);
+    expect(publicOps.sort()).toEqual(
+      ['GET /', 'GET /api/health', 'GET /api/openapi.json', 'GET /docs', 'GET /console', 'GET /console/assets/{name}', 'GET /console/session', 'POST /console/session', 'DELETE /console/session'].sort(),
+    );
     for (const { operation } of operations(doc).filter(({ operation }) => operation.security.length > 0)) {
       expect(operation.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
       expect(operation.responses['401']?.description).toContain('UNAUTHORIZED');

@@ -12,6 +12,7 @@ import request from 'supertest';
 import { startEmulator, unrefBaileysTimers, type Emulator, type EmulatorOptions, type ReceivedMessage } from '../../../emulator/index.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { startGateway, type Gateway } from '../../../src/gateway.js';
+import { REDACT_PATHS } from '../../../src/logger.js';
 import type { MediaPreparer } from '../../../src/messaging/media-preparation.js';
 import { decodeAuthValue } from '../../../src/whatsapp/baileys/sqlite-auth-state.js';
 import type { ConnectionStatus } from '../../../src/whatsapp/transport.js';
@@ -22,6 +23,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Defaults to the gateway's own default: the converting preparer of src/media. */
   mediaPreparer?: MediaPreparer;
+  /** Collects the gateway's log lines (JSON, redacted as in production) at `level`. */
+  log?: { level: string; lines: string[] };
 }
 
 /** The subset of GET /api/status the e2e tests read. */
@@ -236,11 +239,17 @@ export class E2EHarness {
     this.restoreTimers?.();
   }
 
+  private gatewayLogger() {
+    const capture = this.options.log;
+    if (!capture) return pino({ level: this.config.logLevel });
+    return pino({ level: capture.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void capture.lines.push(line) });
+  }
+
   private async startGateway(): Promise<void> {
     if (this.current) throw new Error('the gateway is already running');
     this.current = await startGateway({
       config: this.config,
-      logger: pino({ level: this.config.logLevel }),
+      logger: this.gatewayLogger(),
       mediaCaPem: this.emu.mediaCaPem,
       // The emulator answers in milliseconds: a query it ignores should fail a test in seconds.
       queryTimeoutMs: 5000,
