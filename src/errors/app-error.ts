@@ -35,6 +35,10 @@ export const Errors = {
     ),
   unexpectedFileField: (field: string) =>
     new AppError(400, 'UNEXPECTED_FILE_FIELD', `Unexpected file field "${field}": send one file in the "file" field`),
+  tooManyFiles: () => new AppError(400, 'TOO_MANY_FILES', 'Only one file may be sent (field "file")'),
+  unexpectedFile: () => new AppError(400, 'UNEXPECTED_FILE_FIELD', 'Unexpected file: this endpoint takes form fields only'),
+  /** Nobody reads it (the client has gone); it keeps an abort out of the 500s and error logs. */
+  clientAborted: () => new AppError(400, 'CLIENT_ABORTED', 'The request was aborted before its body was complete'),
   fileTooLarge: (kindLabel: string, limit: string) =>
     new AppError(413, 'FILE_TOO_LARGE', `File too large. Maximum size for ${kindLabel} is ${limit}`, { max_size: limit }),
   malformedMultipart: (detail: string) => new AppError(400, 'MALFORMED_MULTIPART', `Malformed multipart body: ${detail}`),
@@ -44,6 +48,13 @@ export const Errors = {
   // 400, not 415: the contract answers every bad request with 400.
   unsupportedContentType: (expected: string) =>
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
+  // Requests Node's HTTP parser refuses before Express sees them (src/http/client-errors.ts).
+  malformedRequest: (detail: string) => new AppError(400, 'MALFORMED_REQUEST', `Malformed HTTP request: ${detail}`),
+  headersTooLarge: (limit: string) =>
+    new AppError(431, 'HEADERS_TOO_LARGE', `Request line or headers too large (maximum ${limit})`),
+  expectationFailed: (expect: string) =>
+    new AppError(417, 'EXPECTATION_FAILED', `Unsupported Expect header: ${JSON.stringify(expect)} (only 100-continue is supported)`),
+  requestTimeout: () => new AppError(408, 'REQUEST_TIMEOUT', 'Request not received in time'),
   unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
   notFound: () => new AppError(404, 'NOT_FOUND', 'Endpoint not found'),
   rateLimited: (limit: number, windowSeconds: number, retryAfterSeconds: number) =>
