@@ -28,7 +28,8 @@ export function toAppError(error: unknown): AppError | undefined {
     switch (error.code) {
       case 'LIMIT_UNEXPECTED_FILE':
       case 'LIMIT_FILE_COUNT':
-        return Errors.unexpectedFileField(error.field ?? 'unknown');
+        // Busboy's file-count limit names no field; upload.ts words the upload endpoints' case.
+        return error.field ? Errors.unexpectedFileField(error.field) : Errors.unexpectedFile();
       case 'LIMIT_FIELD_KEY':
       case 'LIMIT_FIELD_VALUE':
       case 'LIMIT_FIELD_COUNT':
