@@ -66,3 +66,19 @@ describe('bad media files are the client’s 400, never a 500 with internals', (
     expect(res.body).toMatchObject({ status: 'error', code: 'MEDIA_UNDECODABLE' });
   });
 });
+
+describe('a bug below the HTTP layer keeps its text to the log', () => {
+  test('a TypeError from the transport is "Failed to send message: internal error"', async () => {
+    t.transport.nextFailure = new TypeError("Cannot read properties of undefined (reading 'width')");
+    const res = await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'hi' });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ status: 'error', message: 'Failed to send message: internal error', timestamp: expect.any(String), code: 'SEND_FAILED' });
+  });
+
+  test('WhatsApp’s own reasons still reach the client, as the contract says', async () => {
+    t.transport.nextFailure = new Error('Media upload failed on all hosts');
+    const res = await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'hi' });
+    expect(res.status).toBe(500);
+    expect(res.body.message).toBe('Failed to send message: Media upload failed on all hosts');
+  });
+});
