@@ -10,6 +10,7 @@ import type { Config } from './config/config.js';
 import { Errors } from './errors/app-error.js';
 import { requireApiKey } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { formOrJsonBody } from './http/form-json.js';
 import { botStatus, health, logout, qrCode, serviceInfo, type RouteDescription } from './http/info-routes.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
@@ -51,8 +52,8 @@ const TEXT_TYPES = ['application/json', 'application/*+json', 'application/x-www
  * as multipart/form-data, and v2.0.0 clients rely on that working.
  */
 function textBodyParsers(): RequestHandler[] {
-  const json = express.json({ limit: TEXT_BODY_LIMIT });
-  const form = express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT });
+  const json = express.json({ limit: TEXT_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  const form = formOrJsonBody(TEXT_BODY_LIMIT);
   const fields = multer({ limits: { files: 0, fields: 20, fieldSize: 1024 * 1024 } }).none();
   const requireTextContentType: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -62,7 +63,7 @@ function textBodyParsers(): RequestHandler[] {
     next();
   };
   const multipartFields: RequestHandler = (req, res, next) => (req.is('multipart/form-data') ? fields(req, res, next) : next());
-  return [requireTextContentType, json, form, multipartFields];
+  return [requireTextContentType, json, ...form, multipartFields];
 }
 
 export function createApp(deps: AppDeps): express.Express {
