@@ -132,3 +132,22 @@ describe('text endpoint', () => {
     expect(res.body.message).not.toContain('unknown');
   });
 });
+
+describe('an error found before the body is read still reaches the client', () => {
+  // Found by the hostile suite: a boundary with characters a Content-Type token cannot hold ends
+  // the multipart parse early, the answer went out while 2 MB were still arriving, and Node's
+  // close of the socket reached the client as a reset instead of the answer.
+  test.each([
+    ['a wrong API key (401)', { API_KEY: 'the-right-key-0123456789' }, ['X-API-Key: a-wrong-key-0123456789'], 401, 'UNAUTHORIZED'],
+    ['a body the parser gave up on (400)', {}, [], 400, 'PHONE_REQUIRED'],
+  ])('%s while 2 MB are still on their way', async (_name, env, headers, status, code) => {
+    t = await buildTestApp(env);
+    server = await listen(t.app);
+    const boundary = 'KZ+(_,.T-';
+    const body = multipart(boundary, [{ name: 'phone', value: '6281234567890' }, { name: 'blob', value: 'y'.repeat(2 * 1024 * 1024) }]);
+    const head = postHead('/api/send-document', `multipart/form-data; boundary=${boundary}`, body.length, headers);
+    const answer = await rawExchange(server.port, { pieces: [head, body], end: false });
+    expect(answer?.status).toBe(status);
+    expect(JSON.parse(answer!.body)).toMatchObject({ status: 'error', code });
+  });
+});
