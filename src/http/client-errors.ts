@@ -28,6 +28,7 @@ const PARSER_ERRORS: Readonly<Record<string, string>> = {
   HPE_CR_EXPECTED: 'invalid line ending',
   HPE_LF_EXPECTED: 'invalid line ending',
   HPE_UNEXPECTED_SPACE: 'unexpected whitespace',
+  HPE_INVALID_EOF_STATE: 'the connection ended before the whole request arrived',
 };
 
 function appErrorFor(error: NodeJS.ErrnoException): AppError {
