@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { generate } from 'selfsigned';
 
@@ -16,6 +16,16 @@ export interface UploadedBlob {
 
 const toBase64Url = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
+export interface MediaServerOptions {
+  /**
+   * A media host that ends idle keep-alive connections after this many ms without announcing it
+   * (no Keep-Alive hint), as many servers and load balancers do. A request that arrives on a
+   * connection idle this long is reset unanswered: what a client sees when its request crosses the
+   * server's close. Default: Node's own 5 s cut-off, announced in a Keep-Alive header.
+   */
+  idleCutoffMs?: number;
+}
+
 /**
  * The media host (what `media_conn` points Baileys at): HTTPS on 127.0.0.1 with a certificate made
  * at start, because Baileys hard-codes https for uploads. Accepts uploads, checks the URL's hash
@@ -25,14 +35,31 @@ export class MediaServer {
   readonly auth = randomBytes(16).toString('base64');
   private readonly blobs = new Map<string, UploadedBlob>();
   private readonly byDirectPath = new Map<string, UploadedBlob>();
+  /** When each keep-alive connection last finished a response. */
+  private readonly idleSince = new WeakMap<Socket, number>();
+  /** Requests reset because they came on a connection past the idle cut-off. */
+  connectionsCut = 0;
 
   private constructor(
     private readonly server: Server,
     readonly caPem: string,
     readonly agent: Agent,
     private readonly logger: Logger,
+    options: MediaServerOptions,
   ) {
+    const { idleCutoffMs } = options;
+    // 0 turns off Node's own (announced) cut-off; the unannounced one is applied per request below.
+    if (idleCutoffMs !== undefined) server.keepAliveTimeout = 0;
     server.on('request', (req, res) => {
+      const socket = req.socket;
+      const idleSince = this.idleSince.get(socket);
+      if (idleCutoffMs !== undefined && idleSince !== undefined && Date.now() - idleSince >= idleCutoffMs) {
+        this.connectionsCut++;
+        this.logger.debug({ idleMs: Date.now() - idleSince }, 'request on a connection past the idle cut-off: reset');
+        socket.destroy();
+        return;
+      }
+      res.on('finish', () => this.idleSince.set(socket, Date.now()));
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -43,7 +70,7 @@ export class MediaServer {
     });
   }
 
-  static async start(logger: Logger): Promise<MediaServer> {
+  static async start(logger: Logger, options: MediaServerOptions = {}): Promise<MediaServer> {
     const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
       keyType: 'ec',
       curve: 'P-256',
@@ -62,7 +89,7 @@ export class MediaServer {
     });
     // keepAlive off: a pooled socket would keep the test process alive after stop().
     const agent = new Agent({ ca: pems.cert, keepAlive: false });
-    return new MediaServer(server, pems.cert, agent, logger);
+    return new MediaServer(server, pems.cert, agent, logger, options);
   }
 
   /** host:port, as `media_conn` advertises it. */

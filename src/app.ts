@@ -11,7 +11,8 @@ import { Errors } from './errors/app-error.js';
 import { requireApiKey } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { formOrJsonBody } from './http/form-json.js';
-import { botStatus, health, logout, qrCode, serviceInfo, type RouteDescription } from './http/info-routes.js';
+import { botStatus, health, logout, serviceInfo, type RouteDescription } from './http/info-routes.js';
+import { pairingCode, qrCode } from './http/linking-routes.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { analytics, downloadIncomingMedia, getMessage, listDeliveries, listMessages, replayDelivery } from './http/records-routes.js';
@@ -94,6 +95,13 @@ export function createApp(deps: AppDeps): express.Express {
     { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, handlers: [health(infoDeps)] },
     { method: 'GET', path: '/api/status', description: 'Bot status', guarded: true, handlers: [botStatus(infoDeps)] },
     { method: 'GET', path: '/api/qr', description: 'QR code for linking WhatsApp', guarded: true, handlers: [qrCode(infoDeps)] },
+    {
+      method: 'POST',
+      path: '/api/pairing-code',
+      description: 'Pairing code to link WhatsApp by phone number instead of a QR',
+      guarded: true,
+      handlers: [...textBodyParsers(), pairingCode({ transport, defaultCountryCode: config.defaultCountryCode })],
+    },
     { method: 'POST', path: '/api/logout', description: 'Unlink the WhatsApp account (a new QR follows)', guarded: true, handlers: [logout(infoDeps)] },
     {
       method: 'POST',

@@ -4,7 +4,6 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import type { Agent } from 'node:https';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createApp, type RouteSpec } from './app.js';
@@ -24,8 +23,9 @@ const CONVERSION_DIR = '.converting';
 export interface GatewayOptions {
   config: Config;
   logger: Logger;
-  /** Test and sandbox seams. */
-  fetchAgent?: Agent;
+  // Test and sandbox seams.
+  /** The emulator's media certificate (sandbox, tests): the only one media uploads then trust. */
+  mediaCaPem?: string;
   queryTimeoutMs?: number;
   printQr?: boolean;
   authStore?: AuthStore;
@@ -60,6 +60,7 @@ async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   await sweepUploads(config.uploadDir, logger);
+  for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   if (config.trustProxy === true) {
     logger.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: only safe behind a proxy that overwrites it');
   }
@@ -76,7 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     baileysLogLevel: config.baileysLogLevel,
     queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
-    fetchAgent: options.fetchAgent,
+    mediaCaPem: options.mediaCaPem,
     printQr: options.printQr,
   });
 

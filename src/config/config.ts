@@ -123,9 +123,10 @@ const envSchema = z.object({
     message: 'expected a country calling code of 1 to 4 digits without + (e.g. 62)',
   }),
   MAX_RECONNECT_ATTEMPTS: integer(5, 0, 1000),
+  // The old ranges stay accepted so existing .env files start; values above the ceiling are lowered
+  // (with a warning) in reconnectSettings.
   RECONNECT_BASE_DELAY_MS: integer(2000, 10, 600_000),
-  RECONNECT_MAX_DELAY_MS: integer(60_000, 10, 3_600_000),
-  RECONNECT_SLOW_INTERVAL: integer(300, 1, 86_400),
+  RECONNECT_MAX_DELAY_MS: integer(15_000, 10, 3_600_000),
   SESSION_DIR: text('./session'),
   UPLOAD_DIR: text('./uploads'),
   DATA_DIR: text('./data'),
@@ -171,7 +172,7 @@ export interface Config {
   rateLimit: { enabled: boolean; max: number; windowSeconds: number };
   trustProxy: boolean | number | string[];
   defaultCountryCode: string;
-  reconnect: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; slowIntervalMs: number };
+  reconnect: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   sessionDir: string;
   uploadDir: string;
   dataDir: string;
@@ -189,7 +190,22 @@ export interface Config {
   publicUrl: string;
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
+  /** Values that were accepted but changed or ignored (deprecated keys, lowered limits); logged at start. */
+  warnings: readonly string[];
 }
+
+/**
+ * The longest wait between reconnect attempts, jitter included. With it, a linked gateway is back
+ * within 30 s of WhatsApp becoming reachable again (this wait, plus the login), however long the
+ * outage was.
+ */
+export const RECONNECT_DELAY_CEILING_MS = 20_000;
+
+/** Keys that were once read and are now ignored: still accepted, so an old .env starts, with a warning. */
+const DEPRECATED_KEYS: Record<string, string> = {
+  RECONNECT_SLOW_INTERVAL:
+    'RECONNECT_SLOW_INTERVAL is no longer used and can be removed: the gateway never slows down; it retries every RECONNECT_MAX_DELAY_MS at most, for as long as WhatsApp is unreachable',
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -222,7 +238,7 @@ const rawList = (value: string | undefined) =>
 function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const base = Number(env.RECONNECT_BASE_DELAY_MS || 2000);
-  const max = Number(env.RECONNECT_MAX_DELAY_MS || 60_000);
+  const max = Number(env.RECONNECT_MAX_DELAY_MS || 15_000);
   if (Number.isFinite(base) && Number.isFinite(max) && max < base) {
     problems.push('RECONNECT_MAX_DELAY_MS: must not be smaller than RECONNECT_BASE_DELAY_MS');
   }
@@ -242,6 +258,22 @@ function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+function reconnectSettings(e: { MAX_RECONNECT_ATTEMPTS: number; RECONNECT_BASE_DELAY_MS: number; RECONNECT_MAX_DELAY_MS: number }, warnings: string[]): Config['reconnect'] {
+  let maxDelayMs = e.RECONNECT_MAX_DELAY_MS;
+  let baseDelayMs = e.RECONNECT_BASE_DELAY_MS;
+  // Lowered rather than refused: .env files written for the old slow-retry policy (60000 was its
+  // default) must still start, and the ceiling is what keeps recovery within 30 s.
+  if (maxDelayMs > RECONNECT_DELAY_CEILING_MS) {
+    warnings.push(`RECONNECT_MAX_DELAY_MS=${maxDelayMs} is above ${RECONNECT_DELAY_CEILING_MS}, the most that keeps reconnection within 30 s of WhatsApp's return; using ${RECONNECT_DELAY_CEILING_MS}`);
+    maxDelayMs = RECONNECT_DELAY_CEILING_MS;
+  }
+  if (baseDelayMs > maxDelayMs) {
+    warnings.push(`RECONNECT_BASE_DELAY_MS=${baseDelayMs} is above the reconnect cap; using ${maxDelayMs}`);
+    baseDelayMs = maxDelayMs;
+  }
+  return { maxAttempts: e.MAX_RECONNECT_ATTEMPTS, baseDelayMs, maxDelayMs };
+}
+
 /** Validates the environment; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
@@ -252,6 +284,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  const warnings = Object.entries(DEPRECATED_KEYS)
+    .filter(([key]) => (env[key] ?? '').trim() !== '')
+    .map(([, message]) => message);
+  const reconnect = reconnectSettings(e, warnings);
   const uploads = Object.fromEntries(
     MEDIA_KINDS.map((kind): [MediaKind, UploadPolicy] => {
       const exts = e[EXTENSION_KEYS[kind]] as string[];
@@ -276,12 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW },
     trustProxy: e.TRUST_PROXY,
     defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
-    reconnect: {
-      maxAttempts: e.MAX_RECONNECT_ATTEMPTS,
-      baseDelayMs: e.RECONNECT_BASE_DELAY_MS,
-      maxDelayMs: e.RECONNECT_MAX_DELAY_MS,
-      slowIntervalMs: e.RECONNECT_SLOW_INTERVAL * 1000,
-    },
+    reconnect,
     // Kept as given for /api/status (v2.0.0 shows "./uploads"), resolved where files are touched.
     sessionDir: e.SESSION_DIR,
     uploadDir: e.UPLOAD_DIR,
@@ -297,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
     publicUrl: e.PUBLIC_URL,
     sandbox: false,
+    warnings: Object.freeze(warnings),
   });
 }
 

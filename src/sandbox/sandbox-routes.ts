@@ -1,6 +1,7 @@
 /**
- * Sandbox-only endpoints: what the emulated phones decrypted, and a way to make a contact write
- * to the gateway. They exist only when the gateway runs against the in-process emulator.
+ * Sandbox-only endpoints: what the emulated phones decrypted, a way to make a contact write to the
+ * gateway, and the emulated phone's side of linking (scan the QR, type a pairing code), so the
+ * whole linking flow can be tried without a phone. They exist only against the in-process emulator.
  */
 import type { Request, Response } from 'express';
 import express from 'express';
@@ -34,7 +35,10 @@ export function describeReceived(m: ReceivedMessage) {
   };
 }
 
-export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): RouteSpec[] {
+const linkFailure = (error: unknown) => Errors.sandboxLinkFailed(error instanceof Error ? error.message : String(error));
+
+/** `currentQr`: the QR the gateway shows now (null when none), for the phone to scan. */
+export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string, currentQr: () => string | null = () => null): RouteSpec[] {
   const listMessages = (req: Request, res: Response) => {
     const includeOwn = req.query.include_own_copies === 'true';
     const messages = emulator.messages.filter((m) => includeOwn || !m.isOwnDeviceCopy).map(describeReceived);
@@ -47,7 +51,39 @@ export function sandboxRoutes(emulator: Emulator, defaultCountryCode: string): R
     const id = await emulator.sendIncomingText(from.digits, body.text);
     res.json({ status: 'success', sandbox: true, message: 'Incoming message delivered to the gateway', data: { id, from: from.digits } });
   };
+  const enterPairingCode = async (req: Request, res: Response) => {
+    const code = ((req.body ?? {}) as Record<string, unknown>).code;
+    if (typeof code !== 'string' || !/^[0-9a-z]{4}-?[0-9a-z]{4}$/i.test(code.trim())) {
+      throw Errors.invalidParameter('code', 'the 8-character pairing code from POST /api/pairing-code');
+    }
+    const linked = await emulator.enterPairingCode(code.trim()).catch((error: unknown) => {
+      throw linkFailure(error);
+    });
+    res.json({ status: 'success', sandbox: true, message: 'The emulated phone linked the gateway; it connects in a moment', data: { device: linked.jid } });
+  };
+  const scanQr = async (_req: Request, res: Response) => {
+    const qr = currentQr();
+    if (!qr) throw Errors.sandboxLinkFailed('the gateway shows no QR right now (GET /api/qr says why)');
+    const linked = await emulator.scanQr(qr).catch((error: unknown) => {
+      throw linkFailure(error);
+    });
+    res.json({ status: 'success', sandbox: true, message: 'The emulated phone scanned the QR; the gateway connects in a moment', data: { device: linked.jid } });
+  };
   return [
+    {
+      method: 'POST',
+      path: '/api/sandbox/enter-pairing-code',
+      description: 'Sandbox: the emulated phone types a pairing code (from POST /api/pairing-code)',
+      guarded: true,
+      handlers: [express.json({ limit: '4kb' }), enterPairingCode],
+    },
+    {
+      method: 'POST',
+      path: '/api/sandbox/scan-qr',
+      description: 'Sandbox: the emulated phone scans the QR the gateway shows',
+      guarded: true,
+      handlers: [scanQr],
+    },
     {
       method: 'GET',
       path: '/api/sandbox/messages',

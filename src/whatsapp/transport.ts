@@ -10,6 +10,8 @@ export type ConnectionPhase =
   | 'starting'
   | 'connecting'
   | 'awaiting_qr'
+  /** A pairing code was asked for: QRs are not shown until it is used, refused or expires. */
+  | 'awaiting_pairing_code'
   | 'open'
   | 'waiting_to_retry'
   | 'replaced'
@@ -30,8 +32,12 @@ export interface ConnectionStatus {
   maxAttempts: number;
   /** True while the connection manager is running: connecting, open or waiting to retry. */
   running: boolean;
-  /** True once the fast attempts are spent and the manager retries on a slow interval. */
+  /**
+   * True once `maxAttempts` attempts have failed: the outage is long. Retries go on at the capped
+   * backoff (RECONNECT_MAX_DELAY_MS), not slower, so the gateway is back soon after WhatsApp is.
+   */
   slowRetry: boolean;
+  /** When the scheduled attempt will start (set while waiting_to_retry; the timer uses this very value). */
   nextRetryAt?: string;
   lastDisconnect?: DisconnectInfo;
   account?: { jid: string; lid?: string };
@@ -108,6 +114,12 @@ export interface WhatsAppTransport {
   newMessageId(): string;
   /** Downloads and decrypts the media of an incoming message (the raw message carries the key). */
   downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }>;
+  /**
+   * Asks WhatsApp for a pairing code for `phone` (international digits) on a fresh registration and
+   * resolves with the code once WhatsApp has accepted it. Rejects with an AppError when WhatsApp
+   * refuses or does not answer, or when an account is already linked.
+   */
+  requestPairingCode(phone: string): Promise<string>;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

@@ -73,6 +73,29 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).not.toContain('short'); // a rejected key is not echoed
   });
 
+  test('reconnect defaults: a 15 s cap, so the gateway is back within 30 s of WhatsApp', () => {
+    expect(loadConfig({}).reconnect).toEqual({ maxAttempts: 5, baseDelayMs: 2000, maxDelayMs: 15_000 });
+    expect(loadConfig({}).warnings).toEqual([]);
+  });
+
+  test('an .env written for the old slow-retry policy still starts, capped at 20 s, and says what changed', () => {
+    const c = loadConfig({ MAX_RECONNECT_ATTEMPTS: '5', RECONNECT_BASE_DELAY_MS: '2000', RECONNECT_MAX_DELAY_MS: '60000', RECONNECT_SLOW_INTERVAL: '300' });
+    expect(c.reconnect).toEqual({ maxAttempts: 5, baseDelayMs: 2000, maxDelayMs: 20_000 });
+    expect(c.warnings).toHaveLength(2);
+    expect(c.warnings.join('\n')).toMatch(/RECONNECT_MAX_DELAY_MS=60000 is above 20000.*using 20000/);
+    expect(c.warnings.join('\n')).toMatch(/RECONNECT_SLOW_INTERVAL is no longer used/);
+  });
+
+  test('a first step above the lowered cap is lowered with it', () => {
+    const c = loadConfig({ RECONNECT_BASE_DELAY_MS: '30000', RECONNECT_MAX_DELAY_MS: '60000' });
+    expect(c.reconnect).toMatchObject({ baseDelayMs: 20_000, maxDelayMs: 20_000 });
+    expect(c.warnings.join('\n')).toMatch(/RECONNECT_BASE_DELAY_MS=30000/);
+  });
+
+  test('a cap below the first step is still refused', () => {
+    expect(() => loadConfig({ RECONNECT_BASE_DELAY_MS: '5000', RECONNECT_MAX_DELAY_MS: '1000' })).toThrow(/RECONNECT_MAX_DELAY_MS: must not be smaller/);
+  });
+
   test('extension lists can be narrowed but not widened', () => {
     expect(() => loadConfig({ IMAGE_EXTENSIONS: 'jpg,bmp' })).toThrow(/IMAGE_EXTENSIONS: bmp not supported/);
   });

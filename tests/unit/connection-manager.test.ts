@@ -24,7 +24,7 @@ class ScriptedSession implements SocketSession<string> {
   }
 }
 
-const settings = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, slowIntervalMs: 50 };
+const settings = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
 let manager: ConnectionManager<string> | undefined;
 afterEach(() => manager?.stop());
 
@@ -78,7 +78,7 @@ describe('ConnectionManager', () => {
     expect(m.status().connected).toBe(true);
   });
 
-  test('transient closes count attempts, then slow retries, and an open resets the count', async () => {
+  test('transient closes count attempts, then report a long outage, and an open resets the count', async () => {
     const { m, nextSession } = setup();
     m.start();
     (await nextSession(1)).emit({ connection: 'close', closeCode: 428, closeMessage: 'Connection Closed' });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import { loadConfig } from '../../src/config/config.js';
 import { backoffDelay, decideOnClose } from '../../src/whatsapp/baileys/reconnect-policy.js';
 
-const settings = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000, slowIntervalMs: 300_000 };
+const settings = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 16_000 };
 const mid = () => 0.5;
 
 describe('decideOnClose', () => {
@@ -28,21 +29,41 @@ describe('decideOnClose', () => {
     });
   });
 
-  test('transient closes back off exponentially with jitter, then retry slowly forever', () => {
-    const delays = [0, 1, 2, 3, 4].map((attempts) => decideOnClose({ code: 428, message: 'Connection Closed', attempts }, settings, mid));
-    expect(delays.map((d) => d.action === 'reconnect' && d.delayMs)).toEqual([750, 1500, 3000, 6000, 12000]);
-    expect(delays.every((d) => d.action === 'reconnect' && d.countsAsAttempt && !d.slow)).toBe(true);
-    const slow = decideOnClose({ code: 408, message: 'timed out', attempts: 5 }, settings, mid);
-    expect(slow).toMatchObject({ action: 'reconnect', slow: true, delayMs: 300_000 });
-    const later = decideOnClose({ code: undefined, message: '', attempts: 500 }, settings, mid);
-    expect(later).toMatchObject({ action: 'reconnect', slow: true });
+  test('transient closes back off exponentially with jitter up to the cap, then retry at the cap forever', () => {
+    const decide = (attempts: number) => decideOnClose({ code: 428, message: 'Connection Closed', attempts }, settings, mid);
+    const delays = [0, 1, 2, 3, 4, 5, 6].map((attempts) => decide(attempts));
+    expect(delays.map((d) => d.action === 'reconnect' && d.delayMs)).toEqual([750, 1500, 3000, 6000, 12_000, 12_000, 12_000]);
+    expect(delays.every((d) => d.action === 'reconnect' && d.countsAsAttempt)).toBe(true);
+    // Past maxAttempts the outage is reported as long; the wait does not grow.
+    expect(delays.map((d) => d.action === 'reconnect' && d.slow)).toEqual([false, false, false, false, false, true, true]);
+    for (const attempts of [50, 1000, 5000, 1_000_000]) {
+      expect(decide(attempts)).toMatchObject({ action: 'reconnect', slow: true, delayMs: 12_000 });
+    }
   });
 
-  test('jitter stays within half to full step and under the cap', () => {
-    for (const r of [0, 0.25, 0.999]) {
-      const d = backoffDelay(20, settings, () => r);
-      expect(d).toBeGreaterThanOrEqual(15_000);
-      expect(d).toBeLessThanOrEqual(30_000);
+  test('no wait ever exceeds the cap, jitter included, however long the outage', () => {
+    for (const attempt of [1, 4, 5, 6, 20, 1025, 1e9]) {
+      for (const r of [0, 0.25, 0.5, 0.999999]) {
+        const d = backoffDelay(attempt, settings, () => r);
+        expect(d).toBeLessThanOrEqual(settings.maxDelayMs);
+        expect(d).toBeGreaterThanOrEqual(Math.min(settings.maxDelayMs, 1000 * 2 ** (attempt - 1)) / 2);
+      }
     }
+  });
+
+  test('with the production defaults, WhatsApp back at any moment means an attempt within 20 s', () => {
+    const production = loadConfig({}).reconnect;
+    expect(production.maxDelayMs).toBeLessThanOrEqual(20_000);
+    // The attempt after WhatsApp returns waits at most one delay; the worst jitter draw at any attempt.
+    const worst = Math.max(...Array.from({ length: 2000 }, (_, i) => backoffDelay(i + 1, production, () => 0.999999)));
+    expect(worst).toBeLessThanOrEqual(production.maxDelayMs);
+  });
+
+  test('a long outage is never slower than a short one: the waits stop growing once at the cap', () => {
+    const production = loadConfig({}).reconnect;
+    const waits = Array.from({ length: 200 }, (_, i) => backoffDelay(i + 1, production, mid));
+    const capped = waits.findIndex((w) => w === waits[waits.length - 1]);
+    expect(capped).toBeLessThan(10);
+    expect(new Set(waits.slice(capped)).size).toBe(1);
   });
 });

@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events';
 import NodeCache from '@cacheable/node-cache';
-import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   Browsers,
@@ -16,11 +15,15 @@ import {
   makeWASocket,
   proto,
   type AnyMessageContent,
+  type AuthenticationCreds,
   type CacheStore,
+  type MiscMessageGenerationOptions,
+  type WAMediaUploadFunction,
   type WAMessage,
   type WASocket,
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import { Errors } from '../../errors/app-error.js';
 import { ConnectionManager, type SocketSession } from '../connection-manager.js';
 import type {
   ConnectionStatus,
@@ -34,7 +37,9 @@ import type {
 import type { AuthStore } from './auth-store.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
-import { printQrToTerminal } from './qr-printer.js';
+import { MediaUploadAgent } from './media-upload-agent.js';
+import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
+import { QrPrinter } from './qr-printer.js';
 
 export interface BaileysTransportOptions {
   authStore: AuthStore;
@@ -45,13 +50,15 @@ export interface BaileysTransportOptions {
   /** Baileys' timeout for each query to WhatsApp; tests lower it so nothing stalls for a minute. */
   queryTimeoutMs?: number;
   connectTimeoutMs?: number;
-  /** Agent for media uploads (the emulator's self-signed HTTPS). */
-  fetchAgent?: Agent;
+  /** The only certificate authority media uploads trust (the emulator's self-signed host); default: the system's. */
+  mediaCaPem?: string;
   printQr?: boolean;
   random?: () => number;
 }
 
 const HISTORY = proto.HistorySync.HistorySyncType;
+/** How the device appears under Linked devices; pairing codes also send it, where WhatsApp checks its form. */
+const BROWSER = Browsers.ubuntu('Chrome');
 
 type Boomish = { output?: { statusCode?: number }; message?: string };
 
@@ -67,9 +74,13 @@ export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: Logger;
+  private readonly uploadAgent: MediaUploadAgent;
+  /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
+  private creds?: AuthenticationCreds;
 
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
+    this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem });
     routeLibsignalConsole(this.baileysLogger);
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
@@ -79,8 +90,9 @@ export class BaileysTransport implements WhatsAppTransport {
       random: options.random,
     });
     this.manager.events.on('status', (s) => this.events.emit('connection', s));
+    const printer = options.printQr === false ? undefined : new QrPrinter();
     this.manager.events.on('qr', (qr) => {
-      if (options.printQr !== false) printQrToTerminal(qr);
+      printer?.show(qr);
       this.events.emit('qr', qr);
     });
   }
@@ -120,6 +132,28 @@ export class BaileysTransport implements WhatsAppTransport {
     return { stream, mimetype: media?.mimetype ?? undefined, fileName };
   }
 
+  async requestPairingCode(phone: string): Promise<string> {
+    if (this.creds?.account) throw Errors.alreadyLinked();
+    const timeoutMs = this.options.queryTimeoutMs ?? 60_000;
+    let socket: WASocket;
+    try {
+      socket = await this.manager.startCodePairing(timeoutMs);
+    } catch (error) {
+      throw Errors.pairingCodeNoAnswer(error instanceof Error ? error.message : String(error));
+    }
+    try {
+      const code = await requestPairingCode(socket, phone, BROWSER, timeoutMs);
+      this.options.logger.info({ phone }, 'WhatsApp accepted the pairing code request; QRs are paused until the code is used or expires');
+      return code;
+    } catch (error) {
+      this.manager.resumeQr(socket);
+      if (!(error instanceof PairingCodeError)) throw error;
+      const failure = error.failure;
+      this.options.logger.warn({ phone, failure }, 'pairing code request failed');
+      throw failure.kind === 'refused' ? Errors.pairingCodeRefused(failure.code, failure.text) : Errors.pairingCodeNoAnswer(failure.reason);
+    }
+  }
+
   async logout(): Promise<void> {
     const socket = this.manager.socket();
     // A logged-out socket closes with 401, which the manager answers by wiping and re-registering.
@@ -129,12 +163,21 @@ export class BaileysTransport implements WhatsAppTransport {
 
   async stop(): Promise<void> {
     await this.manager.stop();
+    this.uploadAgent.destroy();
   }
 
   private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
-    const sent = await socket.sendMessage(jid, content, messageId ? { messageId } : undefined);
+    const upload: WAMediaUploadFunction = (filePath, opts) =>
+      this.uploadAgent.retryingStaleConnection(
+        () => socket.waUploadToServer(filePath, opts),
+        (reason) => this.options.logger.info({ reason, mediaType: opts.mediaType }, 'media upload failed on a reused connection; retrying once on a fresh one'),
+      );
+    // sendMessage spreads these over its own generation options (`upload: waUploadToServer,
+    // ...options`), so this upload replaces Baileys' for the message; its type omits the key.
+    const options = { ...(messageId ? { messageId } : {}), upload } as MiscMessageGenerationOptions;
+    const sent = await socket.sendMessage(jid, content, options);
     const id = sent?.key.id;
     if (!id) throw new Error('WhatsApp returned no message id');
     return { messageId: id, jid: sent.key.remoteJid ?? jid };
@@ -149,6 +192,13 @@ export class BaileysTransport implements WhatsAppTransport {
 
   private async createSession(): Promise<SocketSession<WASocket>> {
     const { state, saveCreds } = await this.options.authStore.load();
+    if (isUnfinishedCodePairing(state.creds)) {
+      // Else this connection would try to log in as a device WhatsApp never linked.
+      clearUnfinishedCodePairing(state.creds);
+      await saveCreds();
+      this.options.logger.info('a pairing code that was never completed was discarded; registering afresh');
+    }
+    this.creds = state.creds;
     // One key cache per socket, closed with it: Baileys' default cache keeps a timer that nothing
     // clears, one more per reconnect over months of uptime.
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
@@ -156,7 +206,7 @@ export class BaileysTransport implements WhatsAppTransport {
       auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger, keyCache as unknown as CacheStore) },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
-      browser: Browsers.ubuntu('Chrome'),
+      browser: BROWSER,
       // The phone keeps getting notifications while the gateway is linked.
       markOnlineOnConnect: false,
       // A gateway needs no chat history: decline RECENT and FULL syncs, so Baileys goes online at
@@ -166,7 +216,8 @@ export class BaileysTransport implements WhatsAppTransport {
       shouldSyncHistoryMessage: ({ syncType }) => syncType !== HISTORY.RECENT && syncType !== HISTORY.FULL,
       defaultQueryTimeoutMs: this.options.queryTimeoutMs ?? 60_000,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
-      ...(this.options.fetchAgent ? { fetchAgent: this.options.fetchAgent } : {}),
+      // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
+      fetchAgent: this.uploadAgent,
     });
     socket.ev.on('creds.update', () => {
       saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));

@@ -8,14 +8,17 @@
  *   other session, which kicks us, forever.
  * - 403 forbidden: WhatsApp refuses the account; retrying cannot help.
  * - QR refs exhausted (nobody scanned): ask for new QRs right away; not a failure.
- * - anything else: exponential backoff with jitter for the first `maxAttempts` tries, then a slow
- *   steady retry, so the gateway never ends in a silent dead state.
+ * - anything else: exponential backoff with jitter, capped at `maxDelayMs` and retried at that cap
+ *   for as long as it takes. The cap, not the outage's length, bounds how long the gateway stays
+ *   down after WhatsApp is back: an hour's outage costs no more than a minute's. After
+ *   `maxAttempts` failures the outage counts as long (`slow`): reported, not slowed down.
  */
 export interface ReconnectSettings {
+  /** Failed attempts after which the outage is reported as long (error log, `slow_retry`). */
   maxAttempts: number;
   baseDelayMs: number;
+  /** The longest wait between attempts, jitter included. */
   maxDelayMs: number;
-  slowIntervalMs: number;
 }
 
 export interface CloseEvent {
@@ -42,10 +45,12 @@ export const CLOSE_CODES = {
   restartRequired: 515,
 } as const;
 
+/** The wait before attempt `attempt` (1-based): never more than `maxDelayMs`, however many came before. */
 export function backoffDelay(attempt: number, settings: ReconnectSettings, random: () => number): number {
-  const exponential = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  // 2 ** n overflows to Infinity after ~1000 attempts; Math.min turns that into the cap.
+  const step = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   // "Equal jitter": at least half the step, so retries spread out but never collapse to zero.
-  return Math.round(exponential / 2 + (random() * exponential) / 2);
+  return Math.round(step / 2 + (random() * step) / 2);
 }
 
 export function decideOnClose(event: CloseEvent, settings: ReconnectSettings, random: () => number = Math.random): CloseDecision {
@@ -70,9 +75,5 @@ export function decideOnClose(event: CloseEvent, settings: ReconnectSettings, ra
   }
   const attempt = event.attempts + 1;
   const reason = `connection closed (${event.code ?? 'no code'}${event.message ? `: ${event.message}` : ''})`;
-  if (attempt <= settings.maxAttempts) {
-    return { action: 'reconnect', delayMs: backoffDelay(attempt, settings, random), countsAsAttempt: true, slow: false, reason };
-  }
-  const slowDelay = Math.round(settings.slowIntervalMs * (0.8 + random() * 0.4));
-  return { action: 'reconnect', delayMs: slowDelay, countsAsAttempt: true, slow: true, reason };
+  return { action: 'reconnect', delayMs: backoffDelay(attempt, settings, random), countsAsAttempt: true, slow: attempt > settings.maxAttempts, reason };
 }
