@@ -12,6 +12,7 @@ import { ConsoleSessions } from './console/console-sessions.js';
 import { Errors } from './errors/app-error.js';
 import { requireApiKey } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { formOrJsonBody } from './http/form-json.js';
 import { VERSION, botStatus, health, logout, serviceInfo } from './http/info-routes.js';
 import { botStatusDoc, healthDoc, logoutDoc, pairingCodeDoc, qrDoc, serviceInfoDoc } from './http/info-schemas.js';
 import { pairingCode, qrCode } from './http/linking-routes.js';
@@ -68,8 +69,8 @@ const TEXT_TYPES = ['application/json', 'application/*+json', 'application/x-www
  * as multipart/form-data, and v2.0.0 clients rely on that working.
  */
 function textBodyParsers(): RequestHandler[] {
-  const json = express.json({ limit: TEXT_BODY_LIMIT });
-  const form = express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT });
+  const json = express.json({ limit: TEXT_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  const form = formOrJsonBody(TEXT_BODY_LIMIT);
   const fields = multer({ limits: { files: 0, fields: 20, fieldSize: 1024 * 1024 } }).none();
   const requireTextContentType: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -79,7 +80,7 @@ function textBodyParsers(): RequestHandler[] {
     next();
   };
   const multipartFields: RequestHandler = (req, res, next) => (req.is('multipart/form-data') ? fields(req, res, next) : next());
-  return [requireTextContentType, json, form, multipartFields];
+  return [requireTextContentType, json, ...form, multipartFields];
 }
 
 export function createApp(deps: AppDeps): express.Express {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { createApp, type RouteSpec } from './app.js';
 import type { Config } from './config/config.js';
+import { createHttpServer } from './http/client-errors.js';
 import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
@@ -105,8 +106,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+    // Node's parser errors (bad framing, oversized heads) are answered as JSON like every other error.
+    const s = createHttpServer(app);
     s.once('error', reject);
+    s.listen(config.port, config.host, () => resolve(s));
   });
   // Uploads of 64 MB over a slow line must not be cut by the default 5-minute request timeout.
   server.requestTimeout = 15 * 60 * 1000;

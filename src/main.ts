@@ -6,6 +6,7 @@ import 'dotenv/config';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
+import { installLastResort } from './lifecycle/last-resort.js';
 
 async function main(): Promise<void> {
   let config;
@@ -19,8 +20,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  installLastResort({ logger });
   const gateway = await startGateway({ config, logger });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void gateway.shutdown.begin(signal));
 }
 
-void main();
+// A start that fails (port taken, unreadable store) must end the process, not be mistaken by the
+// last-resort handler for a stray rejection of a serving gateway.
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startEmulator } from '../emulator/index.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { startGateway } from './gateway.js';
+import { installLastResort } from './lifecycle/last-resort.js';
 import { createLogger } from './logger.js';
 import { sandboxRoutes } from './sandbox/sandbox-routes.js';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(base.logLevel).child({ sandbox: true });
+  installLastResort({ logger });
   const emulator = await startEmulator({ logger: logger.child({ module: 'emulator' }, { level: 'warn' }) });
   // Its own data folder, never the production one: the sandbox's store (login to the emulator,
   // records, outbox) must not touch a real account's credentials. Wiped at each start, since the
@@ -80,4 +82,9 @@ async function main(): Promise<void> {
   process.on('exit', () => void emulator.stop());
 }
 
-void main();
+// A start that fails (port taken, unreadable store) must end the process, not be mistaken by the
+// last-resort handler for a stray rejection of a serving gateway.
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

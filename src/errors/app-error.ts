@@ -35,6 +35,10 @@ export const Errors = {
     ),
   unexpectedFileField: (field: string) =>
     new AppError(400, 'UNEXPECTED_FILE_FIELD', `Unexpected file field "${field}": send one file in the "file" field`),
+  tooManyFiles: () => new AppError(400, 'TOO_MANY_FILES', 'Only one file may be sent (field "file")'),
+  unexpectedFile: () => new AppError(400, 'UNEXPECTED_FILE_FIELD', 'Unexpected file: this endpoint takes form fields only'),
+  /** Nobody reads it (the client has gone); it keeps an abort out of the 500s and error logs. */
+  clientAborted: () => new AppError(400, 'CLIENT_ABORTED', 'The request was aborted before its body was complete'),
   fileTooLarge: (kindLabel: string, limit: string) =>
     new AppError(413, 'FILE_TOO_LARGE', `File too large. Maximum size for ${kindLabel} is ${limit}`, { max_size: limit }),
   malformedMultipart: (detail: string) => new AppError(400, 'MALFORMED_MULTIPART', `Malformed multipart body: ${detail}`),
@@ -45,6 +49,13 @@ export const Errors = {
   unsupportedContentType: (expected: string) =>
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
   invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
+  // Requests Node's HTTP parser refuses before Express sees them (src/http/client-errors.ts).
+  malformedRequest: (detail: string) => new AppError(400, 'MALFORMED_REQUEST', `Malformed HTTP request: ${detail}`),
+  headersTooLarge: (limit: string) =>
+    new AppError(431, 'HEADERS_TOO_LARGE', `Request line or headers too large (maximum ${limit})`),
+  expectationFailed: (expect: string) =>
+    new AppError(417, 'EXPECTATION_FAILED', `Unsupported Expect header: ${JSON.stringify(expect)} (only 100-continue is supported)`),
+  requestTimeout: () => new AppError(408, 'REQUEST_TIMEOUT', 'Request not received in time'),
   unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
   /** A console (cookie) request that changes state without its session's CSRF token. */
   csrfRefused: () => new AppError(403, 'CSRF_TOKEN_INVALID', 'Forbidden: missing or invalid CSRF token'),

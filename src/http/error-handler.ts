@@ -28,7 +28,8 @@ export function toAppError(error: unknown): AppError | undefined {
     switch (error.code) {
       case 'LIMIT_UNEXPECTED_FILE':
       case 'LIMIT_FILE_COUNT':
-        return Errors.unexpectedFileField(error.field ?? 'unknown');
+        // Busboy's file-count limit names no field; upload.ts words the upload endpoints' case.
+        return error.field ? Errors.unexpectedFileField(error.field) : Errors.unexpectedFile();
       case 'LIMIT_FIELD_KEY':
       case 'LIMIT_FIELD_VALUE':
       case 'LIMIT_FIELD_COUNT':
@@ -65,8 +66,33 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
     res.destroy();
     return;
   }
-  for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
-  res.status(appError.status).json(errorBody(appError));
+  const answer = appError;
+  afterBodyArrived(req, () => {
+    if (res.headersSent || res.destroyed) return;
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    res.status(answer.status).json(errorBody(answer));
+  });
+}
+
+/** How long an error answer waits for the rest of a body nobody will read. */
+const DRAIN_LIMIT_MS = 2000;
+
+/**
+ * An error found before the body was read (401, 503, a bad boundary, a missing phone) would be
+ * answered while the client is still sending; Node then closes the socket under it and the
+ * client often sees a reset instead of the answer. So the rest of the body is read and dropped
+ * first, for a bounded time: a client that keeps sending after that gets the answer and the close.
+ */
+function afterBodyArrived(req: Request, answer: () => void): void {
+  if (req.complete || req.readableEnded || req.destroyed) return answer();
+  const done = () => {
+    clearTimeout(timer);
+    req.off('end', done).off('close', done).off('error', done);
+    answer();
+  };
+  const timer = setTimeout(done, DRAIN_LIMIT_MS);
+  req.on('end', done).on('close', done).on('error', done);
+  req.resume();
 }
 
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {

@@ -29,7 +29,9 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string): Reque
       destination: uploadDir,
       filename: (_req, file, done) => done(null, `${randomBytes(16).toString('hex')}.${extensionOf(file.originalname) || 'bin'}`),
     }),
-    limits: { fileSize: policy.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
+    // files: 3, not 1: busboy's own count names no field, so a second file part is left to the
+    // field check below, which can say whether it was a second `file` or a file in `caption`.
+    limits: { fileSize: policy.maxBytes, files: 3, fields: 20, fieldSize: 64 * 1024, parts: 25 },
     fileFilter: (_req, file, done) => {
       if (file.fieldname !== 'file') return done(Errors.unexpectedFileField(file.fieldname));
       if (!policy.extensions.includes(extensionOf(file.originalname))) return done(Errors.invalidFileType(policy.extensions));
@@ -42,14 +44,30 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string): Reque
     if (!req.is(MULTIPART)) return next(Errors.fileRequired());
     upload(req, res, (error?: unknown) => {
       if (!error) return next();
-      // Multer removes what it finished writing; this also covers a file cut short by the error.
-      const file = req.file;
-      const cleanup = file ? rm(file.path, { force: true }) : Promise.resolve();
-      void cleanup.finally(() => {
-        if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
-          next(Errors.fileTooLarge(KIND_LABEL[policy.formatsKey] ?? policy.kind, formatSize(policy.maxBytes)));
-        } else next(error);
-      });
+      // Multer has already removed every file it stored (and cleared `path` on them); a file it
+      // was still writing when the error came is removed here. Never rejects: the error the
+      // client gets is the one multer raised, and next() runs exactly once.
+      void removeLeftover(req.file, req).then(() => next(asUploadError(error, req, policy)));
     });
   };
+}
+
+async function removeLeftover(file: Express.Multer.File | undefined, req: Request): Promise<void> {
+  if (typeof file?.path !== 'string') return;
+  await rm(file.path, { force: true }).catch((cleanupError: unknown) => req.log?.warn({ err: cleanupError }, 'could not remove an upload'));
+}
+
+function asUploadError(error: unknown, req: Request, policy: UploadPolicy): unknown {
+  // A client that goes away mid-upload is ordinary (a dropped mobile link, a cancelled curl).
+  if (!req.complete && req.destroyed) {
+    req.log?.info({ path: req.path }, 'client aborted the upload');
+    return Errors.clientAborted();
+  }
+  if (error instanceof multer.MulterError && (error.code === 'LIMIT_FILE_COUNT' || (error.code === 'LIMIT_UNEXPECTED_FILE' && error.field === 'file'))) {
+    return Errors.tooManyFiles();
+  }
+  if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+    return Errors.fileTooLarge(KIND_LABEL[policy.formatsKey] ?? policy.kind, formatSize(policy.maxBytes));
+  }
+  return error;
 }

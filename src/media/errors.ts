@@ -5,6 +5,7 @@
 export type MediaErrorCode =
   | 'MEDIA_UNDECODABLE'
   | 'MEDIA_TOO_LARGE'
+  | 'MEDIA_DIMENSIONS_TOO_LARGE'
   | 'MEDIA_TIMEOUT'
   | 'MEDIA_BUSY'
   | 'CONVERSION_UNAVAILABLE'
@@ -41,6 +42,16 @@ export const mediaErrors = {
       { cause },
     );
   },
+  /** A valid image with more pixels than we decode: the client's to shrink, so 400. */
+  tooManyPixels(kind: keyof typeof NOUNS, limitPixels: number, width?: number, height?: number): MediaError {
+    const side = Math.floor(Math.sqrt(limitPixels));
+    const actual = width && height ? `${width}×${height} pixels (${megapixels(width * height)} megapixels)` : 'more pixels than allowed';
+    return new MediaError(
+      400,
+      'MEDIA_DIMENSIONS_TOO_LARGE',
+      `The ${NOUNS[kind]} is too large to process: ${actual}; the limit is ${megapixels(limitPixels)} megapixels (e.g. ${side}×${side})`,
+    );
+  },
   tooLarge(what: string, limitBytes: number, actualBytes: number): MediaError {
     return new MediaError(
       413,
@@ -61,6 +72,10 @@ export const mediaErrors = {
     return new MediaError(500, 'CONVERSION_FAILED', `Media conversion failed: ${detail}`, { cause });
   },
 };
+
+function megapixels(pixels: number): string {
+  return (pixels / 1_000_000).toFixed(1);
+}
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)}MB`;

@@ -7,7 +7,8 @@ import type { RunResult } from './ffmpeg.js';
  */
 export function ffmpegFailure(kind: 'audio' | 'video' | 'image', extension: string, result: RunResult): MediaError {
   if (/No space left|Permission denied|Read-only file system|Cannot allocate memory/i.test(result.stderr)) {
-    return mediaErrors.failed(lastLine(result.stderr));
+    // The detail (paths, errno text) is logged with the cause, never put in a response.
+    return mediaErrors.failed('the server could not write the converted file', new Error(lastLine(result.stderr)));
   }
   return mediaErrors.undecodable(kind, extension, new Error(lastLine(result.stderr) || `ffmpeg exited with ${result.exitCode}`));
 }

@@ -11,16 +11,18 @@ import { mediaErrors } from './errors.js';
 import type { SharpModule } from './sharp-loader.js';
 import { imageThumbnail } from './thumbnail.js';
 import { describeMp4, encodeMp4, VIDEO_MIMETYPE } from './video.js';
-import { probeMedia, videoStream } from './probe.js';
+import { displaySize, probeMedia, videoStream } from './probe.js';
+import { sharpInputError } from './sharp-errors.js';
 import { requireTools } from './voice-note.js';
 
 const PASS_THROUGH_MIMETYPES: Readonly<Record<string, string>> = { jpeg: 'image/jpeg', png: 'image/png' };
 
 export async function prepareImage(ctx: ConversionContext, input: ConversionInput): Promise<OutgoingMedia> {
   const sharp = requireSharp(ctx);
-  const meta = await readMetadata(sharp, input.path).catch((error: unknown) => {
-    throw mediaErrors.undecodable('image', input.extension, error);
-  });
+  const refuse = async (error: unknown): Promise<never> => {
+    throw await sharpInputError(sharp, 'image', input, error);
+  };
+  const meta = await readMetadata(sharp, input.path).catch(refuse);
   const animated = (meta.pages ?? 1) > 1;
 
   if (animated && (meta.format === 'gif' || meta.format === 'webp')) return animatedAsLoopingVideo(ctx, sharp, input, meta.format);
@@ -34,7 +36,8 @@ export async function prepareImage(ctx: ConversionContext, input: ConversionInpu
       mimetype: passThrough,
       fileName: renamedTo(input.originalName, input.extension),
       ...orientedSize(meta),
-      jpegThumbnail: await imageThumbnail(sharp, input.path, ctx.job.remainingMs() / 1000),
+      // Decoding starts here: a header that read fine can still hide corrupt pixel data.
+      jpegThumbnail: await imageThumbnail(sharp, input.path, ctx.job.remainingMs() / 1000).catch(refuse),
       ...caption,
     };
   }
@@ -44,9 +47,7 @@ export async function prepareImage(ctx: ConversionContext, input: ConversionInpu
   const asPng = meta.hasAlpha === true;
   const output = ctx.temp.allocate(asPng ? 'png' : 'jpg');
   const image = sharp(input.path, { animated: false }).timeout({ seconds: timeoutSeconds(ctx) }).rotate();
-  const info = await (asPng ? image.png() : image.jpeg({ quality: 90, mozjpeg: true })).toFile(output).catch((error: unknown) => {
-    throw mediaErrors.undecodable('image', input.extension, error);
-  });
+  const info = await (asPng ? image.png() : image.jpeg({ quality: 90, mozjpeg: true })).toFile(output).catch(refuse);
   ctx.job.signal.throwIfAborted();
   return {
     kind: 'image',
@@ -71,12 +72,19 @@ async function animatedAsLoopingVideo(
   if (format === 'webp') {
     // The bundled ffmpeg cannot decode animated WebP; sharp turns it into a GIF first.
     source = ctx.temp.allocate('gif');
-    await sharp(input.path, { animated: true }).timeout({ seconds: timeoutSeconds(ctx) }).gif().toFile(source);
+    await sharp(input.path, { animated: true })
+      .timeout({ seconds: timeoutSeconds(ctx) })
+      .gif()
+      .toFile(source)
+      .catch(async (error: unknown) => {
+        throw await sharpInputError(sharp, 'image', input, error);
+      });
     ctx.job.signal.throwIfAborted();
   }
   const probe = await probeMedia(tools, source, ctx.job.signal);
   const stream = probe && videoStream(probe);
-  if (!probe || !stream) throw mediaErrors.undecodable('image', input.extension);
+  // ffmpeg refuses some canvases (a 65535×65535 logical screen): it reports no frame size then.
+  if (!probe || !stream || !displaySize(stream)) throw mediaErrors.undecodable('image', input.extension);
   const output = ctx.temp.allocate('mp4');
   await encodeMp4(ctx, { ...input, path: source }, probe, stream, output, { keepAudio: false });
   const converted = await probeMedia(tools, output, ctx.job.signal);

@@ -143,5 +143,7 @@ function toMediaError(error: unknown, job: JobContext, timeoutMs: number): Media
   if (error instanceof MediaError) return error;
   // sharp reports its own time limit as "timeout: NN% complete".
   if (error instanceof Error && /^timeout/i.test(error.message)) return mediaErrors.timeout(timeoutMs);
-  return mediaErrors.failed(error instanceof Error ? error.message : String(error), error);
+  // A bug or an unforeseen library error: logged with its stack by the caller, but its text
+  // (a TypeError, a path) is no business of the client's.
+  return mediaErrors.failed('unexpected error while converting the file', error);
 }

@@ -10,6 +10,7 @@ import type { ConversionContext, ConversionInput } from './context.js';
 import { renamedTo } from './context.js';
 import { mediaErrors } from './errors.js';
 import { requireSharp, timeoutSeconds } from './image.js';
+import { sharpInputError } from './sharp-errors.js';
 
 export const STICKER_SIZE = 512;
 export const STICKER_MAX_BYTES = { static: 100 * 1024, animated: 500 * 1024 } as const;
@@ -17,11 +18,10 @@ const QUALITY_STEPS = [80, 60, 40, 20];
 
 export async function prepareSticker(ctx: ConversionContext, input: ConversionInput): Promise<OutgoingMedia> {
   const sharp = requireSharp(ctx);
-  const meta = await sharp(input.path, { animated: true })
-    .metadata()
-    .catch((error: unknown) => {
-      throw mediaErrors.undecodable('sticker', input.extension, error);
-    });
+  const refuse = async (error: unknown): Promise<never> => {
+    throw await sharpInputError(sharp, 'sticker', input, error);
+  };
+  const meta = await sharp(input.path, { animated: true }).metadata().catch(refuse);
   if (meta.format !== 'webp' || !meta.width || !meta.height) throw mediaErrors.undecodable('sticker', input.extension);
   const isAnimated = (meta.pages ?? 1) > 1;
   const limit = isAnimated ? STICKER_MAX_BYTES.animated : STICKER_MAX_BYTES.static;
@@ -50,9 +50,7 @@ export async function prepareSticker(ctx: ConversionContext, input: ConversionIn
       .ensureAlpha()
       .webp({ quality, alphaQuality: Math.max(quality, 50), effort: 4, ...(isAnimated ? { loop: meta.loop ?? 0 } : {}) })
       .toFile(output)
-      .catch((error: unknown) => {
-        throw mediaErrors.undecodable('sticker', input.extension, error);
-      }));
+      .catch(refuse));
     ctx.job.signal.throwIfAborted();
     if (size <= limit) return sticker(output);
   }

@@ -120,7 +120,9 @@ export async function encodeMp4(
   options: { keepAudio: boolean; copyCompatibleVideo?: boolean },
 ): Promise<void> {
   const tools = requireTools(ctx);
-  const display = displaySize(stream)!;
+  const display = displaySize(stream);
+  // Callers check this first; a stream without a frame size cannot be scaled, only refused.
+  if (!display) throw mediaErrors.undecodable('video', input.extension);
   const target = targetSize(display.width, display.height);
   const fps = frameRate(stream);
   const filters = [`scale=${target.width}:${target.height}:flags=bicubic`, 'setsar=1'];

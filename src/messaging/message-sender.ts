@@ -47,7 +47,10 @@ export class MessageSender {
       return sent;
     } catch (error) {
       if (error instanceof AppError) throw error;
-      let reason = error instanceof Error ? error.message : String(error);
+      // WhatsApp's own reasons are the contract's "<reason>"; a bug's text (a TypeError) is not.
+      const bug = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
+      if (bug) this.logger.error({ err: error, to: to.digits, kind }, 'send failed on an internal error');
+      let reason = bug ? 'internal error' : error instanceof Error ? error.message : String(error);
       // A socket that died mid-send reports a bare close code ("1006") or "Connection Closed".
       if (!this.transport.status().connected) reason = `connection to WhatsApp lost during the send (${reason})`;
       this.logger.warn({ to: to.digits, kind, reason }, 'send failed');

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createApp, type RouteSpec } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createPassThroughPreparer, type MediaPreparer } from '../../src/messaging/media-preparation.js';
@@ -20,14 +20,17 @@ export interface TestApp {
   cleanup(): Promise<void>;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}, options: { mediaPreparer?: MediaPreparer; extraRoutes?: RouteSpec[] } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: { mediaPreparer?: MediaPreparer; extraRoutes?: RouteSpec[]; logger?: Logger } = {},
+): Promise<TestApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'wa-app-'));
   const uploadDir = path.join(root, 'uploads');
   const config = loadConfig({ RATE_LIMIT_ENABLED: 'false', UPLOAD_DIR: uploadDir, DATA_DIR: path.join(root, 'data'), ...env });
   await mkdir(uploadDir, { recursive: true });
   await mkdir(config.dataDir, { recursive: true });
   const transport = new FakeTransport();
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const preparer = options.mediaPreparer ?? createPassThroughPreparer();
   // A real SQLite file: message records, idempotency keys and the outbox persist as in production.
   const db = openDatabase(path.join(config.dataDir, 'gateway.db'), logger);
