@@ -191,6 +191,8 @@ export class ConnectionManager<S> {
         this.setPhase('waiting_to_retry');
         const logLine = { reason: decision.reason, attempt: this.attempts, maxAttempts: this.options.settings.maxAttempts, delayMs: decision.delayMs };
         if (decision.slow) log.error(logLine, 'fast reconnect attempts spent; still retrying on a slow interval');
+        // A 515 after pairing and expired QRs are part of normal operation, not failures.
+        else if (!decision.countsAsAttempt) log.info(logLine, 'WhatsApp connection restarting, as expected');
         else log.warn(logLine, 'WhatsApp connection closed; reconnecting');
         this.retryTimer = setTimeout(() => void this.connect(), decision.delayMs);
         return;

@@ -32,6 +32,7 @@ import type {
   WhatsAppTransport,
 } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
+import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { printQrToTerminal } from './qr-printer.js';
@@ -66,11 +67,11 @@ const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
 export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
   private readonly manager: ConnectionManager<WASocket>;
-  private readonly baileysLogger: Logger;
+  private readonly baileysLogger: BaileysLogger;
 
   constructor(private readonly options: BaileysTransportOptions) {
-    this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
-    routeLibsignalConsole(this.baileysLogger);
+    this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
+    routeLibsignalConsole(options.logger.child({ module: 'libsignal' }, { level: options.baileysLogLevel }));
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
       clearCredentials: () => options.authStore.clear(),

@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import request from 'supertest';
 import { startEmulator, unrefBaileysTimers, type Emulator, type EmulatorOptions, type ReceivedMessage } from '../../../emulator/index.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Defaults to the gateway's own default: the converting preparer of src/media. */
   mediaPreparer?: MediaPreparer;
+  /** The gateway's logger; by default one at LOG_LEVEL that writes to stdout. */
+  logger?: Logger;
 }
 
 /** The subset of GET /api/status the e2e tests read. */
@@ -241,7 +243,7 @@ export class E2EHarness {
     if (this.current) throw new Error('the gateway is already running');
     this.current = await startGateway({
       config: this.config,
-      logger: pino({ level: this.config.logLevel }),
+      logger: this.options.logger ?? pino({ level: this.config.logLevel }),
       fetchAgent: this.emu.fetchAgent,
       // The emulator answers in milliseconds: a query it ignores should fail a test in seconds.
       queryTimeoutMs: 5000,
