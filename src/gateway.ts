@@ -127,7 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
   lifecycle.shutdown = shutdown;
 
-  logger.info({ address: bound, environment: config.environment, sandbox: config.sandbox || undefined }, `WhatsApp gateway listening on ${bound}`);
+  logger.info({ address: bound, environment: config.environment }, `WhatsApp gateway listening on ${bound}`);
   transport.start();
 
   return {
