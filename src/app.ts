@@ -18,6 +18,7 @@ import { requireConnection, sendMediaHandler, sendTextHandler } from './http/sen
 import { uploadSingleFile } from './http/upload.js';
 import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from './messaging/media-preparation.js';
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
+import { countRequests, metricsHandler } from './metrics/http-metrics.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -133,10 +134,13 @@ export function createApp(deps: AppDeps): express.Express {
           } as RouteSpec,
         ]
       : []),
+    // Behind the key (a scraper sends it as Bearer) but not rate limited: scrapes come every few seconds.
+    { method: 'GET', path: '/metrics', description: 'Prometheus metrics', guarded: false, handlers: [requireApiKey(config.apiKeys), metricsHandler(services.metrics)] },
     ...(deps.extraRoutes ?? []),
   );
 
   app.use(requestContext(logger.child({ module: 'http' })));
+  app.use(countRequests(services.metrics));
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {
