@@ -24,6 +24,10 @@ export function failureCode(reason: string | null): string {
 /** Server acks of messages already counted, so a repeated receipt is not counted twice. */
 const ACKS_REMEMBERED = 10_000;
 
+/*
+ * The wrappers below inherit every method from the wrapped repository (Object.create) and override
+ * only the ones that count, so a method added to a repository needs no change here.
+ */
 export function instrumentMessages(repository: MessageRepository, metrics: GatewayMetrics): MessageRepository {
   const acked = new Set<string>();
   const count = (change: StatusChange | null, status: MessageStatus, receipt: boolean) => {
