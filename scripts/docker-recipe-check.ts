@@ -165,7 +165,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `docker run -e PORT=… -e HOST=127.0.0.1 image [argv]`: the container's process, as its USER. */
 async function run(root: string, image: ReturnType<typeof imageOf>, argv: string[], port: number) {
-  const env = { PATH: IMAGE_PATH, HOME: userIds(root, image.user).home, ...image.env, PORT: String(port), HOST: '127.0.0.1' };
+  // As `docker run -e`: loopback only, and WhatsApp pointed at a closed local port (the sandbox
+  // replaces it with its emulator), so the check never contacts real WhatsApp.
+  const overrides = { PORT: String(port), HOST: '127.0.0.1', WA_WS_URL: 'ws://127.0.0.1:9/ws/chat' };
+  const env = { PATH: IMAGE_PATH, HOME: userIds(root, image.user).home, ...image.env, ...overrides };
   const full = inRoot(root, image.user, image.workdir, argv);
   const child = spawn(full[0] ?? '', full.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
