@@ -27,6 +27,7 @@ import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from '
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
 import { DOCS_ASSETS_PATH, DOCS_PATH, OPENAPI_PATH, docsAssets, docsPage, docsPageDoc, openApiDoc, openApiDocument } from './openapi/reference-routes.js';
 import type { DocumentedRoute } from './openapi/route-doc.js';
+import { countRequests, metricsDoc, metricsHandler } from './metrics/http-metrics.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -201,10 +202,21 @@ export function createApp(deps: AppDeps): express.Express {
         ]
       : []),
     ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
+    {
+      method: 'GET',
+      path: '/metrics',
+      description: 'Prometheus metrics',
+      guarded: true,
+      // Scrapes come every few seconds: behind the key (a scraper sends it as Bearer), not rate limited.
+      rateLimited: false,
+      doc: metricsDoc,
+      handlers: [metricsHandler(services.metrics)],
+    },
     ...(deps.extraRoutes ?? []),
   );
 
   app.use(requestContext(logger.child({ module: 'http' })));
+  app.use(countRequests(services.metrics));
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -226,10 +238,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   const limiter = createRateLimiter(config.rateLimit);
   // Rate limit before the key check, so guessing keys is throttled too.
-  const guard = [skipLimitForConsoleSession(consoleSessions, limiter), requireApiKey(config.apiKeys, consoleSessionAuthenticator(consoleSessions))];
+  const keyCheck = requireApiKey(config.apiKeys, consoleSessionAuthenticator(consoleSessions));
+  const guard = [skipLimitForConsoleSession(consoleSessions, limiter), keyCheck];
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
-    app[method](route.path, ...(route.guarded ? guard : []), ...route.handlers);
+    const checks = !route.guarded ? [] : route.rateLimited === false ? [keyCheck] : guard;
+    app[method](route.path, ...checks, ...route.handlers);
   }
 
   app.use(notFound);

@@ -69,7 +69,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   await mkdir(config.dataDir, { recursive: true });
-  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), logger.child({ module: 'store' }));
+  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), logger);
   const transport = new BaileysTransport({
     authStore: options.authStore ?? (await createSqliteAuthStore(db, config.sessionDir, logger)),
     waWebSocketUrl: config.waWebSocketUrl,
@@ -116,6 +116,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  // What the socket really bound (port 0 becomes a real port; a host name becomes an address).
+  const bound = typeof address === 'object' && address ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
 
   let closed: Promise<void> | undefined;
   const closeResources = async () => {
@@ -129,7 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
   lifecycle.shutdown = shutdown;
 
-  logger.info({ url, environment: config.environment, sandbox: config.sandbox || undefined }, 'WhatsApp gateway listening');
+  logger.info({ address: bound, environment: config.environment }, `WhatsApp gateway listening on ${bound}`);
   transport.start();
 
   return {

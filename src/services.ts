@@ -7,6 +7,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
+import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
 import { MessageSender } from './messaging/message-sender.js';
@@ -30,6 +32,8 @@ export interface Services {
   incoming: IncomingMessageRepository;
   dispatcher?: WebhookDispatcher;
   outbox?: OutboxParts;
+  /** This gateway's Prometheus registry and hooks (GET /metrics). */
+  metrics: GatewayMetrics;
   start(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
@@ -47,11 +51,12 @@ export function createServices(deps: {
   logger: Logger;
 }): Services {
   const { config, db, transport, logger } = deps;
-  const messages = new SqliteMessageRepository(db);
+  const metrics = createGatewayMetrics();
+  const messages = instrumentMessages(new SqliteMessageRepository(db), metrics);
   const idempotency = new SqliteIdempotencyRepository(db);
-  const webhookDeliveries = new SqliteWebhookDeliveryRepository(db);
+  const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
   const incoming = new SqliteIncomingMessageRepository(db);
-  const sender = new MessageSender(transport, deps.preparer, logger.child({ module: 'sender' }));
+  const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
   const outbox: OutboxParts | undefined = config.outbox.enabled
     ? {
@@ -131,6 +136,7 @@ export function createServices(deps: {
   const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
 
   let purgeTimer: NodeJS.Timeout | undefined;
+  let stopObserving: (() => void) | undefined;
   const purge = async () => {
     const now = Date.now();
     await idempotency.purgeExpired(now);
@@ -148,7 +154,13 @@ export function createServices(deps: {
     incoming,
     dispatcher,
     outbox,
+    metrics,
     async start() {
+      stopObserving = metrics.observe({
+        transport,
+        outbox: outbox ? () => outbox.repository.size() : undefined,
+        webhookBacklog: dispatcher ? () => webhookDeliveries.countPending() : undefined,
+      });
       transport.events.on('connection', onConnection);
       transport.events.on('message-status', statusListener);
       transport.events.on('incoming-message', incomingListener);
@@ -171,6 +183,7 @@ export function createServices(deps: {
       transport.events.off('message-status', statusListener);
       transport.events.off('incoming-message', incomingListener);
       transport.events.off('connection', onConnection);
+      stopObserving?.();
       await dispatcher?.stop();
     },
   };

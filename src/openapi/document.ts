@@ -78,7 +78,8 @@ function parameters(route: DocumentedRoute): JsonSchema[] {
 /** Codes every route can answer with, on top of its own. */
 function routeErrorCodes(route: DocumentedRoute): ErrorCode[] {
   const codes = new Set<ErrorCode>(route.doc.errors ?? []);
-  if (route.guarded) codes.add('UNAUTHORIZED').add('RATE_LIMITED');
+  if (route.guarded) codes.add('UNAUTHORIZED');
+  if (route.guarded && route.rateLimited !== false) codes.add('RATE_LIMITED');
   if (route.doc.body || pathParamNames(route.path).length > 0) codes.add('BAD_REQUEST');
   codes.add('INTERNAL_ERROR');
   if (!route.doc.servedWhileDraining) codes.add('SHUTTING_DOWN');

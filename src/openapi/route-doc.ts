@@ -67,5 +67,7 @@ export interface DocumentedRoute {
   description: string;
   /** Behind the API key (and the rate limit). */
   guarded: boolean;
+  /** A guarded route that skips the rate limit (the metrics scrape); rate limited unless false. */
+  rateLimited?: false;
   doc: RouteDoc;
 }

@@ -79,6 +79,8 @@ export interface OutboxUsage {
   jobs: number;
   bytes: number;
   inFlight: number;
+  /** When the oldest job still waiting was accepted (ms), or null when none waits. */
+  oldestAcceptedAt: number | null;
 }
 
 export interface OutboxRepository {
@@ -314,11 +316,12 @@ export class SqliteOutboxRepository implements OutboxRepository {
   private usage(): OutboxUsage {
     const row = this.db
       .prepare(
-        `SELECT COUNT(*) AS jobs, COALESCE(SUM(media_bytes), 0) AS bytes, COALESCE(SUM(status = 'in_flight'), 0) AS inFlight
+        `SELECT COUNT(*) AS jobs, COALESCE(SUM(media_bytes), 0) AS bytes, COALESCE(SUM(status = 'in_flight'), 0) AS inFlight,
+           MIN(created_at) AS oldestAcceptedAt
          FROM outbox_jobs WHERE ${PENDING}`,
       )
       .get() as OutboxUsage;
-    return { jobs: row.jobs, bytes: row.bytes, inFlight: row.inFlight };
+    return { jobs: row.jobs, bytes: row.bytes, inFlight: row.inFlight, oldestAcceptedAt: row.oldestAcceptedAt };
   }
 
   private sendsSince(since: number): SendRecord[] {

@@ -60,6 +60,8 @@ export interface WebhookDeliveryRepository {
   due(now: number, limit: number, exclude?: readonly string[]): Promise<WebhookDelivery[]>;
   /** The earliest next_attempt_at among pending deliveries, skipping ids already being worked on. */
   nextDueAt(exclude?: readonly string[]): Promise<number | null>;
+  /** Deliveries still to be made (first attempt or retry). */
+  countPending(): Promise<number>;
   markDelivered(id: string, at: number, statusCode: number): Promise<void>;
   markAttemptFailed(id: string, failure: AttemptFailure): Promise<void>;
   get(id: string): Promise<WebhookDelivery | null>;
@@ -138,6 +140,10 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
       .prepare("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))")
       .get(JSON.stringify(exclude)) as { at: number | null };
     return row.at;
+  }
+
+  async countPending(): Promise<number> {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'").get() as { n: number }).n;
   }
 
   async markDelivered(id: string, at: number, statusCode: number): Promise<void> {

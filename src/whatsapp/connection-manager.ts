@@ -255,6 +255,8 @@ export class ConnectionManager<S> {
         const logLine = { reason: decision.reason, attempt: this.attempts, maxAttempts: this.options.settings.maxAttempts, delayMs: decision.delayMs };
         // Said loudly once, when the outage turns long; after that each retry is one warn line.
         if (decision.slow && !wasSlow) log.error(logLine, 'WhatsApp still unreachable; retrying at the capped interval until it is back');
+        // A 515 after pairing and expired QRs are part of normal operation, not failures.
+        else if (!decision.countsAsAttempt) log.info(logLine, 'WhatsApp connection restarting, as expected');
         else log.warn(logLine, 'WhatsApp connection closed; reconnecting');
         this.retryTimer = setTimeout(() => void this.connect(), decision.delayMs);
         return;

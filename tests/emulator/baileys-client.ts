@@ -12,6 +12,7 @@ import {
 } from '@whiskeysockets/baileys';
 import { pino } from 'pino';
 import type { Emulator } from '../../emulator/index.js';
+import { routeLibsignalConsole } from '../../src/whatsapp/baileys/libsignal-console.js';
 
 const { HistorySyncType } = proto.HistorySync;
 
@@ -53,6 +54,8 @@ export class Client {
 
   /** Connects a socket with the creds in authDir (a new temp dir when absent: a fresh, unpaired companion). */
   static async connect(emu: Emulator, authDir?: string, extra: Partial<UserFacingSocketConfig> = {}): Promise<Client> {
+    // A raw socket has no gateway to keep libsignal's session dumps out of the test output.
+    routeLibsignalConsole(pino({ level: process.env.BAILEYS_LOG_LEVEL ?? 'silent' }));
     const dir = authDir ?? (await mkdtemp(join(tmpdir(), 'wa-emulator-auth-')));
     const { state, saveCreds } = await useMultiFileAuthState(dir);
     const sock = makeWASocket({ ...emulatorSocketConfig(emu), ...extra, auth: state });

@@ -109,16 +109,16 @@ describe('SqliteOutboxRepository', () => {
   });
 
   test('disk and job quotas refuse new jobs clearly, and count only what is still to send', async () => {
-    await outbox.enqueue(image('m1', 6000));
+    await outbox.enqueue(image('m1', 6000), 1234);
     await expect(outbox.enqueue(image('m2', 5000))).rejects.toThrow(OutboxFullError);
     await expect(outbox.enqueue(image('m2', 5000))).rejects.toMatchObject({ reason: 'bytes', code: 'OUTBOX_FULL' });
-    expect(await outbox.size()).toEqual({ jobs: 1, bytes: 6000, inFlight: 0 });
+    expect(await outbox.size()).toEqual({ jobs: 1, bytes: 6000, inFlight: 0, oldestAcceptedAt: 1234 });
     expect(await outbox.referencedMediaPaths()).toEqual(['/spool/m1.jpg']);
 
     await outbox.markInFlight('m1', 'W1');
-    expect(await outbox.size()).toEqual({ jobs: 1, bytes: 6000, inFlight: 1 });
+    expect(await outbox.size()).toEqual({ jobs: 1, bytes: 6000, inFlight: 1, oldestAcceptedAt: 1234 });
     await outbox.complete('m1');
-    expect(await outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0 });
+    expect(await outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0, oldestAcceptedAt: null });
     await outbox.enqueue(image('m2', 5000));
 
     const small = new SqliteOutboxRepository(tmp.db, { maxBytes: 1e9, maxJobs: 1 });
@@ -182,7 +182,7 @@ describe('outbox exactly-once across a crash', () => {
     const idsPerMessage = new Map<string, Set<string>>();
     for (const w of wire) idsPerMessage.set(w.text, (idsPerMessage.get(w.text) ?? new Set()).add(w.waId));
     expect([...idsPerMessage.values()].map((ids) => ids.size)).toEqual([1, 1, 1]);
-    expect(await outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0 });
+    expect(await outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0, oldestAcceptedAt: null });
   });
 
   test('a recovered job whose receipt already arrived is completed without sending again', async () => {

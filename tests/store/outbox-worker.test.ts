@@ -99,7 +99,7 @@ describe('OutboxWorker', () => {
     await second.worker.start();
     await waitFor(() => second.settled.length === 2);
     expect(whatsapp.wire.map((w) => `${w.text}/${w.waId}`)).toEqual(['one/3EB00001', 'two/3EB00002', 'two/3EB00002', 'three/3EB00003']);
-    expect(await second.outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0 });
+    expect(await second.outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0, oldestAcceptedAt: null });
   });
 
   test('a kill -9 after WhatsApp took the message: a receipt proves it, so it is not sent again', async () => {

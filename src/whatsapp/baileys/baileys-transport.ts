@@ -35,6 +35,7 @@ import type {
   WhatsAppTransport,
 } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
+import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
@@ -73,15 +74,15 @@ const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
 export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
   private readonly manager: ConnectionManager<WASocket>;
-  private readonly baileysLogger: Logger;
+  private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
 
   constructor(private readonly options: BaileysTransportOptions) {
-    this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
+    this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
     this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem });
-    routeLibsignalConsole(this.baileysLogger);
+    routeLibsignalConsole(options.logger.child({ module: 'libsignal' }, { level: options.baileysLogLevel }));
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
       clearCredentials: () => options.authStore.clear(),

@@ -19,7 +19,7 @@ export function routeLibsignalConsole(logger: Logger): void {
     console[level] = (...args: unknown[]) => {
       const first = args[0];
       if (typeof first === 'string' && LIBSIGNAL_NOTICES.test(first)) {
-        logger.debug({ module: 'libsignal' }, first.replace(/:$/, ''));
+        logger.debug(first.replace(/:$/, ''));
         return;
       }
       original(...args);

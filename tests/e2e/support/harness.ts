@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import request from 'supertest';
 import { startEmulator, unrefBaileysTimers, type Emulator, type EmulatorOptions, type ReceivedMessage } from '../../../emulator/index.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
@@ -25,6 +25,8 @@ export interface HarnessOptions {
   mediaPreparer?: MediaPreparer;
   /** Collects the gateway's log lines (JSON, redacted as in production) at `level`. */
   log?: { level: string; lines: string[] };
+  /** The gateway's logger; by default one at LOG_LEVEL that writes to stdout. */
+  logger?: Logger;
 }
 
 /** The subset of GET /api/status the e2e tests read. */
@@ -249,7 +251,7 @@ export class E2EHarness {
     if (this.current) throw new Error('the gateway is already running');
     this.current = await startGateway({
       config: this.config,
-      logger: this.gatewayLogger(),
+      logger: this.options.logger ?? this.gatewayLogger(),
       mediaCaPem: this.emu.mediaCaPem,
       // The emulator answers in milliseconds: a query it ignores should fail a test in seconds.
       queryTimeoutMs: 5000,

@@ -1,0 +1,38 @@
+/**
+ * HTTP side of the metrics: every request counted under its route template (`/api/messages/:id`,
+ * never the id itself), and GET /metrics in Prometheus' text format.
+ */
+import type { RouteDoc } from '../openapi/route-doc.js';
+import type { Request, RequestHandler, Response } from 'express';
+import type { GatewayMetrics } from './gateway-metrics.js';
+
+/** Requests no route matched (404s, scans) share one label instead of one per URL tried. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export function countRequests(metrics: GatewayMetrics): RequestHandler {
+  return (req: Request, res: Response, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      // Express sets req.route when a route matched; its path is the template it was declared with.
+      const template = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof template === 'string' ? template : UNMATCHED_ROUTE;
+      metrics.httpRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+}
+
+export function metricsHandler(metrics: GatewayMetrics): RequestHandler {
+  return async (_req, res) => {
+    const body = await metrics.registry.metrics();
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(body);
+  };
+}
+
+export const metricsDoc: RouteDoc = {
+  tag: 'Service',
+  details: 'Prometheus text exposition format. Behind the key when one is set (a scraper sends it as `Authorization: Bearer`); not rate limited.',
+  responses: { 200: { description: 'The metrics', mediaType: 'text/plain' } },
+};
