@@ -34,6 +34,7 @@ import type {
 import type { AuthStore } from './auth-store.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
+import { rememberMissingKeys } from './missing-key-memo.js';
 import { printQrToTerminal } from './qr-printer.js';
 
 export interface BaileysTransportOptions {
@@ -153,7 +154,7 @@ export class BaileysTransport implements WhatsAppTransport {
     // clears, one more per reconnect over months of uptime.
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
     const socket = makeWASocket({
-      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger, keyCache as unknown as CacheStore) },
+      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore) },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
       browser: Browsers.ubuntu('Chrome'),
