@@ -129,7 +129,7 @@ export function botStatus(deps: InfoDeps) {
         : { enabled: false },
       system: {
         uptime: uptime(),
-        memory_usage_mb: mb(process.memoryUsage().rss),
+        memory_usage_mb: mb(process.memoryUsage.rss()),
         node_version: process.version,
         platform: process.platform,
       },
