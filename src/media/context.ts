@@ -13,7 +13,7 @@ export interface ConversionContext {
   tools: MediaTools | null;
   /** Loaded on first access (see sharp-loader.ts); null when sharp is unusable. */
   sharp: SharpModule | null;
-  /** ffmpeg threads per job (every core; concurrent jobs share them through the kernel). */
+  /** ffmpeg threads per job; 0 lets ffmpeg choose from the cores (concurrent jobs share them through the kernel). */
   threads: number;
 }
 

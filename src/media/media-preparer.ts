@@ -4,7 +4,6 @@
  * the bounded pool; documents need none and skip it.
  */
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { extensionOf, type MediaKind } from '../messaging/upload-policy.js';
 import type { OutgoingMedia } from '../whatsapp/transport.js';
@@ -105,10 +104,11 @@ export function createMediaPreparer(options: MediaPreparerOptions): MediaPrepare
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
   });
-  // ffmpeg threads per job: every core. Splitting the cores among the pool's slots up front left
-  // half of them idle whenever one conversion ran alone (1.5-2× plain ffmpeg's time on 2 cores);
-  // when two run, the kernel shares the cores between them, each getting half.
-  const threads = Math.max(1, availableParallelism());
+  // ffmpeg threads per job: 0 lets ffmpeg and x264 choose, as a plain ffmpeg command does (about
+  // 1.5 per core). Splitting the cores among the pool's slots up front left half of them idle
+  // whenever one conversion ran alone (1.5-2× plain ffmpeg's time on 2 cores); when two run, the
+  // kernel shares the cores between them, each with the same number of threads.
+  const threads = 0;
 
   return {
     capabilities: () => capabilities,
