@@ -13,7 +13,8 @@
  *
  *   npm run bench:ceiling                       (builds, then runs dist/bench/socket-ceiling.js)
  *   npm run bench:ceiling -- --soak             the 10-minute soak instead (texts and images, RSS slope)
- *   BENCH_ROUNDS=5 BENCH_TEXTS=300 npm run bench:ceiling
+ *   BENCH_ROUNDS=5 BENCH_TEXTS=300 npm run bench:ceiling   more rounds, more texts
+ *   BENCH_MEDIA=0 npm run bench:ceiling                 without the (slow) conversions
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -30,8 +31,10 @@ const RECIPIENT = '6281234567890';
 const JID = `${RECIPIENT}@s.whatsapp.net`;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TEXTS = Number(process.env.BENCH_TEXTS ?? 200);
-const HTTP_MS = Number(process.env.BENCH_HTTP_MS ?? 3000);
+const HTTP_MS = Number(process.env.BENCH_HTTP_MS ?? 6000);
 const HTTP_CONNECTIONS = 8;
+/** Alternating slices per side in one round. */
+const SLICES = Number(process.env.BENCH_SLICES ?? 6);
 /** Passes the digit check, fails libphonenumber (no country code 999): the parse is done. */
 const INVALID_PHONE: LoadRequest = { method: 'POST', path: '/api/send-message', body: JSON.stringify({ phone: '99912345678', message: 'hi' }), expectStatus: 400 };
 const STATUS: LoadRequest = { method: 'GET', path: '/api/status', expectStatus: 200 };
@@ -48,15 +51,50 @@ interface Row {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (figure: string, gateway: string, ceiling: string, ratio: number, target: string, met: boolean): Row => ({ figure, gateway, ceiling, ratio: ratio.toFixed(2), target, met: met ? 'yes' : 'NO' });
 
-/** Sends `count` texts one after another; wall seconds and CPU ms of `pid` (including 300 ms for trailing receipts). */
-async function textRound(pid: number, count: number, send: () => Promise<void>): Promise<{ perSecond: number; cpuPerSendMs: number }> {
+interface Slice {
+  count: number;
+  seconds: number;
+  cpuMs: number;
+}
+
+/** Runs `work` once and measures it: wall seconds, and CPU ms of `pid` (plus `settleMs` after, for trailing receipts). */
+async function slice(pid: number, settleMs: number, work: () => Promise<number>): Promise<Slice> {
   const cpuBefore = cpuMs(pid);
   const started = process.hrtime.bigint();
-  await send();
+  const count = await work();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await sleep(300);
-  return { perSecond: count / seconds, cpuPerSendMs: (cpuMs(pid) - cpuBefore) / count };
+  if (settleMs) await sleep(settleMs);
+  return { count, seconds, cpuMs: cpuMs(pid) - cpuBefore };
 }
+
+interface Pair {
+  gateway: Slice;
+  ceiling: Slice;
+}
+
+/**
+ * One round of a figure: SLICES short slices of each side, alternating (and alternating who goes
+ * first), summed. On a machine whose load drifts from second to second, both sides then see
+ * nearly the same conditions.
+ */
+async function alternate(gateway: () => Promise<Slice>, ceiling: () => Promise<Slice>): Promise<Pair> {
+  const sum = (into: Slice, add: Slice) => ({ count: into.count + add.count, seconds: into.seconds + add.seconds, cpuMs: into.cpuMs + add.cpuMs });
+  let g: Slice = { count: 0, seconds: 0, cpuMs: 0 };
+  let c: Slice = { count: 0, seconds: 0, cpuMs: 0 };
+  for (let i = 0; i < SLICES; i++) {
+    if (i % 2 === 0) {
+      g = sum(g, await gateway());
+      c = sum(c, await ceiling());
+    } else {
+      c = sum(c, await ceiling());
+      g = sum(g, await gateway());
+    }
+  }
+  return { gateway: g, ceiling: c };
+}
+
+const rate = (s: Slice) => s.count / s.seconds;
+const cpuPer = (s: Slice) => s.cpuMs / s.count;
 
 async function gatewayTexts(gateway: GatewayChild, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
@@ -109,28 +147,28 @@ async function main(): Promise<void> {
     await gatewayTexts(gateway, 50);
     await bare.sendTexts(50, JID);
 
-    const texts = { gateway: [] as number[], bare: [] as number[], gatewayCpu: [] as number[], bareCpu: [] as number[] };
-    const http = { invalidGateway: [] as number[], invalidBare: [] as number[], statusGateway: [] as number[], statusBare: [] as number[] };
+    const texts: Pair[] = [];
+    const invalid: Pair[] = [];
+    const status: Pair[] = [];
+    const perSlice = Math.max(1, Math.round(TEXTS / SLICES));
+    const httpSlice = { connections: HTTP_CONNECTIONS, durationMs: Math.max(200, Math.round(HTTP_MS / SLICES)) };
+    const load = (port: number, request: LoadRequest) => async () => (await runLoad(port, request, httpSlice)).requests;
     for (let round = 0; round < ROUNDS; round++) {
-      const sides = [
-        async () => {
-          const r = await textRound(gateway!.pid, TEXTS, () => gatewayTexts(gateway!, TEXTS));
-          texts.gateway.push(r.perSecond);
-          texts.gatewayCpu.push(r.cpuPerSendMs);
-        },
-        async () => {
-          const r = await textRound(bare.pid, TEXTS, () => bare.sendTexts(TEXTS, JID));
-          texts.bare.push(r.perSecond);
-          texts.bareCpu.push(r.cpuPerSendMs);
-        },
-        async () => http.invalidGateway.push((await runLoad(gateway!.port, INVALID_PHONE, { connections: HTTP_CONNECTIONS, durationMs: HTTP_MS })).perSecond),
-        async () => http.invalidBare.push((await runLoad(express.port, INVALID_PHONE, { connections: HTTP_CONNECTIONS, durationMs: HTTP_MS })).perSecond),
-        async () => http.statusGateway.push((await runLoad(gateway!.port, STATUS, { connections: HTTP_CONNECTIONS, durationMs: HTTP_MS })).perSecond),
-        async () => http.statusBare.push((await runLoad(express.port, STATUS, { connections: HTTP_CONNECTIONS, durationMs: HTTP_MS })).perSecond),
-      ];
-      const order = round % 2 === 0 ? sides : [sides[1]!, sides[0]!, sides[3]!, sides[2]!, sides[5]!, sides[4]!];
-      for (const side of order) await side();
-      console.log(`round ${round + 1}: texts/s ${fmt(texts.gateway.at(-1)!)} vs ${fmt(texts.bare.at(-1)!)}; 400s/s ${fmt(http.invalidGateway.at(-1)!)} vs ${fmt(http.invalidBare.at(-1)!)}; status/s ${fmt(http.statusGateway.at(-1)!)} vs ${fmt(http.statusBare.at(-1)!)}`);
+      texts.push(
+        await alternate(
+          () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
+          () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice)),
+        ),
+      );
+      invalid.push(await alternate(() => slice(gateway!.pid, 0, load(gateway!.port, INVALID_PHONE)), () => slice(express.pid, 0, load(express.port, INVALID_PHONE))));
+      status.push(await alternate(() => slice(gateway!.pid, 0, load(gateway!.port, STATUS)), () => slice(express.pid, 0, load(express.port, STATUS))));
+      const t = texts.at(-1)!;
+      const i = invalid.at(-1)!;
+      const st = status.at(-1)!;
+      console.log(
+        `round ${round + 1}: texts/s ${fmt(rate(t.gateway))} vs ${fmt(rate(t.ceiling))}, CPU/send ${fmt(cpuPer(t.gateway), 2)} vs ${fmt(cpuPer(t.ceiling), 2)} ms; ` +
+          `400s/s ${fmt(rate(i.gateway))} vs ${fmt(rate(i.ceiling))}; status/s ${fmt(rate(st.gateway))} vs ${fmt(rate(st.ceiling))}`,
+      );
     }
     await sleep(5000);
     const rssGatewayAfter = await idleRss(gateway.pid);
@@ -139,24 +177,35 @@ async function main(): Promise<void> {
     await emu.stop();
     emu = undefined;
 
-    const media = await measureMedia(root, ROUNDS);
+    // BENCH_MEDIA=0 skips the (slow) conversions, for a quick look at the rest.
+    const media = process.env.BENCH_MEDIA === '0' ? undefined : await measureMedia(root, ROUNDS);
 
-    const m = (values: number[]) => median(values);
+    // Each figure: the medians of each side, and the median of the per-round ratios (each round's
+    // two sides ran interleaved, so its ratio is the figure least disturbed by the machine's drift).
+    const side = (pairs: Pair[], which: keyof Pair, f: (s: Slice) => number) => median(pairs.map((p) => f(p[which])));
+    const ratio = (pairs: Pair[], f: (s: Slice) => number) => median(pairs.map((p) => f(p.gateway) / f(p.ceiling)));
     const rows: Row[] = [
-      row('text sends/s, sequential', fmt(m(texts.gateway)), `bare Baileys socket, keys in memory: ${fmt(m(texts.bare))}`, m(texts.gateway) / m(texts.bare), '≥ 0.80', m(texts.gateway) / m(texts.bare) >= 0.8),
-      row('CPU per text send', `${fmt(m(texts.gatewayCpu), 2)} ms`, `${fmt(m(texts.bareCpu), 2)} ms`, m(texts.gatewayCpu) / m(texts.bareCpu), '≤ 1.30×', m(texts.gatewayCpu) / m(texts.bareCpu) <= 1.3),
-      row('HTTP req/s, send-message invalid phone (400)', fmt(m(http.invalidGateway)), `bare Express 5: ${fmt(m(http.invalidBare))}`, m(http.invalidGateway) / m(http.invalidBare), '≥ 0.80', m(http.invalidGateway) / m(http.invalidBare) >= 0.8),
-      row('HTTP req/s, GET /api/status', fmt(m(http.statusGateway)), `bare Express 5: ${fmt(m(http.statusBare))}`, m(http.statusGateway) / m(http.statusBare), '≥ 0.80', m(http.statusGateway) / m(http.statusBare) >= 0.8),
+      row('text sends/s, sequential', fmt(side(texts, 'gateway', rate)), `bare Baileys socket, keys in memory: ${fmt(side(texts, 'ceiling', rate))}`, ratio(texts, rate), '≥ 0.80', ratio(texts, rate) >= 0.8),
+      row('CPU per text send', `${fmt(side(texts, 'gateway', cpuPer), 2)} ms`, `${fmt(side(texts, 'ceiling', cpuPer), 2)} ms`, ratio(texts, cpuPer), '≤ 1.30×', ratio(texts, cpuPer) <= 1.3),
+      row('HTTP req/s, send-message invalid phone (400)', fmt(side(invalid, 'gateway', rate)), `bare Express 5: ${fmt(side(invalid, 'ceiling', rate))}`, ratio(invalid, rate), '≥ 0.80', ratio(invalid, rate) >= 0.8),
+      row('HTTP req/s, GET /api/status', fmt(side(status, 'gateway', rate)), `bare Express 5: ${fmt(side(status, 'ceiling', rate))}`, ratio(status, rate), '≥ 0.80', ratio(status, rate) >= 0.8),
+      row('HTTP CPU per 400 response', `${fmt(side(invalid, 'gateway', cpuPer), 3)} ms`, `${fmt(side(invalid, 'ceiling', cpuPer), 3)} ms`, ratio(invalid, cpuPer), '(info)', true),
+      row('HTTP CPU per status response', `${fmt(side(status, 'gateway', cpuPer), 3)} ms`, `${fmt(side(status, 'ceiling', cpuPer), 3)} ms`, ratio(status, cpuPer), '(info)', true),
       row('idle RSS, linked', `${fmt(rssGateway, 1)} MB`, `bare Baileys socket: ${fmt(rssBare, 1)} MB`, rssGateway / rssBare, '≤ 1.10×', rssGateway / rssBare <= 1.1),
       row('idle RSS, linked, after the load', `${fmt(rssGatewayAfter, 1)} MB`, `bare Baileys socket: ${fmt(rssBareAfter, 1)} MB`, rssGatewayAfter / rssBareAfter, '(info)', true),
-      row('30 s 720p mkv → mp4', `${fmt(media.videoPipelineS, 2)} s`, `plain ffmpeg: ${fmt(media.videoPlainS, 2)} s`, media.videoPipelineS / media.videoPlainS, '≤ 1.10×', media.videoPipelineS / media.videoPlainS <= 1.1),
-      row('60 s mp3 → voice note', `${fmt(media.voicePipelineS, 2)} s`, `plain ffmpeg: ${fmt(media.voicePlainS, 2)} s`, media.voicePipelineS / media.voicePlainS, '≤ 1.00×', media.voicePipelineS / media.voicePlainS <= 1.0),
-      row('two 720p conversions at once: first / last done', `${fmt(media.concurrentS[0], 2)} / ${fmt(media.concurrentS[1], 2)} s`, `one alone: ${fmt(media.videoPipelineS, 2)} s`, media.concurrentS[1] / media.concurrentS[0], 'fair: ≈ 1', media.concurrentS[1] / media.concurrentS[0] <= 1.25),
     ];
+    if (media) {
+      rows.push(
+        row('30 s 720p mkv → mp4', `${fmt(media.videoPipelineS, 2)} s`, `plain ffmpeg: ${fmt(media.videoPlainS, 2)} s`, media.videoRatio, '≤ 1.10×', media.videoRatio <= 1.1),
+        row('60 s mp3 → voice note', `${fmt(media.voicePipelineS, 2)} s`, `plain ffmpeg: ${fmt(media.voicePlainS, 2)} s`, media.voiceRatio, '≤ 1.00×', media.voiceRatio <= 1.0),
+        row('two 720p conversions at once: first / last done', `${fmt(media.concurrentS[0], 2)} / ${fmt(media.concurrentS[1], 2)} s`, `one alone: ${fmt(media.videoPipelineS, 2)} s`, media.concurrentS[1] / media.concurrentS[0], 'fair: ≈ 1', media.concurrentS[1] / media.concurrentS[0] <= 1.25),
+      );
+    }
     console.table(rows);
     console.log(
-      `texts: ${TEXTS} per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP); CPU = /proc/<pid>/stat utime+stime of the sender over the round plus 300 ms. ` +
-        `HTTP: ${HTTP_CONNECTIONS} keep-alive connections for ${HTTP_MS / 1000} s per round; the gateway runs with its defaults (request log at info, rate limit on), no API key. ` +
+      `Each round runs ${SLICES} alternating slices per side; figures are medians over ${ROUNDS} rounds, ratios the median of the per-round ratios. ` +
+        `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP); CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts. ` +
+        `HTTP: ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_MS / 1000} s per side per round; the gateway runs with its defaults (request log at info, rate limit on), no API key. ` +
         'Idle RSS: median of 5 samples, 1 s apart. Media: wall time of the whole pipeline (probe, encode, read back, thumbnail) vs one ffmpeg command with the same codecs and settings.',
     );
   } catch (error) {

@@ -31,6 +31,9 @@ export interface MediaFigures {
   videoPlainS: number;
   voicePipelineS: number;
   voicePlainS: number;
+  /** Medians of the per-round ratios pipeline / plain (the pair of a round ran back to back). */
+  videoRatio: number;
+  voiceRatio: number;
   /** Two pipeline videos started together: when each finished. */
   concurrentS: [number, number];
 }
@@ -84,6 +87,8 @@ export async function measureMedia(dir: string, rounds: number): Promise<MediaFi
     videoPlainS: median(samples.videoPlain),
     voicePipelineS: median(samples.voicePipeline),
     voicePlainS: median(samples.voicePlain),
+    videoRatio: median(samples.videoPipeline.map((t, i) => t / samples.videoPlain[i]!)),
+    voiceRatio: median(samples.voicePipeline.map((t, i) => t / samples.voicePlain[i]!)),
     concurrentS: [Math.min(...finished), Math.max(...finished)],
   };
 }
