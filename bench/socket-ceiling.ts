@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       console.log(`soak: ${minutes} min, 5 texts/s and one 1280×960 JPEG every 2 s, RSS every 5 s`);
       const result = await soak(gateway, root, { minutes, textsPerSecond: 5, imageEverySeconds: 2, recipient: RECIPIENT });
       console.log(result.samples.map((s) => `${s.minute.toFixed(1)}m ${s.rssMb.toFixed(1)}`).join('  '));
+      if (result.failures.length) console.log(`${result.failures.length} sends failed, first: ${result.failures.slice(0, 3).join('; ')}`);
       console.log(`sent ${result.texts} texts and ${result.images} images; RSS slope over the last 8 min: ${result.slopeMbPerMinute.toFixed(3)} MB/min (target ≤ 0.5: ${result.slopeMbPerMinute <= 0.5 ? 'met' : 'NOT met'})`);
       return;
     }
