@@ -116,9 +116,9 @@ export async function startGatewayChild(emu: Emulator, root: string, env: Record
 }
 
 export async function linkGateway(gateway: GatewayChild, emu: Emulator): Promise<void> {
-  const qr = await waitFor(async () => (await gateway.getJson('/api/qr'))?.qr as string | undefined, 30_000, 'a QR from the gateway');
+  const qr = await waitFor(async () => (await gateway.getJson('/api/qr'))?.qr as string | undefined, 120_000, 'a QR from the gateway');
   await emu.scanQr(qr);
-  await waitFor(async () => (await gateway.getJson('/api/status'))?.bot_connected === true, 30_000, 'the gateway to connect');
+  await waitFor(async () => (await gateway.getJson('/api/status'))?.bot_connected === true, 120_000, 'the gateway to connect');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,9 +139,9 @@ export async function startBareSocket(emu: Emulator): Promise<BareSocketChild> {
     if (m.sent !== undefined) pending?.resolve();
     if (m.error) pending?.reject(new Error(`bare socket: ${m.error}`));
   });
-  const qr = await waitFor(() => qrs[0], 30_000, 'a QR from the bare socket');
+  const qr = await waitFor(() => qrs[0], 120_000, 'a QR from the bare socket');
   await emu.scanQr(qr);
-  await waitFor(() => open, 30_000, 'the bare socket to connect');
+  await waitFor(() => open, 120_000, 'the bare socket to connect');
   return {
     ...childHandle(child),
     sendTexts: (count, jid) =>
@@ -163,6 +163,6 @@ export async function startBareExpress(): Promise<BareExpressChild> {
   const child = spawn(process.execPath, [join(HERE, 'bare-express.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  const port = await waitFor(() => (/"port":(\d+)/.exec(out) ? Number(/"port":(\d+)/.exec(out)![1]) : undefined), 10_000, 'the bare Express app');
+  const port = await waitFor(() => (/"port":(\d+)/.exec(out) ? Number(/"port":(\d+)/.exec(out)![1]) : undefined), 60_000, 'the bare Express app');
   return { ...childHandle(child), port };
 }
