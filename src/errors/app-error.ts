@@ -13,7 +13,12 @@ export class AppError extends Error {
     /** Extra response headers (e.g. Retry-After). */
     readonly headers: Record<string, string> = {},
   ) {
+    // A client's mistake (4xx) is answered, never logged with a trace, and clients can send as many
+    // as they like: capturing a stack for each is wasted work. Server-side errors keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'AppError';
   }
 }

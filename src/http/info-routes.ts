@@ -138,7 +138,7 @@ export function botStatus(deps: InfoDeps) {
       webhooks,
       system: {
         uptime: uptime(),
-        memory_usage_mb: mb(process.memoryUsage().rss),
+        memory_usage_mb: mb(process.memoryUsage.rss()),
         node_version: process.version,
         platform: process.platform,
       },

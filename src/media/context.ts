@@ -11,8 +11,9 @@ export interface ConversionContext {
   logger: Logger;
   /** Null when ffmpeg/ffprobe are unusable; converters that need them are not called then. */
   tools: MediaTools | null;
+  /** Loaded on first access (see sharp-loader.ts); null when sharp is unusable. */
   sharp: SharpModule | null;
-  /** ffmpeg threads per job: the cores divided among the pool's slots. */
+  /** ffmpeg threads per job; 0 lets ffmpeg choose from the cores (concurrent jobs share them through the kernel). */
   threads: number;
 }
 

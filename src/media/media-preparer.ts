@@ -4,7 +4,6 @@
  * the bounded pool; documents need none and skip it.
  */
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { extensionOf, type MediaKind } from '../messaging/upload-policy.js';
 import type { OutgoingMedia } from '../whatsapp/transport.js';
@@ -14,7 +13,7 @@ import { documentMimeType } from './document-mime.js';
 import { MediaError, mediaErrors } from './errors.js';
 import { detectMediaTools } from './ffmpeg.js';
 import { prepareImage } from './image.js';
-import { loadSharp } from './sharp-loader.js';
+import { findSharp, loadSharp } from './sharp-loader.js';
 import { prepareSticker } from './sticker.js';
 import { TempFiles } from './temp-files.js';
 import { prepareVideo } from './video.js';
@@ -82,22 +81,34 @@ export function createMediaPreparer(options: MediaPreparerOptions): MediaPrepare
     ...(options.ffmpegPath ? { ffmpeg: options.ffmpegPath } : {}),
     ...(options.ffprobePath ? { ffprobe: options.ffprobePath } : {}),
   });
-  const sharpStatus = loadSharp();
+  // Found on disk now, loaded by the first image or sticker (see sharp-loader.ts).
+  const sharpStatus = findSharp();
   if (toolStatus.problem) logger.warn({ problem: toolStatus.problem }, 'ffmpeg unavailable: audio and video cannot be converted');
   if (sharpStatus.problem) logger.warn({ problem: sharpStatus.problem }, 'sharp unavailable: images and stickers cannot be converted');
+  let sharpLoadReported = false;
+  const sharpModule = () => {
+    if (!sharpStatus.available) return null;
+    const { sharp, problem } = loadSharp();
+    if (problem && !sharpLoadReported) logger.error({ problem }, 'sharp could not be loaded: images and stickers cannot be converted');
+    sharpLoadReported = true;
+    return sharp;
+  };
 
   const capabilities: MediaCapabilities = Object.freeze({
-    conversion: toolStatus.tools !== null && sharpStatus.sharp !== null,
+    conversion: toolStatus.tools !== null && sharpStatus.available,
     ffmpeg: toolStatus.tools !== null,
-    sharp: sharpStatus.sharp !== null,
+    sharp: sharpStatus.available,
   });
   const pool = new ConversionPool({
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
   });
-  // ffmpeg threads per job: the pool's slots share the cores instead of each grabbing all.
-  const threads = Math.max(1, Math.floor(availableParallelism() / pool.concurrency));
+  // ffmpeg threads per job: 0 lets ffmpeg and x264 choose, as a plain ffmpeg command does (about
+  // 1.5 per core). Splitting the cores among the pool's slots up front left half of them idle
+  // whenever one conversion ran alone (1.5-2× plain ffmpeg's time on 2 cores); when two run, the
+  // kernel shares the cores between them, each with the same number of threads.
+  const threads = 0;
 
   return {
     capabilities: () => capabilities,
@@ -119,7 +130,16 @@ export function createMediaPreparer(options: MediaPreparerOptions): MediaPrepare
       const convert = CONVERTERS[input.kind];
       return pool.run(async (job) => {
         const temp = new TempFiles(options.tempDir);
-        const ctx: ConversionContext = { job, temp, logger, tools: toolStatus.tools, sharp: sharpStatus.sharp, threads };
+        const ctx: ConversionContext = {
+          job,
+          temp,
+          logger,
+          tools: toolStatus.tools,
+          get sharp() {
+            return sharpModule();
+          },
+          threads,
+        };
         const started = Date.now();
         try {
           const media = await convert(ctx, { path: input.path, originalName: input.originalName, extension, ...(input.caption !== undefined ? { caption: input.caption } : {}) });

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
+import { StatementCache } from './statement-cache.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -61,15 +62,19 @@ interface KeyRow {
 }
 
 export class SqliteIdempotencyRepository implements IdempotencyRepository {
+  private readonly sql: StatementCache;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly ttlMs = IDEMPOTENCY_TTL_MS,
-  ) {}
+  ) {
+    this.sql = new StatementCache(db);
+  }
 
   async begin(claim: IdempotencyClaim, now = Date.now()): Promise<BeginResult> {
     return this.db
       .transaction((): BeginResult => {
-        const row = this.db
+        const row = this.sql
           .prepare('SELECT fingerprint, state, status_code, response, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?')
           .get(claim.scope, claim.key) as KeyRow | undefined;
         if (row && row.expires_at > now) {
@@ -77,7 +82,7 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
           if (row.state === 'in_progress') return 'in-progress';
           return { replay: { statusCode: row.status_code ?? 200, body: row.response === null ? null : JSON.parse(row.response) } };
         }
-        this.db
+        this.sql
           .prepare(
             `INSERT INTO idempotency_keys (scope, key, fingerprint, state, created_at, expires_at) VALUES (?, ?, ?, 'in_progress', ?, ?)
              ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_progress', status_code = NULL,
@@ -90,16 +95,16 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
-    this.db
+    this.sql
       .prepare("UPDATE idempotency_keys SET state = 'completed', status_code = ?, response = ? WHERE scope = ? AND key = ?")
       .run(response.statusCode, JSON.stringify(response.body ?? null), scope, key);
   }
 
   async release(scope: string, key: string): Promise<void> {
-    this.db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_progress'").run(scope, key);
+    this.sql.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_progress'").run(scope, key);
   }
 
   async purgeExpired(now = Date.now()): Promise<number> {
-    return this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now).changes;
+    return this.sql.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now).changes;
   }
 }

@@ -3,6 +3,7 @@
  * serves the encrypted file, and the key to decrypt it lives only in the message itself.
  */
 import type { SqliteDatabase } from './database.js';
+import { StatementCache } from './statement-cache.js';
 
 export interface StoredIncomingMessage {
   messageId: string;
@@ -28,10 +29,14 @@ interface Row {
 }
 
 export class SqliteIncomingMessageRepository implements IncomingMessageRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly sql: StatementCache;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = new StatementCache(db);
+  }
 
   async save(m: StoredIncomingMessage): Promise<void> {
-    this.db
+    this.sql
       .prepare(
         `INSERT INTO incoming_messages (message_id, from_jid, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING`,
@@ -40,12 +45,12 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
   }
 
   async get(messageId: string): Promise<StoredIncomingMessage | null> {
-    const row = this.db.prepare('SELECT * FROM incoming_messages WHERE message_id = ?').get(messageId) as Row | undefined;
+    const row = this.sql.prepare('SELECT * FROM incoming_messages WHERE message_id = ?').get(messageId) as Row | undefined;
     if (!row) return null;
     return { messageId: row.message_id, fromJid: row.from_jid, type: row.type, raw: row.raw, receivedAt: row.received_at };
   }
 
   async purgeBefore(time: number): Promise<number> {
-    return this.db.prepare('DELETE FROM incoming_messages WHERE received_at < ?').run(time).changes;
+    return this.sql.prepare('DELETE FROM incoming_messages WHERE received_at < ?').run(time).changes;
   }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '../whatsapp/transport.js';
 import type { MediaKind } from '../messaging/upload-policy.js';
 import type { SqliteDatabase } from './database.js';
+import { StatementCache } from './statement-cache.js';
 
 export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -171,19 +172,28 @@ const STATUS_COLUMN: Record<MessageStatus, string> = {
   failed: 'failed_at',
 };
 
+/** canTransition as SQL: for each target, the quoted list of statuses a record may leave for it. */
+const ALLOWED_FROM = Object.fromEntries(
+  MESSAGE_STATUSES.map((to) => [to, MESSAGE_STATUSES.filter((from) => canTransition(from, to)).map((from) => `'${from}'`).join(', ') || 'NULL']),
+) as Record<MessageStatus, string>;
+
 export class SqliteMessageRepository implements MessageRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly sql: StatementCache;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = new StatementCache(db);
+  }
 
   async create(message: NewMessage): Promise<MessageRecord> {
     const at = (message.at ?? new Date()).getTime();
-    const id = message.id ?? randomUUID();
-    this.db
-      .prepare(
+    const row = this.sql
+      .prepare<object, MessageRow>(
         `INSERT INTO messages (id, wa_message_id, phone, jid, type, summary, file_name, status, created_at, updated_at, queued_at, sent_at)
-         VALUES (@id, @wa, @phone, @jid, @type, @summary, @fileName, @status, @at, @at, @at, @sentAt)`,
+         VALUES (@id, @wa, @phone, @jid, @type, @summary, @fileName, @status, @at, @at, @at, @sentAt)
+         RETURNING *`,
       )
-      .run({
-        id,
+      .get({
+        id: message.id ?? randomUUID(),
         wa: message.waMessageId ?? null,
         phone: message.phone,
         jid: message.jid,
@@ -194,7 +204,8 @@ export class SqliteMessageRepository implements MessageRepository {
         at,
         sentAt: message.status === 'sent' ? at : null,
       });
-    return this.mustGet('id', id);
+    if (!row) throw new Error('the new message record was not returned');
+    return toRecord(row);
   }
 
   async get(id: string): Promise<MessageRecord | null> {
@@ -206,7 +217,7 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async setWaMessageId(id: string, waMessageId: string): Promise<void> {
-    this.db.prepare('UPDATE messages SET wa_message_id = ? WHERE id = ?').run(waMessageId, id);
+    this.sql.prepare('UPDATE messages SET wa_message_id = ? WHERE id = ?').run(waMessageId, id);
   }
 
   async markStatus(waMessageId: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
@@ -220,7 +231,7 @@ export class SqliteMessageRepository implements MessageRepository {
   async list(query: MessageQuery = {}): Promise<MessagePage> {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
     return keysetPage<MessageRow, MessageRecord>(
-      this.db,
+      this.sql,
       'messages',
       [
         ['status = @status', 'status', query.status],
@@ -235,11 +246,11 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async purgeBefore(before: Date): Promise<number> {
-    return this.db.prepare("DELETE FROM messages WHERE created_at < ? AND status != 'queued'").run(before.getTime()).changes;
+    return this.sql.prepare("DELETE FROM messages WHERE created_at < ? AND status != 'queued'").run(before.getTime()).changes;
   }
 
   async analytics(range: { from?: Date; to?: Date } = {}): Promise<MessageAnalytics> {
-    const rows = this.db
+    const rows = this.sql
       .prepare(
         `SELECT type, status, COUNT(*) AS n FROM messages
          WHERE (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
@@ -265,30 +276,35 @@ export class SqliteMessageRepository implements MessageRepository {
     return result;
   }
 
+  /**
+   * One conditional UPDATE … RETURNING for the usual case (real progress), instead of a
+   * SELECT/UPDATE/SELECT transaction: SQLite checks the allowed transition in the WHERE clause.
+   * Each statement is atomic on its own, and better-sqlite3 runs them synchronously, so nothing
+   * of ours interleaves between the progress attempt and the fallbacks below.
+   */
   private transition(column: 'id' | 'wa_message_id', key: string, status: MessageStatus, at: Date, error?: string): StatusChange | null {
     const atMs = at.getTime();
-    return this.db
-      .transaction((): StatusChange | null => {
-        const row = this.db.prepare(`SELECT * FROM messages WHERE ${column} = ?`).get(key) as MessageRow | undefined;
-        if (!row) return null;
-        if (canTransition(row.status, status)) {
-          this.db
-            .prepare(
-              `UPDATE messages SET status = @status, error = @error, updated_at = @at, ${STATUS_COLUMN[status]} = COALESCE(${STATUS_COLUMN[status]}, @at)
-               WHERE seq = @seq`,
-            )
-            .run({ status, error: status === 'failed' ? (error ?? 'unknown error') : row.error, at: atMs, seq: row.seq });
-          return { changed: true, record: toRecord(this.byColumn('id', row.id)!) };
-        }
-        // A late receipt cannot move the status back, but the moment it reports is still true
-        // (a `delivered` arriving after `read` fills in delivered_at).
-        if (status !== 'failed' && status !== 'queued' && row[STATUS_COLUMN[status] as keyof MessageRow] === null) {
-          this.db.prepare(`UPDATE messages SET ${STATUS_COLUMN[status]} = ? WHERE seq = ?`).run(atMs, row.seq);
-          return { changed: false, record: toRecord(this.byColumn('id', row.id)!) };
-        }
-        return { changed: false, record: toRecord(row) };
-      })
-      .immediate();
+    const moment = STATUS_COLUMN[status];
+    const progressed = this.sql
+      .prepare<object, MessageRow>(
+        `UPDATE messages SET status = @status, error = CASE WHEN @status = 'failed' THEN @error ELSE error END,
+           updated_at = @at, ${moment} = COALESCE(${moment}, @at)
+         WHERE ${column} = @key AND status IN (${ALLOWED_FROM[status]})
+         RETURNING *`,
+      )
+      .get({ status, error: error ?? 'unknown error', at: atMs, key });
+    if (progressed) return { changed: true, record: toRecord(progressed) };
+
+    // A late receipt cannot move the status back, but the moment it reports is still true
+    // (a `delivered` arriving after `read` fills in delivered_at).
+    if (status !== 'failed' && status !== 'queued') {
+      const filled = this.sql
+        .prepare<[number, string], MessageRow>(`UPDATE messages SET ${moment} = ? WHERE ${column} = ? AND ${moment} IS NULL RETURNING *`)
+        .get(atMs, key);
+      if (filled) return { changed: false, record: toRecord(filled) };
+    }
+    const row = this.byColumn(column, key);
+    return row ? { changed: false, record: toRecord(row) } : null;
   }
 
   private find(column: 'id' | 'wa_message_id', key: string): MessageRecord | null {
@@ -303,6 +319,6 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   private byColumn(column: 'id' | 'wa_message_id', key: string): MessageRow | undefined {
-    return this.db.prepare(`SELECT * FROM messages WHERE ${column} = ?`).get(key) as MessageRow | undefined;
+    return this.sql.prepare<[string], MessageRow>(`SELECT * FROM messages WHERE ${column} = ?`).get(key);
   }
 }

@@ -19,6 +19,7 @@
  */
 import type { MediaKind } from '../messaging/upload-policy.js';
 import type { SqliteDatabase } from './database.js';
+import { StatementCache } from './statement-cache.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 
 export type OutboxKind = 'text' | MediaKind;
@@ -182,10 +183,14 @@ function toJob(row: JobRow): OutboxJob {
 const PENDING = "status IN ('queued', 'in_flight')";
 
 export class SqliteOutboxRepository implements OutboxRepository {
+  private readonly sql: StatementCache;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly limits: OutboxLimits,
-  ) {}
+  ) {
+    this.sql = new StatementCache(db);
+  }
 
   async enqueue(job: NewOutboxJob, now = Date.now()): Promise<OutboxJob> {
     const bytes = job.media?.bytes ?? 0;
@@ -194,7 +199,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
         const usage = this.usage();
         if (usage.jobs + 1 > this.limits.maxJobs) throw new OutboxFullError('jobs', usage, this.limits);
         if (usage.bytes + bytes > this.limits.maxBytes) throw new OutboxFullError('bytes', usage, this.limits);
-        this.db
+        this.sql
           .prepare(
             `INSERT INTO outbox_jobs (message_id, jid, kind, text, media_path, media_bytes, file_name, mimetype, caption, options, status, wa_message_id, created_at)
              VALUES (@messageId, @jid, @kind, @text, @path, @bytes, @fileName, @mimetype, @caption, @options, 'queued', @waMessageId, @now)`,
@@ -220,7 +225,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   async nextReady(now: number, pacing: PacingPolicy): Promise<ReadyResult> {
     // The head of each recipient's queue; later jobs of a recipient never overtake it.
-    const heads = this.db
+    const heads = this.sql
       .prepare(
         `SELECT * FROM outbox_jobs WHERE seq IN (SELECT MIN(seq) FROM outbox_jobs WHERE status = 'queued' GROUP BY jid)
          AND jid NOT IN (SELECT jid FROM outbox_jobs WHERE status = 'in_flight')
@@ -241,7 +246,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   async markInFlight(messageId: string, proposedWaMessageId: string, now = Date.now()): Promise<OutboxJob> {
     return this.move(messageId, ['queued'], 'in_flight', () =>
-      this.db
+      this.sql
         .prepare(
           `UPDATE outbox_jobs SET status = 'in_flight', wa_message_id = COALESCE(wa_message_id, ?), attempts = attempts + 1, started_at = ?, not_before = NULL
            WHERE message_id = ?`,
@@ -252,8 +257,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   async complete(messageId: string, now = Date.now()): Promise<OutboxJob> {
     return this.move(messageId, ['in_flight'], 'sent', (row) => {
-      this.db.prepare("UPDATE outbox_jobs SET status = 'sent', error = NULL, finished_at = ? WHERE message_id = ?").run(now, messageId);
-      this.db.prepare('INSERT INTO send_log (jid, at) VALUES (?, ?)').run(row.jid, now);
+      this.sql.prepare("UPDATE outbox_jobs SET status = 'sent', error = NULL, finished_at = ? WHERE message_id = ?").run(now, messageId);
+      this.sql.prepare('INSERT INTO send_log (jid, at) VALUES (?, ?)').run(row.jid, now);
     });
   }
 
@@ -261,7 +266,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
     // A send cut off by a lost connection is not the message's fault: it does not use up an attempt.
     const uncount = countAttempt ? 0 : 1;
     return this.move(messageId, ['in_flight'], 'queued', () =>
-      this.db
+      this.sql
         .prepare("UPDATE outbox_jobs SET status = 'queued', error = ?, not_before = ?, attempts = MAX(0, attempts - ?) WHERE message_id = ?")
         .run(error, notBefore, uncount, messageId),
     );
@@ -269,22 +274,22 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   async fail(messageId: string, error: string, now = Date.now()): Promise<OutboxJob> {
     return this.move(messageId, ['queued', 'in_flight'], 'failed', () =>
-      this.db.prepare("UPDATE outbox_jobs SET status = 'failed', error = ?, finished_at = ? WHERE message_id = ?").run(error, now, messageId),
+      this.sql.prepare("UPDATE outbox_jobs SET status = 'failed', error = ?, finished_at = ? WHERE message_id = ?").run(error, now, messageId),
     );
   }
 
   async recoverInFlight(): Promise<OutboxJob[]> {
     return this.db
       .transaction(() => {
-        const rows = this.db.prepare("SELECT * FROM outbox_jobs WHERE status = 'in_flight' ORDER BY seq").all() as JobRow[];
-        this.db.prepare("UPDATE outbox_jobs SET status = 'queued', error = 'interrupted by a restart' WHERE status = 'in_flight'").run();
+        const rows = this.sql.prepare("SELECT * FROM outbox_jobs WHERE status = 'in_flight' ORDER BY seq").all() as JobRow[];
+        this.sql.prepare("UPDATE outbox_jobs SET status = 'queued', error = 'interrupted by a restart' WHERE status = 'in_flight'").run();
         return rows.map((row) => ({ ...toJob(row), status: 'queued' as const, error: 'interrupted by a restart' }));
       })
       .immediate();
   }
 
   async recordSend(jid: string, at = Date.now()): Promise<void> {
-    this.db.prepare('INSERT INTO send_log (jid, at) VALUES (?, ?)').run(jid, at);
+    this.sql.prepare('INSERT INTO send_log (jid, at) VALUES (?, ?)').run(jid, at);
   }
 
   async recentSends(since: number): Promise<SendRecord[]> {
@@ -301,20 +306,20 @@ export class SqliteOutboxRepository implements OutboxRepository {
   }
 
   async referencedMediaPaths(): Promise<string[]> {
-    return (this.db.prepare(`SELECT media_path FROM outbox_jobs WHERE ${PENDING} AND media_path IS NOT NULL`).all() as { media_path: string }[]).map(
+    return (this.sql.prepare(`SELECT media_path FROM outbox_jobs WHERE ${PENDING} AND media_path IS NOT NULL`).all() as { media_path: string }[]).map(
       (r) => r.media_path,
     );
   }
 
   async purgeFinished(before: number): Promise<number> {
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM send_log WHERE at < ?').run(before);
-      return this.db.prepare("DELETE FROM outbox_jobs WHERE status IN ('sent', 'failed') AND finished_at < ?").run(before).changes;
+      this.sql.prepare('DELETE FROM send_log WHERE at < ?').run(before);
+      return this.sql.prepare("DELETE FROM outbox_jobs WHERE status IN ('sent', 'failed') AND finished_at < ?").run(before).changes;
     })();
   }
 
   private usage(): OutboxUsage {
-    const row = this.db
+    const row = this.sql
       .prepare(
         `SELECT COUNT(*) AS jobs, COALESCE(SUM(media_bytes), 0) AS bytes, COALESCE(SUM(status = 'in_flight'), 0) AS inFlight,
            MIN(created_at) AS oldestAcceptedAt
@@ -325,7 +330,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
   }
 
   private sendsSince(since: number): SendRecord[] {
-    return this.db.prepare('SELECT jid, at FROM send_log WHERE at > ? ORDER BY at').all(since) as SendRecord[];
+    return this.sql.prepare('SELECT jid, at FROM send_log WHERE at > ? ORDER BY at').all(since) as SendRecord[];
   }
 
   private move(messageId: string, from: OutboxStatus[], to: OutboxStatus, update: (row: JobRow) => void): OutboxJob {
@@ -340,7 +345,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
   }
 
   private row(messageId: string): JobRow | undefined {
-    return this.db.prepare('SELECT * FROM outbox_jobs WHERE message_id = ?').get(messageId) as JobRow | undefined;
+    return this.sql.prepare('SELECT * FROM outbox_jobs WHERE message_id = ?').get(messageId) as JobRow | undefined;
   }
 
   private mustGet(messageId: string): OutboxJob {

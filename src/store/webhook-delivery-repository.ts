@@ -5,6 +5,7 @@
 import { keysetPage, type Page } from './cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
+import { StatementCache } from './statement-cache.js';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATUSES)[number];
@@ -108,10 +109,14 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
 }
 
 export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly sql: StatementCache;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = new StatementCache(db);
+  }
 
   async enqueue(deliveries: NewWebhookDelivery[], now = Date.now()): Promise<WebhookDelivery[]> {
-    const insert = this.db.prepare(
+    const insert = this.sql.prepare(
       `INSERT INTO webhook_deliveries (id, event_id, event_type, url, payload, status, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
     );
@@ -125,7 +130,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async due(now: number, limit: number, exclude: readonly string[] = []): Promise<WebhookDelivery[]> {
-    const rows = this.db
+    const rows = this.sql
       .prepare(
         `SELECT * FROM webhook_deliveries
          WHERE status = 'pending' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?))
@@ -136,7 +141,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async nextDueAt(exclude: readonly string[] = []): Promise<number | null> {
-    const row = this.db
+    const row = this.sql
       .prepare("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))")
       .get(JSON.stringify(exclude)) as { at: number | null };
     return row.at;
@@ -147,7 +152,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async markDelivered(id: string, at: number, statusCode: number): Promise<void> {
-    this.db
+    this.sql
       .prepare(
         `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL,
            last_status_code = ?, delivered_at = ?, updated_at = ? WHERE id = ?`,
@@ -156,7 +161,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async markAttemptFailed(id: string, failure: AttemptFailure): Promise<void> {
-    this.db
+    this.sql
       .prepare(
         `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status_code = ?, updated_at = ?
          WHERE id = ?`,
@@ -165,14 +170,14 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async get(id: string): Promise<WebhookDelivery | null> {
-    const row = this.db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    const row = this.sql.prepare('SELECT * FROM webhook_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
     return row ? toDelivery(row) : null;
   }
 
   async list(query: DeliveryQuery = {}): Promise<DeliveryPage> {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? 50), 1), 200);
     return keysetPage<DeliveryRow, WebhookDelivery>(
-      this.db,
+      this.sql,
       'webhook_deliveries',
       [
         ['status = @status', 'status', query.status],
@@ -185,7 +190,7 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async replay(id: string, now = Date.now()): Promise<WebhookDelivery | null> {
-    this.db
+    this.sql
       .prepare(
         `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, delivered_at = NULL
          WHERE id = ? AND status != 'pending'`,
@@ -195,11 +200,11 @@ export class SqliteWebhookDeliveryRepository implements WebhookDeliveryRepositor
   }
 
   async purgeFinished(before: number): Promise<number> {
-    return this.db.prepare("DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND updated_at < ?").run(before).changes;
+    return this.sql.prepare("DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND updated_at < ?").run(before).changes;
   }
 
   private mustGet(id: string): WebhookDelivery {
-    const row = this.db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    const row = this.sql.prepare('SELECT * FROM webhook_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
     if (!row) throw new Error(`webhook delivery ${id} vanished`);
     return toDelivery(row);
   }

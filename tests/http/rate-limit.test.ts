@@ -21,6 +21,17 @@ describe('rate limiting', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  test('tells the client its budget in the draft-7 RateLimit headers', async () => {
+    t = await buildTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '120' });
+    const first = await request(t.app).get('/api/status').expect(200);
+    expect(first.headers['ratelimit-policy']).toBe('3;w=120');
+    expect(first.headers['ratelimit']).toMatch(/^limit=3, remaining=2, reset=(119|120)$/);
+    await request(t.app).get('/api/status').expect(200);
+    await request(t.app).get('/api/status').expect(200);
+    const refused = await request(t.app).get('/api/status').expect(429);
+    expect(refused.headers['ratelimit']).toMatch(/^limit=3, remaining=0, reset=\d+$/);
+  });
+
   test('counts every limited endpoint against one budget per client', async () => {
     t = await buildTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '2' });
     await request(t.app).get('/api/status').expect(200);

@@ -39,6 +39,7 @@ import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
+import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
 import { QrPrinter } from './qr-printer.js';
 
@@ -204,7 +205,7 @@ export class BaileysTransport implements WhatsAppTransport {
     // clears, one more per reconnect over months of uptime.
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
     const socket = makeWASocket({
-      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger, keyCache as unknown as CacheStore) },
+      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore) },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
       browser: BROWSER,

@@ -1,0 +1,81 @@
+/**
+ * The soak: a linked gateway under a bounded load of texts and images for ten minutes, its RSS
+ * sampled every 5 s, and the slope of RSS over the last eight minutes by least squares. Memory
+ * that only grows shows up as a positive slope long after start-up allocations settled.
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { GatewayChild } from './contenders.js';
+import { ffmpeg } from './media-ceiling.js';
+import { leastSquaresSlope, rssMb, sleep } from './process-stats.js';
+
+export interface SoakOptions {
+  minutes: number;
+  /** Texts per second (sent one at a time). */
+  textsPerSecond: number;
+  /** One image every this many seconds. */
+  imageEverySeconds: number;
+  recipient: string;
+}
+
+export interface SoakResult {
+  samples: Array<{ minute: number; rssMb: number }>;
+  slopeMbPerMinute: number;
+  texts: number;
+  images: number;
+  /** Sends that did not answer 200, in order. */
+  failures: string[];
+}
+
+function multipartImage(phone: string, image: Buffer): { contentType: string; body: Buffer } {
+  const boundary = '----soak7f3a';
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="phone"\r\n\r\n${phone}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="soak.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat([Buffer.from(head), image, Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+}
+
+export async function soak(gateway: GatewayChild, dir: string, options: SoakOptions): Promise<SoakResult> {
+  const imagePath = join(dir, 'soak.jpg');
+  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=1280x960:rate=1', '-frames:v', '1', '-q:v', '4', imagePath]);
+  const image = multipartImage(options.recipient, readFileSync(imagePath));
+  const endAt = Date.now() + options.minutes * 60_000;
+  const started = Date.now();
+  let texts = 0;
+  let images = 0;
+  const failures: string[] = [];
+  // A failed send is counted and shown, not fatal: the soak is about memory, and a send refused
+  // by a busy machine (a media upload timing out) is part of a long run too.
+  const check = (what: string, status: number, body: unknown) => {
+    if (status === 200) return true;
+    failures.push(`${what}: HTTP ${status} ${String((body as { message?: unknown } | undefined)?.message ?? '')}`);
+    return false;
+  };
+
+  const textLoop = async () => {
+    while (Date.now() < endAt) {
+      const next = Date.now() + 1000 / options.textsPerSecond;
+      const res = await gateway.postJson('/api/send-message', { phone: options.recipient, message: `soak ${texts}` });
+      if (check('text', res.status, res.body)) texts++;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  };
+  const imageLoop = async () => {
+    while (Date.now() < endAt) {
+      const next = Date.now() + options.imageEverySeconds * 1000;
+      const res = await gateway.post('/api/send-image', image.contentType, image.body);
+      if (check('image', res.status, res.body)) images++;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  };
+  const samples: SoakResult['samples'] = [];
+  const sampler = setInterval(() => samples.push({ minute: (Date.now() - started) / 60_000, rssMb: rssMb(gateway.pid) }), 5000);
+  try {
+    await Promise.all([textLoop(), imageLoop()]);
+  } finally {
+    clearInterval(sampler);
+  }
+  const from = options.minutes - 8;
+  const tail = samples.filter((s) => s.minute >= from).map((s) => ({ x: s.minute, y: s.rssMb }));
+  return { samples, slopeMbPerMinute: leastSquaresSlope(tail), texts, images, failures };
+}
