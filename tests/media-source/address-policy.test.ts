@@ -58,11 +58,11 @@ const ALLOWED = [
 ] as const;
 
 describe('the production address policy', () => {
-  test.each(REFUSED)('refuses %s (%s)', (address) => {
+  test.each(REFUSED)('refuses %s (%s)', (address, _why) => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  test.each(ALLOWED)('allows %s (%s)', (address) => {
+  test.each(ALLOWED)('allows %s (%s)', (address, _why) => {
     expect(isPublicAddress(address)).toBe(true);
   });
 

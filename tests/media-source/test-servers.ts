@@ -25,7 +25,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(host: '127.0.0.1' | '127.0.0.2'): Promise<TestServer> {
+export async function startServer(host: '127.0.0.1' | '127.0.0.2', port = 0): Promise<TestServer> {
   const handlers = new Map<string, Handler>();
   const server = http.createServer((req, res) => {
     state.requests.push(req.url ?? '');
@@ -34,12 +34,15 @@ export async function startServer(host: '127.0.0.1' | '127.0.0.2'): Promise<Test
     else res.writeHead(404).end();
   });
   server.on('connection', () => state.connections++);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   const state: TestServer = {
     host,
-    port,
-    origin: `http://${host}:${port}`,
+    port: bound,
+    origin: `http://${host}:${bound}`,
     connections: 0,
     requests: [],
     handle: (p, handler) => void handlers.set(p, handler),
