@@ -55,7 +55,8 @@ export function extensionForMime(contentType: string | undefined): string | unde
 /** Only the last path segment, without control characters: a name is a label, never a path. */
 export function cleanFileName(name: string): string {
   // eslint-disable-next-line no-control-regex
-  return basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const last = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return last === '.' || last === '..' ? '' : last;
 }
 
 /** `filename*=UTF-8''...` (RFC 6266/5987) wins over `filename="..."`. */

@@ -8,6 +8,7 @@ import { Errors } from '../errors/app-error.js';
 import type { UploadPolicy } from '../messaging/upload-policy.js';
 import { addressPolicyFor, type AddressPolicy } from './address-policy.js';
 import { decodeBase64Media } from './base64-media.js';
+import { cleanFileName } from './file-name.js';
 import { systemResolver, type Resolver } from './guarded-lookup.js';
 import type { SourcedMedia } from './stored-file.js';
 import { fetchMediaUrl } from './url-fetch.js';
@@ -58,7 +59,9 @@ export function createMediaSource(options: MediaSourceOptions): MediaSource {
   };
   return {
     async obtain(fields, policy) {
-      const filename = typeof fields.filename === 'string' && fields.filename.trim() !== '' ? fields.filename : undefined;
+      // Only ever a label (the last path segment, no control characters), never a path.
+      const cleaned = typeof fields.filename === 'string' ? cleanFileName(fields.filename) : '';
+      const filename = cleaned !== '' ? cleaned : undefined;
       if (present(fields.url) && present(fields.base64)) throw Errors.mediaSourceConflict();
       if (present(fields.url)) {
         if (typeof fields.url !== 'string') throw Errors.mediaFetchFailed('"url" must be an http or https URL');

@@ -15,7 +15,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { AppError, Errors } from '../errors/app-error.js';
-import type { UploadPolicy } from '../messaging/upload-policy.js';
+import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
 import { isMetadataHost, type AddressPolicy } from './address-policy.js';
 import { fetchedFileName } from './file-name.js';
 import { AddressNotAllowedError, guardedLookup, type Resolver } from './guarded-lookup.js';
@@ -110,8 +110,9 @@ export async function fetchMediaUrl(
   settings: UrlFetchSettings,
 ): Promise<SourcedMedia> {
   const start = checkedUrl(rawUrl, undefined, settings);
-  // With the name given, a wrong extension is refused before any connection, as multer does.
-  if (givenName !== undefined) assertAllowedName(policy, fetchedFileName(givenName, start, undefined, undefined));
+  // A given name with an extension is judged before any connection, as multer does; without one,
+  // the extension comes from the Content-Type and is judged once the headers arrive.
+  if (givenName !== undefined && extensionOf(givenName) !== '') assertAllowedName(policy, givenName);
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
