@@ -77,7 +77,8 @@ function request(url: URL, settings: UrlFetchSettings, signal: AbortSignal): Pro
       headers: { 'user-agent': 'whatsapp-gateway (media fetch)', accept: '*/*', 'accept-encoding': 'identity' },
     });
     req.once('response', resolve);
-    req.once('error', reject);
+    // `on`, not `once`: an abort or reset after the response began may emit a second error.
+    req.on('error', reject);
   });
 }
 
