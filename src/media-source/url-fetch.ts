@@ -82,16 +82,15 @@ function request(url: URL, settings: UrlFetchSettings, signal: AbortSignal): Pro
   });
 }
 
-/** Follows redirects (each re-checked) to the response that carries the body. */
-async function finalResponse(start: URL, settings: UrlFetchSettings, signal: AbortSignal): Promise<{ url: URL; response: IncomingMessage }> {
-  let url = start;
+/** Follows redirects (each re-checked) to the response that carries the body; `hop.url` is where it got to. */
+async function finalResponse(hop: { url: URL }, settings: UrlFetchSettings, signal: AbortSignal): Promise<IncomingMessage> {
   for (let redirects = 0; ; redirects++) {
-    const response = await request(url, settings, signal);
+    const response = await request(hop.url, settings, signal);
     const location = response.headers.location;
     if (REDIRECTS.has(response.statusCode ?? 0) && location) {
       response.destroy();
       if (redirects >= settings.maxRedirects) throw Errors.mediaFetchFailed(`more than ${settings.maxRedirects} redirects`);
-      url = checkedUrl(location, url, settings);
+      hop.url = checkedUrl(location, hop.url, settings);
       continue;
     }
     const status = response.statusCode ?? 0;
@@ -99,7 +98,7 @@ async function finalResponse(start: URL, settings: UrlFetchSettings, signal: Abo
       response.destroy();
       throw Errors.mediaFetchFailed(`the server answered ${status}`);
     }
-    return { url, response };
+    return response;
   }
 }
 
@@ -117,18 +116,17 @@ export async function fetchMediaUrl(
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
-  let currentUrl = start;
+  const hop = { url: start };
   let stored: string | undefined;
   try {
-    const { url, response } = await finalResponse(start, settings, controller.signal);
-    currentUrl = url;
+    const response = await finalResponse(hop, settings, controller.signal);
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > policy.maxBytes) {
       response.destroy();
       throw tooLarge(policy);
     }
     const declaredType = response.headers['content-type'];
-    const originalName = fetchedFileName(givenName, url, response.headers['content-disposition'], declaredType);
+    const originalName = fetchedFileName(givenName, hop.url, response.headers['content-disposition'], declaredType);
     try {
       assertAllowedName(policy, originalName);
     } catch (error) {
@@ -153,7 +151,7 @@ export async function fetchMediaUrl(
   } catch (error) {
     if (error instanceof SizeLimitExceeded) throw tooLarge(policy);
     if (error instanceof AppError) throw error;
-    throw Errors.mediaFetchFailed(describe(error, currentUrl, controller.signal.aborted, settings.timeoutMs));
+    throw Errors.mediaFetchFailed(describe(error, hop.url, controller.signal.aborted, settings.timeoutMs));
   } finally {
     clearTimeout(timer);
     if (stored) await rm(stored, { force: true });

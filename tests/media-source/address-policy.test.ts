@@ -95,6 +95,14 @@ describe('the guarded lookup', () => {
     expect(single.error).toBeInstanceOf(AddressNotAllowedError);
   });
 
+  test('names the system resolver reads as numbers are judged by the address they resolve to', async () => {
+    // The URL parser normalises these before they get here; the lookup must not depend on that.
+    for (const name of ['2130706433', '0x7f.1', '127.1', '0177.0.0.1']) {
+      const { error } = await lookupAll(guardedLookup(isPublicAddress), name, true);
+      expect(error).toBeInstanceOf(AddressNotAllowedError);
+    }
+  });
+
   test('a name with one private address among public ones is refused as a whole', async () => {
     const lookup = guardedLookup(isPublicAddress, fixedResolver({ 'mixed.test': ['8.8.8.8', '10.0.0.1'] }));
     expect((await lookupAll(lookup, 'mixed.test', true)).error).toBeInstanceOf(AddressNotAllowedError);

@@ -169,6 +169,12 @@ describe('answers that are not the file', () => {
     expect(error.message).toBe(`Could not fetch media: host nowhere.test not found`);
   });
 
+  test('a redirect to a name that does not resolve names that host', async () => {
+    server.handle('/to-nowhere', (_req, res) => void res.writeHead(302, { location: 'http://nowhere.test/photo.png' }).end());
+    const error = await failure(source().obtain({ url: `${server.origin}/to-nowhere` }, image));
+    expect(error.message).toBe('Could not fetch media: host nowhere.test not found');
+  });
+
   test('nothing listening', async () => {
     const closed = await startServer('127.0.0.2');
     await closed.close();
