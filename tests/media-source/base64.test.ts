@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../src/errors/app-error.js';
-import { createMediaSource, hasMediaSource } from '../../src/media-source/media-source.js';
+import { createMediaSource, hasMediaSource, jsonBodyLimitFor } from '../../src/media-source/media-source.js';
 import { checkUploadContent } from '../../src/messaging/content-check.js';
 import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { SAMPLE_FILES } from '../support/fixtures.js';
@@ -130,6 +130,17 @@ describe('choosing the source', () => {
   test('a url that is not a string', async () => {
     const error = await failure(source().obtain({ url: ['http://x'] }, image));
     expect(error.message).toBe('Could not fetch media: "url" must be an http or https URL');
+  });
+
+  test("jsonBodyLimitFor leaves room for a full-size file as MIME-wrapped base64 in a data URL", () => {
+    for (const policy of Object.values(DEFAULT_UPLOAD_POLICIES)) {
+      const encoded = 4 * Math.ceil(policy.maxBytes / 3);
+      // 76-character lines, each ending in CRLF, which JSON writes as the four characters \r\n.
+      const wrapped = encoded + Math.ceil(encoded / 76) * 4;
+      const body = JSON.stringify({ phone: '6281234567890', caption: 'x'.repeat(1024), filename: 'a.bin', base64: '' }).length + 'data:application/octet-stream;base64,'.length + wrapped;
+      expect(jsonBodyLimitFor(policy)).toBeGreaterThanOrEqual(body);
+      expect(jsonBodyLimitFor(policy)).toBeLessThan(policy.maxBytes * 1.5);
+    }
   });
 
   test('hasMediaSource tells a JSON media body from one without', () => {
