@@ -118,6 +118,7 @@ export async function fetchMediaUrl(
   const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
   const hop = { url: start };
   let stored: string | undefined;
+  let storageError: unknown;
   try {
     const response = await finalResponse(hop, settings, controller.signal);
     const declared = Number(response.headers['content-length']);
@@ -145,12 +146,20 @@ export async function fetchMediaUrl(
         yield chunk;
       }
     }
-    await pipeline(response, withinLimit, createWriteStream(target, { flags: 'wx' }), { signal: controller.signal });
+    const file = createWriteStream(target, { flags: 'wx' });
+    // Only the file system's own failures (they carry a syscall): an abort or the size cut-off also
+    // destroys the file stream with their error.
+    file.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.syscall) storageError = error;
+    });
+    await pipeline(response, withinLimit, file, { signal: controller.signal });
     stored = undefined;
     return { path: target, originalName, size, ...(declaredType ? { declaredType } : {}) };
   } catch (error) {
     if (error instanceof SizeLimitExceeded) throw tooLarge(policy);
     if (error instanceof AppError) throw error;
+    // A full disk or a missing upload folder is the gateway's fault (500), not the URL's.
+    if (storageError !== undefined && error === storageError) throw error;
     throw Errors.mediaFetchFailed(describe(error, hop.url, controller.signal.aborted, settings.timeoutMs));
   } finally {
     clearTimeout(timer);

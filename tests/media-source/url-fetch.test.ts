@@ -188,6 +188,14 @@ describe('answers that are not the file', () => {
   });
 });
 
+test('a storage failure is not reported as the URL\'s fault', async () => {
+  const missing = path.join(uploadDir, 'gone');
+  const media = createMediaSource({ uploadDir: missing, allowPrivate: false, timeoutMs: 20_000, addressPolicy: onlyTestPublicServer });
+  const error = await media.obtain({ url: `${server.origin}/photo.png` }, image).catch((e: unknown) => e);
+  expect(error).not.toBeInstanceOf(AppError);
+  expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
+});
+
 describe('redirects', () => {
   test('three are followed', async () => {
     const media = await fetched(`${server.origin}/hops/3`);
