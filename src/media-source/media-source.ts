@@ -52,8 +52,8 @@ export function hasMediaSource(body: unknown): boolean {
 /**
  * The JSON body limit a media endpoint needs so that a base64 file of the kind's full size fits:
  * base64 is 4/3 of the bytes, MIME line breaks add up to 6 % (CRLF every 76 characters, escaped in
- * JSON as four characters), and 64 KiB covers the data URL prefix,
- * phone, caption and the other fields. A larger body is then refused by the body parser (413).
+ * JSON as four characters), and 64 KiB covers the data URL prefix, phone, caption and the other
+ * fields. A larger body is then refused by the body parser (413).
  */
 export function jsonBodyLimitFor(policy: UploadPolicy): number {
   return Math.ceil(4 * Math.ceil(policy.maxBytes / 3) * 1.06) + 64 * 1024;
