@@ -158,6 +158,8 @@ const envSchema = z.object({
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
   CONSOLE_SESSION_HOURS: integer(12, 1, 720),
+  MEDIA_URL_ALLOW_PRIVATE: boolean(false),
+  MEDIA_URL_TIMEOUT: integer(30, 1, 600),
 });
 
 /** Every environment key the gateway reads (each documented in .env.example). */
@@ -182,6 +184,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   uploads: UploadPolicies;
   mediaConversion: { concurrency: number; timeoutMs: number };
+  /** Media sent by URL: fetch from private/local addresses too (SSRF guard off), and the time limit per fetch. */
+  mediaUrl: { allowPrivate: boolean; timeoutMs: number };
   outbox: { enabled: boolean; maxMessages: number; maxBytes: number };
   pacing: { perRecipientIntervalMs: number; perMinuteLimit: number };
   webhooks: { urls: readonly string[]; secret: string; timeoutMs: number; maxAttempts: number; backoffBaseMs: number };
@@ -325,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
     uploads: Object.freeze(uploads),
     mediaConversion: { concurrency: e.MEDIA_CONVERSION_CONCURRENCY, timeoutMs: e.MEDIA_CONVERSION_TIMEOUT * 1000 },
+    mediaUrl: { allowPrivate: e.MEDIA_URL_ALLOW_PRIVATE, timeoutMs: e.MEDIA_URL_TIMEOUT * 1000 },
     outbox: { enabled: e.QUEUE_WHEN_DISCONNECTED, maxMessages: e.OUTBOX_MAX_MESSAGES, maxBytes: e.OUTBOX_MAX_MB },
     pacing: { perRecipientIntervalMs: e.PACING_RECIPIENT_INTERVAL_MS, perMinuteLimit: e.PACING_MAX_PER_MINUTE },
     webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },

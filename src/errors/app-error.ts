@@ -46,6 +46,11 @@ export const Errors = {
   clientAborted: () => new AppError(400, 'CLIENT_ABORTED', 'The request was aborted before its body was complete'),
   fileTooLarge: (kindLabel: string, limit: string) =>
     new AppError(413, 'FILE_TOO_LARGE', `File too large. Maximum size for ${kindLabel} is ${limit}`, { max_size: limit }),
+  // Media given as a JSON `url` or `base64` instead of a multipart file (src/media-source/).
+  mediaFetchFailed: (reason: string) => new AppError(400, 'MEDIA_FETCH_FAILED', `Could not fetch media: ${reason}`),
+  mediaSourceConflict: () => new AppError(400, 'MEDIA_SOURCE_CONFLICT', 'Send the media once: either "url" or "base64", not both'),
+  filenameRequired: () => new AppError(400, 'FILENAME_REQUIRED', '"filename" required with "base64" (e.g. "photo.jpg")'),
+  invalidBase64: (detail: string) => new AppError(400, 'INVALID_BASE64', `Invalid "base64": ${detail}`),
   malformedMultipart: (detail: string) => new AppError(400, 'MALFORMED_MULTIPART', `Malformed multipart body: ${detail}`),
   tooManyFields: () => new AppError(400, 'TOO_MANY_FIELDS', 'Too many form fields or field too long'),
   malformedJson: () => new AppError(400, 'MALFORMED_JSON', 'Malformed JSON in request body'),
