@@ -513,12 +513,7 @@ class WhatsAppEmulator implements Emulator {
     const copies = toGroup ? await this.groups.openSend(stanza, sender) : await openOutgoingMessage(stanza, sender, this.directory, this.media, this.logger);
     this.messages.push(...copies);
     this.notifyWaiters();
-    if (toGroup) {
-      const { deliver = true, read = false, delayMs = 100 } = this.options.receipts ?? {};
-      if (deliver) this.later(delayMs, () => this.groups.receipts(connection, copies, 'delivery'));
-      if (read) this.later(delayMs * 2, () => this.groups.receipts(connection, copies, 'read'));
-      return;
-    }
+    if (toGroup) return this.groups.scheduleReceipts(connection, copies, this.options.receipts ?? {}, (ms, task) => this.later(ms, task));
     const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
     const { deliver = true, read = false, delayMs = 100 } = this.options.receipts ?? {};
     if (!toContact || stanza.attrs.category === 'peer') return;

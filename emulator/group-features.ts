@@ -96,6 +96,17 @@ export class GroupFeatures implements EmulatorGroups {
     return this.messages.open(stanza, sender);
   }
 
+  /** The members' automatic receipts for a group send, with the emulator's receipt options (delivered after delayMs, read after twice that). */
+  scheduleReceipts(
+    connection: ClientConnection,
+    copies: ReceivedMessage[],
+    { deliver = true, read = false, delayMs = 100 }: { deliver?: boolean; read?: boolean; delayMs?: number },
+    later: (delayMs: number, task: () => void) => void,
+  ): void {
+    if (deliver) later(delayMs, () => this.receipts(connection, copies, 'delivery'));
+    if (read) later(delayMs * 2, () => this.receipts(connection, copies, 'read'));
+  }
+
   /** Delivery (or read) receipts from every member phone that got the message, with `participant` as WhatsApp sends them in groups. */
   receipts(connection: ClientConnection, copies: ReceivedMessage[], type: 'delivery' | 'read'): void {
     for (const copy of copies) {

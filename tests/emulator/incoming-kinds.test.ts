@@ -141,4 +141,21 @@ describe('emulator: every incoming kind reaches the real Baileys, from a person 
       ['Bakso', 0],
     ]);
   });
+
+  test('in a LID-addressed chat the vote is bound to LIDs (creator and voter)', async () => {
+    const poll = await client.sock.sendMessage(pn(BUDI), { poll: { name: 'Ya atau tidak?', values: ['Ya', 'Tidak'], selectableCount: 1 } });
+    const pollCopy = await emu.waitForMessage(m => m.id === poll!.key.id && m.to === pn(BUDI));
+    const vote = await upserted(await emu.sendIncomingPollVote(BUDI, pollCopy, ['Tidak'], { addressing: 'lid' }));
+    expect(vote.key).toMatchObject({ remoteJid: `${BUDI_LID}@lid`, remoteJidAlt: pn(BUDI) });
+    const open = (creator: string, voter: string): proto.Message.PollVoteMessage =>
+      decryptPollVote(vote.message!.pollUpdateMessage!.vote!, {
+        pollEncKey: poll!.message!.messageContextInfo!.messageSecret!,
+        pollCreatorJid: creator,
+        pollMsgId: poll!.key.id!,
+        voterJid: voter,
+      });
+    expect(() => open(emu.account.jid, pn(BUDI))).toThrow();
+    const decrypted = open(emu.account.lidJid, `${BUDI_LID}@lid`);
+    expect(Buffer.from(decrypted.selectedOptions[0]!).toString('hex')).toBe(createHash('sha256').update('Tidak').digest('hex'));
+  });
 });
