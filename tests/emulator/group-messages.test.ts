@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { BaileysEventMap } from '@whiskeysockets/baileys';
+import type { BaileysEventMap, GroupMetadata } from '@whiskeysockets/baileys';
 import { startEmulator, unrefBaileysTimers, type Emulator } from '../../emulator/index.js';
-import { pairAndLogin, type Client } from './baileys-client.js';
+import { Client, pairAndLogin } from './baileys-client.js';
 import { until } from './until.js';
 
 const BUDI = '6281234567890';
@@ -97,5 +97,20 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     const copy = await emu.waitForMessage(m => m.id === sent!.key.id && m.to === pn(BUDI));
     expect(copy.type).toBe('document');
     expect(copy.media?.bytes.equals(bytes)).toBe(true);
+  });
+
+  test('with a metadata cache (as the gateway keeps one) a burst of sends makes one query', async () => {
+    const group = emu.groups.create({ subject: 'Cache', participants: [BUDI, SITI] });
+    const cache = new Map<string, GroupMetadata>();
+    // Same device, reconnected with Baileys' cachedGroupMetadata hook.
+    await client.end();
+    client = await Client.connect(emu, client.authDir, { cachedGroupMetadata: async jid => cache.get(jid) });
+    await client.waitForOpen();
+    const before = emu.groups.metadataQueries(group.jid);
+    cache.set(group.jid, await client.sock.groupMetadata(group.jid));
+    const ids = [];
+    for (let i = 0; i < 10; i++) ids.push((await client.sock.sendMessage(group.jid, { text: `burst ${i}` }))!.key.id!);
+    expect(emu.groups.metadataQueries(group.jid)).toBe(before + 1);
+    for (const id of ids) await emu.waitForMessage(m => m.id === id && m.to === pn(SITI) && m.type === 'text');
   });
 });
