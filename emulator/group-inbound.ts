@@ -34,6 +34,7 @@ export class GroupInbound {
     const group = this.groups.get(groupJid);
     if (!group) throw new Error(`no group ${groupJid}`);
     if (!group.participants.has(sender.phone)) throw new Error(`${sender.phone} is not a member of ${groupJid}`);
+    if (group.announce && !group.participants.get(sender.phone)) throw new Error(`only admins may write to the announcement group ${groupJid}`);
     if (!group.participants.has(this.account.phone)) throw new Error(`the account is not a member of ${groupJid}`);
     const keys = this.groupMessages.keysOf(sender);
     const self = new libsignal.ProtocolAddress(sender.phone, 0);
