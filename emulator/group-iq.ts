@@ -88,10 +88,8 @@ function changeGroup(
       return undefined;
     case 'description':
       if (group.restrict && !admin) return errorNode(403, 'forbidden');
-      if (change.attrs.prev !== group.description?.id && !(change.attrs.prev === undefined && !group.description)) {
-        // WhatsApp refuses a description edit based on a stale one.
-        return errorNode(409, 'conflict');
-      }
+      // `prev` names the description the edit is based on; an edit of a stale one is refused.
+      if (change.attrs.prev !== group.description?.id) return errorNode(409, 'conflict');
       groups.setDescription(group, me, change.attrs.delete === 'true' ? undefined : text(getBinaryNodeChild(change, 'body')));
       return undefined;
     case 'invite':
