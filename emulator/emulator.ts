@@ -10,7 +10,7 @@ import { ClientConnection, type HandshakeResult } from './client-connection.js';
 import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
 import { GroupFeatures, type EmulatorGroups } from './group-features.js';
 import { buildIncomingStanza, newMessageId, type IncomingMessageOptions } from './inbound-message.js';
-import { uploadImage } from './incoming-kinds.js';
+import { uploadMedia, type IncomingMediaDetails } from './incoming-kinds.js';
 import { encryptPollVote, votingView } from './poll-vote.js';
 import { answerIq, type IqContext } from './iq-router.js';
 import { MediaServer, type MediaServerOptions } from './media-server.js';
@@ -103,8 +103,8 @@ export interface Emulator {
    * does with the poll's messageSecret. `poll` is the emulator's record of the poll creation message.
    */
   sendIncomingPollVote(fromPhone: string, poll: ReceivedMessage, chosen: string[], options?: IncomingMessageOptions): Promise<string>;
-  /** Encrypts an image as a phone does and puts it on the media host; returns the imageMessage to send. */
-  uploadIncomingImage(bytes: Buffer, details?: { mimetype?: string; caption?: string; width?: number; height?: number }): Promise<proto.IMessage>;
+  /** Encrypts media (an image by default) as a phone does and puts it on the media host; returns the message to send. */
+  uploadIncomingMedia(bytes: Buffer, details?: IncomingMediaDetails): Promise<proto.IMessage>;
   stop(): Promise<void>;
 }
 
@@ -336,8 +336,8 @@ class WhatsAppEmulator implements Emulator {
     return poll.group ? this.sendIncomingGroupMessage(poll.group, fromPhone, vote, options) : this.sendIncomingMessage(fromPhone, vote, options);
   }
 
-  uploadIncomingImage(bytes: Buffer, details?: { mimetype?: string; caption?: string; width?: number; height?: number }): Promise<proto.IMessage> {
-    return uploadImage(this.media, bytes, details);
+  uploadIncomingMedia(bytes: Buffer, details?: IncomingMediaDetails): Promise<proto.IMessage> {
+    return uploadMedia(this.media, bytes, details);
   }
 
   async stop(): Promise<void> {

@@ -82,35 +82,53 @@ export const incomingContent = {
 
 const MAC_LENGTH = 10;
 
+export type IncomingMediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker';
+
+export interface IncomingMediaDetails {
+  /** Default 'image'. */
+  kind?: IncomingMediaKind;
+  mimetype?: string;
+  caption?: string;
+  fileName?: string;
+  /** Audio: a voice note. */
+  ptt?: boolean;
+  seconds?: number;
+  width?: number;
+  height?: number;
+}
+
+const DEFAULT_MIMETYPE: Record<IncomingMediaKind, string> = {
+  image: 'image/jpeg',
+  video: 'video/mp4',
+  audio: 'audio/ogg; codecs=opus',
+  document: 'application/octet-stream',
+  sticker: 'image/webp',
+};
+
 /**
- * Encrypts media as a sending phone does (AES-256-CBC under keys expanded from a random mediaKey,
- * 10-byte HMAC-SHA256 over iv ‖ ciphertext) and puts the blob on the emulator's media host, so a
- * receiver downloads and decrypts the real thing. Returns the image message pointing at it.
+ * Encrypts media as a sending phone does (AES-256-CBC under keys expanded from a random mediaKey
+ * for the kind, 10-byte HMAC-SHA256 over iv ‖ ciphertext) and puts the blob on the emulator's media
+ * host, so a receiver downloads and decrypts the real thing. Returns the message pointing at it.
  */
-export async function uploadImage(
-  media: MediaServer,
-  bytes: Buffer,
-  details: { mimetype?: string; caption?: string; width?: number; height?: number } = {},
-): Promise<proto.IMessage> {
+export async function uploadMedia(media: MediaServer, bytes: Buffer, details: IncomingMediaDetails = {}): Promise<proto.IMessage> {
+  const { kind = 'image', mimetype = DEFAULT_MIMETYPE[kind], ...rest } = details;
   const mediaKey = randomBytes(32);
-  const { iv, cipherKey, macKey } = await getMediaKeys(mediaKey, 'image');
+  const { iv, cipherKey, macKey } = await getMediaKeys(mediaKey, kind);
   if (!macKey) throw new Error('could not derive the media MAC key');
   const cipher = createCipheriv('aes-256-cbc', cipherKey, iv);
   const ciphertext = Buffer.concat([cipher.update(bytes), cipher.final()]);
   const mac = createHmac('sha256', macKey).update(iv).update(ciphertext).digest().subarray(0, MAC_LENGTH);
-  const blob = media.store('/mms/image', Buffer.concat([ciphertext, mac]));
-  return {
-    imageMessage: {
-      url: `https://${media.host}${blob.directPath}`,
-      directPath: blob.directPath,
-      mediaKey,
-      mediaKeyTimestamp: Math.floor(Date.now() / 1000),
-      fileEncSha256: Buffer.from(blob.encSha256, 'base64'),
-      fileSha256: createHash('sha256').update(bytes).digest(),
-      fileLength: bytes.length,
-      mimetype: details.mimetype ?? 'image/jpeg',
-      ...(details.caption ? { caption: details.caption } : {}),
-      ...(details.width ? { width: details.width, height: details.height } : {}),
-    },
+  const blob = media.store(`/mms/${kind}`, Buffer.concat([ciphertext, mac]));
+  const content = {
+    url: `https://${media.host}${blob.directPath}`,
+    directPath: blob.directPath,
+    mediaKey,
+    mediaKeyTimestamp: Math.floor(Date.now() / 1000),
+    fileEncSha256: Buffer.from(blob.encSha256, 'base64'),
+    fileSha256: createHash('sha256').update(bytes).digest(),
+    fileLength: bytes.length,
+    mimetype,
+    ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
   };
+  return { [`${kind}Message`]: content };
 }

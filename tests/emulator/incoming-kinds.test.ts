@@ -97,7 +97,7 @@ describe('emulator: every incoming kind reaches the real Baileys, from a person 
 
   test.each(targets)('image: real encrypted media on the media host, downloadable and verifiable ($name)', async target => {
     const bytes = Buffer.from('\xff\xd8\xff\xe0 pretend jpeg '.repeat(50), 'latin1');
-    const content = await emu.uploadIncomingImage(bytes, { caption: 'foto', mimetype: 'image/jpeg' });
+    const content = await emu.uploadIncomingMedia(bytes, { caption: 'foto', mimetype: 'image/jpeg' });
     const message = await upserted(await target.send(content));
     const image = message.message!.imageMessage!;
     expect(image.caption).toBe('foto');
@@ -116,6 +116,14 @@ describe('emulator: every incoming kind reaches the real Baileys, from a person 
     const plain = aesDecryptWithIV(ciphertext, cipherKey, iv);
     expect(plain.equals(bytes)).toBe(true);
     expect(createHash('sha256').update(plain).digest().equals(Buffer.from(image.fileSha256!))).toBe(true);
+  });
+
+  test('a document keeps its kind, file name and mimetype', async () => {
+    const bytes = Buffer.from('%PDF-1.4 faktur');
+    const content = await emu.uploadIncomingMedia(bytes, { kind: 'document', mimetype: 'application/pdf', fileName: 'faktur.pdf' });
+    const document = (await upserted(await emu.sendIncomingMessage(BUDI, content))).message?.documentMessage;
+    expect(document).toMatchObject({ mimetype: 'application/pdf', fileName: 'faktur.pdf' });
+    expect(Number(document?.fileLength)).toBe(bytes.length);
   });
 
   test.each(targets)('a poll vote, encrypted with the poll secret, opens with decryptPollVote and tallies ($name)', async target => {
