@@ -2,13 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Curve, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
+import { Curve, isJidGroup, type BinaryNode, type KeyPair, type proto } from '@whiskeysockets/baileys';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { makeCertChain } from './cert-chain.js';
 import { ClientConnection, type HandshakeResult } from './client-connection.js';
 import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
+import { GroupFeatures, type EmulatorGroups } from './group-features.js';
 import { buildIncomingStanza, newMessageId, type IncomingMessageOptions } from './inbound-message.js';
+import { uploadMedia, type IncomingMediaDetails } from './incoming-kinds.js';
+import { encryptPollVote, votingView } from './poll-vote.js';
 import { answerIq, type IqContext } from './iq-router.js';
 import { MediaServer, type MediaServerOptions } from './media-server.js';
 import { openOutgoingMessage } from './message-inbox.js';
@@ -91,6 +94,17 @@ export interface Emulator {
   sendReceipt(messageId: string, type: ReceiptType): void;
   sendIncomingText(fromPhone: string, text: string, options?: IncomingMessageOptions): Promise<string>;
   sendIncomingMessage(fromPhone: string, message: import('@whiskeysockets/baileys').proto.IMessage, options?: IncomingMessageOptions): Promise<string>;
+  /** Groups: state, changes by other members (with w:gp2 notifications), metadata query counts. */
+  readonly groups: EmulatorGroups;
+  /** A member writes to a group: sender-key encrypted (skmsg), with the distribution message to companions that lack it. */
+  sendIncomingGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, options?: IncomingMessageOptions): Promise<string>;
+  /**
+   * A contact (or, with `group`, a member) votes in a poll the companion sent, encrypted as WhatsApp
+   * does with the poll's messageSecret. `poll` is the emulator's record of the poll creation message.
+   */
+  sendIncomingPollVote(fromPhone: string, poll: ReceivedMessage, chosen: string[], options?: IncomingMessageOptions): Promise<string>;
+  /** Encrypts media (an image by default) as a phone does and puts it on the media host; returns the message to send. */
+  uploadIncomingMedia(bytes: Buffer, details?: IncomingMediaDetails): Promise<proto.IMessage>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +134,7 @@ class WhatsAppEmulator implements Emulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly iqContext: IqContext;
   private readonly codePairings: CodePairings;
+  readonly groups: GroupFeatures;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private listeningPort = 0;
@@ -131,9 +146,20 @@ class WhatsAppEmulator implements Emulator {
   ) {
     this.directory = new Directory({ ...DEFAULT_ACCOUNT, ...options.account }, options.contacts ?? [], new Set(options.notOnWhatsApp ?? []));
     this.certChain = makeCertChain(this.staticKey);
+    this.groups = new GroupFeatures({
+      directory: this.directory,
+      devices: this.devices,
+      media,
+      logger,
+      companions: () => this.devices.active().flatMap(device => {
+        const connection = this.connectionFor(device.jid);
+        return connection ? [{ device, connection }] : [];
+      }),
+    });
     this.iqContext = {
       directory: this.directory,
       devices: this.devices,
+      groups: this.groups.state,
       mediaHost: media.host,
       mediaAuth: media.auth,
       logger: logger.child({ module: 'iq' }),
@@ -296,6 +322,22 @@ class WhatsAppEmulator implements Emulator {
       this.connectionFor(device.jid)?.send(stanza);
     }
     return id;
+  }
+
+  sendIncomingGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, options: IncomingMessageOptions = {}): Promise<string> {
+    return this.groups.sendFromMember(groupJid, fromPhone, message, { ...options, id: options.id ?? newMessageId() });
+  }
+
+  sendIncomingPollVote(fromPhone: string, poll: ReceivedMessage, chosen: string[], options: IncomingMessageOptions = {}): Promise<string> {
+    const voter = this.directory.byPhoneNumber(fromPhone);
+    if (!voter) throw new Error(`${fromPhone} is not on WhatsApp`);
+    const view = votingView(poll, voter, this.directory.account, poll.group ? this.groups.state.get(poll.group) : undefined, options.addressing);
+    const vote = encryptPollVote(view.poll, view.voterJid, chosen);
+    return poll.group ? this.sendIncomingGroupMessage(poll.group, fromPhone, vote, options) : this.sendIncomingMessage(fromPhone, vote, options);
+  }
+
+  uploadIncomingMedia(bytes: Buffer, details?: IncomingMediaDetails): Promise<proto.IMessage> {
+    return uploadMedia(this.media, bytes, details);
   }
 
   async stop(): Promise<void> {
@@ -467,9 +509,11 @@ class WhatsAppEmulator implements Emulator {
     connection.send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: unixNow() } });
     const sender = connection.device === undefined ? undefined : this.devices.get(connection.device);
     if (!sender) return;
-    const copies = await openOutgoingMessage(stanza, sender, this.directory, this.media, this.logger);
+    const toGroup = isJidGroup(to) === true;
+    const copies = toGroup ? await this.groups.openSend(stanza, sender) : await openOutgoingMessage(stanza, sender, this.directory, this.media, this.logger);
     this.messages.push(...copies);
     this.notifyWaiters();
+    if (toGroup) return this.groups.scheduleReceipts(connection, copies, this.options.receipts ?? {}, (ms, task) => this.later(ms, task));
     const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
     const { deliver = true, read = false, delayMs = 100 } = this.options.receipts ?? {};
     if (!toContact || stanza.attrs.category === 'peer') return;

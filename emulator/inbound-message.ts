@@ -1,4 +1,4 @@
-import { encodeWAMessage, generateMessageID, type BinaryNode, proto } from '@whiskeysockets/baileys';
+import { encodeWAMessage, generateMessageID, normalizeMessageContent, type BinaryNode, proto } from '@whiskeysockets/baileys';
 import { lidJid, pnJid, type Person } from './directory.js';
 import { companionAddress } from './message-inbox.js';
 import type { PairedDevice, PairedDevices } from './paired-devices.js';
@@ -40,13 +40,24 @@ export async function buildIncomingStanza(
     from: byLid ? lidJid(sender.lid) : pnJid(sender.phone),
     id: options.id,
     t: String(options.timestamp ?? Math.floor(Date.now() / 1000)),
-    type: message.conversation || message.extendedTextMessage ? 'text' : 'media',
+    type: stanzaType(message),
   };
   if (byLid) attrs.sender_pn = pnJid(sender.phone);
   else attrs.sender_lid = lidJid(sender.lid);
   const pushName = options.pushName ?? sender.pushName;
   if (pushName) attrs.notify = pushName;
   return { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }] };
+}
+
+/** The stanza type WhatsApp gives a message (as Baileys' getMessageType does when it sends one). */
+export function stanzaType(message: proto.IMessage): string {
+  const content = normalizeMessageContent(message) ?? message;
+  if (content.reactionMessage || content.encReactionMessage) return 'reaction';
+  if (content.pollCreationMessage || content.pollCreationMessageV2 || content.pollCreationMessageV3 || content.pollUpdateMessage) return 'poll';
+  // Baileys' getMediaType list: a static location is 'text', a contact card is media ('vcard').
+  const media = content.imageMessage || content.videoMessage || content.audioMessage || content.documentMessage || content.stickerMessage
+    || content.contactMessage || content.contactsArrayMessage || content.liveLocationMessage;
+  return media ? 'media' : 'text';
 }
 
 export const newMessageId = (): string => generateMessageID();

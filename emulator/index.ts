@@ -1,6 +1,9 @@
 export { startEmulator, type ClientReceipt, type Emulator, type EmulatorOptions, type KickCode, type ReceiptType } from './emulator.js';
 export type { AccountOptions, ContactOptions } from './directory.js';
 export type { IncomingMessageOptions } from './inbound-message.js';
+export { incomingContent, type IncomingMediaDetails, type IncomingMediaKind, type MessageRef } from './incoming-kinds.js';
+export type { EmulatorGroups, GroupSetting } from './group-features.js';
+export type { GroupAdmin, GroupInfo, NewGroup, ParticipantAction, ParticipantResult } from './groups.js';
 export type { LinkedDeviceInfo } from './paired-devices.js';
 export type { MessageKind, ReceivedMedia, ReceivedMessage } from './received-message.js';
 export { unrefBaileysTimers } from './unref-baileys-timers.js';

@@ -2,6 +2,8 @@ import { getBinaryNodeChild, getBinaryNodeChildBuffer, getBinaryNodeChildren, ji
 import type { Logger } from 'pino';
 import type { ClientConnection } from './client-connection.js';
 import { lidJid, pnJid, type Directory, type Person } from './directory.js';
+import { answerGroupIq } from './group-iq.js';
+import type { Groups } from './groups.js';
 import type { PairedDevice, PairedDevices } from './paired-devices.js';
 import type { PreKeyBundle } from './signal-party.js';
 
@@ -9,6 +11,7 @@ import type { PreKeyBundle } from './signal-party.js';
 export interface IqContext {
   directory: Directory;
   devices: PairedDevices;
+  groups: Groups;
   mediaHost: string;
   mediaAuth: string;
   logger: Logger;
@@ -232,6 +235,7 @@ const HANDLERS: Record<string, Handler> = {
   privacy,
   'w:m': mediaConn,
   md,
+  'w:g2': (ctx, _connection, iq) => answerGroupIq(ctx.groups, ctx.directory, iq),
   abt: () => [{ tag: 'props', attrs: { protocol: '1' } }],
   blocklist: () => [{ tag: 'list', attrs: {} }],
 };

@@ -55,6 +55,13 @@ export interface ReceivedMessage {
   mediaError?: string;
   /** Why decryption failed, for type 'undecryptable'. */
   error?: string;
+  /** For a group message: the group JID ('…@g.us'); `chat` is the group too. */
+  group?: string;
+  /**
+   * For a group message: the devices the stanza's `<participants>` carried a sender key
+   * distribution message to (empty once every member already had the sender's key).
+   */
+  senderKeyRecipients?: string[];
   /** The message stanza's attributes (type, category, mediatype, ...). */
   stanza: Record<string, string>;
   receivedAt: Date;
