@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     sessionDir: path.join(dataDir, 'session'),
     // The emulator answers in milliseconds; a missed query should fail fast, not in a minute.
     waQueryTimeoutMs: 10_000,
+    // Trying things out should never run into the production limit; GET / says it is off.
+    rateLimit: { ...base.rateLimit, enabled: false },
   });
 
   const transport: { currentQr(): string | null } = { currentQr: () => null };
