@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Curve, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { AckRules, messageAck, reachoutTimelockAnswer, type AckRule } from './acks.js';
 import { makeCertChain } from './cert-chain.js';
 import { ClientConnection, type HandshakeResult } from './client-connection.js';
 import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
@@ -77,6 +78,11 @@ export interface Emulator {
   goAway(): Promise<void>;
   comeBack(): Promise<void>;
   sendReceipt(messageId: string, type: ReceiptType): void;
+  /** Changes how the server acks the next message stanza(s): swallow, drop the connection before the ack, or an error ack (see acks.ts). */
+  interceptAcks(rule: AckRule): void;
+  clearAckRules(): void;
+  /** What the reach-out timelock query answers: restricted until `endsAt`, or not restricted. */
+  setReachoutTimelock(endsAt: Date | undefined): void;
   sendIncomingText(fromPhone: string, text: string, options?: IncomingMessageOptions): Promise<string>;
   sendIncomingMessage(fromPhone: string, message: import('@whiskeysockets/baileys').proto.IMessage, options?: IncomingMessageOptions): Promise<string>;
   stop(): Promise<void>;
@@ -106,6 +112,8 @@ class WhatsAppEmulator implements Emulator {
   // Pending waits are rejected on stop() so their timers cannot keep a test process alive.
   private readonly waiterCancels = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly ackRules = new AckRules();
+  private reachoutTimelockEndsAt: Date | undefined;
   private readonly iqContext: IqContext;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
@@ -282,6 +290,18 @@ class WhatsAppEmulator implements Emulator {
     this.sendReceiptNode(connection, copy, type);
   }
 
+  interceptAcks(rule: AckRule): void {
+    this.ackRules.add(rule);
+  }
+
+  clearAckRules(): void {
+    this.ackRules.clear();
+  }
+
+  setReachoutTimelock(endsAt: Date | undefined): void {
+    this.reachoutTimelockEndsAt = endsAt;
+  }
+
   sendIncomingText(fromPhone: string, text: string, options: IncomingMessageOptions = {}): Promise<string> {
     return this.sendIncomingMessage(fromPhone, { conversation: text }, options);
   }
@@ -398,7 +418,9 @@ class WhatsAppEmulator implements Emulator {
   private onNode(connection: ClientConnection, node: BinaryNode): void {
     switch (node.tag) {
       case 'iq':
-        if (node.attrs.type === 'get' || node.attrs.type === 'set') connection.send(answerIq(this.iqContext, connection, node));
+        if (node.attrs.type === 'get' || node.attrs.type === 'set') {
+          connection.send(reachoutTimelockAnswer(node, this.reachoutTimelockEndsAt) ?? answerIq(this.iqContext, connection, node));
+        }
         return;
       case 'message':
         void this.onOutgoingMessage(connection, node);
@@ -417,14 +439,30 @@ class WhatsAppEmulator implements Emulator {
   private async onOutgoingMessage(connection: ClientConnection, stanza: BinaryNode): Promise<void> {
     const id = stanza.attrs.id ?? '';
     const to = stanza.attrs.to ?? '';
+    const action = stanza.attrs.category === 'peer' ? undefined : this.ackRules.take(this.directory.resolve(to)?.phone);
+    if (action === 'swallow') {
+      this.logger.info({ id, to }, 'swallowing a message stanza: no ack, not delivered');
+      return;
+    }
+    if (typeof action === 'object') {
+      this.logger.info({ id, to, error: action.error }, 'refusing a message stanza with an error ack');
+      connection.send(messageAck(id, to, action.error));
+      return;
+    }
     // The server acks receipt of the stanza right away; delivery to phones comes later as receipts.
-    connection.send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: unixNow() } });
+    // 'drop-connection': the server has the stanza (it is delivered) but the ack never leaves.
+    if (action === 'drop-connection') connection.terminate();
+    else connection.send(messageAck(id, to));
     const sender = connection.device === undefined ? undefined : this.devices.get(connection.device);
     if (!sender) return;
     const copies = await openOutgoingMessage(stanza, sender, this.directory, this.media, this.logger);
+    for (const copy of copies) {
+      copy.duplicate = this.messages.some(m => m.id === copy.id && m.recipientDevice === copy.recipientDevice && m.type !== 'undecryptable');
+    }
     this.messages.push(...copies);
     this.notifyWaiters();
     const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
+    if (!connection.isOpen) return;
     const { deliver = true, read = false, delayMs = 100 } = this.options.receipts ?? {};
     if (!toContact || stanza.attrs.category === 'peer') return;
     if (deliver) this.later(delayMs, () => this.sendReceiptNode(connection, toContact, 'delivery'));

@@ -16,6 +16,7 @@ import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from 
 import { MediaSpool } from './store/media-spool.js';
 import { SqliteMessageRepository, toMessageStatus, type MessageRecord, type MessageRepository } from './store/message-repository.js';
 import { SqliteOutboxRepository } from './store/outbox-repository.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './store/sent-content-repository.js';
 import { OutboxWorker } from './store/outbox-worker.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -130,6 +131,8 @@ export function createServices(deps: {
   const statusListener = (u: Parameters<typeof onStatus>[0]) => void onStatus(u).catch(log('could not record a delivery status'));
   const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
 
+  const sentContent = new SqliteSentContentRepository(db);
+  const retryCounters = new SqliteRetryCounterRepository(db, 0);
   let purgeTimer: NodeJS.Timeout | undefined;
   const purge = async () => {
     const now = Date.now();
@@ -137,6 +140,8 @@ export function createServices(deps: {
     await incoming.purgeBefore(now - 30 * DAY);
     await webhookDeliveries.purgeFinished(now - 30 * DAY);
     await outbox?.repository.purgeFinished(now - 7 * DAY);
+    await sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
+    retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
   };
 
@@ -152,6 +157,10 @@ export function createServices(deps: {
       transport.events.on('connection', onConnection);
       transport.events.on('message-status', statusListener);
       transport.events.on('incoming-message', incomingListener);
+      // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
+      // not), or is released when the request never got as far as a record.
+      const interrupted = await idempotency.recoverInterrupted();
+      if (interrupted.resumable + interrupted.released > 0) logger.info(interrupted, 'idempotency keys of requests interrupted by a restart resolved');
       if (outbox) {
         // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
         await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());

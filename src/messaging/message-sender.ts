@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
+import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
 import type { OutgoingMedia, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
 import type { MediaPreparer, PreparedMedia, PrepareInput } from './media-preparation.js';
 import type { NormalisedPhone } from './phone-number.js';
@@ -46,7 +47,8 @@ export class MessageSender {
       this.logger.info({ to: to.digits, kind, messageId: sent.messageId }, 'message sent');
       return sent;
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      // The caller words these: a refusal keeps WhatsApp's code, an unknown outcome is not a failure.
+      if (error instanceof AppError || error instanceof ServerRejectedError || error instanceof SendOutcomeUnknownError) throw error;
       let reason = error instanceof Error ? error.message : String(error);
       // A socket that died mid-send reports a bare close code ("1006") or "Connection Closed".
       if (!this.transport.status().connected) reason = `connection to WhatsApp lost during the send (${reason})`;

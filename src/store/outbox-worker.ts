@@ -123,10 +123,13 @@ export class OutboxWorker {
       await sender.send(inFlight, waMessageId);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      // Lost connection mid-send: not the message's fault; it waits for the reconnect.
-      if (!sender.isConnected() || inFlight.attempts < this.maxAttempts) {
-        const connected = sender.isConnected();
-        await outbox.release(job.messageId, error, connected ? this.clock.now() + this.retryDelayMs : null, connected);
+      // `retryable` is the transport's verdict: false = WhatsApp refused it (an error ack such as
+      // 463, never resent automatically); true = no server ack (resent under the same id, and
+      // every such attempt counts, so a stanza that never gets acked is resent a bounded number of times).
+      const verdict = (err as { retryable?: unknown } | null)?.retryable;
+      const connected = sender.isConnected();
+      if (verdict !== false && (verdict === true ? inFlight.attempts < this.maxAttempts : !connected || inFlight.attempts < this.maxAttempts)) {
+        await outbox.release(job.messageId, error, connected ? this.clock.now() + this.retryDelayMs : null, connected || verdict === true);
         this.log.warn({ messageId: job.messageId, attempt: inFlight.attempts, error }, 'outbox send failed; will retry');
         return;
       }
