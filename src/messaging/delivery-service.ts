@@ -132,6 +132,13 @@ export class DeliveryService {
       if (request.kind === 'text') await this.deps.sender.sendText(request.to, request.text, messageId);
       else await this.deps.sender.sendPrepared(request.to, media!, messageId);
     } catch (error) {
+      // With the outbox on, a message without its ack is the outbox's to resend, under the same id.
+      const { outbox } = this.deps;
+      if (outbox && error instanceof SendOutcomeUnknownError) {
+        this.deps.logger.warn({ id: recordId, messageId, reason: error.message }, 'no server ack: the outbox resends the message under the same id');
+        await this.enqueue(recordId, messageId, request, media, outbox);
+        return { id: recordId, messageId, status: 'queued' };
+      }
       throw await this.sendError(recordId, messageId, error, resumed);
     }
     // The transport resolved on WhatsApp's server ack; a fast receipt may already have gone further.
