@@ -16,6 +16,7 @@ import { openOutgoingMessage } from './message-inbox.js';
 import { PairedDevices, type LinkedDeviceInfo, type PairedDevice } from './paired-devices.js';
 import { pairSuccessNode, parseQr, signDeviceIdentity, verifyPairDeviceSign } from './pairing.js';
 import type { ReceivedMessage } from './received-message.js';
+import { retryReceiptNode } from './retry-receipts.js';
 
 export interface EmulatorOptions {
   /** The account the companion links to. Defaults: phone 6281111111111, lid 99999999999, pushName 'Sandbox Phone'. */
@@ -81,6 +82,12 @@ export interface Emulator {
   /** Changes how the server acks the next message stanza(s): swallow, drop the connection before the ack, or an error ack (see acks.ts). */
   interceptAcks(rule: AckRule): void;
   clearAckRules(): void;
+  /**
+   * The recipient's phone could not decrypt message `id` and asks the companion for it again (a
+   * retry receipt). `keyBundle`: include a fresh key bundle (a new session). The answer arrives as
+   * another copy in `messages` (`duplicate: true`, as the recipient already knows the id).
+   */
+  requestRetry(messageId: string, options?: { count?: number; keyBundle?: boolean }): void;
   /** What the reach-out timelock query answers: restricted until `endsAt`, or not restricted. */
   setReachoutTimelock(endsAt: Date | undefined): void;
   sendIncomingText(fromPhone: string, text: string, options?: IncomingMessageOptions): Promise<string>;
@@ -296,6 +303,22 @@ class WhatsAppEmulator implements Emulator {
 
   clearAckRules(): void {
     this.ackRules.clear();
+  }
+
+  requestRetry(messageId: string, options: { count?: number; keyBundle?: boolean } = {}): void {
+    const copy = this.messages.find(message => message.id === messageId && !message.isOwnDeviceCopy);
+    if (!copy) throw new Error(`no message ${messageId} was received by a contact`);
+    const recipient = this.directory.resolve(copy.recipientDevice);
+    if (!recipient) throw new Error(`unknown recipient ${copy.recipientDevice}`);
+    const connection = this.connectionFor(copy.from) ?? [...this.open].find(c => c.device !== undefined);
+    if (!connection) throw new Error('no linked companion is connected');
+    connection.send(retryReceiptNode({
+      messageId,
+      from: copy.stanza.to ?? copy.to,
+      count: options.count ?? 1,
+      registrationId: recipient.party.registrationId,
+      bundle: options.keyBundle ? recipient.party.issueBundle() : undefined,
+    }));
   }
 
   setReachoutTimelock(endsAt: Date | undefined): void {
