@@ -87,6 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
     routes: () => routes,
     features,
     outboxUsage: outboxRepository ? () => outboxRepository.size() : undefined,
+    restriction: () => services.restrictions.current(),
   };
   routes.push(
     { method: 'GET', path: '/', description: 'Service information', guarded: false, handlers: [serviceInfo(infoDeps)] },

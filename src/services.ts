@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
 import { MessageSender } from './messaging/message-sender.js';
@@ -20,7 +21,8 @@ import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './sto
 import { OutboxWorker } from './store/outbox-worker.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
+import { accountRestrictedEvent, connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
+import type { AccountRestriction } from './whatsapp/account-restriction.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
 export interface Services {
@@ -31,6 +33,7 @@ export interface Services {
   incoming: IncomingMessageRepository;
   dispatcher?: WebhookDispatcher;
   outbox?: OutboxParts;
+  restrictions: AccountRestrictions;
   start(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
@@ -70,11 +73,13 @@ export function createServices(deps: {
     if (!record.waMessageId || (record.status !== 'sent' && record.status !== 'failed')) return;
     publish(messageStatusEvent({ messageId: record.waMessageId, jid: record.jid, status: record.status, error: record.error ?? undefined }, record.id));
   };
+  const restrictions = new AccountRestrictions(db);
   const delivery = new DeliveryService({
     transport,
     sender,
     messages,
     outbox,
+    restrictions,
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
   });
@@ -99,6 +104,7 @@ export function createServices(deps: {
       sender: delivery.outboxSender(),
       pacing: outbox.pacing,
       logger,
+      heldUntil: (jid) => restrictions.heldUntil(jid),
       onSettled: async ({ job }) => {
         if (job.media) await outbox.spool.remove(job.media.path);
         const record = await messages.get(job.messageId);
@@ -127,6 +133,11 @@ export function createServices(deps: {
     }
     publish(incomingMessageEvent(message, message.media ? downloadUrl : undefined));
   };
+  const onRestricted = (report: AccountRestriction) => {
+    const active = restrictions.restrict(report);
+    logger.error({ code: report.code, until: active.until }, 'WhatsApp restricted the account: sends to new contacts are paused until the restriction ends');
+    publish(accountRestrictedEvent(report, active));
+  };
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const statusListener = (u: Parameters<typeof onStatus>[0]) => void onStatus(u).catch(log('could not record a delivery status'));
   const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
@@ -153,10 +164,12 @@ export function createServices(deps: {
     incoming,
     dispatcher,
     outbox,
+    restrictions,
     async start() {
       transport.events.on('connection', onConnection);
       transport.events.on('message-status', statusListener);
       transport.events.on('incoming-message', incomingListener);
+      transport.events.on('account-restricted', onRestricted);
       // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
       // not), or is released when the request never got as far as a record.
       const interrupted = await idempotency.recoverInterrupted();
@@ -179,6 +192,7 @@ export function createServices(deps: {
       await outbox?.worker?.stop();
       transport.events.off('message-status', statusListener);
       transport.events.off('incoming-message', incomingListener);
+      transport.events.off('account-restricted', onRestricted);
       transport.events.off('connection', onConnection);
       await dispatcher?.stop();
     },

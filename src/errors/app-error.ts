@@ -66,6 +66,14 @@ export const Errors = {
       { id: ids.id, message_id: ids.messageId },
       { 'Retry-After': '5' },
     ),
+  accountRestricted: (waErrorCode: number, reason: string, until: string, retryAfterSeconds: number) =>
+    new AppError(
+      503,
+      'ACCOUNT_RESTRICTED',
+      `Account restricted by WhatsApp until ${until}: messages to new contacts are paused (${reason})`,
+      { restricted_until: until, wa_error_code: waErrorCode },
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
   notConnected: () => new AppError(503, 'BOT_NOT_CONNECTED', 'Bot not connected', {}, { 'Retry-After': '5' }),
   connectionStopped: (phase: string) =>
     new AppError(

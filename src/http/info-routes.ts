@@ -29,6 +29,8 @@ export interface InfoDeps {
   features: { webhooks: boolean; analytics: boolean };
   /** Outbox usage, when the outbox is on. */
   outboxUsage?: () => Promise<{ jobs: number; bytes: number; inFlight: number }>;
+  /** A restriction WhatsApp put on the account (463), while it lasts. */
+  restriction?: () => { code: number; reason: string; since: string; until: string; untilFromWhatsApp: boolean } | null;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -95,6 +97,11 @@ export function health(deps: Pick<InfoDeps, 'config' | 'transport'>) {
   };
 }
 
+/** Sends to new contacts are paused until `until`; established chats go on. */
+function restrictionView(r: ReturnType<NonNullable<InfoDeps['restriction']>>) {
+  return r ? { code: r.code, reason: r.reason, since: r.since, until: r.until, until_from_whatsapp: r.untilFromWhatsApp, new_contacts_paused: true } : null;
+}
+
 export function botStatus(deps: InfoDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     const { config, transport } = deps;
@@ -127,6 +134,7 @@ export function botStatus(deps: InfoDeps) {
       outbox: outbox
         ? { enabled: true, queued: outbox.jobs, in_flight: outbox.inFlight, media_mb: Math.round((outbox.bytes / 1024 / 1024) * 100) / 100 }
         : { enabled: false },
+      restriction: restrictionView(deps.restriction?.() ?? null),
       system: {
         uptime: uptime(),
         memory_usage_mb: mb(process.memoryUsage().rss),

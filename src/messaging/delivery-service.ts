@@ -13,6 +13,7 @@ import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../store/pacing.js';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
 import type { OutgoingMedia, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { AccountRestrictions } from './account-restrictions.js';
 import type { PrepareInput } from './media-preparation.js';
 import { restoreMedia, serialiseMediaOptions } from './outbox-media-options.js';
 import type { MessageSender } from './message-sender.js';
@@ -56,6 +57,8 @@ export class DeliveryService {
       sender: MessageSender;
       messages: MessageRepository;
       outbox?: OutboxParts;
+      /** Sends to new contacts wait (outbox) or are refused while WhatsApp restricts the account. */
+      restrictions?: AccountRestrictions;
       logger: Logger;
       /** Told about every status the gateway itself gives a record (sent, failed). */
       onStatusChange?: (change: StatusChange) => void;
@@ -91,6 +94,7 @@ export class DeliveryService {
       const resumed = await this.resume(attempt.resumeRecordId, request, media);
       if (resumed) return resumed;
     }
+    if (!outbox) this.deps.restrictions?.assertMaySend(request.to.jid);
     const messageId = transport.newMessageId();
     const text = request.kind === 'text' ? request.text : (media?.caption ?? null);
     const record = await messages.create({
@@ -198,6 +202,7 @@ export class DeliveryService {
 
   private async mustQueue(jid: string, outbox: OutboxParts): Promise<boolean> {
     if (!this.deps.transport.status().connected) return true;
+    if (this.deps.restrictions?.heldUntil(jid) != null) return true;
     if ((await outbox.repository.size()).jobs > 0) return true; // keep FIFO behind queued messages
     const now = Date.now();
     const history = await outbox.repository.recentSends(now - pacingHorizonMs(outbox.pacing));

@@ -7,7 +7,7 @@
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { MessageRepository } from './message-repository.js';
-import type { OutboxJob, OutboxRepository } from './outbox-repository.js';
+import type { HoldPolicy, OutboxJob, OutboxRepository } from './outbox-repository.js';
 import type { PacingPolicy } from './pacing.js';
 
 export interface OutboxSender {
@@ -31,6 +31,8 @@ export interface OutboxWorkerOptions {
   maxAttempts?: number;
   /** Wait before retrying a job whose send failed. Default 5 s. */
   retryDelayMs?: number;
+  /** Recipients whose sends must wait (new contacts while the account is restricted). */
+  heldUntil?: HoldPolicy;
   /** Called once per job that reached sent or failed: remove its media, publish the webhook event. */
   onSettled?: (outcome: OutboxOutcome) => void | Promise<void>;
 }
@@ -95,7 +97,7 @@ export class OutboxWorker {
   private async drain(): Promise<void> {
     const { outbox, sender, pacing } = this.options;
     while (this.running && sender.isConnected()) {
-      const ready = await outbox.nextReady(this.clock.now(), pacing);
+      const ready = await outbox.nextReady(this.clock.now(), pacing, this.options.heldUntil);
       if (!ready.job) {
         if (ready.wakeAt !== null) this.schedule(ready.wakeAt);
         return;
