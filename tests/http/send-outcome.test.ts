@@ -83,3 +83,21 @@ describe('keys a crash left in progress', () => {
     expect(await repo.begin({ scope: 's', key: 'unbound', fingerprint: 'f' })).toBe('new');
   });
 });
+
+describe('account restricted (463), without the outbox', () => {
+  test('sends to new contacts are refused with 503 until it ends; established chats go on; /api/status shows it', async () => {
+    t = await buildTestApp();
+    await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'established' }).expect(200);
+    const until = new Date(Date.now() + 60_000).toISOString();
+    t.transport.events.emit('account-restricted', { code: 463, reason: 'account restricted', messageId: 'W463', until, at: new Date().toISOString() });
+
+    const refused = await request(t.app).post('/api/send-message').send({ phone: '6281300000009', message: 'new contact' }).expect(503);
+    expect(refused.body).toMatchObject({ status: 'error', code: 'ACCOUNT_RESTRICTED', restricted_until: until, wa_error_code: 463 });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(50);
+    await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'still fine' }).expect(200);
+    expect(t.transport.sent.map((s) => s.text)).toEqual(['established', 'still fine']);
+
+    const status = await request(t.app).get('/api/status').expect(200);
+    expect(status.body.restriction).toMatchObject({ code: 463, until, until_from_whatsapp: true, new_contacts_paused: true });
+  });
+});
