@@ -2,13 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Curve, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
+import { Curve, jidDecode, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AckRules, messageAck, reachoutTimelockAnswer, type AckRule } from './acks.js';
 import { makeCertChain } from './cert-chain.js';
 import { ClientConnection, type HandshakeResult } from './client-connection.js';
-import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
+import { Directory, lidJid, partyOf, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
 import { buildIncomingStanza, newMessageId, type IncomingMessageOptions } from './inbound-message.js';
 import { answerIq, type IqContext } from './iq-router.js';
 import { MediaServer, type MediaServerOptions } from './media-server.js';
@@ -309,15 +309,16 @@ class WhatsAppEmulator implements Emulator {
     const copy = this.messages.find(message => message.id === messageId && !message.isOwnDeviceCopy);
     if (!copy) throw new Error(`no message ${messageId} was received by a contact`);
     const recipient = this.directory.resolve(copy.recipientDevice);
-    if (!recipient) throw new Error(`unknown recipient ${copy.recipientDevice}`);
+    const party = recipient && partyOf(recipient, jidDecode(copy.recipientDevice)?.device ?? 0);
+    if (!party) throw new Error(`unknown recipient ${copy.recipientDevice}`);
     const connection = this.connectionFor(copy.from) ?? [...this.open].find(c => c.device !== undefined);
     if (!connection) throw new Error('no linked companion is connected');
     connection.send(retryReceiptNode({
       messageId,
       from: copy.stanza.to ?? copy.to,
       count: options.count ?? 1,
-      registrationId: recipient.party.registrationId,
-      bundle: options.keyBundle ? recipient.party.issueBundle() : undefined,
+      registrationId: party.registrationId,
+      bundle: options.keyBundle ? party.issueBundle() : undefined,
     }));
   }
 
