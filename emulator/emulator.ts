@@ -14,7 +14,8 @@ import { answerIq, type IqContext } from './iq-router.js';
 import { MediaServer, type MediaServerOptions } from './media-server.js';
 import { openOutgoingMessage } from './message-inbox.js';
 import { PairedDevices, type LinkedDeviceInfo, type PairedDevice } from './paired-devices.js';
-import { pairSuccessNode, parseQr, signDeviceIdentity, verifyPairDeviceSign } from './pairing.js';
+import { CodePairings } from './code-pairings.js';
+import { pairSuccessNode, parseQr, signDeviceIdentity, verifyPairDeviceSign, type CompanionKeys } from './pairing.js';
 import type { ReceivedMessage } from './received-message.js';
 import { retryReceiptNode } from './retry-receipts.js';
 
@@ -67,7 +68,18 @@ export interface Emulator {
   readonly logins: number;
   /** Uploads the media host reset because their keep-alive connection was past `media.idleCutoffMs`. */
   readonly mediaConnectionsCut: number;
+  /** Pairing codes (companion_hello) accepted so far. */
+  readonly pairingCodeRequests: number;
   scanQr(qr: string): Promise<LinkedDeviceInfo>;
+  /**
+   * The account's phone (or `phone`'s) types a pairing code a companion asked for: the primary's
+   * side of the link_code_companion_reg exchange, then pair-success as after a scan. Rejects when
+   * the code is wrong (the phone cannot open the companion's key bundle; the code is spent) or no
+   * companion asked for a code for that number.
+   */
+  enterPairingCode(code: string, phone?: string): Promise<LinkedDeviceInfo>;
+  /** WhatsApp refuses every companion_hello with this error from now on (e.g. 429 rate-overlimit); no argument to accept again. */
+  refusePairingCodes(refusal?: { code: number; text: string }): void;
   pairedDevices(): LinkedDeviceInfo[];
   waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>;
   /** Resolves with the first receipt (past or future) the companion sent that matches, e.g. its read receipt. */
@@ -122,6 +134,7 @@ class WhatsAppEmulator implements Emulator {
   private readonly ackRules = new AckRules();
   private reachoutTimelockEndsAt: Date | undefined;
   private readonly iqContext: IqContext;
+  private readonly codePairings: CodePairings;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private listeningPort = 0;
@@ -143,6 +156,11 @@ class WhatsAppEmulator implements Emulator {
         device.removed = true;
       },
     };
+    this.codePairings = new CodePairings({
+      primaryIdentity: this.directory.accountKey,
+      registeringNoiseKey: connection => [...this.pendingRefs.values()].find(entry => entry.connection === connection)?.noiseKey,
+      logger: logger.child({ module: 'pairing-code' }),
+    });
   }
 
   get wsUrl(): string {
@@ -172,6 +190,10 @@ class WhatsAppEmulator implements Emulator {
 
   get mediaConnectionsCut(): number {
     return this.media.connectionsCut;
+  }
+
+  get pairingCodeRequests(): number {
+    return this.codePairings.accepted;
   }
 
   async listen(port = 0): Promise<void> {
@@ -206,43 +228,20 @@ class WhatsAppEmulator implements Emulator {
     if (!pending || !pending.connection.isOpen || !pending.connection.registration) {
       throw new Error(`no connected companion is showing QR ref ${fields.ref}`);
     }
-    const { connection, noiseKey } = pending;
-    const registration = connection.registration!;
-    if (!noiseKey.equals(fields.noiseKey)) throw new Error('QR noise key differs from the connection that showed it');
-    if (!registration.eIdent || !fields.identityKey.equals(Buffer.from(registration.eIdent))) {
-      throw new Error('QR identity key differs from the registration payload');
-    }
-    const { device, keyIndex } = this.devices.allocate();
-    const { phone, lid } = this.directory.account;
-    const jid = `${phone}:${device}@s.whatsapp.net`;
-    const deviceLid = `${lid}:${device}@lid`;
-    const identity = signDeviceIdentity(this.directory.accountKey, fields, keyIndex);
-    const reply = await connection.request(pairSuccessNode(randomBytes(8).toString('hex'), identity, jid, deviceLid), PAIRING_REPLY_TIMEOUT_MS);
-    verifyPairDeviceSign(reply, identity, this.directory.accountKey, fields);
-    const paired: PairedDevice = {
-      device,
-      jid,
-      lid: deviceLid,
-      keyIndex,
-      noiseKey,
-      identityKey: Buffer.from(registration.eIdent),
-      registrationId: Buffer.from(registration.eRegid ?? Buffer.alloc(4)).readUInt32BE(0),
-      signedPreKey: {
-        keyId: Buffer.from(registration.eSkeyId ?? Buffer.alloc(3)).readUIntBE(0, 3),
-        publicKey: Buffer.from(registration.eSkeyVal ?? []),
-        signature: Buffer.from(registration.eSkeySig ?? []),
-      },
-      preKeys: new Map(),
-      pushName: pending.pushName,
-      removed: false,
-      pairedAt: new Date(),
-    };
-    this.devices.add(paired);
-    for (const [ref, entry] of this.pendingRefs) if (entry.connection === connection) this.pendingRefs.delete(ref);
-    connection.registration = undefined;
-    this.logger.info({ jid }, 'companion paired; asking it to restart');
-    this.streamError(connection, 515);
-    return this.devices.list().find(info => info.device === device)!;
+    if (!pending.noiseKey.equals(fields.noiseKey)) throw new Error('QR noise key differs from the connection that showed it');
+    return this.completePairing(pending.connection, fields);
+  }
+
+  async enterPairingCode(code: string, phone = this.directory.account.phone): Promise<LinkedDeviceInfo> {
+    let linked: LinkedDeviceInfo | undefined;
+    await this.codePairings.enter(pnJid(phone), code, PAIRING_REPLY_TIMEOUT_MS, async (connection, keys) => {
+      linked = await this.completePairing(connection, { identityKey: keys.companionIdentity, advSecret: keys.advSecret });
+    });
+    return linked!;
+  }
+
+  refusePairingCodes(refusal?: { code: number; text: string }): void {
+    this.codePairings.refuse(refusal);
   }
 
   waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs = 5000): Promise<ReceivedMessage> {
@@ -387,6 +386,51 @@ class WhatsAppEmulator implements Emulator {
     return [...this.open].find(connection => connection.device !== undefined && this.devices.get(connection.device)?.jid === deviceJid);
   }
 
+  /**
+   * The phone signs the companion in (pair-success), checks its pair-device-sign, records the
+   * device and asks the companion to restart (515), whether it was linked by QR or by code.
+   */
+  private async completePairing(connection: ClientConnection, keys: CompanionKeys): Promise<LinkedDeviceInfo> {
+    const registration = connection.registration;
+    const pending = [...this.pendingRefs.values()].find(entry => entry.connection === connection);
+    if (!registration || !pending) throw new Error('the companion is no longer registering');
+    if (!registration.eIdent || !keys.identityKey.equals(Buffer.from(registration.eIdent))) {
+      throw new Error('companion identity key differs from the registration payload');
+    }
+    const { device, keyIndex } = this.devices.allocate();
+    const { phone, lid } = this.directory.account;
+    const jid = `${phone}:${device}@s.whatsapp.net`;
+    const deviceLid = `${lid}:${device}@lid`;
+    const identity = signDeviceIdentity(this.directory.accountKey, keys, keyIndex);
+    const reply = await connection.request(pairSuccessNode(randomBytes(8).toString('hex'), identity, jid, deviceLid), PAIRING_REPLY_TIMEOUT_MS);
+    verifyPairDeviceSign(reply, identity, this.directory.accountKey, keys);
+    const paired: PairedDevice = {
+      device,
+      jid,
+      lid: deviceLid,
+      keyIndex,
+      noiseKey: pending.noiseKey,
+      identityKey: Buffer.from(registration.eIdent),
+      registrationId: Buffer.from(registration.eRegid ?? Buffer.alloc(4)).readUInt32BE(0),
+      signedPreKey: {
+        keyId: Buffer.from(registration.eSkeyId ?? Buffer.alloc(3)).readUIntBE(0, 3),
+        publicKey: Buffer.from(registration.eSkeyVal ?? []),
+        signature: Buffer.from(registration.eSkeySig ?? []),
+      },
+      preKeys: new Map(),
+      pushName: pending.pushName,
+      removed: false,
+      pairedAt: new Date(),
+    };
+    this.devices.add(paired);
+    for (const [ref, entry] of this.pendingRefs) if (entry.connection === connection) this.pendingRefs.delete(ref);
+    this.codePairings.forget(connection);
+    connection.registration = undefined;
+    this.logger.info({ jid }, 'companion paired; asking it to restart');
+    this.streamError(connection, 515);
+    return this.devices.list().find(info => info.device === device)!;
+  }
+
   private streamError(connection: ClientConnection, code: KickCode): void {
     const content: BinaryNode[] | undefined =
       code === 440 ? [{ tag: 'conflict', attrs: { type: 'replaced' } }]
@@ -443,7 +487,9 @@ class WhatsAppEmulator implements Emulator {
     switch (node.tag) {
       case 'iq':
         if (node.attrs.type === 'get' || node.attrs.type === 'set') {
-          connection.send(reachoutTimelockAnswer(node, this.reachoutTimelockEndsAt) ?? answerIq(this.iqContext, connection, node));
+          connection.send(
+            this.codePairings.answer(connection, node) ?? reachoutTimelockAnswer(node, this.reachoutTimelockEndsAt) ?? answerIq(this.iqContext, connection, node),
+          );
         }
         return;
       case 'message':
@@ -509,6 +555,7 @@ class WhatsAppEmulator implements Emulator {
   private onClose(connection: ClientConnection): void {
     this.open.delete(connection);
     for (const [ref, entry] of this.pendingRefs) if (entry.connection === connection) this.pendingRefs.delete(ref);
+    this.codePairings.forget(connection);
   }
 }
 

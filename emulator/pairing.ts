@@ -1,12 +1,16 @@
 import { Curve, getBinaryNodeChild, hmacSign, proto, WA_ADV_ACCOUNT_SIG_PREFIX, WA_ADV_DEVICE_SIG_PREFIX, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
 import { verify } from 'curve25519-js';
 
-/** The fields of a companion's QR (`https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`). */
-export interface PairingQr {
-  ref: string;
-  noiseKey: Buffer;
+/** What the phone knows of a companion once it is to sign it: from a QR, or from a pairing code's key bundle. */
+export interface CompanionKeys {
   identityKey: Buffer;
   advSecret: Buffer;
+}
+
+/** The fields of a companion's QR (`https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`). */
+export interface PairingQr extends CompanionKeys {
+  ref: string;
+  noiseKey: Buffer;
   platformId: string;
 }
 
@@ -32,9 +36,9 @@ export interface DeviceIdentity {
 
 /**
  * Plays the phone's half of linking: the account key signs the new device's identity,
- * and the HMAC with the QR's secret proves the QR was actually scanned.
+ * and the HMAC with the ADV secret (the QR's, or the one a pairing code derived) proves the phone saw it.
  */
-export function signDeviceIdentity(accountKey: KeyPair, qr: PairingQr, keyIndex: number): DeviceIdentity {
+export function signDeviceIdentity(accountKey: KeyPair, qr: CompanionKeys, keyIndex: number): DeviceIdentity {
   const details = proto.ADVDeviceIdentity.encode({
     rawId: Math.floor(Math.random() * 0xffffffff),
     timestamp: Math.floor(Date.now() / 1000),
@@ -73,7 +77,7 @@ export function pairSuccessNode(id: string, identity: DeviceIdentity, deviceJid:
  * Checks the companion's pair-device-sign reply strictly (curve25519-js, not Baileys' Curve.verify,
  * which cannot fail in rc14): same details we signed, and a device signature by the QR's identity key.
  */
-export function verifyPairDeviceSign(reply: BinaryNode, sent: DeviceIdentity, accountKey: KeyPair, qr: PairingQr): void {
+export function verifyPairDeviceSign(reply: BinaryNode, sent: DeviceIdentity, accountKey: KeyPair, qr: CompanionKeys): void {
   if (reply.attrs.type !== 'result') throw new Error(`pairing rejected by the companion: ${JSON.stringify(reply.attrs)}`);
   const identityNode = getBinaryNodeChild(getBinaryNodeChild(reply, 'pair-device-sign'), 'device-identity');
   if (!(identityNode?.content instanceof Uint8Array)) throw new Error('pair-device-sign without a device-identity');

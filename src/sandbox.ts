@@ -1,5 +1,7 @@
 /**
- * Sandbox mode: the whole gateway against an in-process WhatsApp emulator that pairs itself.
+ * Sandbox mode: the whole gateway against an in-process WhatsApp emulator that pairs itself at
+ * start. After a logout it stays unlinked, so linking can be tried by hand: the emulated phone scans
+ * the QR (POST /api/sandbox/scan-qr) or types a pairing code (POST /api/sandbox/enter-pairing-code).
  * Nothing here can reach real WhatsApp: the WebSocket URL is the emulator's loopback address and
  * its data (credentials, records) lives in its own folder, wiped at every start.
  */
@@ -41,18 +43,22 @@ async function main(): Promise<void> {
     waQueryTimeoutMs: 10_000,
   });
 
+  const transport: { currentQr(): string | null } = { currentQr: () => null };
   const gateway = await startGateway({
     config,
     logger,
     mediaCaPem: emulator.mediaCaPem,
     printQr: false,
-    extraRoutes: sandboxRoutes(emulator, config.defaultCountryCode),
+    extraRoutes: sandboxRoutes(emulator, config.defaultCountryCode, () => transport.currentQr()),
   });
-  // The emulated phone scans every QR the gateway shows.
+  transport.currentQr = () => gateway.transport.currentQr();
+  let announced = false;
+  // The emulated phone scans the first QR, so the sandbox is ready at once. Later QRs (after a
+  // logout) are left for the user: scan-qr, or a pairing code typed with enter-pairing-code.
   gateway.transport.events.on('qr', (qr) => {
+    if (announced) return;
     emulator.scanQr(qr).catch((error: unknown) => logger.error({ err: error }, 'sandbox phone could not scan the QR'));
   });
-  let announced = false;
   gateway.transport.events.on('connection', (status) => {
     if (!status.connected || announced) return;
     announced = true;

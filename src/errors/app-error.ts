@@ -44,6 +44,7 @@ export const Errors = {
   // 400, not 415: the contract answers every bad request with 400.
   unsupportedContentType: (expected: string) =>
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
+  invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
   unauthorized: () => new AppError(401, 'UNAUTHORIZED', 'Unauthorized: Invalid or missing API key'),
   notFound: () => new AppError(404, 'NOT_FOUND', 'Endpoint not found'),
   rateLimited: (limit: number, windowSeconds: number, retryAfterSeconds: number) =>
@@ -83,7 +84,19 @@ export const Errors = {
         ? 'WhatsApp connection stopped: this account was opened by another client; close it and restart the gateway to link again'
         : 'WhatsApp connection stopped; restart the gateway to connect again',
     ),
-  qrNotAvailable: () => new AppError(503, 'QR_NOT_AVAILABLE', 'QR code not available yet', {}, { 'Retry-After': '5' }),
+  /** `reason` says what the connection is doing; Retry-After is when asking again can help. */
+  qrNotAvailable: (reason: string, retryAfterSeconds: number, message = 'QR code not available yet', extra: Record<string, unknown> = {}) =>
+    new AppError(503, 'QR_NOT_AVAILABLE', message, { reason, ...extra }, { 'Retry-After': String(retryAfterSeconds) }),
+  alreadyConnected: () => new AppError(409, 'ALREADY_CONNECTED', 'Bot already connected'),
+  alreadyLinked: () =>
+    new AppError(409, 'ALREADY_LINKED', 'Bot already linked to a WhatsApp account and reconnecting; POST /api/logout first to link again'),
+  /** WhatsApp answered the pairing code request with an error (e.g. 400 bad-request, 429 rate-overlimit). */
+  pairingCodeRefused: (code: number, text: string) =>
+    new AppError(502, 'PAIRING_CODE_REFUSED', `WhatsApp refused the pairing code request: ${text} (${code})`, { whatsapp_error: { code, text } }),
+  /** Sandbox only: the emulated phone could not link (a wrong code, no QR or code to act on). */
+  sandboxLinkFailed: (reason: string) => new AppError(400, 'SANDBOX_LINK_FAILED', `The emulated phone could not link: ${reason}`),
+  pairingCodeNoAnswer: (reason: string) =>
+    new AppError(504, 'PAIRING_CODE_NO_ANSWER', `WhatsApp did not answer the pairing code request: ${reason}`),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),
 } as const;

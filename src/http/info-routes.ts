@@ -1,12 +1,10 @@
 /**
- * GET `/`, `/api/health`, `/api/status`, `/api/qr`: what the gateway is and how its WhatsApp
+ * GET `/`, `/api/health`, `/api/status`: what the gateway is and how its WhatsApp
  * connection is doing. Every value is read from the running configuration and the transport, so
  * the feature flags tell the truth.
  */
 import type { Request, Response } from 'express';
-import QRCode from 'qrcode';
 import type { Config } from '../config/config.js';
-import { Errors } from '../errors/app-error.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
 import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
@@ -143,28 +141,6 @@ export function botStatus(deps: InfoDeps) {
       },
       message: 'Bot status retrieved',
     });
-  };
-}
-
-/** The QR as v2.0.0 JSON, or (an addition) as a PNG with ?format=png. */
-export function qrCode(deps: Pick<InfoDeps, 'transport'>) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const { transport } = deps;
-    if (transport.status().connected) {
-      res.json({ status: 'success', message: 'Bot already connected, no QR needed' });
-      return;
-    }
-    const qr = transport.currentQr();
-    const { phase, running } = transport.status();
-    // No QR will come by waiting: say so instead of "not available yet" with a Retry-After.
-    if (!qr && !running) throw Errors.connectionStopped(phase);
-    if (!qr) throw Errors.qrNotAvailable();
-    res.setHeader('Cache-Control', 'no-store');
-    if (req.query.format === 'png') {
-      res.type('png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 400 }));
-      return;
-    }
-    res.json({ status: 'success', qr, message: 'QR code available for scanning' });
   };
 }
 

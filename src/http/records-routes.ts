@@ -1,48 +1,21 @@
 /**
  * What happened to the messages: records with their delivery status, analytics over them, the
  * webhook delivery log (with replay), and downloads of media people sent to the gateway.
- * Query parameters are validated here; a bad one is a 400 naming it.
+ * Query parameters are validated with the schemas in records-schemas.ts; a bad one is a 400 naming it.
  */
 import type { Request, Response } from 'express';
-import { AppError } from '../errors/app-error.js';
-import { MEDIA_KINDS } from '../messaging/upload-policy.js';
-import type { IncomingMessageRepository } from '../store/incoming-message-repository.js';
-import { InvalidCursorError } from '../store/cursor.js';
-import { MESSAGE_STATUSES, type MessageRecord, type MessageRepository } from '../store/message-repository.js';
-import { DELIVERY_STATUSES, type WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
-import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { normalisePhone } from '../messaging/phone-number.js';
+import { AppError, Errors } from '../errors/app-error.js';
+import type { IncomingMessageRepository } from '../store/incoming-message-repository.js';
+import { InvalidCursorError } from '../store/cursor.js';
+import type { MessageRecord, MessageRepository } from '../store/message-repository.js';
+import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import type { analyticsQuery, deliveriesQuery, listMessagesQuery } from './records-schemas.js';
+import { parseRequest } from './request-validation.js';
 
-const badParam = (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`);
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value as T)) throw badParam(name, allowed.join(', '));
-  return value as T;
-}
-
-function date(value: unknown, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = typeof value === 'string' ? new Date(/^\d+$/.test(value) ? Number(value) * 1000 : value) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw badParam(name, 'an ISO-8601 date or Unix seconds');
-  return d;
-}
-
-function limit(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 200) throw badParam('limit', 'a whole number from 1 to 200');
-  return n;
-}
-
-function text(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw badParam(name, 'a single value');
-  return value;
-}
 
 export function messageView(m: MessageRecord) {
   return {
@@ -66,26 +39,16 @@ async function withCursor<T>(list: () => Promise<T>): Promise<T> {
   try {
     return await list();
   } catch (error) {
-    if (error instanceof InvalidCursorError) throw badParam('cursor', 'next_cursor from a previous page');
+    if (error instanceof InvalidCursorError) throw Errors.invalidParameter('cursor', 'next_cursor from a previous page');
     throw error;
   }
 }
 
-export function listMessages(messages: MessageRepository, defaultCountryCode: string) {
+export function listMessages(messages: MessageRepository, query: ReturnType<typeof listMessagesQuery>) {
   return async (req: Request, res: Response): Promise<void> => {
-    const q = req.query;
-    const page = await withCursor(() =>
-      messages.list({
-        status: oneOf(q.status, MESSAGE_STATUSES, 'status'),
-        type: oneOf(q.type, ['text', ...MEDIA_KINDS] as const, 'type'),
-        // The same number formats as a send: 0812… finds what was sent to 62812….
-        phone: q.phone === undefined ? undefined : normalisePhone(q.phone, defaultCountryCode).digits,
-        from: date(q.from, 'from'),
-        to: date(q.to, 'to'),
-        limit: limit(q.limit),
-        cursor: text(q.cursor, 'cursor'),
-      }),
-    );
+    const q = parseRequest(query, req.query);
+    // The same number formats as a send: 0812… finds what was sent to 62812….
+    const page = await withCursor(() => messages.list({ ...q, phone: q.phone?.digits }));
     res.json({ status: 'success', data: page.items.map(messageView), total: page.total, next_cursor: page.nextCursor });
   };
 }
@@ -99,12 +62,9 @@ export function getMessage(messages: MessageRepository) {
   };
 }
 
-export function analytics(messages: MessageRepository) {
+export function analytics(messages: MessageRepository, query: typeof analyticsQuery) {
   return async (req: Request, res: Response): Promise<void> => {
-    const from = date(req.query.from, 'from');
-    const to = date(req.query.to, 'to');
-    if (from && to && from > to) throw badParam('from', 'a date before "to"');
-    const a = await messages.analytics({ from, to });
+    const a = await messages.analytics(parseRequest(query, req.query));
     res.json({
       status: 'success',
       data: { from: a.from, to: a.to, total: a.total, by_type: a.byType, by_status: a.byStatus, by_type_and_status: a.byTypeAndStatus },
@@ -112,18 +72,10 @@ export function analytics(messages: MessageRepository) {
   };
 }
 
-export function listDeliveries(deliveries: WebhookDeliveryRepository) {
+export function listDeliveries(deliveries: WebhookDeliveryRepository, query: typeof deliveriesQuery) {
   return async (req: Request, res: Response): Promise<void> => {
-    const q = req.query;
-    const page = await withCursor(() =>
-      deliveries.list({
-        status: oneOf(q.status, DELIVERY_STATUSES, 'status'),
-        eventType: text(q.event, 'event'),
-        url: text(q.url, 'url'),
-        limit: limit(q.limit),
-        cursor: text(q.cursor, 'cursor'),
-      }),
-    );
+    const { event, ...q } = parseRequest(query, req.query);
+    const page = await withCursor(() => deliveries.list({ ...q, eventType: event }));
     res.json({ status: 'success', data: page.items, total: page.total, next_cursor: page.nextCursor });
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The six send endpoints. Thin: parse and validate the request, hand it to the DeliveryService,
+ * The six send endpoints. Thin: validate the request with its schema (send-schemas.ts), hand it to the DeliveryService,
  * shape the v2.0.0 response (200 sent, or 202 queued when the outbox holds it). The uploaded file
  * is removed before the response is written, on every path.
  */
@@ -9,23 +9,17 @@ import { Errors } from '../errors/app-error.js';
 import { checkUploadContent } from '../messaging/content-check.js';
 import type { DeliveryService, SendOutcome } from '../messaging/delivery-service.js';
 import { localTimestamp } from '../messaging/local-time.js';
-import { normalisePhone } from '../messaging/phone-number.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
 import type { IdempotencyRepository, StoredResponse } from '../store/idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
-
-export const MAX_TEXT_LENGTH = 65_536;
+import { parseRequest } from './request-validation.js';
+import type { SendTextFields, UploadFields } from './send-schemas.js';
 
 export interface SendRouteDeps {
   delivery: DeliveryService;
   idempotency: IdempotencyRepository;
-  defaultCountryCode: string;
   /** Marks every success body, so sandbox results cannot be mistaken for real deliveries. */
   sandbox: boolean;
-}
-
-function field(body: unknown, name: string): unknown {
-  return body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
 }
 
 /** v2.0.0's body for a sent message, or 202 with the same data when it was queued. */
@@ -48,14 +42,9 @@ function sendResponse(successMessage: string, outcome: SendOutcome, data: Record
   };
 }
 
-export function sendTextHandler({ delivery, idempotency, defaultCountryCode, sandbox }: SendRouteDeps) {
+export function sendTextHandler({ delivery, idempotency, sandbox }: SendRouteDeps, fields: SendTextFields) {
   return async (req: Request, res: Response): Promise<void> => {
-    const phone = normalisePhone(field(req.body, 'phone'), defaultCountryCode);
-    const message = field(req.body, 'message');
-    if (message === undefined || message === null || message === '') throw Errors.messageRequired();
-    if (typeof message !== 'string') throw Errors.messageNotText();
-    if (message.trim() === '') throw Errors.messageRequired();
-    if (message.length > MAX_TEXT_LENGTH) throw Errors.messageTooLong(MAX_TEXT_LENGTH);
+    const { phone, message } = parseRequest(fields, req.body);
 
     const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async (once) => {
       const outcome = await delivery.send({ to: phone, kind: 'text', text: message }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
@@ -65,17 +54,17 @@ export function sendTextHandler({ delivery, idempotency, defaultCountryCode, san
   };
 }
 
-export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, defaultCountryCode, sandbox }: SendRouteDeps) {
+export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, sandbox }: SendRouteDeps, formFields: UploadFields) {
   return async (req: Request, res: Response): Promise<void> => {
     const file = req.file;
     let result: OnceResult | undefined;
     try {
-      const phone = normalisePhone(field(req.body, 'phone'), defaultCountryCode);
+      const parsed = parseRequest(formFields, req.body);
+      const phone = parsed.phone;
       if (!file) throw Errors.fileRequired();
       const extension = extensionOf(file.originalname);
       const { detectedMime } = await checkUploadContent(policy.kind, extension, file.path);
-      const rawCaption = policy.acceptsCaption ? field(req.body, 'caption') : undefined;
-      const caption = typeof rawCaption === 'string' && rawCaption.trim() !== '' ? rawCaption : null;
+      const caption = 'caption' in parsed ? (parsed.caption as string | null) : null;
       const data = {
         phone: phone.digits,
         filename: file.originalname,

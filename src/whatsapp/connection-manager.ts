@@ -53,6 +53,9 @@ export class ConnectionManager<S> {
   private accountInfo?: { jid: string; lid?: string };
   /** Bumped by stop/reset: a connect that was under way when it changed must not adopt its socket. */
   private generation = 0;
+  /** Linking by code: QRs are kept but not shown, and the code's registration is awaited. */
+  private codePairing = false;
+  private registrationWaiter?: { resolve: (socket: S) => void; reject: (error: Error) => void };
 
   constructor(private readonly options: ConnectionManagerOptions<S>) {}
 
@@ -65,6 +68,7 @@ export class ConnectionManager<S> {
   /** Closes the socket (credentials stay valid) and stops reconnecting. Idempotent. */
   async stop(): Promise<void> {
     this.running = false;
+    this.endCodePairing('the connection was stopped');
     this.generation += 1;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -83,6 +87,48 @@ export class ConnectionManager<S> {
 
   currentQr(): string | null {
     return this.phase === 'awaiting_qr' ? this.qr : null;
+  }
+
+  /**
+   * Starts a fresh registration for linking by code and resolves with its socket once WhatsApp has
+   * registered it (its QR refs arrived): a code lives only as long as the connection that asked for
+   * it, so each code gets a whole one. From now on QRs are not shown, until the code is refused
+   * (`resumeQr`) or its registration ends (used: 515 restart; expired: refs exhausted).
+   */
+  async startCodePairing(timeoutMs: number): Promise<S> {
+    if (!this.running) throw new Error('the connection is not running');
+    this.endCodePairing('a newer pairing code was requested');
+    this.codePairing = true;
+    this.generation += 1;
+    const previous = this.current;
+    this.current = undefined;
+    this.qr = null;
+    await previous?.end();
+    const registered = new Promise<S>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.endCodePairing(`WhatsApp did not register a new connection within ${timeoutMs} ms`);
+        this.resumeQrDisplay();
+      }, timeoutMs);
+      this.registrationWaiter = {
+        resolve: (socket) => {
+          clearTimeout(timer);
+          resolve(socket);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+    });
+    await this.connect();
+    return registered;
+  }
+
+  /** The pairing code of `socket` was refused: show its QRs again, if it is still the current one. */
+  resumeQr(socket: S): void {
+    if (this.current?.socket !== socket || !this.codePairing) return;
+    this.codePairing = false;
+    this.resumeQrDisplay();
   }
 
   status(): ConnectionStatus {
@@ -104,6 +150,7 @@ export class ConnectionManager<S> {
     const log = this.options.logger;
     log.warn({ reason }, 'WhatsApp session reset: credentials wiped, a new QR will be offered');
     this.generation += 1;
+    this.endCodePairing('the session was reset');
     const session = this.current;
     this.current = undefined;
     await session?.end();
@@ -139,13 +186,23 @@ export class ConnectionManager<S> {
   private onUpdate(session: SocketSession<S>, update: ConnectionUpdate): void {
     if (session !== this.current) return; // a late event from a socket we already left
     const log = this.options.logger;
-    if (update.qr) {
+    if (update.qr && this.codePairing) {
+      // Kept (a refused code shows it again) but not shown: the user is linking by code.
+      this.qr = update.qr;
+      if (this.phase !== 'awaiting_pairing_code') this.setPhase('awaiting_pairing_code');
+      const waiter = this.registrationWaiter;
+      this.registrationWaiter = undefined;
+      waiter?.resolve(session.socket);
+    } else if (update.qr) {
       this.qr = update.qr;
       this.setPhase('awaiting_qr');
-      log.info({ qr: update.qr }, 'scan this QR with WhatsApp (Linked devices); also served at GET /api/qr');
+      // The QR is a credential for the next 20-60 s: only at debug (the terminal and /api/qr show it).
+      log.debug({ qr: update.qr }, 'new pairing QR');
+      log.info('WhatsApp offers a pairing QR: scan it (Linked devices) from the terminal or GET /api/qr, or use POST /api/pairing-code');
       this.events.emit('qr', update.qr);
     }
     if (update.connection === 'open') {
+      this.codePairing = false;
       this.attempts = 0;
       this.slow = false;
       this.qr = null;
@@ -155,12 +212,17 @@ export class ConnectionManager<S> {
       this.events.emit('open');
     } else if (update.connection === 'close') {
       this.current = undefined;
+      if (this.phase === 'awaiting_pairing_code' && update.closeCode !== 515) {
+        log.warn('the pairing code expired unused (its registration ended); QRs are shown again and a new code can be requested');
+      }
+      this.endCodePairing('the connection closed before WhatsApp registered it');
       this.onClose(session, update.closeCode, update.closeMessage ?? '');
     }
   }
 
   private onClose(session: SocketSession<S> | undefined, code: number | undefined, message: string): void {
     void session?.end();
+    this.endCodePairing(`the connection closed (${message || code || 'no reason'})`);
     this.qr = null;
     this.lastDisconnect = { code: code ?? 0, reason: message || 'connection closed', at: new Date().toISOString() };
     if (!this.running) return;
@@ -198,6 +260,20 @@ export class ConnectionManager<S> {
         return;
       }
     }
+  }
+
+  /** Leaves code-pairing mode; a request still waiting for its registration fails with `reason`. */
+  private endCodePairing(reason: string): void {
+    this.codePairing = false;
+    const waiter = this.registrationWaiter;
+    this.registrationWaiter = undefined;
+    waiter?.reject(new Error(reason));
+  }
+
+  private resumeQrDisplay(): void {
+    if (!this.qr || !this.current) return;
+    this.setPhase('awaiting_qr');
+    this.events.emit('qr', this.qr);
   }
 
   private setPhase(phase: ConnectionPhase): void {

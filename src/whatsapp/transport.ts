@@ -11,6 +11,8 @@ export type ConnectionPhase =
   | 'starting'
   | 'connecting'
   | 'awaiting_qr'
+  /** A pairing code was asked for: QRs are not shown until it is used, refused or expires. */
+  | 'awaiting_pairing_code'
   | 'open'
   | 'waiting_to_retry'
   | 'replaced'
@@ -119,6 +121,12 @@ export interface WhatsAppTransport {
   newMessageId(): string;
   /** Downloads and decrypts the media of an incoming message (the raw message carries the key). */
   downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }>;
+  /**
+   * Asks WhatsApp for a pairing code for `phone` (international digits) on a fresh registration and
+   * resolves with the code once WhatsApp has accepted it. Rejects with an AppError when WhatsApp
+   * refuses or does not answer, or when an account is already linked.
+   */
+  requestPairingCode(phone: string): Promise<string>;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

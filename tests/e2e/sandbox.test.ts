@@ -1,7 +1,8 @@
 /**
  * `npm run sandbox` as a newcomer runs it (the built dist/src/sandbox.js): it links itself to the
  * in-process emulator, sends reach the emulated phone and show at /api/sandbox/messages, every
- * response says sandbox, and a production data folder is left alone.
+ * response says sandbox, and a production data folder is left alone. After a logout the linking
+ * flows can be tried by hand: the emulated phone types a pairing code or scans the QR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -80,5 +81,51 @@ describe('sandbox mode', () => {
     // A production store in the same DATA_DIR is never created or touched by the sandbox.
     expect(existsSync(path.join(root, 'data', 'gateway.db'))).toBe(false);
     expect(existsSync(path.join(root, 'data', 'sandbox', 'gateway.db'))).toBe(true);
+  }, 30_000);
+
+  const post = (path: string, body?: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  async function waitForState(predicate: (s: { bot_connected: boolean; connection: { state: string } }) => boolean) {
+    for (let i = 0; i < 300; i++) {
+      const status = (await (await fetch(`${base}/api/status`)).json()) as { bot_connected: boolean; connection: { state: string } };
+      if (predicate(status)) return status;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the sandbox never reached the expected state');
+  }
+
+  test('after a logout it stays unlinked: the emulated phone types a pairing code (a wrong one first)', async () => {
+    expect((await post('/api/logout')).status).toBe(200);
+    await waitForState((s) => s.connection.state === 'awaiting_qr');
+    // Not linked again by itself.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await waitForState(() => true)).bot_connected).toBe(false);
+
+    const first = (await (await post('/api/pairing-code', { phone: '6281111111111' })).json()) as { data: { pairing_code: string } };
+    const code = first.data.pairing_code;
+    const wrong = await post('/api/sandbox/enter-pairing-code', { code: code.startsWith('A') ? `B${code.slice(1)}` : `A${code.slice(1)}` });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ status: 'error', code: 'SANDBOX_LINK_FAILED' });
+    expect((await post('/api/sandbox/enter-pairing-code', { code: 'nope' })).status).toBe(400);
+
+    const second = (await (await post('/api/pairing-code', { phone: '6281111111111' })).json()) as { data: { pairing_code: string } };
+    const typed = second.data.pairing_code;
+    const entered = await post('/api/sandbox/enter-pairing-code', { code: `${typed.slice(0, 4)}-${typed.slice(4)}` });
+    expect(entered.status).toBe(200);
+    expect(await entered.json()).toMatchObject({ status: 'success', sandbox: true, data: { device: expect.stringMatching(/^6281111111111:\d+@s\.whatsapp\.net$/) } });
+    await waitForState((s) => s.bot_connected);
+  }, 30_000);
+
+  test('after a logout the emulated phone can scan the QR instead', async () => {
+    expect((await post('/api/logout')).status).toBe(200);
+    await waitForState((s) => s.connection.state === 'awaiting_qr');
+    const scanned = await post('/api/sandbox/scan-qr');
+    expect(scanned.status).toBe(200);
+    await waitForState((s) => s.bot_connected);
+    // Connected: nothing to scan.
+    const again = await post('/api/sandbox/scan-qr');
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ code: 'SANDBOX_LINK_FAILED' });
   }, 30_000);
 });

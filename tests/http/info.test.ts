@@ -164,39 +164,6 @@ describe('GET /api/status', () => {
   });
 });
 
-describe('GET /api/qr', () => {
-  test('returns the pending QR', async () => {
-    t = await buildTestApp();
-    t.transport.phase = 'awaiting_qr';
-    t.transport.qr = '2@abc,def,ghi,jkl';
-    const res = await request(t.app).get('/api/qr').expect(200);
-    expect(res.body).toEqual({ status: 'success', qr: '2@abc,def,ghi,jkl', message: 'QR code available for scanning' });
-  });
-
-  test('renders the QR as PNG on request', async () => {
-    t = await buildTestApp();
-    t.transport.phase = 'awaiting_qr';
-    t.transport.qr = '2@abc,def,ghi,jkl';
-    const res = await request(t.app).get('/api/qr?format=png').buffer(true).expect(200);
-    expect(res.headers['content-type']).toBe('image/png');
-    expect((res.body as Buffer).subarray(1, 4).toString()).toBe('PNG');
-  });
-
-  test('says no QR is needed when connected', async () => {
-    t = await buildTestApp();
-    const res = await request(t.app).get('/api/qr').expect(200);
-    expect(res.body).toEqual({ status: 'success', message: 'Bot already connected, no QR needed' });
-  });
-
-  test('is 503 with Retry-After while still connecting', async () => {
-    t = await buildTestApp();
-    t.transport.phase = 'connecting';
-    const res = await request(t.app).get('/api/qr').expect(503);
-    expect(res.headers['retry-after']).toBe('5');
-    expect(res.body).toEqual({ status: 'error', message: 'QR code not available yet', timestamp: expect.stringMatching(ISO), code: 'QR_NOT_AVAILABLE' });
-  });
-});
-
 describe('unknown routes', () => {
   test.each([
     ['get', '/nope'],
@@ -207,17 +174,6 @@ describe('unknown routes', () => {
     t = await buildTestApp();
     const res = await request(t.app)[method](path).expect(404);
     expect(res.body).toEqual({ status: 'error', message: 'Endpoint not found', timestamp: expect.stringMatching(ISO), code: 'NOT_FOUND' });
-  });
-});
-
-describe('GET /api/qr when the connection has stopped', () => {
-  test('says why no QR will come, without Retry-After', async () => {
-    t = await buildTestApp();
-    t.transport.phase = 'replaced';
-    const res = await request(t.app).get('/api/qr').expect(503);
-    expect(res.headers['retry-after']).toBeUndefined();
-    expect(res.body).toMatchObject({ status: 'error', code: 'CONNECTION_STOPPED' });
-    expect(res.body.message).toContain('opened by another client');
   });
 });
 

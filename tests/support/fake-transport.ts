@@ -29,7 +29,11 @@ export class FakeTransport implements WhatsAppTransport {
   phase: ConnectionPhase = 'open';
   qr: string | null = null;
   connectionAttempts = 0;
+  nextRetryAt?: string;
   nextFailure?: Error;
+  /** What requestPairingCode answers: a code (and the phase moves to awaiting_pairing_code), or an error it throws. */
+  pairingCodeAnswer: string | Error = 'FAKE2345';
+  readonly pairingCodeRequests: string[] = [];
   /** Resolves the next send only when the test calls the returned function. */
   holdSends = false;
   private held: Array<() => void> = [];
@@ -43,6 +47,7 @@ export class FakeTransport implements WhatsAppTransport {
       maxAttempts: 5,
       running: !['stopped', 'replaced'].includes(this.phase),
       slowRetry: false,
+      nextRetryAt: this.nextRetryAt,
     };
   }
 
@@ -79,6 +84,13 @@ export class FakeTransport implements WhatsAppTransport {
 
   async downloadIncomingMedia(): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
     return { stream: Readable.from([Buffer.from('incoming media bytes')]), mimetype: 'image/jpeg' };
+  }
+
+  async requestPairingCode(phone: string): Promise<string> {
+    this.pairingCodeRequests.push(phone);
+    if (this.pairingCodeAnswer instanceof Error) throw this.pairingCodeAnswer;
+    this.setPhase('awaiting_pairing_code');
+    return this.pairingCodeAnswer;
   }
 
   async logout(): Promise<void> {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createApp } from '../../src/app.js';
+import { createApp, type RouteSpec } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createPassThroughPreparer, type MediaPreparer } from '../../src/messaging/media-preparation.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -20,7 +20,7 @@ export interface TestApp {
   cleanup(): Promise<void>;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}, options: { mediaPreparer?: MediaPreparer } = {}): Promise<TestApp> {
+export async function buildTestApp(env: Record<string, string> = {}, options: { mediaPreparer?: MediaPreparer; extraRoutes?: RouteSpec[] } = {}): Promise<TestApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'wa-app-'));
   const uploadDir = path.join(root, 'uploads');
   const config = loadConfig({ RATE_LIMIT_ENABLED: 'false', UPLOAD_DIR: uploadDir, DATA_DIR: path.join(root, 'data'), ...env });
@@ -33,7 +33,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
   const db = openDatabase(path.join(config.dataDir, 'gateway.db'), logger);
   const services = createServices({ config, db, transport, preparer, logger });
   await services.start();
-  const app = createApp({ config, transport, services, media: preparer.capabilities(), logger });
+  const app = createApp({ config, transport, services, media: preparer.capabilities(), logger, extraRoutes: options.extraRoutes });
   return {
     app,
     transport,

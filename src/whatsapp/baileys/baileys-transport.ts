@@ -15,6 +15,7 @@ import {
   makeWASocket,
   proto,
   type AnyMessageContent,
+  type AuthenticationCreds,
   type CacheStore,
   type MiscMessageGenerationOptions,
   type WAMediaUploadFunction,
@@ -22,6 +23,7 @@ import {
   type WASocket,
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import { Errors } from '../../errors/app-error.js';
 import { ConnectionManager, type SocketSession } from '../connection-manager.js';
 import type {
   ConnectionStatus,
@@ -37,7 +39,8 @@ import type { ReconnectSettings } from './reconnect-policy.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
-import { printQrToTerminal } from './qr-printer.js';
+import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
+import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
 
@@ -65,6 +68,8 @@ export interface BaileysTransportOptions {
 const DEFAULT_SEND_ACK_TIMEOUT_MS = 15_000;
 
 const HISTORY = proto.HistorySync.HistorySyncType;
+/** How the device appears under Linked devices; pairing codes also send it, where WhatsApp checks its form. */
+const BROWSER = Browsers.ubuntu('Chrome');
 
 type Boomish = { output?: { statusCode?: number }; message?: string };
 
@@ -82,6 +87,8 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly baileysLogger: Logger;
   private readonly uploadAgent: MediaUploadAgent;
   private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
+  /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
+  private creds?: AuthenticationCreds;
 
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel });
@@ -95,8 +102,9 @@ export class BaileysTransport implements WhatsAppTransport {
       random: options.random,
     });
     this.manager.events.on('status', (s) => this.events.emit('connection', s));
+    const printer = options.printQr === false ? undefined : new QrPrinter();
     this.manager.events.on('qr', (qr) => {
-      if (options.printQr !== false) printQrToTerminal(qr);
+      printer?.show(qr);
       this.events.emit('qr', qr);
     });
   }
@@ -134,6 +142,28 @@ export class BaileysTransport implements WhatsAppTransport {
     const media = content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
     const fileName = content.documentMessage?.fileName ?? undefined;
     return { stream, mimetype: media?.mimetype ?? undefined, fileName };
+  }
+
+  async requestPairingCode(phone: string): Promise<string> {
+    if (this.creds?.account) throw Errors.alreadyLinked();
+    const timeoutMs = this.options.queryTimeoutMs ?? 60_000;
+    let socket: WASocket;
+    try {
+      socket = await this.manager.startCodePairing(timeoutMs);
+    } catch (error) {
+      throw Errors.pairingCodeNoAnswer(error instanceof Error ? error.message : String(error));
+    }
+    try {
+      const code = await requestPairingCode(socket, phone, BROWSER, timeoutMs);
+      this.options.logger.info({ phone }, 'WhatsApp accepted the pairing code request; QRs are paused until the code is used or expires');
+      return code;
+    } catch (error) {
+      this.manager.resumeQr(socket);
+      if (!(error instanceof PairingCodeError)) throw error;
+      const failure = error.failure;
+      this.options.logger.warn({ phone, failure }, 'pairing code request failed');
+      throw failure.kind === 'refused' ? Errors.pairingCodeRefused(failure.code, failure.text) : Errors.pairingCodeNoAnswer(failure.reason);
+    }
   }
 
   async logout(): Promise<void> {
@@ -190,6 +220,13 @@ export class BaileysTransport implements WhatsAppTransport {
 
   private async createSession(): Promise<SocketSession<WASocket>> {
     const { state, saveCreds } = await this.options.authStore.load();
+    if (isUnfinishedCodePairing(state.creds)) {
+      // Else this connection would try to log in as a device WhatsApp never linked.
+      clearUnfinishedCodePairing(state.creds);
+      await saveCreds();
+      this.options.logger.info('a pairing code that was never completed was discarded; registering afresh');
+    }
+    this.creds = state.creds;
     // One key cache per socket, closed with it: Baileys' default cache keeps a timer that nothing
     // clears, one more per reconnect over months of uptime.
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
@@ -197,7 +234,7 @@ export class BaileysTransport implements WhatsAppTransport {
       auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(state.keys, this.baileysLogger, keyCache as unknown as CacheStore) },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
-      browser: Browsers.ubuntu('Chrome'),
+      browser: BROWSER,
       // The phone keeps getting notifications while the gateway is linked.
       markOnlineOnConnect: false,
       // A gateway needs no chat history: decline RECENT and FULL syncs, so Baileys goes online at

@@ -1,0 +1,192 @@
+/**
+ * What the six send endpoints accept and answer, as zod schemas: the handlers validate with the
+ * request schemas, and the OpenAPI document is built from all of them. Examples are v2.0.0's.
+ */
+import { z } from 'zod';
+import { Errors } from '../errors/app-error.js';
+import type { MediaKind, UploadPolicy } from '../messaging/upload-policy.js';
+import { formatSize } from '../messaging/upload-policy.js';
+import type { ErrorCode } from '../openapi/error-codes.js';
+import type { Example, RouteDoc } from '../openapi/route-doc.js';
+import { phoneField } from './phone-field.js';
+import { failsWith } from './request-validation.js';
+
+export const MAX_TEXT_LENGTH = 65_536;
+
+const messageRequired = failsWith(() => Errors.messageRequired());
+
+export const messageField = z
+  .string({ error: failsWith((issue) => (issue.input === undefined || issue.input === null ? Errors.messageRequired() : Errors.messageNotText())) })
+  .min(1, { error: messageRequired })
+  // Whitespace alone is no message (JS's \s is the set String.prototype.trim removes).
+  .regex(/\S/, { error: messageRequired })
+  .max(MAX_TEXT_LENGTH, { error: failsWith(() => Errors.messageTooLong(MAX_TEXT_LENGTH)) })
+  .meta({ description: 'The text to send', examples: ['Hello from WhatsApp Gateway API!'] });
+
+/** Not part of v2.0.0's checks: a caption that is not text, or only spaces, is no caption. */
+const captionField = z
+  .string()
+  .optional()
+  .catch(undefined)
+  .transform((caption) => (caption !== undefined && caption.trim() !== '' ? caption : null))
+  .meta({ description: 'Optional caption shown under the media' });
+
+export function sendTextFields(defaultCountryCode: string) {
+  return z.object({ phone: phoneField(defaultCountryCode), message: messageField });
+}
+export type SendTextFields = ReturnType<typeof sendTextFields>;
+
+export function uploadFields(policy: UploadPolicy, defaultCountryCode: string) {
+  return z.object({ phone: phoneField(defaultCountryCode), ...(policy.acceptsCaption ? { caption: captionField } : {}) });
+}
+export type UploadFields = ReturnType<typeof uploadFields>;
+
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+const sentData = {
+  phone: z.string().meta({ description: 'The number as normalised digits' }),
+  timestamp: z.string().regex(LOCAL_TIME).meta({ description: 'Local server time, YYYY-MM-DD HH:mm:ss' }),
+  message_id: z.string().meta({ description: "WhatsApp's message id" }),
+  id: z.string().meta({ description: 'Our record id (GET /api/messages/{id})' }),
+  delivery_status: z
+    .enum(['sent', 'delivered', 'read', 'queued'])
+    .meta({ description: "`sent`: WhatsApp's server acknowledged it (`delivered`/`read` when a receipt came even sooner); `queued`: the outbox holds it (202)" }),
+  sandbox: z.literal(true).optional().meta({ description: 'Present on a sandbox gateway: nothing reached real WhatsApp' }),
+};
+
+function sentBody(successMessage: string, data: z.ZodRawShape) {
+  const queued = successMessage.replace('sent successfully', 'queued for delivery');
+  return z.object({ status: z.literal('success'), message: z.enum([successMessage, queued]), data: z.object({ ...sentData, ...data }) });
+}
+
+const exampleIds = { message_id: '3EB0B057F6CD72C5DB18EC', id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11' };
+
+/** Errors every send can answer with once its input is read. */
+const SEND_ERRORS: readonly ErrorCode[] = [
+  'PHONE_REQUIRED',
+  'INVALID_PHONE',
+  'INVALID_IDEMPOTENCY_KEY',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_KEY_IN_PROGRESS',
+  'SEND_FAILED',
+  'BOT_NOT_CONNECTED',
+  'OUTBOX_FULL',
+  'ACCOUNT_RESTRICTED',
+  'SEND_OUTCOME_UNKNOWN',
+];
+
+const idempotencyHeader = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .meta({ description: 'Any 1 to 255 visible ASCII characters; the same key with the same request within 24 h answers again without sending' }),
+});
+
+const SEND_DETAILS =
+  "Answers 200 once WhatsApp's server acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it " +
+  'while WhatsApp is unreachable. An `Idempotency-Key` header makes a retry within 24 h return the first answer ' +
+  'instead of sending twice. Without a server ack within SEND_ACK_TIMEOUT the answer is 504 SEND_OUTCOME_UNKNOWN: ' +
+  'a retry with the same key continues the same message under the same WhatsApp id.';
+
+export function sendTextDoc(fields: SendTextFields): RouteDoc {
+  const example = { phone: '6281234567890', message: 'Hello from WhatsApp Gateway API!' };
+  const data = { ...example, type: 'text', timestamp: '2025-09-23 13:45:30', ...exampleIds };
+  const schema = sentBody('Text message sent successfully', { message: z.string(), type: z.literal('text') });
+  return {
+    tag: 'Sending',
+    details: `${SEND_DETAILS} The body may be JSON, a form, or multipart fields.`,
+    headers: idempotencyHeader,
+    body: {
+      content: { 'application/json': fields, 'application/x-www-form-urlencoded': fields, 'multipart/form-data': fields },
+      examples: { text: { summary: 'A text message', value: example } },
+    },
+    responses: {
+      200: {
+        description: 'Sent',
+        schema,
+        examples: { sent: { summary: 'Sent', value: { status: 'success', message: 'Text message sent successfully', data: { ...data, delivery_status: 'sent' } } } },
+      },
+      202: {
+        description: 'Queued in the outbox; sent when WhatsApp is reachable again',
+        schema,
+        examples: { queued: { summary: 'Queued', value: { status: 'success', message: 'Text message queued for delivery', data: { ...data, delivery_status: 'queued' } } } },
+      },
+    },
+    errors: [
+      ...SEND_ERRORS,
+      'MESSAGE_REQUIRED',
+      'INVALID_MESSAGE',
+      'MESSAGE_TOO_LONG',
+      'MALFORMED_JSON',
+      'MALFORMED_MULTIPART',
+      'UNEXPECTED_FILE_FIELD',
+      'TOO_MANY_FIELDS',
+      'UNSUPPORTED_CONTENT_TYPE',
+      'BODY_TOO_LARGE',
+    ],
+  };
+}
+
+/** v2.0.0's example of each kind. */
+const MEDIA_EXAMPLES: Record<MediaKind, { filename: string; caption?: string; file_size_kb: number }> = {
+  image: { filename: 'sunset.jpg', caption: 'Beautiful sunset photo!', file_size_kb: 245.67 },
+  document: { filename: 'report.pdf', caption: 'Important document', file_size_kb: 1024.5 },
+  audio: { filename: 'voice_message.mp3', file_size_kb: 512.25 },
+  video: { filename: 'demo.mp4', caption: 'Amazing video!', file_size_kb: 2048.75 },
+  sticker: { filename: 'funny_sticker.webp', file_size_kb: 23.45 },
+};
+
+export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteDoc {
+  const file = z.string().meta({
+    format: 'binary',
+    contentMediaType: 'application/octet-stream',
+    description: `The file: ${policy.extensions.join(', ')} (case-insensitive), at most ${formatSize(policy.maxBytes)}`,
+  });
+  const multipart = fields.extend({ file });
+  const sample = MEDIA_EXAMPLES[policy.kind];
+  const caption = policy.acceptsCaption ? { caption: sample.caption ?? null } : {};
+  const request: Record<string, unknown> = { phone: '6281234567890', ...(policy.acceptsCaption ? { caption: sample.caption } : {}), file: sample.filename };
+  const data = { phone: '6281234567890', filename: sample.filename, ...caption, type: policy.kind, file_size_kb: sample.file_size_kb, timestamp: '2025-09-23 13:45:30', ...exampleIds };
+  const schema = sentBody(policy.successMessage, {
+    filename: z.string().meta({ description: "The client's original file name" }),
+    ...(policy.acceptsCaption ? { caption: z.string().nullable() } : {}),
+    type: z.literal(policy.kind),
+    file_size_kb: z.number().meta({ description: 'Upload size in KB, two decimals' }),
+  });
+  const queuedMessage = policy.successMessage.replace('sent successfully', 'queued for delivery');
+  return {
+    tag: 'Sending',
+    details: SEND_DETAILS,
+    headers: idempotencyHeader,
+    body: { content: { 'multipart/form-data': multipart }, examples: { [policy.kind]: { summary: `v2.0.0's ${policy.kind} example`, value: request } } },
+    responses: {
+      200: {
+        description: 'Sent',
+        schema,
+        examples: { sent: { summary: 'Sent', value: { status: 'success', message: policy.successMessage, data: { ...data, delivery_status: 'sent' } } } as Example },
+      },
+      202: {
+        description: 'Queued in the outbox; sent when WhatsApp is reachable again',
+        schema,
+        examples: { queued: { summary: 'Queued', value: { status: 'success', message: queuedMessage, data: { ...data, delivery_status: 'queued' } } } },
+      },
+    },
+    errors: [
+      ...SEND_ERRORS,
+      'FILE_REQUIRED',
+      'INVALID_FILE_TYPE',
+      'FILE_CONTENT_MISMATCH',
+      'UNEXPECTED_FILE_FIELD',
+      'MALFORMED_MULTIPART',
+      'TOO_MANY_FIELDS',
+      'FILE_TOO_LARGE',
+      'MEDIA_UNDECODABLE',
+      'MEDIA_TOO_LARGE',
+      'MEDIA_BUSY',
+      'CONVERSION_UNAVAILABLE',
+      'CONVERSION_FAILED',
+      'MEDIA_TIMEOUT',
+    ],
+  };
+}
