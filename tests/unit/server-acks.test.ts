@@ -18,6 +18,19 @@ describe('ServerAckTracker', () => {
     tracker.close();
   });
 
+  test('the timeout runs from startTimeout (the stanza is out), not from expect (before a media upload)', async () => {
+    const ws = new EventEmitter();
+    const tracker = new ServerAckTracker(ws, 20, () => undefined);
+    const pending = tracker.expect('A');
+    let settled = false;
+    pending.acked.then(() => (settled = true), () => (settled = true));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(settled).toBe(false);
+    pending.startTimeout();
+    await expect(pending.acked).rejects.toMatchObject({ why: 'ack-timeout' });
+    tracker.close();
+  });
+
   test('an error ack rejects with WhatsApp code', async () => {
     const ws = new EventEmitter();
     const tracker = new ServerAckTracker(ws, 1000, () => undefined);
@@ -32,6 +45,7 @@ describe('ServerAckTracker', () => {
     const seen: ServerAck[] = [];
     const tracker = new ServerAckTracker(ws, 20, (a) => seen.push(a));
     const timedOut = tracker.expect('A');
+    timedOut.startTimeout();
     await expect(timedOut.acked).rejects.toMatchObject({ why: 'ack-timeout', retryable: true });
     ws.emit('CB:ack,class:message', ack('A'));
     expect(seen).toHaveLength(1);

@@ -207,6 +207,7 @@ export class BaileysTransport implements WhatsAppTransport {
         .save({ waMessageId: id, jid: sent.key.remoteJid ?? jid, content: encodeSentContent(sent.message) })
         .catch((error: unknown) => this.options.logger.warn({ err: error, id }, 'could not keep the content of a sent message for retries'));
     }
+    pending.startTimeout();
     await pending.acked;
     return { messageId: id, jid: sent?.key.remoteJid ?? jid };
   }

@@ -28,12 +28,17 @@ interface AckSource {
 interface Waiter {
   resolve(ack: ServerAck): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
 }
 
 export interface PendingAck {
   /** Resolves on the positive ack; rejects with ServerRejectedError or SendOutcomeUnknownError. */
   readonly acked: Promise<ServerAck>;
+  /**
+   * The stanza is out: the timeout runs from now. Not from `expect`, which comes before a media
+   * upload that may itself take longer than the timeout.
+   */
+  startTimeout(): void;
   /** The send failed before the stanza went out: stop waiting. */
   cancel(): void;
 }
@@ -59,17 +64,21 @@ export class ServerAckTracker {
         reject(new SendOutcomeUnknownError(messageId, 'connection-closed'));
         return;
       }
-      const timer = setTimeout(() => {
-        this.waiting.delete(messageId);
-        reject(new SendOutcomeUnknownError(messageId, 'ack-timeout', this.timeoutMs));
-      }, this.timeoutMs);
-      waiter = { resolve, reject, timer };
+      waiter = { resolve, reject };
       this.waiting.set(messageId, waiter);
     });
     // A cancelled or abandoned wait must not surface as an unhandled rejection.
     acked.catch(() => undefined);
     return {
       acked,
+      startTimeout: () => {
+        if (!waiter || this.waiting.get(messageId) !== waiter || waiter.timer) return;
+        const current = waiter;
+        current.timer = setTimeout(() => {
+          if (this.waiting.get(messageId) === current) this.waiting.delete(messageId);
+          current.reject(new SendOutcomeUnknownError(messageId, 'ack-timeout', this.timeoutMs));
+        }, this.timeoutMs);
+      },
       cancel: () => {
         if (!waiter || this.waiting.get(messageId) !== waiter) return;
         clearTimeout(waiter.timer);
