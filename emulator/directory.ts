@@ -15,6 +15,8 @@ export interface ContactOptions {
   phone: string;
   lid?: string;
   pushName?: string;
+  /** Linked companion devices besides the phone (device ids 1..n), each with its own Signal keys. Default 0. */
+  companions?: number;
 }
 
 /** A WhatsApp user the emulator knows: a contact, or the account itself (its phone is device 0). */
@@ -25,6 +27,13 @@ export interface Person {
   /** The person's primary device (device 0). */
   party: SignalParty;
   isAccount: boolean;
+  /** A contact's companion devices by device id (the account's companions live in PairedDevices). */
+  companions: Map<number, SignalParty>;
+}
+
+/** The Signal party of one device of a person: the phone (0) or a contact's companion. */
+export function partyOf(person: Person, device: number): SignalParty | undefined {
+  return device === 0 ? person.party : person.companions.get(device);
 }
 
 export const pnJid = (phone: string): string => `${phone}@s.whatsapp.net`;
@@ -50,7 +59,7 @@ export class Directory {
     private readonly notOnWhatsApp: ReadonlySet<string>,
   ) {
     this.accountKey = Curve.generateKeyPair();
-    this.account = { ...account, party: new SignalParty(this.accountKey), isAccount: true };
+    this.account = { ...account, party: new SignalParty(this.accountKey), isAccount: true, companions: new Map() };
     this.index(this.account);
     for (const contact of contacts) this.addContact(contact);
   }
@@ -64,6 +73,7 @@ export class Directory {
       pushName: options.pushName,
       party: new SignalParty(),
       isAccount: false,
+      companions: new Map(Array.from({ length: options.companions ?? 0 }, (_, i) => [i + 1, new SignalParty()] as const)),
     };
     this.index(person);
     return person;

@@ -2,12 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Curve, isJidGroup, type BinaryNode, type KeyPair, type proto } from '@whiskeysockets/baileys';
+import { Curve, isJidGroup, jidDecode, type BinaryNode, type KeyPair, type proto } from '@whiskeysockets/baileys';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { AckRules, messageAck, reachoutTimelockAnswer, type AckRule } from './acks.js';
 import { makeCertChain } from './cert-chain.js';
 import { ClientConnection, type HandshakeResult } from './client-connection.js';
-import { Directory, lidJid, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
+import { Directory, lidJid, partyOf, pnJid, type AccountOptions, type ContactOptions } from './directory.js';
 import { GroupFeatures, type EmulatorGroups } from './group-features.js';
 import { buildIncomingStanza, newMessageId, type IncomingMessageOptions } from './inbound-message.js';
 import { uploadMedia, type IncomingMediaDetails } from './incoming-kinds.js';
@@ -19,6 +20,7 @@ import { PairedDevices, type LinkedDeviceInfo, type PairedDevice } from './paire
 import { CodePairings } from './code-pairings.js';
 import { pairSuccessNode, parseQr, signDeviceIdentity, verifyPairDeviceSign, type CompanionKeys } from './pairing.js';
 import type { ReceivedMessage } from './received-message.js';
+import { retryReceiptNode } from './retry-receipts.js';
 
 export interface EmulatorOptions {
   /** The account the companion links to. Defaults: phone 6281111111111, lid 99999999999, pushName 'Sandbox Phone'. */
@@ -92,6 +94,17 @@ export interface Emulator {
   goAway(): Promise<void>;
   comeBack(): Promise<void>;
   sendReceipt(messageId: string, type: ReceiptType): void;
+  /** Changes how the server acks the next message stanza(s): swallow, drop the connection before the ack, or an error ack (see acks.ts). */
+  interceptAcks(rule: AckRule): void;
+  clearAckRules(): void;
+  /**
+   * The recipient's phone could not decrypt message `id` and asks the companion for it again (a
+   * retry receipt). `keyBundle`: include a fresh key bundle (a new session). The answer arrives as
+   * another copy in `messages` (`duplicate: true`, as the recipient already knows the id).
+   */
+  requestRetry(messageId: string, options?: { count?: number; keyBundle?: boolean }): void;
+  /** What the reach-out timelock query answers: restricted until `endsAt`, or not restricted. */
+  setReachoutTimelock(endsAt: Date | undefined): void;
   sendIncomingText(fromPhone: string, text: string, options?: IncomingMessageOptions): Promise<string>;
   sendIncomingMessage(fromPhone: string, message: import('@whiskeysockets/baileys').proto.IMessage, options?: IncomingMessageOptions): Promise<string>;
   /** Groups: state, changes by other members (with w:gp2 notifications), metadata query counts. */
@@ -132,6 +145,8 @@ class WhatsAppEmulator implements Emulator {
   // Pending waits are rejected on stop() so their timers cannot keep a test process alive.
   private readonly waiterCancels = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly ackRules = new AckRules();
+  private reachoutTimelockEndsAt: Date | undefined;
   private readonly iqContext: IqContext;
   private readonly codePairings: CodePairings;
   readonly groups: GroupFeatures;
@@ -305,6 +320,35 @@ class WhatsAppEmulator implements Emulator {
     const connection = this.connectionFor(copy.from);
     if (!connection) throw new Error(`the companion ${copy.from} is not connected`);
     this.sendReceiptNode(connection, copy, type);
+  }
+
+  interceptAcks(rule: AckRule): void {
+    this.ackRules.add(rule);
+  }
+
+  clearAckRules(): void {
+    this.ackRules.clear();
+  }
+
+  requestRetry(messageId: string, options: { count?: number; keyBundle?: boolean } = {}): void {
+    const copy = this.messages.find(message => message.id === messageId && !message.isOwnDeviceCopy);
+    if (!copy) throw new Error(`no message ${messageId} was received by a contact`);
+    const recipient = this.directory.resolve(copy.recipientDevice);
+    const party = recipient && partyOf(recipient, jidDecode(copy.recipientDevice)?.device ?? 0);
+    if (!party) throw new Error(`unknown recipient ${copy.recipientDevice}`);
+    const connection = this.connectionFor(copy.from) ?? [...this.open].find(c => c.device !== undefined);
+    if (!connection) throw new Error('no linked companion is connected');
+    connection.send(retryReceiptNode({
+      messageId,
+      from: copy.stanza.to ?? copy.to,
+      count: options.count ?? 1,
+      registrationId: party.registrationId,
+      bundle: options.keyBundle ? party.issueBundle() : undefined,
+    }));
+  }
+
+  setReachoutTimelock(endsAt: Date | undefined): void {
+    this.reachoutTimelockEndsAt = endsAt;
   }
 
   sendIncomingText(fromPhone: string, text: string, options: IncomingMessageOptions = {}): Promise<string> {
@@ -485,7 +529,9 @@ class WhatsAppEmulator implements Emulator {
     switch (node.tag) {
       case 'iq':
         if (node.attrs.type === 'get' || node.attrs.type === 'set') {
-          connection.send(this.codePairings.answer(connection, node) ?? answerIq(this.iqContext, connection, node));
+          connection.send(
+            this.codePairings.answer(connection, node) ?? reachoutTimelockAnswer(node, this.reachoutTimelockEndsAt) ?? answerIq(this.iqContext, connection, node),
+          );
         }
         return;
       case 'message':
@@ -505,16 +551,32 @@ class WhatsAppEmulator implements Emulator {
   private async onOutgoingMessage(connection: ClientConnection, stanza: BinaryNode): Promise<void> {
     const id = stanza.attrs.id ?? '';
     const to = stanza.attrs.to ?? '';
+    const action = stanza.attrs.category === 'peer' ? undefined : this.ackRules.take(this.directory.resolve(to)?.phone);
+    if (action === 'swallow') {
+      this.logger.info({ id, to }, 'swallowing a message stanza: no ack, not delivered');
+      return;
+    }
+    if (typeof action === 'object') {
+      this.logger.info({ id, to, error: action.error }, 'refusing a message stanza with an error ack');
+      connection.send(messageAck(id, to, action.error));
+      return;
+    }
     // The server acks receipt of the stanza right away; delivery to phones comes later as receipts.
-    connection.send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: unixNow() } });
+    // 'drop-connection': the server has the stanza (it is delivered) but the ack never leaves.
+    if (action === 'drop-connection') connection.terminate();
+    else connection.send(messageAck(id, to));
     const sender = connection.device === undefined ? undefined : this.devices.get(connection.device);
     if (!sender) return;
     const toGroup = isJidGroup(to) === true;
     const copies = toGroup ? await this.groups.openSend(stanza, sender) : await openOutgoingMessage(stanza, sender, this.directory, this.media, this.logger);
+    for (const copy of copies) {
+      copy.duplicate = this.messages.some(m => m.id === copy.id && m.recipientDevice === copy.recipientDevice && m.type !== 'undecryptable');
+    }
     this.messages.push(...copies);
     this.notifyWaiters();
     if (toGroup) return this.groups.scheduleReceipts(connection, copies, this.options.receipts ?? {}, (ms, task) => this.later(ms, task));
     const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
+    if (!connection.isOpen) return;
     const { deliver = true, read = false, delayMs = 100 } = this.options.receipts ?? {};
     if (!toContact || stanza.attrs.category === 'peer') return;
     if (deliver) this.later(delayMs, () => this.sendReceiptNode(connection, toContact, 'delivery'));

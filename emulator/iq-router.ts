@@ -69,6 +69,7 @@ function deviceList(ctx: IqContext, person: Person): BinaryNode {
       devices.push({ tag: 'device', attrs: { id: String(device.device), 'key-index': String(device.keyIndex) } });
     }
   }
+  for (const id of person.companions.keys()) devices.push({ tag: 'device', attrs: { id: String(id), 'key-index': String(id) } });
   return {
     tag: 'devices',
     attrs: {},
@@ -123,6 +124,11 @@ const keyFetch: Handler = (ctx, _connection, iq) => {
     }
     if (device === 0) {
       users.push(bundleNode(jid, person.party.issueBundle()));
+      continue;
+    }
+    const contactDevice = person.companions.get(device);
+    if (contactDevice) {
+      users.push(bundleNode(jid, contactDevice.issueBundle()));
       continue;
     }
     const companion = person.isAccount ? ctx.devices.get(device) : undefined;

@@ -1,7 +1,7 @@
 import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
 import * as libsignal from 'libsignal';
 import type { Logger } from 'pino';
-import { pnJid, type Directory, type Person } from './directory.js';
+import { partyOf, pnJid, type Directory, type Person } from './directory.js';
 import { decryptMediaBlob } from './media-crypto.js';
 import type { MediaServer } from './media-server.js';
 import type { PairedDevice } from './paired-devices.js';
@@ -58,7 +58,9 @@ export async function openOutgoingMessage(
       logger.warn({ recipientJid }, 'message copy for an unknown recipient');
       continue;
     }
-    if ((decoded?.device ?? 0) !== 0) continue;
+    // Copies for the account's other companions could be opened only with their own keys.
+    const party = partyOf(person, decoded?.device ?? 0);
+    if (!party || (person.isAccount && (decoded?.device ?? 0) !== 0)) continue;
     const base = {
       id: stanza.attrs.id ?? '',
       to: pnJid(person.phone),
@@ -70,7 +72,7 @@ export async function openOutgoingMessage(
     };
     let rawMessage: proto.IMessage;
     try {
-      const plaintext = await person.party.decrypt(from, enc.attrs.type as SignalMessageType, enc.content);
+      const plaintext = await party.decrypt(from, enc.attrs.type as SignalMessageType, enc.content);
       rawMessage = proto.Message.decode(unpadRandomMax16(plaintext));
     } catch (err) {
       logger.error({ err, recipientJid, id: base.id }, 'could not decrypt a message copy');

@@ -65,6 +65,11 @@ export interface ReceivedMessage {
   /** The message stanza's attributes (type, category, mediatype, ...). */
   stanza: Record<string, string>;
   receivedAt: Date;
+  /**
+   * True when this recipient device already had a copy with this id: the recipient's app keeps one
+   * message per id, so this copy is not shown again (a resend after a lost ack, or a retry answer).
+   */
+  duplicate?: boolean;
 }
 
 type MediaContent = proto.Message.IImageMessage &

@@ -110,6 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
     features,
     outboxUsage: outboxRepository ? () => outboxRepository.size() : undefined,
     webhookDeliveries: services.dispatcher ? services.webhookDeliveries : undefined,
+    restriction: () => services.restrictions.current(),
   };
   const consoleSessions = new ConsoleSessions(config.consoleSessionMs);
   const isShuttingDown = () => deps.isShuttingDown?.() ?? false;

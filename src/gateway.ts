@@ -14,6 +14,7 @@ import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
 import { createServices, type Services } from './services.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './store/sent-content-repository.js';
 import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
 
@@ -47,6 +48,8 @@ export interface Gateway {
 }
 
 export const DATABASE_FILE = 'gateway.db';
+/** Baileys' own retry counter cache forgets after an hour; ours too, but across restarts. */
+const RETRY_COUNTER_TTL_MS = 60 * 60 * 1000;
 
 /** Upload files are per request; any left in the folder are from a crash and are removed. */
 async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
@@ -79,6 +82,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
     mediaCaPem: options.mediaCaPem,
     printQr: options.printQr,
+    sendAckTimeoutMs: config.sendAckTimeoutMs,
+    sentContent: new SqliteSentContentRepository(db),
+    retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
   });
 
   // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
+import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
 import { MessageSender } from './messaging/message-sender.js';
@@ -18,10 +19,12 @@ import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from 
 import { MediaSpool } from './store/media-spool.js';
 import { SqliteMessageRepository, toMessageStatus, type MessageRecord, type MessageRepository } from './store/message-repository.js';
 import { SqliteOutboxRepository } from './store/outbox-repository.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './store/sent-content-repository.js';
 import { OutboxWorker } from './store/outbox-worker.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
+import { accountRestrictedEvent, connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
+import type { AccountRestriction } from './whatsapp/account-restriction.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
 export interface Services {
@@ -34,6 +37,7 @@ export interface Services {
   outbox?: OutboxParts;
   /** This gateway's Prometheus registry and hooks (GET /metrics). */
   metrics: GatewayMetrics;
+  restrictions: AccountRestrictions;
   start(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
@@ -74,11 +78,13 @@ export function createServices(deps: {
     if (!record.waMessageId || (record.status !== 'sent' && record.status !== 'failed')) return;
     publish(messageStatusEvent({ messageId: record.waMessageId, jid: record.jid, status: record.status, error: record.error ?? undefined }, record.id));
   };
+  const restrictions = new AccountRestrictions(db);
   const delivery = new DeliveryService({
     transport,
     sender,
     messages,
     outbox,
+    restrictions,
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
   });
@@ -103,6 +109,7 @@ export function createServices(deps: {
       sender: delivery.outboxSender(),
       pacing: outbox.pacing,
       logger,
+      heldUntil: (jid) => restrictions.heldUntil(jid),
       onSettled: async ({ job }) => {
         if (job.media) await outbox.spool.remove(job.media.path);
         const record = await messages.get(job.messageId);
@@ -131,10 +138,17 @@ export function createServices(deps: {
     }
     publish(incomingMessageEvent(message, message.media ? downloadUrl : undefined));
   };
+  const onRestricted = (report: AccountRestriction) => {
+    const active = restrictions.restrict(report);
+    logger.error({ code: report.code, until: active.until }, 'WhatsApp restricted the account: sends to new contacts are paused until the restriction ends');
+    publish(accountRestrictedEvent(report, active));
+  };
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const statusListener = (u: Parameters<typeof onStatus>[0]) => void onStatus(u).catch(log('could not record a delivery status'));
   const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
 
+  const sentContent = new SqliteSentContentRepository(db);
+  const retryCounters = new SqliteRetryCounterRepository(db, 0);
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
   const purge = async () => {
@@ -143,6 +157,8 @@ export function createServices(deps: {
     await incoming.purgeBefore(now - 30 * DAY);
     await webhookDeliveries.purgeFinished(now - 30 * DAY);
     await outbox?.repository.purgeFinished(now - 7 * DAY);
+    await sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
+    retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
   };
 
@@ -155,6 +171,7 @@ export function createServices(deps: {
     dispatcher,
     outbox,
     metrics,
+    restrictions,
     async start() {
       stopObserving = metrics.observe({
         transport,
@@ -164,6 +181,11 @@ export function createServices(deps: {
       transport.events.on('connection', onConnection);
       transport.events.on('message-status', statusListener);
       transport.events.on('incoming-message', incomingListener);
+      transport.events.on('account-restricted', onRestricted);
+      // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
+      // not), or is released when the request never got as far as a record.
+      const interrupted = await idempotency.recoverInterrupted();
+      if (interrupted.resumable + interrupted.released > 0) logger.info(interrupted, 'idempotency keys of requests interrupted by a restart resolved');
       if (outbox) {
         // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
         await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());
@@ -182,6 +204,7 @@ export function createServices(deps: {
       await outbox?.worker?.stop();
       transport.events.off('message-status', statusListener);
       transport.events.off('incoming-message', incomingListener);
+      transport.events.off('account-restricted', onRestricted);
       transport.events.off('connection', onConnection);
       stopObserving?.();
       await dispatcher?.stop();

@@ -55,6 +55,22 @@ const megabytes = (fallback: number) =>
       return Math.round(n * 1024 * 1024);
     });
 
+/** A duration in seconds, fractions allowed ("0.5"); returned in milliseconds. */
+const seconds = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback * 1000;
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected seconds between ${min} and ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return Math.round(n * 1000);
+    });
+
 const text = (fallback: string) =>
   z
     .string()
@@ -154,6 +170,8 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: integer(12, 1, 100),
   WEBHOOK_BACKOFF_BASE_MS: integer(5000, 10, 3_600_000),
   MESSAGE_RETENTION_DAYS: integer(90, 0, 36_500),
+  SEND_ACK_TIMEOUT: seconds(15, 0.1, 600),
+  MESSAGE_CONTENT_RETENTION: integer(7, 1, 365),
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
@@ -191,6 +209,10 @@ export interface Config {
   webhooks: { urls: readonly string[]; secret: string; timeoutMs: number; maxAttempts: number; backoffBaseMs: number };
   /** Message records older than this are deleted (0 = kept forever). */
   messageRetentionDays: number;
+  /** How long a send waits for WhatsApp's server ack before its outcome is unknown. */
+  sendAckTimeoutMs: number;
+  /** Days the content of sent messages is kept to answer retry receipts. */
+  messageContentRetentionDays: number;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
   publicUrl: string;
   /** How long an operator console login (session cookie) lasts. */
@@ -334,6 +356,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     pacing: { perRecipientIntervalMs: e.PACING_RECIPIENT_INTERVAL_MS, perMinuteLimit: e.PACING_MAX_PER_MINUTE },
     webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },
     messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
+    sendAckTimeoutMs: e.SEND_ACK_TIMEOUT,
+    messageContentRetentionDays: e.MESSAGE_CONTENT_RETENTION,
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
     sandbox: false,

@@ -79,6 +79,25 @@ export const Errors = {
       { 'Retry-After': String(retryAfterSeconds) },
     ),
   sendFailed: (reason: string) => new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`),
+  /** WhatsApp's server refused the message (error ack): the code is WhatsApp's. */
+  sendRejected: (waErrorCode: number, reason: string) =>
+    new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`, { wa_error_code: waErrorCode }),
+  sendOutcomeUnknown: (reason: string, ids: { id: string; messageId: string }) =>
+    new AppError(
+      504,
+      'SEND_OUTCOME_UNKNOWN',
+      `Send outcome unknown: ${reason}. The message may or may not have reached WhatsApp; retrying with the same Idempotency-Key is safe (it goes out again under the same message id, which recipients show once)`,
+      { id: ids.id, message_id: ids.messageId },
+      { 'Retry-After': '5' },
+    ),
+  accountRestricted: (waErrorCode: number, reason: string, until: string, retryAfterSeconds: number) =>
+    new AppError(
+      503,
+      'ACCOUNT_RESTRICTED',
+      `Account restricted by WhatsApp until ${until}: messages to new contacts are paused (${reason})`,
+      { restricted_until: until, wa_error_code: waErrorCode },
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
   notConnected: () => new AppError(503, 'BOT_NOT_CONNECTED', 'Bot not connected', {}, { 'Retry-After': '5' }),
   connectionStopped: (phase: string) =>
     new AppError(

@@ -30,6 +30,8 @@ export interface InfoDeps {
   outboxUsage?: () => Promise<{ jobs: number; bytes: number; inFlight: number }>;
   /** The webhook delivery log, when webhooks are on (for the backlog in /api/status). */
   webhookDeliveries?: Pick<WebhookDeliveryRepository, 'list'>;
+  /** A restriction WhatsApp put on the account (463), while it lasts. */
+  restriction?: () => { code: number; reason: string; since: string; until: string; untilFromWhatsApp: boolean } | null;
 }
 
 async function webhookBacklog(deliveries: InfoDeps['webhookDeliveries']) {
@@ -102,6 +104,11 @@ export function health(deps: Pick<InfoDeps, 'config' | 'transport'>) {
   };
 }
 
+/** Sends to new contacts are paused until `until`; established chats go on. */
+function restrictionView(r: ReturnType<NonNullable<InfoDeps['restriction']>>) {
+  return r ? { code: r.code, reason: r.reason, since: r.since, until: r.until, until_from_whatsapp: r.untilFromWhatsApp, new_contacts_paused: true } : null;
+}
+
 export function botStatus(deps: InfoDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     const { config, transport } = deps;
@@ -136,6 +143,7 @@ export function botStatus(deps: InfoDeps) {
         ? { enabled: true, queued: outbox.jobs, in_flight: outbox.inFlight, media_mb: Math.round((outbox.bytes / 1024 / 1024) * 100) / 100 }
         : { enabled: false },
       webhooks,
+      restriction: restrictionView(deps.restriction?.() ?? null),
       system: {
         uptime: uptime(),
         memory_usage_mb: mb(process.memoryUsage.rss()),

@@ -147,6 +147,17 @@ export const botStatusDoc: RouteDoc = {
         webhooks: z
           .union([z.object({ enabled: z.literal(true), pending: z.int(), failed: z.int() }), z.object({ enabled: z.literal(false) })])
           .meta({ description: 'Webhook backlog: deliveries waiting to be (re)tried, and those that gave up' }),
+        restriction: z
+          .object({
+            code: z.int(),
+            reason: z.string(),
+            since: isoTimestamp,
+            until: isoTimestamp,
+            until_from_whatsapp: z.boolean(),
+            new_contacts_paused: z.literal(true),
+          })
+          .nullable()
+          .meta({ description: 'A restriction WhatsApp put on the account (463), while it lasts: sends to new contacts wait until `until`' }),
         system: z.object({ uptime: z.number(), memory_usage_mb: z.int(), node_version: z.string(), platform: z.string() }),
         message: z.literal('Bot status retrieved'),
       }),
@@ -166,6 +177,7 @@ export const botStatusDoc: RouteDoc = {
             connection: { state: 'open', slow_retry: false, next_retry_at: null, last_disconnect: null, account: { jid: '6281234567890@s.whatsapp.net' } },
             outbox: { enabled: false },
             webhooks: { enabled: false },
+            restriction: null,
             system: { uptime: 1234.56, memory_usage_mb: 85, node_version: 'v20.11.0', platform: 'linux' },
             message: 'Bot status retrieved',
           },

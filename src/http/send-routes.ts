@@ -46,8 +46,8 @@ export function sendTextHandler({ delivery, idempotency, sandbox }: SendRouteDep
   return async (req: Request, res: Response): Promise<void> => {
     const { phone, message } = parseRequest(fields, req.body);
 
-    const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async () => {
-      const outcome = await delivery.send({ to: phone, kind: 'text', text: message });
+    const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async (once) => {
+      const outcome = await delivery.send({ to: phone, kind: 'text', text: message }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
       return sendResponse('Text message sent successfully', outcome, { phone: phone.digits, message, type: 'text' }, sandbox);
     });
     writeOnceResult(res, result);
@@ -74,12 +74,15 @@ export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, 
       };
 
       const fields = { phone: phone.digits, caption, filename: file.originalname };
-      result = await performOnce(req, idempotency, { fields, filePath: file.path }, async () => {
-        const outcome = await delivery.send({
-          to: phone,
-          kind: policy.kind,
-          media: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
-        });
+      result = await performOnce(req, idempotency, { fields, filePath: file.path }, async (once) => {
+        const outcome = await delivery.send(
+          {
+            to: phone,
+            kind: policy.kind,
+            media: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
+          },
+          { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord },
+        );
         return sendResponse(policy.successMessage, outcome, data, sandbox);
       });
     } finally {

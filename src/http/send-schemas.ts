@@ -48,7 +48,9 @@ const sentData = {
   timestamp: z.string().regex(LOCAL_TIME).meta({ description: 'Local server time, YYYY-MM-DD HH:mm:ss' }),
   message_id: z.string().meta({ description: "WhatsApp's message id" }),
   id: z.string().meta({ description: 'Our record id (GET /api/messages/{id})' }),
-  delivery_status: z.enum(['sent', 'queued']).meta({ description: '`sent`: WhatsApp acknowledged it; `queued`: the outbox holds it (202)' }),
+  delivery_status: z
+    .enum(['sent', 'delivered', 'read', 'queued'])
+    .meta({ description: "`sent`: WhatsApp's server acknowledged it (`delivered`/`read` when a receipt came even sooner); `queued`: the outbox holds it (202)" }),
   sandbox: z.literal(true).optional().meta({ description: 'Present on a sandbox gateway: nothing reached real WhatsApp' }),
 };
 
@@ -69,6 +71,8 @@ const SEND_ERRORS: readonly ErrorCode[] = [
   'SEND_FAILED',
   'BOT_NOT_CONNECTED',
   'OUTBOX_FULL',
+  'ACCOUNT_RESTRICTED',
+  'SEND_OUTCOME_UNKNOWN',
 ];
 
 const idempotencyHeader = z.object({
@@ -80,9 +84,10 @@ const idempotencyHeader = z.object({
 });
 
 const SEND_DETAILS =
-  'Answers 200 once WhatsApp acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it ' +
+  "Answers 200 once WhatsApp's server acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it " +
   'while WhatsApp is unreachable. An `Idempotency-Key` header makes a retry within 24 h return the first answer ' +
-  'instead of sending twice.';
+  'instead of sending twice. Without a server ack within SEND_ACK_TIMEOUT the answer is 504 SEND_OUTCOME_UNKNOWN: ' +
+  'a retry with the same key continues the same message under the same WhatsApp id.';
 
 export function sendTextDoc(fields: SendTextFields): RouteDoc {
   const example = { phone: '6281234567890', message: 'Hello from WhatsApp Gateway API!' };

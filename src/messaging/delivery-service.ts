@@ -5,14 +5,17 @@
  * queued (so the order of acceptance is the order of delivery).
  */
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error.js';
+import { AppError, Errors } from '../errors/app-error.js';
 import type { MessageRepository, StatusChange } from '../store/message-repository.js';
 import type { MediaSpool } from '../store/media-spool.js';
 import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../store/outbox-repository.js';
 import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../store/pacing.js';
+import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
 import type { OutgoingMedia, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { AccountRestrictions } from './account-restrictions.js';
 import type { PrepareInput } from './media-preparation.js';
+import { restoreMedia, serialiseMediaOptions } from './outbox-media-options.js';
 import type { MessageSender } from './message-sender.js';
 import type { NormalisedPhone } from './phone-number.js';
 
@@ -33,8 +36,19 @@ export interface SendOutcome {
   id: string;
   /** WhatsApp's message id. */
   messageId: string;
-  status: 'sent' | 'queued';
+  /** How far the message got before the response: `sent` = WhatsApp's server acknowledged it. */
+  status: 'sent' | 'delivered' | 'read' | 'queued';
 }
+
+/** One attempt of a request, as the idempotency layer sees it (see OnceContext). */
+export interface SendAttempt {
+  /** The record an earlier attempt of the same request created: continue it under its WhatsApp id. */
+  resumeRecordId?: string;
+  /** Told the new record's id before anything is sent. */
+  onRecord?: (recordId: string) => Promise<void>;
+}
+
+const REACHED = new Set(['sent', 'delivered', 'read']);
 
 export class DeliveryService {
   constructor(
@@ -43,6 +57,8 @@ export class DeliveryService {
       sender: MessageSender;
       messages: MessageRepository;
       outbox?: OutboxParts;
+      /** Sends to new contacts wait (outbox) or are refused while WhatsApp restricts the account. */
+      restrictions?: AccountRestrictions;
       logger: Logger;
       /** Told about every status the gateway itself gives a record (sent, failed). */
       onStatusChange?: (change: StatusChange) => void;
@@ -61,19 +77,24 @@ export class DeliveryService {
     if (!this.deps.outbox) this.deps.sender.assertConnected();
   }
 
-  async send(request: SendRequest): Promise<SendOutcome> {
+  async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
-    if (request.kind === 'text') return this.dispatch(request, undefined);
+    if (request.kind === 'text') return this.dispatch(request, undefined, attempt);
     const prepared = await this.deps.sender.prepare(request.media);
     try {
-      return await this.dispatch(request, prepared.media);
+      return await this.dispatch(request, prepared.media, attempt);
     } finally {
       await prepared.cleanup().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'media cleanup failed'));
     }
   }
 
-  private async dispatch(request: SendRequest, media: OutgoingMedia | undefined): Promise<SendOutcome> {
+  private async dispatch(request: SendRequest, media: OutgoingMedia | undefined, attempt: SendAttempt): Promise<SendOutcome> {
     const { transport, messages, outbox } = this.deps;
+    if (attempt.resumeRecordId) {
+      const resumed = await this.resume(attempt.resumeRecordId, request, media);
+      if (resumed) return resumed;
+    }
+    if (!outbox) this.deps.restrictions?.assertMaySend(request.to.jid);
     const messageId = transport.newMessageId();
     const text = request.kind === 'text' ? request.text : (media?.caption ?? null);
     const record = await messages.create({
@@ -86,21 +107,68 @@ export class DeliveryService {
       fileName: request.kind === 'text' ? null : request.media.originalName,
       status: 'queued',
     });
+    await attempt.onRecord?.(record.id);
     if (outbox && (await this.decideAndReserve(record.id, messageId, request, media, outbox)) === 'queued') {
       return { id: record.id, messageId, status: 'queued' };
     }
+    return this.sendNow(record.id, messageId, request, media, false);
+  }
+
+  /**
+   * Continues the message an earlier attempt of this request created: its outcome, if known, is
+   * the answer; a message still without a server ack goes out again under the same WhatsApp id.
+   * Undefined when there is nothing to continue (the record was purged).
+   */
+  private async resume(recordId: string, request: SendRequest, media: OutgoingMedia | undefined): Promise<SendOutcome | undefined> {
+    const record = await this.deps.messages.get(recordId);
+    if (!record?.waMessageId) return undefined;
+    const ids = { id: record.id, messageId: record.waMessageId };
+    if (REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
+    if (record.status === 'failed') throw Errors.sendFailed(record.error ?? 'unknown error');
+    const job = await this.deps.outbox?.repository.get(record.id);
+    if (job && (job.status === 'queued' || job.status === 'in_flight')) return { ...ids, status: 'queued' };
+    this.deps.logger.info(ids, 'retry of a send whose outcome was unknown: sending again under the same WhatsApp id');
+    return this.sendNow(record.id, record.waMessageId, request, media, true);
+  }
+
+  private async sendNow(recordId: string, messageId: string, request: SendRequest, media: OutgoingMedia | undefined, resumed: boolean): Promise<SendOutcome> {
     try {
-      const sent = request.kind === 'text'
-        ? await this.deps.sender.sendText(request.to, request.text, messageId)
-        : await this.deps.sender.sendPrepared(request.to, media!, messageId);
-      await this.mark(record.id, 'sent');
-      return { id: record.id, messageId: sent.messageId, status: 'sent' };
+      if (request.kind === 'text') await this.deps.sender.sendText(request.to, request.text, messageId);
+      else await this.deps.sender.sendPrepared(request.to, media!, messageId);
     } catch (error) {
-      // The record keeps WhatsApp's reason, without the HTTP wording around it.
-      const reason = (error instanceof Error ? error.message : String(error)).replace(/^Failed to send message: /, '');
-      await this.mark(record.id, 'failed', reason);
-      throw error;
+      // With the outbox on, a message without its ack is the outbox's to resend, under the same id.
+      const { outbox } = this.deps;
+      if (outbox && error instanceof SendOutcomeUnknownError) {
+        this.deps.logger.warn({ id: recordId, messageId, reason: error.message }, 'no server ack: the outbox resends the message under the same id');
+        await this.enqueue(recordId, messageId, request, media, outbox);
+        return { id: recordId, messageId, status: 'queued' };
+      }
+      throw await this.sendError(recordId, messageId, error, resumed);
     }
+    // The transport resolved on WhatsApp's server ack; a fast receipt may already have gone further.
+    const change = await this.deps.messages.markStatusById(recordId, 'sent', new Date());
+    if (change?.changed) this.deps.onStatusChange?.(change);
+    const status = change?.record.status;
+    return { id: recordId, messageId, status: status === 'delivered' || status === 'read' ? status : 'sent' };
+  }
+
+  /** The API error for a send that did not get its server ack, with the record updated to match. */
+  private async sendError(recordId: string, messageId: string, error: unknown, resumed: boolean): Promise<unknown> {
+    if (error instanceof ServerRejectedError) {
+      await this.mark(recordId, 'failed', error.message);
+      return Errors.sendRejected(error.code, error.message);
+    }
+    // No ack: the record stays queued (a late ack still makes it sent); the client may retry safely.
+    // A resumed attempt that fails in any way leaves the first attempt's outcome just as unknown.
+    if (error instanceof SendOutcomeUnknownError || resumed) {
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/^Failed to send message: /, '');
+      this.deps.logger.warn({ id: recordId, messageId, reason }, 'send outcome unknown');
+      return Errors.sendOutcomeUnknown(reason, { id: recordId, messageId });
+    }
+    // The record keeps WhatsApp's reason, without the HTTP wording around it.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^Failed to send message: /, '');
+    await this.mark(recordId, 'failed', reason);
+    return error;
   }
 
   private async mark(id: string, status: 'sent' | 'failed', error?: string): Promise<void> {
@@ -134,6 +202,7 @@ export class DeliveryService {
 
   private async mustQueue(jid: string, outbox: OutboxParts): Promise<boolean> {
     if (!this.deps.transport.status().connected) return true;
+    if (this.deps.restrictions?.heldUntil(jid) != null) return true;
     if ((await outbox.repository.size()).jobs > 0) return true; // keep FIFO behind queued messages
     const now = Date.now();
     const history = await outbox.repository.recentSends(now - pacingHorizonMs(outbox.pacing));
@@ -183,41 +252,3 @@ export class DeliveryService {
     };
   }
 }
-
-/** Media metadata kept in the job's JSON options (thumbnail and waveform as base64). */
-function serialiseMediaOptions(media: OutgoingMedia): Record<string, unknown> {
-  return {
-    kind: media.kind,
-    ptt: media.ptt,
-    seconds: media.seconds,
-    width: media.width,
-    height: media.height,
-    gifPlayback: media.gifPlayback,
-    isAnimated: media.isAnimated,
-    jpegThumbnail: media.jpegThumbnail?.toString('base64'),
-    waveform: media.waveform ? Buffer.from(media.waveform).toString('base64') : undefined,
-  };
-}
-
-function restoreMedia(job: OutboxJob): OutgoingMedia {
-  const o = (job.options ?? {}) as Record<string, unknown>;
-  const media = job.media!;
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
-  return {
-    kind: (typeof o.kind === 'string' ? o.kind : job.kind) as OutgoingMedia['kind'],
-    path: media.path,
-    mimetype: media.mimetype,
-    fileName: media.fileName,
-    caption: media.caption ?? undefined,
-    ptt: bool(o.ptt),
-    seconds: num(o.seconds),
-    width: num(o.width),
-    height: num(o.height),
-    gifPlayback: bool(o.gifPlayback),
-    isAnimated: bool(o.isAnimated),
-    jpegThumbnail: typeof o.jpegThumbnail === 'string' ? Buffer.from(o.jpegThumbnail, 'base64') : undefined,
-    waveform: typeof o.waveform === 'string' ? new Uint8Array(Buffer.from(o.waveform, 'base64')) : undefined,
-  };
-}
-

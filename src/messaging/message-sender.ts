@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
+import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
 import type { OutgoingMedia, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
 import type { MediaPreparer, PreparedMedia, PrepareInput } from './media-preparation.js';
 import type { NormalisedPhone } from './phone-number.js';
@@ -46,7 +47,8 @@ export class MessageSender {
       this.logger.info({ to: to.digits, kind, messageId: sent.messageId }, 'message sent');
       return sent;
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      // The caller words these: a refusal keeps WhatsApp's code, an unknown outcome is not a failure.
+      if (error instanceof AppError || error instanceof ServerRejectedError || error instanceof SendOutcomeUnknownError) throw error;
       // WhatsApp's own reasons are the contract's "<reason>"; a bug's text (a TypeError) is not.
       const bug = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
       if (bug) this.logger.error({ err: error, to: to.digits, kind }, 'send failed on an internal error');

@@ -59,7 +59,9 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: 503,
   OUTBOX_FULL: 503,
   MEDIA_BUSY: 503,
+  ACCOUNT_RESTRICTED: 503,
   PAIRING_CODE_NO_ANSWER: 504,
+  SEND_OUTCOME_UNKNOWN: 504,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -15,7 +15,12 @@ export interface StoredResponse {
   body: unknown;
 }
 
-export type BeginResult = 'new' | 'conflict' | 'in-progress' | { replay: StoredResponse };
+/**
+ * 'new': the caller owns the key. `resume`: the caller owns the key, and an earlier attempt of the
+ * same request created message record `messageId` whose outcome is unknown: continue it, never
+ * start another message.
+ */
+export type BeginResult = 'new' | 'conflict' | 'in-progress' | { replay: StoredResponse } | { resume: string };
 
 export interface IdempotencyClaim {
   /** Keys live per client (e.g. a hash of the API key), so two clients cannot collide. */
@@ -34,6 +39,16 @@ export interface IdempotencyRepository {
   complete(scope: string, key: string, response: StoredResponse): Promise<void>;
   /** Frees a claimed key whose request ended before anything was sent (validation error). */
   release(scope: string, key: string): Promise<void>;
+  /** Ties the claimed key to the message record its request created (before anything is sent). */
+  bindMessage(scope: string, key: string, messageId: string): Promise<void>;
+  /** The request ended with an unknown outcome: the next retry with this key resumes its record. */
+  park(scope: string, key: string): Promise<void>;
+  /**
+   * At start-up, keys a crash left in progress: those bound to a record become resumable (the
+   * retry replays or finishes that message), the others are released (nothing was sent). Returns
+   * how many of each.
+   */
+  recoverInterrupted(): Promise<{ resumable: number; released: number }>;
   purgeExpired(now?: number): Promise<number>;
 }
 
@@ -55,6 +70,8 @@ export function requestFingerprint(input: RequestFingerprintInput): string {
 
 interface KeyRow {
   fingerprint: string;
+  message_id: string | null;
+  resumable: number;
   state: 'in_progress' | 'completed';
   status_code: number | null;
   response: string | null;
@@ -75,10 +92,14 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
     return this.db
       .transaction((): BeginResult => {
         const row = this.sql
-          .prepare('SELECT fingerprint, state, status_code, response, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?')
+          .prepare('SELECT fingerprint, message_id, resumable, state, status_code, response, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?')
           .get(claim.scope, claim.key) as KeyRow | undefined;
         if (row && row.expires_at > now) {
           if (row.fingerprint !== claim.fingerprint) return 'conflict';
+          if (row.state === 'in_progress' && row.resumable === 1 && row.message_id !== null) {
+            this.db.prepare('UPDATE idempotency_keys SET resumable = 0 WHERE scope = ? AND key = ?').run(claim.scope, claim.key);
+            return { resume: row.message_id };
+          }
           if (row.state === 'in_progress') return 'in-progress';
           return { replay: { statusCode: row.status_code ?? 200, body: row.response === null ? null : JSON.parse(row.response) } };
         }
@@ -86,7 +107,7 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
           .prepare(
             `INSERT INTO idempotency_keys (scope, key, fingerprint, state, created_at, expires_at) VALUES (?, ?, ?, 'in_progress', ?, ?)
              ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_progress', status_code = NULL,
-               response = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+               response = NULL, message_id = NULL, resumable = 0, created_at = excluded.created_at, expires_at = excluded.expires_at`,
           )
           .run(claim.scope, claim.key, claim.fingerprint, now, now + this.ttlMs);
         return 'new';
@@ -102,6 +123,23 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
 
   async release(scope: string, key: string): Promise<void> {
     this.sql.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_progress'").run(scope, key);
+  }
+
+  async bindMessage(scope: string, key: string, messageId: string): Promise<void> {
+    this.sql.prepare("UPDATE idempotency_keys SET message_id = ? WHERE scope = ? AND key = ? AND state = 'in_progress'").run(messageId, scope, key);
+  }
+
+  async park(scope: string, key: string): Promise<void> {
+    this.sql.prepare("UPDATE idempotency_keys SET resumable = 1 WHERE scope = ? AND key = ? AND state = 'in_progress' AND message_id IS NOT NULL").run(scope, key);
+  }
+
+  async recoverInterrupted(): Promise<{ resumable: number; released: number }> {
+    return this.db
+      .transaction(() => ({
+        resumable: this.db.prepare("UPDATE idempotency_keys SET resumable = 1 WHERE state = 'in_progress' AND message_id IS NOT NULL").run().changes,
+        released: this.db.prepare("DELETE FROM idempotency_keys WHERE state = 'in_progress' AND message_id IS NULL").run().changes,
+      }))
+      .immediate();
   }
 
   async purgeExpired(now = Date.now()): Promise<number> {

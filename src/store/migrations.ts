@@ -143,6 +143,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'messages that arrive: idempotency bound to records, sent content, retry counters',
+    up: (db) => {
+      db.exec(`
+        -- The record an Idempotency-Key's request created, so a retry after an unknown outcome (or a
+        -- crash) reuses it and its WhatsApp id; resumable = the next retry with that key may continue it.
+        ALTER TABLE idempotency_keys ADD COLUMN message_id TEXT;
+        ALTER TABLE idempotency_keys ADD COLUMN resumable INTEGER NOT NULL DEFAULT 0;
+
+        -- The protobuf of each message we sent, to answer retry receipts (Baileys' getMessage);
+        -- deleted after MESSAGE_CONTENT_RETENTION.
+        CREATE TABLE sent_content (
+          wa_message_id TEXT PRIMARY KEY,
+          jid           TEXT NOT NULL,
+          content       BLOB NOT NULL,
+          created_at    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX sent_content_created ON sent_content (created_at);
+
+        -- Baileys' msgRetryCounterCache: how often each message was re-sent for a retry receipt.
+        CREATE TABLE retry_counters (
+          key        TEXT PRIMARY KEY,
+          value      TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction; returns their versions. */

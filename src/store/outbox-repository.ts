@@ -88,7 +88,7 @@ export interface OutboxRepository {
   /** Throws OutboxFullError when the job or byte quota would be exceeded. */
   enqueue(job: NewOutboxJob, now?: number): Promise<OutboxJob>;
   /** The oldest job whose recipient has nothing in flight and which pacing lets go now. */
-  nextReady(now: number, pacing: PacingPolicy): Promise<ReadyResult>;
+  nextReady(now: number, pacing: PacingPolicy, heldUntil?: HoldPolicy): Promise<ReadyResult>;
   /** queued → in_flight; the returned job's waMessageId (an earlier one wins) is the id to send with. */
   markInFlight(messageId: string, proposedWaMessageId: string, now?: number): Promise<OutboxJob>;
   /** in_flight → sent; records the send for pacing. */
@@ -110,6 +110,9 @@ export interface OutboxRepository {
   /** Deletes sent/failed jobs finished before `before` and send history older than it. */
   purgeFinished(before: number): Promise<number>;
 }
+
+/** Epoch ms until which sends to a recipient must wait (an account restriction), or null. */
+export type HoldPolicy = (jid: string) => number | null;
 
 export class OutboxFullError extends Error {
   readonly code = 'OUTBOX_FULL';
@@ -223,7 +226,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
       .immediate();
   }
 
-  async nextReady(now: number, pacing: PacingPolicy): Promise<ReadyResult> {
+  async nextReady(now: number, pacing: PacingPolicy, heldUntil?: HoldPolicy): Promise<ReadyResult> {
     // The head of each recipient's queue; later jobs of a recipient never overtake it.
     const heads = this.sql
       .prepare(
@@ -237,7 +240,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
     const history = this.sendsSince(now - pacingHorizonMs(pacing));
     let wakeAt = Infinity;
     for (const head of heads) {
-      const at = Math.max(nextAllowedAt(pacing, head.jid, history, now), head.not_before ?? 0);
+      const at = Math.max(nextAllowedAt(pacing, head.jid, history, now), head.not_before ?? 0, heldUntil?.(head.jid) ?? 0);
       if (at <= now) return { job: toJob(head) };
       wakeAt = Math.min(wakeAt, at);
     }

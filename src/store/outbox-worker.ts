@@ -7,7 +7,7 @@
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { MessageRepository } from './message-repository.js';
-import type { OutboxJob, OutboxRepository } from './outbox-repository.js';
+import type { HoldPolicy, OutboxJob, OutboxRepository } from './outbox-repository.js';
 import type { PacingPolicy } from './pacing.js';
 
 export interface OutboxSender {
@@ -31,6 +31,8 @@ export interface OutboxWorkerOptions {
   maxAttempts?: number;
   /** Wait before retrying a job whose send failed. Default 5 s. */
   retryDelayMs?: number;
+  /** Recipients whose sends must wait (new contacts while the account is restricted). */
+  heldUntil?: HoldPolicy;
   /** Called once per job that reached sent or failed: remove its media, publish the webhook event. */
   onSettled?: (outcome: OutboxOutcome) => void | Promise<void>;
 }
@@ -95,7 +97,7 @@ export class OutboxWorker {
   private async drain(): Promise<void> {
     const { outbox, sender, pacing } = this.options;
     while (this.running && sender.isConnected()) {
-      const ready = await outbox.nextReady(this.clock.now(), pacing);
+      const ready = await outbox.nextReady(this.clock.now(), pacing, this.options.heldUntil);
       if (!ready.job) {
         if (ready.wakeAt !== null) this.schedule(ready.wakeAt);
         return;
@@ -123,10 +125,13 @@ export class OutboxWorker {
       await sender.send(inFlight, waMessageId);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      // Lost connection mid-send: not the message's fault; it waits for the reconnect.
-      if (!sender.isConnected() || inFlight.attempts < this.maxAttempts) {
-        const connected = sender.isConnected();
-        await outbox.release(job.messageId, error, connected ? this.clock.now() + this.retryDelayMs : null, connected);
+      // `retryable` is the transport's verdict: false = WhatsApp refused it (an error ack such as
+      // 463, never resent automatically); true = no server ack (resent under the same id, and
+      // every such attempt counts, so a stanza that never gets acked is resent a bounded number of times).
+      const verdict = (err as { retryable?: unknown } | null)?.retryable;
+      const connected = sender.isConnected();
+      if (verdict !== false && (verdict === true ? inFlight.attempts < this.maxAttempts : !connected || inFlight.attempts < this.maxAttempts)) {
+        await outbox.release(job.messageId, error, connected ? this.clock.now() + this.retryDelayMs : null, connected || verdict === true);
         this.log.warn({ messageId: job.messageId, attempt: inFlight.attempts, error }, 'outbox send failed; will retry');
         return;
       }

@@ -3,9 +3,10 @@
  * names are snake_case like the rest of the HTTP API. Every body is `{ id, event, timestamp, data }`.
  */
 import { randomUUID } from 'node:crypto';
+import type { AccountRestriction } from '../whatsapp/account-restriction.js';
 import type { ConnectionStatus, IncomingMessage, MessageStatusUpdate } from '../whatsapp/transport.js';
 
-export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update'] as const;
+export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update', 'account.restricted'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface IncomingMessageData {
@@ -40,6 +41,8 @@ export interface MessageStatusData {
   phone: string | null;
   status: string;
   error: string | null;
+  /** WhatsApp's code when its server refused the message (e.g. 463), else null. */
+  error_code: number | null;
 }
 
 export interface ConnectionUpdateData {
@@ -51,10 +54,24 @@ export interface ConnectionUpdateData {
   account: { jid: string; lid: string | null } | null;
 }
 
+export interface AccountRestrictedData {
+  /** WhatsApp's error code (463: reach-out timelock). */
+  code: number;
+  reason: string;
+  /** The message whose error ack revealed it (it is failed, never retried). */
+  message_id: string;
+  since: string;
+  /** When sends to new contacts resume. */
+  until: string;
+  /** False when WhatsApp did not say and `until` is the gateway's assumption (24 h). */
+  until_from_whatsapp: boolean;
+}
+
 export interface WebhookEventDataMap {
   'message.incoming': IncomingMessageData;
   'message.status': MessageStatusData;
   'connection.update': ConnectionUpdateData;
+  'account.restricted': AccountRestrictedData;
 }
 
 export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
@@ -107,7 +124,14 @@ export function messageStatusEvent(update: MessageStatusUpdate, gatewayMessageId
     phone: phoneOfJid(update.jid),
     status: update.status,
     error: update.error ?? null,
+    error_code: update.errorCode ?? errorCodeOf(update.error),
   });
+}
+
+/** Records keep the code at the start of their error text ("WhatsApp error 463: ..."). */
+function errorCodeOf(error: string | undefined): number | null {
+  const match = error ? /^WhatsApp error (\d+):/.exec(error) : null;
+  return match ? Number(match[1]) : null;
 }
 
 export function connectionUpdateEvent(status: ConnectionStatus): WebhookEvent<'connection.update'> {
@@ -118,5 +142,16 @@ export function connectionUpdateEvent(status: ConnectionStatus): WebhookEvent<'c
     next_retry_at: status.nextRetryAt ?? null,
     last_disconnect: status.lastDisconnect ?? null,
     account: status.account ? { jid: status.account.jid, lid: status.account.lid ?? null } : null,
+  });
+}
+
+export function accountRestrictedEvent(report: AccountRestriction, active: { since: string; until: string; untilFromWhatsApp: boolean }): WebhookEvent<'account.restricted'> {
+  return createEvent('account.restricted', {
+    code: report.code,
+    reason: report.reason,
+    message_id: report.messageId,
+    since: active.since,
+    until: active.until,
+    until_from_whatsapp: active.untilFromWhatsApp,
   });
 }

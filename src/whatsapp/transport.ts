@@ -5,6 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { MediaKind } from '../messaging/upload-policy.js';
+import type { AccountRestriction } from './account-restriction.js';
 
 export type ConnectionPhase =
   | 'starting'
@@ -75,6 +76,8 @@ export interface MessageStatusUpdate {
   jid: string;
   status: DeliveryStatus;
   error?: string;
+  /** WhatsApp's code when its server refused the message (error ack). */
+  errorCode?: number;
 }
 
 export interface IncomingMessage {
@@ -98,6 +101,8 @@ export interface TransportEventMap {
   qr: [string];
   'message-status': [MessageStatusUpdate];
   'incoming-message': [IncomingMessage];
+  /** WhatsApp restricted the account (463): sends to new contacts must pause. */
+  'account-restricted': [AccountRestriction];
 }
 
 export interface WhatsAppTransport {
@@ -107,6 +112,8 @@ export interface WhatsAppTransport {
   /**
    * `messageId` lets the caller choose WhatsApp's message id (recorded before sending, so a send
    * interrupted by a crash is retried under the same id and WhatsApp drops the duplicate).
+   * Resolves only once WhatsApp's server acknowledged the message; rejects with ServerRejectedError
+   * (an error ack) or SendOutcomeUnknownError (no ack in time, or the connection closed first).
    */
   sendText(jid: string, text: string, messageId?: string): Promise<SentMessage>;
   sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage>;

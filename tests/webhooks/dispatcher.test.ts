@@ -7,7 +7,7 @@ import { tempDatabase } from '../store/temp-db.js';
 import { startReceiver, waitFor } from './receiver.js';
 
 const secret = 'whsec-test';
-const statusEvent = () => createEvent('message.status', { id: 'm1', message_id: 'W1', jid: '628@s.whatsapp.net', phone: '628', status: 'delivered', error: null });
+const statusEvent = () => createEvent('message.status', { id: 'm1', message_id: 'W1', jid: '628@s.whatsapp.net', phone: '628', status: 'delivered', error: null, error_code: null });
 
 describe('WebhookDispatcher', () => {
   let tmp: ReturnType<typeof tempDatabase>;

@@ -59,7 +59,10 @@ describe('webhook events', () => {
       phone: '6281234567890',
       status: 'read',
       error: null,
+      error_code: null,
     });
+    const refused = messageStatusEvent({ messageId: 'W2', jid: '6281234567890@s.whatsapp.net', status: 'failed', error: 'WhatsApp error 463: account restricted' });
+    expect(refused.data).toMatchObject({ status: 'failed', error_code: 463 });
     const connection = connectionUpdateEvent({
       connected: false,
       phase: 'waiting_to_retry',

@@ -37,11 +37,14 @@ import type {
 import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
+import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
 import { QrPrinter } from './qr-printer.js';
+import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
+import { reportServerAck, ServerAckTracker } from './server-acks.js';
 
 export interface BaileysTransportOptions {
   authStore: AuthStore;
@@ -56,7 +59,15 @@ export interface BaileysTransportOptions {
   mediaCaPem?: string;
   printQr?: boolean;
   random?: () => number;
+  /** How long a send waits for WhatsApp's server ack before its outcome is reported unknown (SEND_ACK_TIMEOUT). */
+  sendAckTimeoutMs?: number;
+  /** Sent messages' content, for retry receipts (Baileys' getMessage). */
+  sentContent?: SentContentStore;
+  /** Baileys' per-message retry counters, kept across restarts. */
+  retryCounters?: RetryCounterStore;
 }
+
+const DEFAULT_SEND_ACK_TIMEOUT_MS = 15_000;
 
 const HISTORY = proto.HistorySync.HistorySyncType;
 /** How the device appears under Linked devices; pairing codes also send it, where WhatsApp checks its form. */
@@ -64,9 +75,9 @@ const BROWSER = Browsers.ubuntu('Chrome');
 
 type Boomish = { output?: { statusCode?: number }; message?: string };
 
+// `sent` and `failed` come from WhatsApp's server ack itself (ServerAckTracker), not from here:
+// Baileys' ERROR status carries no code, and nothing in rc14 reports a positive server ack.
 const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
-  [proto.WebMessageInfo.Status.ERROR]: 'failed',
-  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
   [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
   [proto.WebMessageInfo.Status.READ]: 'read',
   [proto.WebMessageInfo.Status.PLAYED]: 'played',
@@ -77,6 +88,7 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
+  private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
 
@@ -178,11 +190,28 @@ export class BaileysTransport implements WhatsAppTransport {
       );
     // sendMessage spreads these over its own generation options (`upload: waUploadToServer,
     // ...options`), so this upload replaces Baileys' for the message; its type omits the key.
-    const options = { ...(messageId ? { messageId } : {}), upload } as MiscMessageGenerationOptions;
-    const sent = await socket.sendMessage(jid, content, options);
-    const id = sent?.key.id;
-    if (!id) throw new Error('WhatsApp returned no message id');
-    return { messageId: id, jid: sent.key.remoteJid ?? jid };
+    // The id is chosen here, before the stanza exists, so its server ack cannot go unnoticed.
+    const id = messageId ?? generateMessageIDV2(socket.user?.id);
+    const tracker = this.acks.get(socket);
+    if (!tracker) throw new Error('not connected to WhatsApp');
+    const pending = tracker.expect(id);
+    let sent: WAMessage | undefined;
+    try {
+      const options = { messageId: id, upload } as MiscMessageGenerationOptions;
+      sent = await socket.sendMessage(jid, content, options);
+    } catch (error) {
+      pending.cancel();
+      throw error;
+    }
+    if (sent?.message && this.options.sentContent) {
+      // Kept before the ack is awaited: a retry receipt may follow the ack within milliseconds.
+      await this.options.sentContent
+        .save({ waMessageId: id, jid: sent.key.remoteJid ?? jid, content: encodeSentContent(sent.message) })
+        .catch((error: unknown) => this.options.logger.warn({ err: error, id }, 'could not keep the content of a sent message for retries'));
+    }
+    pending.startTimeout();
+    await pending.acked;
+    return { messageId: id, jid: sent?.key.remoteJid ?? jid };
   }
 
   /** Reports a status of one of our own messages; anything else (and unknown codes) is ignored. */
@@ -220,6 +249,15 @@ export class BaileysTransport implements WhatsAppTransport {
       connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
       // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
       fetchAgent: this.uploadAgent,
+      ...(this.options.sentContent ? { getMessage: storedMessageLookup(this.options.sentContent, this.baileysLogger) } : {}),
+      ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
+    });
+    const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
+      reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
+    );
+    this.acks.set(socket, acks);
+    socket.ev.on('connection.update', (update) => {
+      if (update.connection === 'close') acks.close();
     });
     socket.ev.on('creds.update', () => {
       saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
@@ -252,6 +290,7 @@ export class BaileysTransport implements WhatsAppTransport {
         }),
       end: async () => {
         try {
+          acks.close();
           await socket.end(undefined);
         } finally {
           keyCache.close();
