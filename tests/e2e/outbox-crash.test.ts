@@ -12,7 +12,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { pino } from 'pino';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { routeLibsignalConsole } from '../../src/whatsapp/baileys/libsignal-console.js';
 
 const MAIN = path.resolve('dist/src/main.js');
 const RECIPIENT = '6281234567890';
@@ -87,6 +89,9 @@ describe('outbox across a kill -9', () => {
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
+    // The gateway runs in a child process: nothing in this one keeps the emulator's libsignal
+    // session dumps (after the restart the phones re-key) out of the test output.
+    routeLibsignalConsole(pino({ level: 'silent' }));
     emu = await startEmulator();
     root = await mkdtemp(path.join(tmpdir(), 'wa-crash-'));
     port = await freePort();
