@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionPhase, ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 
-/** What a message record went through; `acked` is WhatsApp's server receipt, `sent` the socket write. */
+/** What a message record went through; `sent` and `acked` both follow WhatsApp's server ack (`acked` once per id). */
 export type MessageOutcome = 'accepted' | 'sent' | 'acked' | 'delivered' | 'read' | 'failed';
 export type WebhookOutcome = 'queued' | 'delivered' | 'retrying' | 'failed';
 
@@ -29,7 +29,7 @@ export function createGatewayMetrics(now: () => number = Date.now) {
 
   const messages = new Counter({
     name: 'wa_gateway_messages_total',
-    help: 'Outgoing messages by type and by what happened to them (accepted, sent = written to the socket, acked by the server, delivered, read, failed)',
+    help: 'Outgoing messages by type and by what happened to them (accepted, sent = acknowledged by the server, acked = server acks seen, delivered, read, failed)',
     labelNames: ['type', 'status'] as const,
     registers,
   });

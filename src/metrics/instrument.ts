@@ -33,7 +33,7 @@ export function instrumentMessages(repository: MessageRepository, metrics: Gatew
   const count = (change: StatusChange | null, status: MessageStatus, receipt: boolean) => {
     if (!change) return;
     const { record } = change;
-    // WhatsApp's "sent" receipt is the server ack; the record was already "sent" when written to the socket.
+    // WhatsApp's server ack arrives as a "sent" status; counted once per id, even when the record had it already.
     if (receipt && status === 'sent' && record.waMessageId && !acked.has(record.waMessageId)) {
       acked.add(record.waMessageId);
       if (acked.size > ACKS_REMEMBERED) acked.delete(acked.values().next().value ?? '');
