@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS, type MediaKind, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
-
 import { boolean, extensionList, integer, list, megabytes, seconds, text, trustProxy, url } from './env-fields.js';
 
 const envSchema = z.object({
