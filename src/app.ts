@@ -23,6 +23,7 @@ import * as records from './http/records-schemas.js';
 import { requireConnection, sendMediaHandler, sendTextHandler } from './http/send-routes.js';
 import { sendMediaDoc, sendTextDoc, sendTextFields, uploadFields } from './http/send-schemas.js';
 import { uploadSingleFile } from './http/upload.js';
+import { createMediaSource } from './media-source/media-source.js';
 import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from './messaging/media-preparation.js';
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
 import { DOCS_ASSETS_PATH, DOCS_PATH, OPENAPI_PATH, docsAssets, docsPage, docsPageDoc, openApiDoc, openApiDocument } from './openapi/reference-routes.js';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
   const cc = config.defaultCountryCode;
   const textFields = sendTextFields(cc);
   const messagesQuery = records.listMessagesQuery(cc);
+  const mediaSource = createMediaSource({ uploadDir: config.uploadDir, ...config.mediaUrl });
   const features = { webhooks: services.dispatcher !== undefined, analytics: true };
 
   const routes: RouteSpec[] = [];
@@ -154,7 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
         description: policy.description,
         guarded: true,
         doc: sendMediaDoc(policy, fields),
-        handlers: [requireConnection(delivery), uploadSingleFile(policy, config.uploadDir), sendMediaHandler(policy, sendDeps, fields)],
+        handlers: [requireConnection(delivery), uploadSingleFile(policy, config.uploadDir, mediaSource), sendMediaHandler(policy, sendDeps, fields)],
       };
     }),
     {

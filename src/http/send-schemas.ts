@@ -137,6 +137,31 @@ const MEDIA_EXAMPLES: Record<MediaKind, { filename: string; caption?: string; fi
   sticker: { filename: 'funny_sticker.webp', file_size_kb: 23.45 },
 };
 
+/**
+ * The JSON example of each kind: a tiny file inline as a base64 data URL, so that the documented
+ * example sends as it stands (a `url` example would need the network).
+ */
+const BASE64_EXAMPLES: Record<MediaKind, { filename: string; dataUrl: string }> = {
+  image: { filename: 'dot.png', dataUrl: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAADElEQVQImWP438EAAAQRAYgkvRUdAAAAAElFTkSuQmCC' },
+  document: { filename: 'note.txt', dataUrl: 'data:text/plain;base64,SGVsbG8gZnJvbSBXaGF0c0FwcCBHYXRld2F5IEFQSSEK' },
+  audio: { filename: 'silence.wav', dataUrl: 'data:audio/wav;base64,UklGRjQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YRAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+  video: { filename: 'clip.mp4', dataUrl: 'data:video/mp4;base64,AAAAGGZ0eXBpc29tAAACAGlzb21pc28y' },
+  sticker: { filename: 'dot.webp', dataUrl: 'data:image/webp;base64,UklGRhwAAABXRUJQVlA4TBAAAAAvAAAAAAdQxP5H/wMR0f8A' },
+};
+
+/** The JSON body: the media by `url` or `base64` instead of a multipart `file`. */
+function mediaSourceBody(policy: UploadPolicy, fields: UploadFields) {
+  const rules = `${policy.extensions.join(', ')}, at most ${formatSize(policy.maxBytes)}`;
+  return fields.extend({
+    url: z.string().optional().meta({
+      description: `An http(s) URL the gateway fetches the file from (${rules}); not together with \`base64\`. Loopback, private, link-local and metadata addresses are refused unless MEDIA_URL_ALLOW_PRIVATE=true.`,
+      examples: ['https://example.com/photos/sunset.jpg'],
+    }),
+    base64: z.string().optional().meta({ description: `The file's bytes in base64, or a data URL (${rules}); not together with \`url\`` }),
+    filename: z.string().optional().meta({ description: 'The file name, whose extension must be accepted: required with `base64`; with `url`, taken from the URL or its Content-Type when absent' }),
+  });
+}
+
 export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteDoc {
   const file = z.string().meta({
     format: 'binary',
@@ -157,9 +182,20 @@ export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteD
   const queuedMessage = policy.successMessage.replace('sent successfully', 'queued for delivery');
   return {
     tag: 'Sending',
-    details: SEND_DETAILS,
+    details: `${SEND_DETAILS} The file comes as a multipart \`file\`, or in a JSON body by \`url\` or \`base64\` (with \`filename\`); the same rules apply to both.`,
     headers: idempotencyHeader,
-    body: { content: { 'multipart/form-data': multipart }, examples: { [policy.kind]: { summary: `v2.0.0's ${policy.kind} example`, value: request } } },
+    body: {
+      content: { 'multipart/form-data': multipart, 'application/json': mediaSourceBody(policy, fields) },
+      examples: { [policy.kind]: { summary: `v2.0.0's ${policy.kind} example`, value: request } },
+      examplesByType: {
+        'application/json': {
+          base64: {
+            summary: 'The file inline as a data URL (or `"url": "https://…"` to have the gateway fetch it)',
+            value: { phone: '6281234567890', base64: BASE64_EXAMPLES[policy.kind].dataUrl, filename: BASE64_EXAMPLES[policy.kind].filename },
+          },
+        },
+      },
+    },
     responses: {
       200: {
         description: 'Sent',
@@ -189,6 +225,12 @@ export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteD
       'CONVERSION_UNAVAILABLE',
       'CONVERSION_FAILED',
       'MEDIA_TIMEOUT',
+      'MEDIA_FETCH_FAILED',
+      'MEDIA_SOURCE_CONFLICT',
+      'FILENAME_REQUIRED',
+      'INVALID_BASE64',
+      'MALFORMED_JSON',
+      'BODY_TOO_LARGE',
     ],
   };
 }

@@ -1,13 +1,17 @@
 /**
  * Multipart uploads for one media kind, read from the upload table: files stream to disk under
  * random names (never the client's name), with the kind's size limit and extension list enforced
- * while streaming. A wrong extension is refused before a byte is written.
+ * while streaming. A wrong extension is refused before a byte is written. A JSON body with `url`
+ * or `base64` instead is stored by the media source under the same rules and handed on as the
+ * same `req.file`, so the send route treats both alike.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { Errors } from '../errors/app-error.js';
+import { hasMediaSource, jsonBodyLimitFor, type MediaSource, type SourcedMedia } from '../media-source/media-source.js';
 import { extensionOf, formatSize, type UploadPolicy } from '../messaging/upload-policy.js';
 
 const MULTIPART = 'multipart/form-data';
@@ -21,7 +25,9 @@ const KIND_LABEL: Record<string, string> = {
   stickers: 'stickers',
 };
 
-export function uploadSingleFile(policy: UploadPolicy, uploadDir: string): RequestHandler {
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+export function uploadSingleFile(policy: UploadPolicy, uploadDir: string, mediaSource: MediaSource): RequestHandler {
   const upload = multer({
     // curl, browsers and most HTTP libraries send file names as raw UTF-8, not latin1.
     ...({ defParamCharset: 'utf8' } as object),
@@ -39,8 +45,23 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string): Reque
     },
   }).single('file');
 
+  const json = express.json({ limit: jsonBodyLimitFor(policy), type: JSON_TYPES });
+  const sourced = (req: Request, next: NextFunction) => (error?: unknown) => {
+    if (error) return next(error);
+    // A JSON body without url or base64 has no file in it, as v2.0.0 answered: "File required".
+    if (!hasMediaSource(req.body)) return next(Errors.fileRequired());
+    mediaSource.obtain(req.body as Record<string, unknown>, policy).then(
+      (media) => {
+        req.file = asUploadedFile(media);
+        next();
+      },
+      next,
+    );
+  };
+
   return (req: Request, res: Response, next: NextFunction) => {
-    // A JSON or form body has no file in it: the contract's answer to that is "File required".
+    if (req.is(JSON_TYPES)) return json(req, res, sourced(req, next));
+    // A form body has no file in it: the contract's answer to that is "File required".
     if (!req.is(MULTIPART)) return next(Errors.fileRequired());
     upload(req, res, (error?: unknown) => {
       if (!error) return next();
@@ -50,6 +71,20 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string): Reque
       void removeLeftover(req.file, req).then(() => next(asUploadError(error, req, policy)));
     });
   };
+}
+
+/** Sourced media in the shape multer gives an upload (the send route reads path, name and size). */
+function asUploadedFile(media: SourcedMedia): Express.Multer.File {
+  return {
+    fieldname: 'file',
+    originalname: media.originalName,
+    encoding: '7bit',
+    mimetype: media.declaredType ?? 'application/octet-stream',
+    size: media.size,
+    destination: path.dirname(media.path),
+    filename: path.basename(media.path),
+    path: media.path,
+  } as Express.Multer.File;
 }
 
 async function removeLeftover(file: Express.Multer.File | undefined, req: Request): Promise<void> {

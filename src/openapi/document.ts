@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { SECURITY_SCHEMES, errorBodySchema, namedSchemas, statusOfCode } from './components.js';
 import type { ErrorCode } from './error-codes.js';
-import type { DocumentedRoute, ResponseDoc } from './route-doc.js';
+import type { DocumentedRoute, RequestMediaType, ResponseDoc } from './route-doc.js';
 
 export interface DocumentInfo {
   title: string;
@@ -159,7 +159,8 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: D
       const content: Record<string, JsonSchema> = {};
       let first = true;
       for (const [mediaType, schema] of Object.entries(doc.body.content)) {
-        content[mediaType] = { schema: refTo(requests, schema, `${pascal(opId)}Request`), ...(first ? { examples: doc.body.examples } : {}) };
+        const examples = doc.body.examplesByType?.[mediaType as RequestMediaType] ?? (first ? doc.body.examples : undefined);
+        content[mediaType] = { schema: refTo(requests, schema, `${pascal(opId)}Request${first ? '' : pascal(mediaType.split('/')[1]!)}`), ...(examples ? { examples } : {}) };
         first = false;
       }
       operation.requestBody = { required: true, content };

@@ -20,6 +20,8 @@ export interface RequestBodyDoc {
   content: Partial<Record<RequestMediaType, z.ZodType>>;
   /** Example bodies; for multipart, a binary field's value names a file (e.g. "sunset.jpg"). */
   examples: Record<string, Example<Record<string, unknown>>>;
+  /** Examples that fit one media type only (its body has other fields); they replace `examples` there. */
+  examplesByType?: Partial<Record<RequestMediaType, Record<string, Example<Record<string, unknown>>>>>;
 }
 
 export interface ResponseDoc {

@@ -33,7 +33,9 @@ function exampleRequests(path: string, op: Operation) {
   const content = op.requestBody?.content ?? {};
   const examples = Object.values(content).flatMap((media) => Object.values(media.examples ?? {}));
   if (examples.length === 0) return [{ url, query, mediaType: undefined, body: undefined }];
-  return Object.keys(content).flatMap((mediaType) => examples.map((example) => ({ url, query, mediaType, body: example.value })));
+  // A media type with examples of its own is sent those; the others are sent the shared ones.
+  const shared = Object.values(content).find((media) => media.examples)!.examples!;
+  return Object.entries(content).flatMap(([mediaType, media]) => Object.values(media.examples ?? shared).map((example) => ({ url, query, mediaType, body: example.value })));
 }
 
 async function send(app: TestApp['app'], method: string, path: string, op: Operation, withKey: boolean): Promise<Answer[]> {
@@ -122,7 +124,8 @@ describe('every documented example, through the real app', () => {
     }
     // Sent three ways (JSON, form, multipart fields) from the one documented example.
     expect(statuses.get('POST /api/send-message')).toEqual([200, 200, 200]);
-    for (const send of SENDS.slice(1)) expect(statuses.get(send)).toEqual([200]);
+    // Media: the v2.0.0 multipart example, then the JSON one with the file as base64.
+    for (const send of SENDS.slice(1)) expect(statuses.get(send)).toEqual([200, 200]);
   });
 
   test('a record created by the send-message example reads back as documented', async () => {

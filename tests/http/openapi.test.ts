@@ -102,15 +102,19 @@ describe('GET /api/openapi.json', () => {
     expect(op.responses['400']!.content!['application/json']!.schema!.properties).toMatchObject({ code: { enum: expect.arrayContaining(['PHONE_REQUIRED', 'INVALID_PHONE', 'MESSAGE_REQUIRED']) } });
   });
 
-  test('uploads are multipart/form-data with a binary `file`, `phone` and (where the kind has one) `caption`', () => {
+  test('uploads are multipart/form-data with a binary `file`, `phone` and (where the kind has one) `caption`, or JSON with `url`/`base64`', () => {
     const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>>; required: string[] }>;
     for (const [path, caption] of [['/api/send-image', true], ['/api/send-document', true], ['/api/send-audio', false], ['/api/send-video', true], ['/api/send-sticker', false]] as const) {
       const content = doc.paths[path]!.post!.requestBody!.content;
-      expect(Object.keys(content)).toEqual(['multipart/form-data']);
+      expect(Object.keys(content)).toEqual(['multipart/form-data', 'application/json']);
       const schema = schemas[(content['multipart/form-data']!.schema.$ref as string).split('/').pop()!]!;
       expect(schema.properties.file).toMatchObject({ type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' });
       expect(schema.required.sort()).toEqual(['file', 'phone']);
       expect('caption' in schema.properties).toBe(caption);
+      const json = schemas[(content['application/json']!.schema.$ref as string).split('/').pop()!]!;
+      expect(Object.keys(json.properties).sort()).toEqual(['base64', 'filename', ...(caption ? ['caption'] : []), 'phone', 'url'].sort());
+      expect(json.required).toEqual(['phone']);
+      expect(Object.values(content['application/json']!.examples!).map((e) => Object.keys(e.value as object).sort())).toEqual([['base64', 'filename', 'phone']]);
     }
   });
 
