@@ -75,10 +75,25 @@ describe('GET /metrics after sends through the emulator', () => {
     await h.api.post('/api/send-image').field('phone', RECIPIENT).attach('file', files.png, 'dot.png').expect(200);
     for (const id of ids) await h.emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
     const first = ids[0] ?? '';
-    await waitFor(async () => sample(await scrape(), 'wa_gateway_messages_total', { type: 'text', status: 'delivered' }) === 2, 5000, 'two delivery receipts');
+    await waitFor(
+      async () => {
+        const now = await scrape();
+        return sample(now, 'wa_gateway_messages_total', { type: 'text', status: 'delivered' }) === 2 && sample(now, 'wa_gateway_messages_total', { type: 'image', status: 'delivered' }) === 1;
+      },
+      5000,
+      'three delivery receipts',
+    );
     h.emu.sendReceipt(first, 'read');
     await waitFor(async () => sample(await scrape(), 'wa_gateway_messages_total', { type: 'text', status: 'read' }) === 1, 5000, 'a read receipt');
-    await waitFor(async () => sample(await scrape(), 'wa_gateway_webhook_backlog') === 0 && webhookCalls > 0, 5000, 'webhooks delivered');
+    // The receiver counts a call when it arrives; the gateway counts it once the answer is back: wait for both to settle.
+    await waitFor(
+      async () => {
+        const now = await scrape();
+        return webhookCalls > 0 && sample(now, 'wa_gateway_webhook_backlog') === 0 && sample(now, 'wa_gateway_webhook_deliveries_total', { outcome: 'delivered' }) === webhookCalls;
+      },
+      5000,
+      'webhooks delivered',
+    );
 
     const after = await scrape();
     const moved = (name: string, labels: Record<string, string> = {}) => sample(after, name, labels) - sample(before, name, labels);
