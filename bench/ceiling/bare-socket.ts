@@ -4,6 +4,7 @@
  * another with sendMessage. Started by socket-ceiling.ts with an IPC channel:
  *   → { qr } / { open }            pairing progress
  *   ← { send: n, jid }  → { sent: n }   n sequential texts
+ *   ← { exit: true }                    exit normally
  */
 import {
   Browsers,
@@ -74,7 +75,9 @@ function connect(): void {
   });
 }
 
-process.on('message', (command: { send: number; jid: string }) => {
+process.on('message', (command: { send: number; jid: string } | { exit: true }) => {
+  // A normal exit (so `--cpu-prof` writes its profile), for the profiling script.
+  if ('exit' in command) process.exit(0);
   void (async () => {
     for (let i = 0; i < command.send; i++) await socket!.sendMessage(command.jid, { text: `ceiling ${i}` });
     process.send?.({ sent: command.send });

@@ -128,8 +128,13 @@ export interface BareSocketChild extends Child {
   sendTexts(count: number, jid: string): Promise<void>;
 }
 
-export async function startBareSocket(emu: Emulator): Promise<BareSocketChild> {
-  const child = fork(join(HERE, 'bare-socket.js'), [], { env: { PATH: process.env.PATH, WA_WS_URL: emu.wsUrl }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** `nodeArgs` as for the gateway (e.g. ['--cpu-prof']); by default none, not the harness's own. */
+export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): Promise<BareSocketChild> {
+  const child = fork(join(HERE, 'bare-socket.js'), [], {
+    env: { PATH: process.env.PATH, WA_WS_URL: emu.wsUrl },
+    execArgv: nodeArgs,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   let open = false;
   const qrs: string[] = [];
   let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
