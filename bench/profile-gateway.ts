@@ -91,8 +91,8 @@ async function profileBareSocket(): Promise<void> {
   const emu = await startEmulator({ logger: pino({ level: 'silent' }) });
   const before = new Set(readdirSync(DIR));
   const bare = await startBareSocket(emu, ['--cpu-prof', `--cpu-prof-dir=${DIR}`]);
-  let measuredFrom = 0;
-  let measuredTo = 0;
+  let measuredFrom: number | undefined;
+  let measuredTo: number | undefined;
   // The profile ends when the process exits: the window is counted back from that moment.
   let exitedAt = 0;
   bare.process.once('exit', () => (exitedAt = Date.now()));
@@ -113,7 +113,7 @@ async function profileBareSocket(): Promise<void> {
     await emu.stop();
   }
   await sleep(500);
-  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - measuredFrom) * 1000, (exitedAt - measuredTo) * 1000);
+  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
 async function main(): Promise<void> {
@@ -124,8 +124,8 @@ async function main(): Promise<void> {
   const emu = await startEmulator({ logger: pino({ level: 'silent' }) });
   const gateway = await startGatewayChild(emu, join(root, 'gateway'), {}, ['--cpu-prof', `--cpu-prof-dir=${DIR}`]);
   const before = new Set(readdirSync(DIR));
-  let measuredFrom = 0;
-  let measuredTo = 0;
+  let measuredFrom: number | undefined;
+  let measuredTo: number | undefined;
   let exitedAt = 0;
   try {
     await linkGateway(gateway, emu);
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
   await sleep(500);
-  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - measuredFrom) * 1000, (exitedAt - measuredTo) * 1000);
+  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
 main().then(

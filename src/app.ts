@@ -91,6 +91,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 0);
+  // No per-response ETag on API answers; static pages set their own (src/http/etag.ts).
+  app.set('etag', false);
 
   const { services } = deps;
   const { delivery } = services;
