@@ -4,20 +4,27 @@
  * counters, kept so a storm of retry receipts stays bounded across restarts.
  */
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 
 export class SqliteSentContentRepository implements SentContentStore {
+  // Every send saves its content: the statements are compiled once, on first use, not per call.
+  private saveStatement?: Statement;
+  private findStatement?: Statement;
+
   constructor(private readonly db: SqliteDatabase) {}
 
   async save({ waMessageId, jid, content, at = Date.now() }: { waMessageId: string; jid: string; content: Uint8Array; at?: number }): Promise<void> {
     // A resend under the same id replaces the content with what was sent last.
-    this.db
-      .prepare('INSERT INTO sent_content (wa_message_id, jid, content, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (wa_message_id) DO UPDATE SET jid = excluded.jid, content = excluded.content')
-      .run(waMessageId, jid, Buffer.from(content), at);
+    this.saveStatement ??= this.db.prepare(
+      'INSERT INTO sent_content (wa_message_id, jid, content, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (wa_message_id) DO UPDATE SET jid = excluded.jid, content = excluded.content',
+    );
+    this.saveStatement.run(waMessageId, jid, Buffer.from(content), at);
   }
 
   async find(waMessageId: string): Promise<Uint8Array | undefined> {
-    const row = this.db.prepare('SELECT content FROM sent_content WHERE wa_message_id = ?').get(waMessageId) as { content: Buffer } | undefined;
+    this.findStatement ??= this.db.prepare('SELECT content FROM sent_content WHERE wa_message_id = ?');
+    const row = this.findStatement.get(waMessageId) as { content: Buffer } | undefined;
     return row ? new Uint8Array(row.content) : undefined;
   }
 
