@@ -125,7 +125,8 @@ export async function linkGateway(gateway: GatewayChild, emu: Emulator): Promise
 // The bare socket
 
 export interface BareSocketChild extends Child {
-  sendTexts(count: number, jid: string): Promise<void>;
+  /** `awaitAck`: each text waits for WhatsApp's server ack before the next (as the gateway's sends do). */
+  sendTexts(count: number, jid: string, awaitAck?: boolean): Promise<void>;
 }
 
 /** `nodeArgs` as for the gateway (e.g. ['--cpu-prof']); by default none, not the harness's own. */
@@ -149,10 +150,10 @@ export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): P
   await waitFor(() => open, 120_000, 'the bare socket to connect');
   return {
     ...childHandle(child),
-    sendTexts: (count, jid) =>
+    sendTexts: (count, jid, awaitAck = false) =>
       new Promise<void>((resolvePromise, reject) => {
         pending = { resolve: resolvePromise, reject };
-        child.send({ send: count, jid });
+        child.send({ send: count, jid, awaitAck });
       }),
   };
 }
