@@ -4,8 +4,9 @@
  * two HTTP paths under load; the profile (.cpuprofile, open it in Chrome DevTools or read the
  * summary printed here) is written when the gateway exits.
  *
- *   npm run build && node dist/bench/profile-gateway.js [texts|http400|status|all|bare]
- * (`bare`: the bare socket of the ceiling instead, sending the same texts)
+ *   npm run build && node dist/bench/profile-gateway.js [texts|http400|status|all|bare|bare-express]
+ * (`bare`: the bare socket of the ceiling instead, sending the same texts; `bare-express`: the
+ * bare Express app under the 400 load)
  *   PROFILE_TEXTS=400 PROFILE_HTTP_MS=5000 PROFILE_DIR=/tmp/prof ...
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/index.js';
-import { linkGateway, startBareSocket, startGatewayChild } from './ceiling/contenders.js';
+import { linkGateway, startBareExpress, startBareSocket, startGatewayChild } from './ceiling/contenders.js';
 import { runLoad } from './ceiling/load.js';
 import { cpuMs, sleep } from './ceiling/process-stats.js';
 
@@ -116,10 +117,29 @@ async function profileBareSocket(): Promise<void> {
   for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
+/** The HTTP ceiling's side: the bare Express app under the same 400 load. */
+async function profileBareExpress(): Promise<void> {
+  const before = new Set(readdirSync(DIR));
+  const express = await startBareExpress(['--cpu-prof', `--cpu-prof-dir=${DIR}`]);
+  let exitedAt = 0;
+  express.process.once('exit', () => (exitedAt = Date.now()));
+  const body = JSON.stringify({ phone: '99912345678', message: 'hi' });
+  const opts = { connections: 8, durationMs: HTTP_MS };
+  await runLoad(express.port, { method: 'POST', path: '/api/send-message', body, expectStatus: 400 }, opts);
+  const measuredFrom = Date.now();
+  const r = await runLoad(express.port, { method: 'POST', path: '/api/send-message', body, expectStatus: 400 }, opts);
+  const measuredTo = Date.now();
+  console.log(`bare Express 400s: ${r.requests}`);
+  await express.stop();
+  await sleep(500);
+  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - measuredFrom) * 1000, (exitedAt - measuredTo) * 1000);
+}
+
 async function main(): Promise<void> {
   const what = process.argv[2] ?? 'all';
   mkdirSync(DIR, { recursive: true });
   if (what === 'bare') return profileBareSocket();
+  if (what === 'bare-express') return profileBareExpress();
   const root = await mkdtemp(join(tmpdir(), 'wa-profile-'));
   const emu = await startEmulator({ logger: pino({ level: 'silent' }) });
   const gateway = await startGatewayChild(emu, join(root, 'gateway'), {}, ['--cpu-prof', `--cpu-prof-dir=${DIR}`]);

@@ -28,7 +28,7 @@ import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from '
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
 import { DOCS_ASSETS_PATH, DOCS_PATH, OPENAPI_PATH, docsAssets, docsPage, docsPageDoc, openApiDoc, openApiDocument } from './openapi/reference-routes.js';
 import type { DocumentedRoute } from './openapi/route-doc.js';
-import { countRequests, metricsDoc, metricsHandler } from './metrics/http-metrics.js';
+import { metricsDoc, metricsHandler, requestCounter } from './metrics/http-metrics.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -245,8 +245,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...(deps.extraRoutes ?? []),
   );
 
-  app.use(requestContext(logger.child({ module: 'http' })));
-  app.use(countRequests(services.metrics));
+  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics)));
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {

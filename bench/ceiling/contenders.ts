@@ -165,8 +165,8 @@ export interface BareExpressChild extends Child {
   port: number;
 }
 
-export async function startBareExpress(): Promise<BareExpressChild> {
-  const child = spawn(process.execPath, [join(HERE, 'bare-express.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startBareExpress(nodeArgs: string[] = []): Promise<BareExpressChild> {
+  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'bare-express.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const port = await waitFor(() => (/"port":(\d+)/.exec(out) ? Number(/"port":(\d+)/.exec(out)![1]) : undefined), 60_000, 'the bare Express app');

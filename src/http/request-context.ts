@@ -47,7 +47,10 @@ function installGetter(req: Request): void {
   });
 }
 
-export function requestContext(logger: Logger) {
+/** What else wants to know about a finished request (the HTTP metrics), given its duration. */
+export type AfterResponse = (req: Request, res: Response, seconds: number) => void;
+
+export function requestContext(logger: Logger, afterResponse?: AfterResponse) {
   let installed: object | undefined;
   return (req: Request, res: Response, next: NextFunction): void => {
     const proto = Object.getPrototypeOf(req) as object;
@@ -63,6 +66,7 @@ export function requestContext(logger: Logger) {
     const started = process.hrtime.bigint();
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      afterResponse?.(req, res, ms / 1000);
       const line = {
         reqId: id,
         method: req.method,
