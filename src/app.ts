@@ -23,6 +23,7 @@ import * as records from './http/records-schemas.js';
 import { requireConnection, sendMediaHandler, sendTextHandler } from './http/send-routes.js';
 import { sendMediaDoc, sendTextDoc, sendTextFields, uploadFields } from './http/send-schemas.js';
 import { uploadSingleFile } from './http/upload.js';
+import { groupRoutes } from './groups/group-routes.js';
 import { createMediaSource } from './media-source/media-source.js';
 import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from './messaging/media-preparation.js';
 import { MEDIA_KINDS } from './messaging/upload-policy.js';
@@ -204,6 +205,7 @@ export function createApp(deps: AppDeps): express.Express {
           } as RouteSpec,
         ]
       : []),
+    ...groupRoutes({ transport, defaultCountryCode: cc }),
     ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
     {
       method: 'GET',
@@ -244,7 +246,7 @@ export function createApp(deps: AppDeps): express.Express {
   const keyCheck = requireApiKey(config.apiKeys, consoleSessionAuthenticator(consoleSessions));
   const guard = [skipLimitForConsoleSession(consoleSessions, limiter), keyCheck];
   for (const route of routes) {
-    const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
     const checks = !route.guarded ? [] : route.rateLimited === false ? [keyCheck] : guard;
     app[method](route.path, ...checks, ...route.handlers);
   }

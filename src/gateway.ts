@@ -83,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     mediaCaPem: options.mediaCaPem,
     printQr: options.printQr,
     sendAckTimeoutMs: config.sendAckTimeoutMs,
+    groupMetadataTtlMs: config.groupMetadataTtlMs,
     sentContent: new SqliteSentContentRepository(db),
     retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
   });

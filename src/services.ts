@@ -23,7 +23,7 @@ import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './sto
 import { OutboxWorker } from './store/outbox-worker.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { accountRestrictedEvent, connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
+import { accountRestrictedEvent, connectionUpdateEvent, groupUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
 import type { AccountRestriction } from './whatsapp/account-restriction.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -143,6 +143,7 @@ export function createServices(deps: {
     logger.error({ code: report.code, until: active.until }, 'WhatsApp restricted the account: sends to new contacts are paused until the restriction ends');
     publish(accountRestrictedEvent(report, active));
   };
+  const onGroupUpdate = (update: Parameters<typeof groupUpdateEvent>[0]) => publish(groupUpdateEvent(update));
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const statusListener = (u: Parameters<typeof onStatus>[0]) => void onStatus(u).catch(log('could not record a delivery status'));
   const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
@@ -182,6 +183,7 @@ export function createServices(deps: {
       transport.events.on('message-status', statusListener);
       transport.events.on('incoming-message', incomingListener);
       transport.events.on('account-restricted', onRestricted);
+      transport.events.on('group-update', onGroupUpdate);
       // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
       // not), or is released when the request never got as far as a record.
       const interrupted = await idempotency.recoverInterrupted();
@@ -205,6 +207,7 @@ export function createServices(deps: {
       transport.events.off('message-status', statusListener);
       transport.events.off('incoming-message', incomingListener);
       transport.events.off('account-restricted', onRestricted);
+      transport.events.off('group-update', onGroupUpdate);
       transport.events.off('connection', onConnection);
       stopObserving?.();
       await dispatcher?.stop();

@@ -56,6 +56,7 @@ const envSchema = z.object({
   WEBHOOK_BACKOFF_BASE_MS: integer(5000, 10, 3_600_000),
   MESSAGE_RETENTION_DAYS: integer(90, 0, 36_500),
   SEND_ACK_TIMEOUT: seconds(15, 0.1, 600),
+  GROUP_METADATA_TTL: seconds(300, 0, 86_400),
   MESSAGE_CONTENT_RETENTION: integer(7, 1, 365),
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
@@ -96,6 +97,8 @@ export interface Config {
   messageRetentionDays: number;
   /** How long a send waits for WhatsApp's server ack before its outcome is unknown. */
   sendAckTimeoutMs: number;
+  /** How long group metadata is cached between group events (0: not cached). */
+  groupMetadataTtlMs: number;
   /** Days the content of sent messages is kept to answer retry receipts. */
   messageContentRetentionDays: number;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
@@ -242,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },
     messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
     sendAckTimeoutMs: e.SEND_ACK_TIMEOUT,
+    groupMetadataTtlMs: e.GROUP_METADATA_TTL,
     messageContentRetentionDays: e.MESSAGE_CONTENT_RETENTION,
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,

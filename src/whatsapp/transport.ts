@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { MediaKind } from '../messaging/upload-policy.js';
 import type { AccountRestriction } from './account-restriction.js';
+import type { GroupUpdate, WhatsAppGroups } from './group-port.js';
 
 export type ConnectionPhase =
   | 'starting'
@@ -103,10 +104,14 @@ export interface TransportEventMap {
   'incoming-message': [IncomingMessage];
   /** WhatsApp restricted the account (463): sends to new contacts must pause. */
   'account-restricted': [AccountRestriction];
+  /** A group the account is in changed (members, subject, description, settings). */
+  'group-update': [GroupUpdate];
 }
 
 export interface WhatsAppTransport {
   readonly events: EventEmitter<TransportEventMap>;
+  /** Groups: list, info, create, members, subject, description, invite code, leave (group-port.ts). */
+  readonly groups: WhatsAppGroups;
   status(): ConnectionStatus;
   currentQr(): string | null;
   /**

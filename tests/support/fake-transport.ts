@@ -14,6 +14,7 @@ import type {
   TransportEventMap,
   WhatsAppTransport,
 } from '../../src/whatsapp/transport.js';
+import { FakeGroups } from './fake-groups.js';
 
 export interface RecordedSend {
   jid: string;
@@ -25,6 +26,7 @@ export interface RecordedSend {
 
 export class FakeTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
+  readonly groups = new FakeGroups();
   readonly sent: RecordedSend[] = [];
   phase: ConnectionPhase = 'open';
   qr: string | null = null;

@@ -35,6 +35,7 @@ import type {
 } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
+import { BaileysGroups } from './baileys-groups.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
@@ -65,6 +66,8 @@ export interface BaileysTransportOptions {
   sentContent?: SentContentStore;
   /** Baileys' per-message retry counters, kept across restarts. */
   retryCounters?: RetryCounterStore;
+  /** How long group metadata is cached between group events (GROUP_METADATA_TTL); default 5 minutes. */
+  groupMetadataTtlMs?: number;
 }
 
 const DEFAULT_SEND_ACK_TIMEOUT_MS = 15_000;
@@ -85,6 +88,8 @@ const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
 
 export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
+  /** Group queries, and the metadata cache that the socket's group sends use too. */
+  readonly groups: BaileysGroups;
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
@@ -104,6 +109,7 @@ export class BaileysTransport implements WhatsAppTransport {
       random: options.random,
     });
     this.manager.events.on('status', (s) => this.events.emit('connection', s));
+    this.groups = new BaileysGroups(() => this.manager.socket(), options.groupMetadataTtlMs);
     const printer = options.printQr === false ? undefined : new QrPrinter();
     this.manager.events.on('qr', (qr) => {
       printer?.show(qr);
@@ -250,12 +256,15 @@ export class BaileysTransport implements WhatsAppTransport {
       // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
       fetchAgent: this.uploadAgent,
       ...(this.options.sentContent ? { getMessage: storedMessageLookup(this.options.sentContent, this.baileysLogger) } : {}),
+      // Group sends take members from the cache instead of one metadata query per send.
+      cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
       ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
     });
     const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );
     this.acks.set(socket, acks);
+    this.groups.attach(socket.ev, (update) => this.events.emit('group-update', update));
     socket.ev.on('connection.update', (update) => {
       if (update.connection === 'close') acks.close();
     });

@@ -1,0 +1,87 @@
+/**
+ * Group metadata, cached for the socket and the group routes. WhatsApp rate-limits metadata
+ * queries, and Baileys makes one per group send unless it is given `cachedGroupMetadata`: with this
+ * cache as that option, a burst of sends to one group makes one query. Entries live for the TTL
+ * (GROUP_METADATA_TTL) and are refreshed by group events (see group-events.ts); lookups of a group
+ * already being fetched share that one query.
+ */
+import type { GroupMetadata } from '@whiskeysockets/baileys';
+
+export interface GroupMetadataCacheOptions {
+  /** How long metadata is trusted without an event confirming it; 0 keeps nothing (every lookup queries). */
+  ttlMs: number;
+  /** Asks WhatsApp for the metadata (the current socket's groupMetadata). */
+  query: (jid: string) => Promise<GroupMetadata>;
+  now?: () => number;
+}
+
+interface Entry {
+  metadata: GroupMetadata;
+  expiresAt: number;
+}
+
+export class GroupMetadataCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<GroupMetadata>>();
+  /** Bumped by every invalidation, so a query that was in flight meanwhile does not store old news. */
+  private readonly versions = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: GroupMetadataCacheOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Baileys' `cachedGroupMetadata` socket option: never undefined, so Baileys never queries on its own. */
+  readonly cachedGroupMetadata = (jid: string): Promise<GroupMetadata | undefined> => this.lookup(jid);
+
+  /** Fresh metadata from the cache, or from one query shared by every caller waiting for it. */
+  async lookup(jid: string): Promise<GroupMetadata> {
+    const entry = this.entries.get(jid);
+    if (entry && entry.expiresAt > this.now()) return entry.metadata;
+    if (entry) this.entries.delete(jid);
+    const pending = this.inFlight.get(jid);
+    if (pending) return pending;
+    const version = this.versions.get(jid) ?? 0;
+    const query = this.options
+      .query(jid)
+      .then((metadata) => {
+        if ((this.versions.get(jid) ?? 0) === version) this.store(metadata);
+        return metadata;
+      })
+      .finally(() => {
+        if (this.inFlight.get(jid) === query) this.inFlight.delete(jid);
+      });
+    this.inFlight.set(jid, query);
+    return query;
+  }
+
+  /** Full metadata from WhatsApp (a create notification, the participating list). */
+  store(metadata: GroupMetadata): void {
+    if (this.options.ttlMs <= 0) return;
+    this.entries.set(metadata.id, { metadata, expiresAt: this.now() + this.options.ttlMs });
+  }
+
+  /** A partial change (subject, description, settings) applied to a cached entry; its expiry stays. */
+  merge(update: Partial<GroupMetadata> & { id: string }): void {
+    const entry = this.entries.get(update.id);
+    if (!entry) return;
+    const changes = Object.fromEntries(Object.entries(update).filter(([key, value]) => value !== undefined || key === 'desc'));
+    entry.metadata = { ...entry.metadata, ...changes, participants: entry.metadata.participants };
+  }
+
+  /** Forgets a group (members changed, or the account changed it): the next lookup asks WhatsApp. */
+  invalidate(jid: string): void {
+    this.entries.delete(jid);
+    this.inFlight.delete(jid);
+    this.versions.set(jid, (this.versions.get(jid) ?? 0) + 1);
+  }
+
+  /** Everything, e.g. on a new connection: changes made while offline may not all be announced. */
+  clear(): void {
+    for (const jid of [...this.entries.keys(), ...this.inFlight.keys()]) this.invalidate(jid);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
