@@ -46,10 +46,11 @@ export class BaileysGroups implements WhatsAppGroups {
   }
 
   /** A new socket: its group events keep the cache fresh and become 'group-update' events. */
-  attach(ev: WASocket['ev'], emit: (update: GroupUpdate) => void): void {
+  attach(socket: WASocket, emit: (update: GroupUpdate) => void, onError: (error: unknown) => void): void {
     // Changes made while no socket listened may never be announced: start afresh.
     this.metadata.clear();
-    watchGroupEvents(ev, this.metadata, emit);
+    const phoneOfLid = (lid: string) => socket.signalRepository.lidMapping.getPNForLID(lid);
+    watchGroupEvents(socket.ev, { cache: this.metadata, emit, phoneOfLid, onError });
   }
 
   async list(): Promise<GroupSummary[]> {

@@ -2,31 +2,49 @@
  * Baileys' group events (from WhatsApp's w:gp2 notifications) → the metadata cache and the port's
  * 'group-update' event. Member changes drop the cached entry (the next send or lookup asks
  * WhatsApp once: a send must reach the new member list); subject, description and settings are
- * applied to it in place; a new group's full metadata is stored.
+ * applied to it in place; a new group's full metadata is stored. The actor of a change comes as a
+ * LID in LID groups (Baileys rc14 drops the `participant_pn` WhatsApp sends with it), so the phone
+ * is looked up in what group metadata told, then in Baileys' LID mapping store.
  */
 import type { BaileysEventMap, GroupMetadata } from '@whiskeysockets/baileys';
-import type { GroupUpdate, ParticipantAction } from '../group-port.js';
+import type { GroupEventMember, GroupUpdate, ParticipantAction } from '../group-port.js';
 import type { GroupMetadataCache } from './group-metadata-cache.js';
-import { author, eventMember } from './group-mapping.js';
+import { author, eventMember, phoneOfJid } from './group-mapping.js';
 
 type GroupEvents = Pick<BaileysEventMap, 'groups.upsert' | 'groups.update' | 'group-participants.update'>;
 interface EventSource {
   on<T extends keyof GroupEvents>(event: T, listener: (arg: GroupEvents[T]) => void): void;
 }
 
+export interface GroupEventDeps {
+  cache: GroupMetadataCache;
+  emit: (update: GroupUpdate) => void;
+  /** Baileys' LID → phone JID store (the socket's signalRepository.lidMapping). */
+  phoneOfLid?: (lid: string) => Promise<string | null | undefined>;
+  onError?: (error: unknown) => void;
+}
+
 const ACTIONS: readonly string[] = ['add', 'remove', 'promote', 'demote'] satisfies ParticipantAction[];
 
-export function watchGroupEvents(ev: EventSource, cache: GroupMetadataCache, emit: (update: GroupUpdate) => void): void {
+export function watchGroupEvents(ev: EventSource, { cache, emit, phoneOfLid, onError }: GroupEventDeps): void {
+  // Events go out in the order WhatsApp sent them, even when an actor's phone needs a lookup.
+  let queue = Promise.resolve();
+  const publish = (update: Omit<GroupUpdate, 'author'>, actor: GroupEventMember | null) => {
+    const known = actor?.lid && !actor.phone ? phoneOfJid(cache.phoneOf(actor.lid)) : undefined;
+    const named = actor && known ? { ...actor, phone: known } : actor;
+    queue = queue
+      .then(async () => {
+        let full = named;
+        if (full?.lid && !full.phone && phoneOfLid) full = { ...full, phone: phoneOfJid(await phoneOfLid(full.lid)) ?? null };
+        emit({ ...update, author: full });
+      })
+      .catch((error: unknown) => onError?.(error));
+  };
+
   ev.on('groups.upsert', (groups) => {
     for (const metadata of groups) {
       cache.store(metadata);
-      emit({
-        id: metadata.id,
-        author: author(metadata.author, metadata.authorPn),
-        action: 'create',
-        participants: metadata.participants.map(eventMember),
-        subject: metadata.subject,
-      });
+      publish({ id: metadata.id, action: 'create', participants: metadata.participants.map(eventMember), subject: metadata.subject }, author(metadata.author, metadata.authorPn));
     }
   });
   ev.on('groups.update', (updates) => {
@@ -39,18 +57,14 @@ export function watchGroupEvents(ev: EventSource, cache: GroupMetadataCache, emi
       }
       cache.merge({ ...update, id: update.id });
       const change = settingsChange(update);
-      if (change) emit({ id: update.id, author: author(update.author, update.authorPn), ...change });
+      if (change) publish({ id: update.id, ...change }, author(update.author, update.authorPn));
     }
   });
   ev.on('group-participants.update', (event) => {
+    cache.learnPhones(event.participants);
     cache.invalidate(event.id);
     if (!ACTIONS.includes(event.action)) return;
-    emit({
-      id: event.id,
-      author: author(event.author, event.authorPn),
-      action: event.action as ParticipantAction,
-      participants: event.participants.map(eventMember),
-    });
+    publish({ id: event.id, action: event.action as ParticipantAction, participants: event.participants.map(eventMember) }, author(event.author, event.authorPn));
   });
 }
 

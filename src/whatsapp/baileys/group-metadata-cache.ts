@@ -23,6 +23,8 @@ interface Entry {
 export class GroupMetadataCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<GroupMetadata>>();
+  /** Phone JIDs of the LIDs metadata named (a pairing that does not go stale): who made a change. */
+  private readonly phones = new Map<string, string>();
   /** Bumped by every invalidation, so a query that was in flight meanwhile does not store old news. */
   private readonly versions = new Map<string, number>();
   private readonly now: () => number;
@@ -46,6 +48,7 @@ export class GroupMetadataCache {
       .query(jid)
       .then((metadata) => {
         if ((this.versions.get(jid) ?? 0) === version) this.store(metadata);
+        else this.learnPhones(metadata.participants);
         return metadata;
       })
       .finally(() => {
@@ -57,6 +60,8 @@ export class GroupMetadataCache {
 
   /** Full metadata from WhatsApp (a create notification, the participating list). */
   store(metadata: GroupMetadata): void {
+    this.learnPhones(metadata.participants);
+    if (metadata.owner && metadata.ownerPn) this.learnPhones([{ id: metadata.owner, phoneNumber: metadata.ownerPn }]);
     if (this.options.ttlMs <= 0) return;
     this.entries.set(metadata.id, { metadata, expiresAt: this.now() + this.options.ttlMs });
   }
@@ -79,6 +84,20 @@ export class GroupMetadataCache {
   /** Everything, e.g. on a new connection: changes made while offline may not all be announced. */
   clear(): void {
     for (const jid of [...this.entries.keys(), ...this.inFlight.keys()]) this.invalidate(jid);
+  }
+
+  /** The phone JID of a LID, when group metadata or an event named both. */
+  phoneOf(lid: string): string | undefined {
+    return this.phones.get(lid);
+  }
+
+  learnPhones(participants: ReadonlyArray<{ id: string; phoneNumber?: string; lid?: string }>): void {
+    // One account's groups name a bounded set of people; the cap only guards against a leak.
+    if (this.phones.size > 50_000) this.phones.clear();
+    for (const p of participants) {
+      if (p.id.endsWith('@lid') && p.phoneNumber) this.phones.set(p.id, p.phoneNumber);
+      else if (p.lid && p.id.endsWith('@s.whatsapp.net')) this.phones.set(p.lid, p.id);
+    }
   }
 
   get size(): number {
