@@ -11,7 +11,7 @@ import { Errors } from '../errors/app-error.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
-import type { GroupInfo } from '../whatsapp/group-port.js';
+import type { GroupInfo, GroupSummary } from '../whatsapp/group-port.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { GROUP_ID_EXAMPLE, groupIdParams } from './group-id.js';
 import {
@@ -43,6 +43,10 @@ export const GROUP_MESSAGES = {
 
 export const inviteLink = (code: string) => `https://chat.whatsapp.com/${code}`;
 
+function summarise(g: GroupSummary): z.infer<typeof groupSummary> {
+  return { id: g.id, subject: g.subject, participants: g.participants, announce: g.announce, restrict: g.restrict, owner: g.owner };
+}
+
 function describe(info: GroupInfo): z.infer<typeof groupInfo> {
   return {
     id: info.id,
@@ -50,7 +54,7 @@ function describe(info: GroupInfo): z.infer<typeof groupInfo> {
     description: info.description,
     owner: info.owner,
     created_at: info.createdAt ? info.createdAt.toISOString() : null,
-    participants: info.participants,
+    participants: info.participants.map((p) => ({ phone: p.phone, lid: p.lid, admin: p.admin })),
   };
 }
 
@@ -106,7 +110,7 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       description: 'Groups the account is in',
       guarded: true,
       doc: doc({ description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupSummary), example: [EXAMPLES.summary] }, { errors: WHATSAPP_ERRORS }),
-      handlers: [connected, async (_req, res) => send(res, GROUP_MESSAGES.list, await groups.list())],
+      handlers: [connected, async (_req, res) => send(res, GROUP_MESSAGES.list, (await groups.list()).map(summarise))],
     },
     {
       method: 'POST',
@@ -181,7 +185,7 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
         async (req, res) => {
           const id = idOf(req);
           const { action, participants } = parseRequest(changeFields, req.body);
-          send(res, GROUP_MESSAGES.participants, await groups.updateParticipants(id, action, participants));
+          send(res, GROUP_MESSAGES.participants, (await groups.updateParticipants(id, action, participants)).map((r) => ({ phone: r.phone, status: r.status })));
         },
       ],
     },
