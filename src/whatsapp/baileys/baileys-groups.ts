@@ -122,7 +122,7 @@ export class BaileysGroups implements WhatsAppGroups {
     try {
       return await this.metadata.lookup(id);
     } catch (error) {
-      throw whatsappCode(error)?.code === 403 ? Errors.groupNotFound() : toAppError(error);
+      throw whatsappCode(error)?.code === 403 ? Errors.groupNotFound() : groupErrorToAppError(error);
     }
   }
 
@@ -131,7 +131,7 @@ export class BaileysGroups implements WhatsAppGroups {
     try {
       return await query();
     } catch (error) {
-      if (whatsappCode(error)?.code !== 403) throw toAppError(error);
+      if (whatsappCode(error)?.code !== 403) throw groupErrorToAppError(error);
       await this.lookup(id);
       throw Errors.groupAdminRequired();
     }
@@ -141,12 +141,16 @@ export class BaileysGroups implements WhatsAppGroups {
     try {
       return await query();
     } catch (error) {
-      throw toAppError(error);
+      throw groupErrorToAppError(error);
     }
   }
 }
 
-function toAppError(error: unknown): unknown {
+/**
+ * A rejected group query (or a group send whose metadata lookup WhatsApp refused) as the API's
+ * error; anything that is not WhatsApp's answer is returned as it is.
+ */
+export function groupErrorToAppError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const answer = whatsappCode(error);
   if (!answer) return error;
