@@ -101,6 +101,16 @@ describe('groups through the real socket and the emulator', () => {
     expect(info.body).toMatchObject({ status: 'success', message: 'Group retrieved successfully', data: { id: mine.jid, subject: 'Keluarga', description: 'Grup keluarga', owner: BUDI } });
     expect((info.body.data as GroupBody).participants).toContainEqual({ phone: BUDI, lid: BUDI_LID, admin: 'superadmin' });
 
+    // A phone-addressed group names members by phone JID, with their LID beside it.
+    const pnGroup = h.emu.groups.create({ subject: 'PN', participants: [h.emu.account.phone, SITI], owner: BUDI, addressingMode: 'pn' });
+    const pnInfo = await h.api.get(`/api/groups/${pnGroup.jid}`).expect(200);
+    expect((pnInfo.body.data as GroupBody).participants).toEqual(
+      expect.arrayContaining([
+        { phone: BUDI, lid: BUDI_LID, admin: 'superadmin' },
+        { phone: SITI, lid: '123456789012346@lid', admin: null },
+      ]),
+    );
+
     const notIn = await h.api.get(`/api/groups/${encodeURIComponent(notMine.jid)}`).expect(404);
     expect(notIn.body).toMatchObject({ status: 'error', code: 'GROUP_NOT_FOUND', message: 'Group not found' });
     const unknown = await h.api.get('/api/groups/120363999999999999@g.us').expect(404);
@@ -196,6 +206,15 @@ describe('groups through the real socket and the emulator', () => {
     h.emu.groups.setSubject(group.jid, 'Diganti Budi', BUDI);
     const renamed = await waitFor(() => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && e.data.subject === 'Diganti Budi'), 5000, 'the subject event');
     expect(renamed.data).toMatchObject({ action: null, participants: [], author: { phone: BUDI, lid: BUDI_LID } });
+
+    h.emu.groups.setDescription(group.jid, 'Aturan baru', BUDI);
+    h.emu.groups.setSetting(group.jid, 'announcement', BUDI);
+    h.emu.groups.updateParticipants(group.jid, [ANDI], 'promote', BUDI);
+    const find = (what: string, match: (data: Record<string, unknown>) => boolean) =>
+      waitFor(() => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && match(e.data)), 5000, what);
+    expect((await find('the description event', (d) => d.description !== null)).data).toMatchObject({ description: 'Aturan baru', subject: null, announce: null });
+    expect((await find('the announce event', (d) => d.announce !== null)).data).toMatchObject({ announce: true, description: null, restrict: null });
+    expect((await find('the promote event', (d) => d.action === 'promote')).data).toMatchObject({ participants: [{ phone: ANDI, lid: '123456789012347@lid' }], author: { phone: BUDI } });
   });
 
   test('metadata is cached: lookups and group sends through the socket make one query, refreshed after a member change', async () => {

@@ -2,16 +2,20 @@
  * Baileys' group events (from WhatsApp's w:gp2 notifications) → the metadata cache and the port's
  * 'group-update' event. Member changes drop the cached entry (the next send or lookup asks
  * WhatsApp once: a send must reach the new member list); subject, description and settings are
- * applied to it in place; a new group's full metadata is stored. The actor of a change comes as a
- * LID in LID groups (Baileys rc14 drops the `participant_pn` WhatsApp sends with it), so the phone
+ * applied to it in place; a new group's full metadata is stored.
+ *
+ * Subject, description and settings are read from the notification's stub message, not from
+ * `groups.update`: rc14's event buffer keeps only the first `groups.update` of a group per flush,
+ * so a second change made in quick succession never arrives there. The actor of a change comes as
+ * a LID in LID groups (rc14 also drops the `participant_pn` WhatsApp sends with it), so the phone
  * is looked up in what group metadata told, then in Baileys' LID mapping store.
  */
-import type { BaileysEventMap, GroupMetadata } from '@whiskeysockets/baileys';
+import { WAMessageStubType, type BaileysEventMap, type GroupMetadata, type WAMessage } from '@whiskeysockets/baileys';
 import type { GroupEventMember, GroupUpdate, ParticipantAction } from '../group-port.js';
 import type { GroupMetadataCache } from './group-metadata-cache.js';
 import { author, eventMember, phoneOfJid } from './group-mapping.js';
 
-type GroupEvents = Pick<BaileysEventMap, 'groups.upsert' | 'groups.update' | 'group-participants.update'>;
+type GroupEvents = Pick<BaileysEventMap, 'groups.upsert' | 'groups.update' | 'group-participants.update' | 'messages.upsert'>;
 interface EventSource {
   on<T extends keyof GroupEvents>(event: T, listener: (arg: GroupEvents[T]) => void): void;
 }
@@ -48,16 +52,17 @@ export function watchGroupEvents(ev: EventSource, { cache, emit, phoneOfLid, onE
     }
   });
   ev.on('groups.update', (updates) => {
-    for (const update of updates) {
-      if (!update.id) continue;
-      // The participating list (GET /api/groups) arrives here as full metadata: news to the cache only.
-      if (Array.isArray(update.participants)) {
-        cache.store(update as GroupMetadata);
-        continue;
-      }
-      cache.merge({ ...update, id: update.id });
-      const change = settingsChange(update);
-      if (change) publish({ id: update.id, ...change }, author(update.author, update.authorPn));
+    // The participating list (GET /api/groups) arrives here as full metadata; partial updates are
+    // read from their stub messages below.
+    for (const update of updates) if (update.id && Array.isArray(update.participants)) cache.store(update as GroupMetadata);
+  });
+  ev.on('messages.upsert', ({ messages }) => {
+    for (const message of messages) {
+      const id = message.key.remoteJid;
+      const change = id?.endsWith('@g.us') ? settingsChange(message) : undefined;
+      if (!id || !change) continue;
+      cache.merge({ id, ...asMetadata(change) });
+      publish({ id, ...change }, author(message.key.participant ?? message.participant, undefined));
     }
   });
   ev.on('group-participants.update', (event) => {
@@ -68,12 +73,30 @@ export function watchGroupEvents(ev: EventSource, { cache, emit, phoneOfLid, onE
   });
 }
 
-/** What a groups.update says that receivers care about; undefined for other news (invite link, modes). */
-function settingsChange(update: Partial<GroupMetadata>): Partial<GroupUpdate> | undefined {
-  const change: Partial<GroupUpdate> = {};
-  if (typeof update.subject === 'string') change.subject = update.subject;
-  if ('desc' in update) change.description = update.desc ?? '';
-  if (typeof update.announce === 'boolean') change.announce = update.announce;
-  if (typeof update.restrict === 'boolean') change.restrict = update.restrict;
-  return Object.keys(change).length > 0 ? change : undefined;
+function asMetadata(change: Partial<GroupUpdate>): Partial<GroupMetadata> {
+  const metadata: Partial<GroupMetadata> = {};
+  if (change.subject !== undefined) metadata.subject = change.subject;
+  // Present but undefined: the description was removed.
+  if (change.description !== undefined) metadata.desc = change.description || undefined;
+  if (change.announce !== undefined) metadata.announce = change.announce;
+  if (change.restrict !== undefined) metadata.restrict = change.restrict;
+  return metadata;
+}
+
+/** The change a group notification's stub message stands for; undefined for other news (invite link, modes). */
+function settingsChange(message: WAMessage): Partial<GroupUpdate> | undefined {
+  const [first] = message.messageStubParameters ?? [];
+  const on = first === 'on' || first === 'true';
+  switch (message.messageStubType) {
+    case WAMessageStubType.GROUP_CHANGE_SUBJECT:
+      return { subject: first ?? '' };
+    case WAMessageStubType.GROUP_CHANGE_DESCRIPTION:
+      return { description: first ?? '' };
+    case WAMessageStubType.GROUP_CHANGE_ANNOUNCE:
+      return { announce: on };
+    case WAMessageStubType.GROUP_CHANGE_RESTRICT:
+      return { restrict: on };
+    default:
+      return undefined;
+  }
 }

@@ -70,6 +70,7 @@ export class GroupMetadataCache {
   merge(update: Partial<GroupMetadata> & { id: string }): void {
     const entry = this.entries.get(update.id);
     if (!entry) return;
+    // `desc: undefined` is a removed description; other undefined fields are not news.
     const changes = Object.fromEntries(Object.entries(update).filter(([key, value]) => value !== undefined || key === 'desc'));
     entry.metadata = { ...entry.metadata, ...changes, participants: entry.metadata.participants };
   }
