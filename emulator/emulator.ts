@@ -73,6 +73,8 @@ export interface Emulator {
   readonly mediaConnectionsCut: number;
   /** Pairing codes (companion_hello) accepted so far. */
   readonly pairingCodeRequests: number;
+  /** The phones each number lookup (a usync with the contact protocol, e.g. Baileys' onWhatsApp) asked about, in order. */
+  readonly numberLookups: readonly (readonly string[])[];
   scanQr(qr: string): Promise<LinkedDeviceInfo>;
   /**
    * The account's phone (or `phone`'s) types a pairing code a companion asked for: the primary's
@@ -134,6 +136,7 @@ const unixNow = (): string => Math.floor(Date.now() / 1000).toString();
 class WhatsAppEmulator implements Emulator {
   readonly messages: ReceivedMessage[] = [];
   readonly clientReceipts: ClientReceipt[] = [];
+  readonly numberLookups: string[][] = [];
   logins = 0;
   private readonly directory: Directory;
   private readonly devices = new PairedDevices();
@@ -181,6 +184,7 @@ class WhatsAppEmulator implements Emulator {
       onDeviceRemoved: device => {
         device.removed = true;
       },
+      onNumberLookup: phones => this.numberLookups.push(phones),
     };
     this.codePairings = new CodePairings({
       primaryIdentity: this.directory.accountKey,
