@@ -30,6 +30,7 @@ import { MEDIA_KINDS } from './messaging/upload-policy.js';
 import { DOCS_ASSETS_PATH, DOCS_PATH, OPENAPI_PATH, docsAssets, docsPage, docsPageDoc, openApiDoc, openApiDocument } from './openapi/reference-routes.js';
 import type { DocumentedRoute } from './openapi/route-doc.js';
 import { countRequests, metricsDoc, metricsHandler } from './metrics/http-metrics.js';
+import { numberRoutes } from './numbers/number-routes.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -206,6 +207,7 @@ export function createApp(deps: AppDeps): express.Express {
         ]
       : []),
     ...groupRoutes({ transport, defaultCountryCode: cc }),
+    ...numberRoutes({ transport, config }),
     ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
     {
       method: 'GET',

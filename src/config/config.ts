@@ -64,6 +64,8 @@ const envSchema = z.object({
   CONSOLE_SESSION_HOURS: integer(12, 1, 720),
   MEDIA_URL_ALLOW_PRIVATE: boolean(false),
   MEDIA_URL_TIMEOUT: integer(30, 1, 600),
+  CHECK_NUMBER_CACHE_TTL: integer(86_400, 0, 30 * 86_400),
+  CHECK_NUMBER_NEGATIVE_CACHE_TTL: integer(3600, 0, 30 * 86_400),
 });
 
 /** Every environment key the gateway reads (each documented in .env.example). */
@@ -105,6 +107,8 @@ export interface Config {
   publicUrl: string;
   /** How long an operator console login (session cookie) lasts. */
   consoleSessionMs: number;
+  /** How long POST /api/check-number keeps WhatsApp's answer: numbers on WhatsApp, and numbers not (0 = not kept). */
+  numberCheck: { positiveTtlMs: number; negativeTtlMs: number };
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
   /** Values that were accepted but changed or ignored (deprecated keys, lowered limits); logged at start. */
@@ -249,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     messageContentRetentionDays: e.MESSAGE_CONTENT_RETENTION,
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
+    numberCheck: { positiveTtlMs: e.CHECK_NUMBER_CACHE_TTL * 1000, negativeTtlMs: e.CHECK_NUMBER_NEGATIVE_CACHE_TTL * 1000 },
     sandbox: false,
     warnings: Object.freeze(warnings),
   });

@@ -59,6 +59,10 @@ export const Errors = {
   unsupportedContentType: (expected: string) =>
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
   invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
+  // POST /api/check-number: the batch of numbers, and WhatsApp's lookup.
+  phonesRequired: (max: number) => new AppError(400, 'PHONES_REQUIRED', `Phone numbers required: "phones", an array of 1 to ${max} numbers`),
+  tooManyPhones: (max: number) => new AppError(400, 'TOO_MANY_PHONES', `Too many phone numbers (maximum ${max} per request)`),
+  numberCheckFailed: (reason: string) => new AppError(502, 'NUMBER_CHECK_FAILED', `Could not check the numbers with WhatsApp: ${reason}`),
   // Requests Node's HTTP parser refuses before Express sees them (src/http/client-errors.ts).
   malformedRequest: (detail: string) => new AppError(400, 'MALFORMED_REQUEST', `Malformed HTTP request: ${detail}`),
   headersTooLarge: (limit: string) =>

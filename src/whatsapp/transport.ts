@@ -97,6 +97,17 @@ export interface IncomingMessage {
   raw: string;
 }
 
+/** What WhatsApp's own lookup says about one phone number (POST /api/check-number). */
+export interface NumberOnWhatsApp {
+  /** The number asked about, international digits. */
+  phone: string;
+  exists: boolean;
+  /** The account's JID as WhatsApp names it (may differ from the digits asked, e.g. Brazil's 9th digit). */
+  jid?: string;
+  /** The account's LID JID ('…@lid'), when WhatsApp gave one. */
+  lid?: string;
+}
+
 export interface TransportEventMap {
   connection: [ConnectionStatus];
   qr: [string];
@@ -132,6 +143,11 @@ export interface WhatsAppTransport {
    * refuses or does not answer, or when an account is already linked.
    */
   requestPairingCode(phone: string): Promise<string>;
+  /**
+   * Asks WhatsApp which of `phones` (international digits) have an account, in one query; one
+   * answer per phone, in order. Rejects when not connected or WhatsApp does not answer.
+   */
+  lookupNumbers(phones: readonly string[]): Promise<NumberOnWhatsApp[]>;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

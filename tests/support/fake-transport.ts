@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type {
   ConnectionPhase,
   ConnectionStatus,
+  NumberOnWhatsApp,
   OutgoingMedia,
   SentMessage,
   TransportEventMap,
@@ -36,6 +37,12 @@ export class FakeTransport implements WhatsAppTransport {
   /** What requestPairingCode answers: a code (and the phase moves to awaiting_pairing_code), or an error it throws. */
   pairingCodeAnswer: string | Error = 'FAKE2345';
   readonly pairingCodeRequests: string[] = [];
+  /** Numbers WhatsApp's lookup reports as not on WhatsApp; every other number has an account. */
+  readonly notOnWhatsApp = new Set<string>();
+  /** The phones of each lookupNumbers call, in order (a cached number is never asked again). */
+  readonly numberLookups: string[][] = [];
+  /** Thrown by the next lookupNumbers call. */
+  nextLookupFailure?: Error;
   /** Resolves the next send only when the test calls the returned function. */
   holdSends = false;
   private held: Array<() => void> = [];
@@ -93,6 +100,21 @@ export class FakeTransport implements WhatsAppTransport {
     if (this.pairingCodeAnswer instanceof Error) throw this.pairingCodeAnswer;
     this.setPhase('awaiting_pairing_code');
     return this.pairingCodeAnswer;
+  }
+
+  async lookupNumbers(phones: readonly string[]): Promise<NumberOnWhatsApp[]> {
+    this.numberLookups.push([...phones]);
+    const failure = this.nextLookupFailure;
+    this.nextLookupFailure = undefined;
+    if (failure) throw failure;
+    return phones.map((phone) =>
+      this.notOnWhatsApp.has(phone) ? { phone, exists: false } : { phone, exists: true, jid: `${phone}@s.whatsapp.net`, lid: `${FakeTransport.lidOf(phone)}@lid` },
+    );
+  }
+
+  /** The LID the fake gives a number's account: its digits reversed, so it differs from the phone. */
+  static lidOf(phone: string): string {
+    return [...phone].reverse().join('');
   }
 
   async logout(): Promise<void> {

@@ -28,6 +28,7 @@ import { ConnectionManager, type SocketSession } from '../connection-manager.js'
 import type {
   ConnectionStatus,
   DeliveryStatus,
+  NumberOnWhatsApp,
   OutgoingMedia,
   SentMessage,
   TransportEventMap,
@@ -43,6 +44,7 @@ import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
 import { toBaileysContent, toIncomingMessage } from './message-mapping.js';
+import { lookupNumbers } from './number-lookup.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -172,6 +174,12 @@ export class BaileysTransport implements WhatsAppTransport {
       this.options.logger.warn({ phone, failure }, 'pairing code request failed');
       throw failure.kind === 'refused' ? Errors.pairingCodeRefused(failure.code, failure.text) : Errors.pairingCodeNoAnswer(failure.reason);
     }
+  }
+
+  async lookupNumbers(phones: readonly string[]): Promise<NumberOnWhatsApp[]> {
+    const socket = this.manager.socket();
+    if (!socket) throw new Error('not connected to WhatsApp');
+    return lookupNumbers(socket, phones, this.options.logger);
   }
 
   async logout(): Promise<void> {
