@@ -17,15 +17,21 @@ export function normaliseGroupId(value: string): string | undefined {
 
 export const GROUP_ID_EXAMPLE = '120363012345678901@g.us';
 
-/** The `:id` path parameter; a bad one answers 400 INVALID_GROUP_ID. */
-export const groupIdParams = z.object({
-  id: z
+/**
+ * A group id field (e.g. the `group` of a send): a string, normalised to the JID; anything else
+ * answers 400 INVALID_GROUP_ID.
+ */
+export function groupIdField(description = 'The group id as WhatsApp gives it (`120363012345678901@g.us`) or its digits') {
+  return z
     .string({ error: failsWith(() => Errors.invalidGroupId()) })
-    .meta({ description: 'The group id as WhatsApp gives it (`120363012345678901@g.us`) or its digits', examples: [GROUP_ID_EXAMPLE] })
+    .meta({ description, examples: [GROUP_ID_EXAMPLE] })
     .transform((value, ctx) => {
       const jid = normaliseGroupId(value);
       if (jid) return jid;
       ctx.issues.push({ code: 'custom', message: carry(Errors.invalidGroupId()), input: value });
       return z.NEVER;
-    }),
-});
+    });
+}
+
+/** The `:id` path parameter of the group routes. */
+export const groupIdParams = z.object({ id: groupIdField() });
