@@ -133,8 +133,7 @@ export class DeliveryService {
 
   private async sendNow(recordId: string, messageId: string, request: SendRequest, media: OutgoingMedia | undefined, resumed: boolean): Promise<SendOutcome> {
     try {
-      if (request.kind === 'text') await this.deps.sender.sendText(request.to, request.text, messageId);
-      else await this.deps.sender.sendPrepared(request.to, media!, messageId);
+      await this.deps.sender.send(request.to, request.kind === 'text' ? { kind: 'text', text: request.text } : media!, messageId);
     } catch (error) {
       // With the outbox on, a message without its ack is the outbox's to resend, under the same id.
       const { outbox } = this.deps;
@@ -243,11 +242,11 @@ export class DeliveryService {
       newMessageId: () => transport.newMessageId(),
       send: async (job: OutboxJob, waMessageId: string) => {
         if (job.kind === 'text') {
-          await transport.sendText(job.jid, job.text ?? '', waMessageId);
+          await transport.send(job.jid, { kind: 'text', text: job.text ?? '' }, waMessageId);
           return;
         }
         if (!job.media) throw new Error('queued media job has no file');
-        await transport.sendMedia(job.jid, restoreMedia(job), waMessageId);
+        await transport.send(job.jid, restoreMedia(job), waMessageId);
       },
     };
   }

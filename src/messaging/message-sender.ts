@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
-import type { OutgoingMedia, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { OutgoingContent, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
 import type { MediaPreparer, PreparedMedia, PrepareInput } from './media-preparation.js';
 import type { NormalisedPhone } from './phone-number.js';
 
@@ -31,19 +31,11 @@ export class MessageSender {
     }
   }
 
-  async sendText(to: NormalisedPhone, text: string, messageId?: string): Promise<SentMessage> {
+  async send(to: NormalisedPhone, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     this.assertConnected();
-    return this.deliver(() => this.transport.sendText(to.jid, text, messageId), to, 'text');
-  }
-
-  async sendPrepared(to: NormalisedPhone, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    this.assertConnected();
-    return this.deliver(() => this.transport.sendMedia(to.jid, media, messageId), to, media.kind);
-  }
-
-  private async deliver(send: () => Promise<SentMessage>, to: NormalisedPhone, kind: string): Promise<SentMessage> {
+    const kind = content.kind;
     try {
-      const sent = await send();
+      const sent = await this.transport.send(to.jid, content, messageId);
       this.logger.info({ to: to.digits, kind, messageId: sent.messageId }, 'message sent');
       return sent;
     } catch (error) {

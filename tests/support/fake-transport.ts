@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type {
   ConnectionPhase,
   ConnectionStatus,
+  OutgoingContent,
   OutgoingMedia,
   SentMessage,
   TransportEventMap,
@@ -17,6 +18,8 @@ import type {
 
 export interface RecordedSend {
   jid: string;
+  content: OutgoingContent;
+  /** Shortcuts into `content` for the two kinds most tests look at. */
   text?: string;
   media?: OutgoingMedia;
   bytes?: Buffer;
@@ -59,16 +62,10 @@ export class FakeTransport implements WhatsAppTransport {
     return this.nextId();
   }
 
-  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
+  async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     await this.gate();
-    this.sent.push({ jid, text, messageId });
-    return { messageId: messageId ?? this.nextId(), jid };
-  }
-
-  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    await this.gate();
-    const bytes = await readFile(media.path);
-    this.sent.push({ jid, media, bytes, messageId });
+    if (content.kind === 'text') this.sent.push({ jid, content, text: content.text, messageId });
+    else this.sent.push({ jid, content, media: content, bytes: await readFile(content.path), messageId });
     return { messageId: messageId ?? this.nextId(), jid };
   }
 

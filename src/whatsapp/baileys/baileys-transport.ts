@@ -28,7 +28,7 @@ import { ConnectionManager, type SocketSession } from '../connection-manager.js'
 import type {
   ConnectionStatus,
   DeliveryStatus,
-  OutgoingMedia,
+  OutgoingContent,
   SentMessage,
   TransportEventMap,
   WhatsAppTransport,
@@ -41,7 +41,8 @@ import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
-import { toBaileysContent, toIncomingMessage } from './message-mapping.js';
+import { toIncomingMessage } from './message-mapping.js';
+import { toBaileysContent } from './outgoing-content.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -127,12 +128,8 @@ export class BaileysTransport implements WhatsAppTransport {
     return generateMessageIDV2(this.manager.socket()?.user?.id);
   }
 
-  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
-    return this.send(jid, { text }, messageId);
-  }
-
-  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    return this.send(jid, toBaileysContent(media), messageId);
+  async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
+    return this.sendBaileys(jid, toBaileysContent(content), messageId);
   }
 
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
@@ -180,7 +177,7 @@ export class BaileysTransport implements WhatsAppTransport {
     this.uploadAgent.destroy();
   }
 
-  private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
+  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>
