@@ -10,6 +10,7 @@ import { checkUploadContent } from '../messaging/content-check.js';
 import type { DeliveryService, SendOutcome } from '../messaging/delivery-service.js';
 import { localTimestamp } from '../messaging/local-time.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
+import { phoneRecipient } from '../messaging/recipient.js';
 import type { IdempotencyRepository, StoredResponse } from '../store/idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 import { parseRequest } from './request-validation.js';
@@ -47,7 +48,7 @@ export function sendTextHandler({ delivery, idempotency, sandbox }: SendRouteDep
     const { phone, message } = parseRequest(fields, req.body);
 
     const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async (once) => {
-      const outcome = await delivery.send({ to: phone, kind: 'text', text: message }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
+      const outcome = await delivery.send({ to: phoneRecipient(phone), content: { kind: 'text', text: message } }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
       return sendResponse('Text message sent successfully', outcome, { phone: phone.digits, message, type: 'text' }, sandbox);
     });
     writeOnceResult(res, result);
@@ -77,9 +78,11 @@ export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, 
       result = await performOnce(req, idempotency, { fields, filePath: file.path }, async (once) => {
         const outcome = await delivery.send(
           {
-            to: phone,
-            kind: policy.kind,
-            media: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
+            to: phoneRecipient(phone),
+            content: {
+              kind: policy.kind,
+              upload: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
+            },
           },
           { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord },
         );

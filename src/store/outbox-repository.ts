@@ -17,12 +17,12 @@
  * Per-recipient order holds because a recipient's next job waits while one is in flight and a
  * recovered job keeps its original place (seq).
  */
-import type { MediaKind } from '../messaging/upload-policy.js';
+import type { OutgoingKind } from '../whatsapp/transport.js';
 import type { SqliteDatabase } from './database.js';
 import { StatementCache } from './statement-cache.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 
-export type OutboxKind = 'text' | MediaKind;
+export type OutboxKind = OutgoingKind;
 export type OutboxStatus = 'queued' | 'in_flight' | 'sent' | 'failed';
 
 export interface OutboxMedia {
