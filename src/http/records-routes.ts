@@ -12,7 +12,19 @@ import { InvalidCursorError } from '../store/cursor.js';
 import type { MessageRecord, MessageRepository } from '../store/message-repository.js';
 import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
-import type { analyticsQuery, deliveriesQuery, listMessagesQuery } from './records-schemas.js';
+import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import {
+  analyticsDoc,
+  analyticsQuery,
+  deliveriesQuery,
+  downloadMediaDoc,
+  getMessageDoc,
+  listDeliveriesDoc,
+  listMessagesDoc,
+  listMessagesQuery,
+  replayDeliveryDoc,
+} from './records-schemas.js';
+import type { RouteSpec } from './route-spec.js';
 import { parseRequest } from './request-validation.js';
 
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
@@ -105,4 +117,67 @@ export function downloadIncomingMedia(incoming: IncomingMessageRepository, downl
     // pipeline, not pipe: a client that goes away also ends the download from WhatsApp.
     pipeline(media.stream, res).catch(() => undefined);
   };
+}
+
+export interface RecordsRouteDeps {
+  messages: MessageRepository;
+  incoming: IncomingMessageRepository;
+  transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
+  defaultCountryCode: string;
+}
+
+/** Message records, their analytics, and the media of incoming messages. */
+export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
+  const { messages, transport } = deps;
+  const messagesQuery = listMessagesQuery(deps.defaultCountryCode);
+  return [
+    {
+      method: 'GET',
+      path: '/api/messages',
+      description: 'Message records with delivery status (filters, pagination)',
+      guarded: true,
+      doc: listMessagesDoc(messagesQuery),
+      handlers: [listMessages(messages, messagesQuery)],
+    },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages)] },
+    {
+      method: 'GET',
+      path: '/api/analytics',
+      description: 'Message counts by type and status',
+      guarded: true,
+      doc: analyticsDoc,
+      handlers: [analytics(messages, analyticsQuery)],
+    },
+    {
+      method: 'GET',
+      path: '/api/media/:messageId',
+      description: 'Download media of an incoming message',
+      guarded: true,
+      doc: downloadMediaDoc,
+      handlers: [downloadIncomingMedia(deps.incoming, (raw) => transport.downloadIncomingMedia(raw))],
+    },
+  ];
+}
+
+/** The webhook delivery log and replays; only when webhooks are configured. */
+export function webhookDeliveryRoutes(deliveries: WebhookDeliveryRepository, dispatcher: WebhookDispatcher | undefined): RouteSpec[] {
+  if (!dispatcher) return [];
+  return [
+    {
+      method: 'GET',
+      path: '/api/webhooks/deliveries',
+      description: 'Webhook delivery log',
+      guarded: true,
+      doc: listDeliveriesDoc,
+      handlers: [listDeliveries(deliveries, deliveriesQuery)],
+    },
+    {
+      method: 'POST',
+      path: '/api/webhooks/deliveries/:id/replay',
+      description: 'Queue a webhook delivery again',
+      guarded: true,
+      doc: replayDeliveryDoc,
+      handlers: [replayDelivery(dispatcher)],
+    },
+  ];
 }

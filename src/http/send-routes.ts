@@ -14,7 +14,13 @@ import { phoneRecipient } from '../messaging/recipient.js';
 import type { IdempotencyRepository, StoredResponse } from '../store/idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 import { parseRequest } from './request-validation.js';
-import type { SendTextFields, UploadFields } from './send-schemas.js';
+import type { Config } from '../config/config.js';
+import type { MediaSource } from '../media-source/media-source.js';
+import { MEDIA_KINDS } from '../messaging/upload-policy.js';
+import type { RouteSpec } from './route-spec.js';
+import { sendMediaDoc, sendTextDoc, sendTextFields, uploadFields, type SendTextFields, type UploadFields } from './send-schemas.js';
+import { textBodyParsers } from './text-body.js';
+import { uploadSingleFile } from './upload.js';
 
 export interface SendRouteDeps {
   delivery: DeliveryService;
@@ -102,4 +108,33 @@ export function requireConnection(delivery: DeliveryService) {
     delivery.assertCanAccept();
     next();
   };
+}
+
+/** POST /api/send-message and one upload route per media kind. */
+export function sendRoutes(config: Config, deps: Omit<SendRouteDeps, 'sandbox'>, mediaSource: MediaSource): RouteSpec[] {
+  const sendDeps = { ...deps, sandbox: config.sandbox };
+  const cc = config.defaultCountryCode;
+  const textFields = sendTextFields(cc);
+  return [
+    {
+      method: 'POST',
+      path: '/api/send-message',
+      description: 'Send text message',
+      guarded: true,
+      doc: sendTextDoc(textFields),
+      handlers: [requireConnection(deps.delivery), ...textBodyParsers(), sendTextHandler(sendDeps, textFields)],
+    },
+    ...MEDIA_KINDS.map((kind): RouteSpec => {
+      const policy = config.uploads[kind];
+      const fields = uploadFields(policy, cc);
+      return {
+        method: 'POST',
+        path: policy.endpoint,
+        description: policy.description,
+        guarded: true,
+        doc: sendMediaDoc(policy, fields),
+        handlers: [requireConnection(deps.delivery), uploadSingleFile(policy, config.uploadDir, mediaSource), sendMediaHandler(policy, sendDeps, fields)],
+      };
+    }),
+  ];
 }
