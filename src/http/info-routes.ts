@@ -3,11 +3,12 @@
  * connection is doing. Every value is read from the running configuration and the transport, so
  * the feature flags tell the truth.
  */
+import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/config.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
 import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
-import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
+import { formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { healthDoc, serviceInfoDoc } from './info-schemas.js';
 import type { RouteSpec } from './route-spec.js';

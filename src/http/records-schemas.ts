@@ -2,12 +2,12 @@
  * What the record routes accept and answer: query schemas (the handlers validate with them; a bad
  * value is a 400 INVALID_PARAMETER naming it) and the bodies, for the OpenAPI document.
  */
+import { MEDIA_KINDS, MESSAGE_STATUSES } from '../domain/vocabulary.js';
 import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
-import { MEDIA_KINDS } from '../messaging/upload-policy.js';
 import { isoTimestamp, named } from '../openapi/components.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
-import { MAX_PAGE_SIZE, MESSAGE_STATUSES } from '../store/message-repository.js';
+import { MAX_PAGE_SIZE } from '../store/message-repository.js';
 import { DELIVERY_STATUSES } from '../store/webhook-delivery-repository.js';
 import { phoneField } from './phone-field.js';
 import { carry, failsWith } from './request-validation.js';

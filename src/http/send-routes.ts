@@ -3,6 +3,7 @@
  * shape the v2.0.0 response (200 sent, or 202 queued when the outbox holds it). The uploaded file
  * is removed before the response is written, on every path.
  */
+import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import { rm } from 'node:fs/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { Errors } from '../errors/app-error.js';
@@ -16,7 +17,6 @@ import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js'
 import { parseRequest } from './request-validation.js';
 import type { Config } from '../config/config.js';
 import type { MediaSource } from '../media-source/media-source.js';
-import { MEDIA_KINDS } from '../messaging/upload-policy.js';
 import type { RouteSpec } from './route-spec.js';
 import { sendMediaDoc, sendTextDoc, sendTextFields, uploadFields, type SendTextFields, type UploadFields } from './send-schemas.js';
 import { textBodyParsers } from './text-body.js';

@@ -3,7 +3,7 @@
  * that media preparation turns into OutgoingMedia (conversion, thumbnails). A new kind that needs
  * no preparation is a member of OutgoingContent and passes through here untouched.
  */
-import type { MediaKind } from './upload-policy.js';
+import type { MediaKind } from '../domain/vocabulary.js';
 import type { PrepareInput } from './media-preparation.js';
 import type { MessageContext, OutgoingContent, OutgoingMedia } from '../whatsapp/transport.js';
 

@@ -4,9 +4,10 @@
  * from the HTTP path, the outbox and WhatsApp's receipts, goes through them exactly once, deduplicated
  * by their state machine), the webhook delivery log, and the media preparer.
  */
+import type { MessageStatus } from '../domain/vocabulary.js';
 import { Errors } from '../errors/app-error.js';
 import type { MediaPreparer } from '../messaging/media-preparation.js';
-import type { MessageRepository, MessageStatus, StatusChange } from '../store/message-repository.js';
+import type { MessageRepository, StatusChange } from '../store/message-repository.js';
 import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 

@@ -2,16 +2,11 @@
  * Message records: one row per message the gateway accepted, carried forward by WhatsApp's acks
  * and receipts. The interface is async so a server database can replace SQLite later.
  */
+import { MESSAGE_STATUSES, type DeliveryStatus, type MessageStatus, type MessageType } from '../domain/vocabulary.js';
 import { keysetPage, type Page } from './cursor.js';
 import { randomUUID } from 'node:crypto';
-import type { DeliveryStatus } from '../whatsapp/transport.js';
-import type { MediaKind } from '../messaging/upload-policy.js';
 import type { SqliteDatabase } from './database.js';
 import { StatementCache } from './statement-cache.js';
-
-export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export type MessageType = 'text' | MediaKind;
 
 export interface MessageRecord {
   id: string;

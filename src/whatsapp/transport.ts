@@ -2,9 +2,9 @@
  * The WhatsApp port: the narrow interface the HTTP layer talks to. Production uses the Baileys
  * adapter (src/whatsapp/baileys); component tests use a fake that implements the same interface.
  */
+import type { DeliveryStatus, MediaKind } from '../domain/vocabulary.js';
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { MediaKind } from '../messaging/upload-policy.js';
 import type { AccountRestriction } from './account-restriction.js';
 
 export type ConnectionPhase =
@@ -97,8 +97,6 @@ export interface SentMessage {
   jid: string;
 }
 
-/** WhatsApp's delivery states, from acks and receipts. */
-export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 
 export interface MessageStatusUpdate {
   messageId: string;

@@ -1,13 +1,6 @@
+import { MESSAGE_STATUSES, type MessageStatus } from '../../src/domain/vocabulary.js';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import {
-  InvalidCursorError,
-  MESSAGE_STATUSES,
-  SqliteMessageRepository,
-  canTransition,
-  summarize,
-  toMessageStatus,
-  type MessageStatus,
-} from '../../src/store/message-repository.js';
+import { InvalidCursorError, SqliteMessageRepository, canTransition, summarize, toMessageStatus } from '../../src/store/message-repository.js';
 import { tempDatabase } from './temp-db.js';
 
 const phone = '6281234567890';

@@ -3,6 +3,7 @@
  * The ConnectionManager decides when to connect; this adapter builds sockets, maps Baileys events
  * to the port's events (message shapes: message-mapping.ts).
  */
+import type { DeliveryStatus } from '../../domain/vocabulary.js';
 import { EventEmitter } from 'node:events';
 import NodeCache from '@cacheable/node-cache';
 import type { Readable } from 'node:stream';
@@ -25,14 +26,7 @@ import {
 import type { Logger } from 'pino';
 import { Errors } from '../../errors/app-error.js';
 import { ConnectionManager, type SocketSession } from '../connection-manager.js';
-import type {
-  ConnectionStatus,
-  DeliveryStatus,
-  OutgoingContent,
-  SentMessage,
-  TransportEventMap,
-  WhatsAppTransport,
-} from '../transport.js';
+import type { ConnectionStatus, OutgoingContent, SentMessage, TransportEventMap, WhatsAppTransport } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import type { ReconnectSettings } from './reconnect-policy.js';
