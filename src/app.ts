@@ -16,7 +16,7 @@ import { VERSION, infoRoutes } from './http/info-routes.js';
 import { linkingRoutes } from './http/linking-routes.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
-import { recordsRoutes, webhookDeliveryRoutes } from './http/records-routes.js';
+import { recordsRoutes, webhookDeliveryRoutes } from './records/records-routes.js';
 import type { RouteSpec } from './http/route-spec.js';
 import { sendRoutes } from './http/send-routes.js';
 import { createMediaSource } from './media-source/media-source.js';

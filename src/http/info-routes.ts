@@ -7,7 +7,7 @@ import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/config.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
-import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import { formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { healthDoc, serviceInfoDoc } from './info-schemas.js';

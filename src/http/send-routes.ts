@@ -12,7 +12,7 @@ import type { DeliveryService, SendOutcome } from '../messaging/delivery-service
 import { localTimestamp } from '../messaging/local-time.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
 import { phoneRecipient } from '../messaging/recipient.js';
-import type { IdempotencyRepository, StoredResponse } from '../store/idempotency-repository.js';
+import type { IdempotencyRepository, StoredResponse } from './idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 import { parseRequest } from './request-validation.js';
 import type { Config } from '../config/config.js';

@@ -6,11 +6,11 @@
  */
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
-import type { MessageRepository, StatusChange } from '../store/message-repository.js';
-import type { MediaSpool } from '../store/media-spool.js';
-import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../store/outbox-repository.js';
-import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
-import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../store/pacing.js';
+import type { MessageRepository, StatusChange } from '../records/message-repository.js';
+import type { MediaSpool } from '../outbox/media-spool.js';
+import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../outbox/outbox-repository.js';
+import type { OutboxSender, OutboxWorker } from '../outbox/outbox-worker.js';
+import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../outbox/pacing.js';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
 import type { OutgoingContent, WhatsAppTransport } from '../whatsapp/transport.js';
 import { decodeJobContent, encodeJobContent, isMediaContent } from '../outbox/job-content.js';

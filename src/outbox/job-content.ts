@@ -4,7 +4,7 @@
  * this format (v2.0.0: text in its column, media metadata hand-picked into options) are still
  * read, so a message queued before an upgrade is sent after it.
  */
-import type { OutboxJob } from '../store/outbox-repository.js';
+import type { OutboxJob } from './outbox-repository.js';
 import type { OutgoingContent, OutgoingMedia } from '../whatsapp/transport.js';
 
 const FORMAT = 2;

@@ -29,7 +29,7 @@ import { ConnectionManager, type SocketSession } from '../connection-manager.js'
 import type { ConnectionStatus, OutgoingContent, SentMessage, TransportEventMap, WhatsAppTransport } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
-import type { ReconnectSettings } from './reconnect-policy.js';
+import type { ReconnectSettings } from '../reconnect-policy.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';

@@ -3,10 +3,10 @@
  * and receipts. The interface is async so a server database can replace SQLite later.
  */
 import { MESSAGE_STATUSES, type DeliveryStatus, type MessageStatus, type MessageType } from '../domain/vocabulary.js';
-import { keysetPage, type Page } from './cursor.js';
+import { keysetPage, type Page } from '../store/cursor.js';
 import { randomUUID } from 'node:crypto';
-import type { SqliteDatabase } from './database.js';
-import { StatementCache } from './statement-cache.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
 
 export interface MessageRecord {
   id: string;
@@ -88,7 +88,7 @@ export interface MessageRepository {
   purgeBefore(before: Date): Promise<number>;
 }
 
-export { InvalidCursorError } from './cursor.js';
+export { InvalidCursorError } from '../store/cursor.js';
 
 export const SUMMARY_MAX_CHARS = 200;
 export const DEFAULT_PAGE_SIZE = 50;

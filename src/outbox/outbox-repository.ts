@@ -18,8 +18,8 @@
  * recovered job keeps its original place (seq).
  */
 import type { OutgoingKind } from '../whatsapp/transport.js';
-import type { SqliteDatabase } from './database.js';
-import { StatementCache } from './statement-cache.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 
 export type OutboxKind = OutgoingKind;

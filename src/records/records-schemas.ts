@@ -7,10 +7,10 @@ import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
 import { isoTimestamp, named } from '../openapi/components.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
-import { MAX_PAGE_SIZE } from '../store/message-repository.js';
-import { DELIVERY_STATUSES } from '../store/webhook-delivery-repository.js';
-import { phoneField } from './phone-field.js';
-import { carry, failsWith } from './request-validation.js';
+import { MAX_PAGE_SIZE } from './message-repository.js';
+import { DELIVERY_STATUSES } from '../webhooks/webhook-delivery-repository.js';
+import { phoneField } from '../http/phone-field.js';
+import { carry, failsWith } from '../http/request-validation.js';
 
 const invalid = (name: string, expected: string) => failsWith(() => Errors.invalidParameter(name, expected));
 

@@ -6,11 +6,11 @@ import { DeliveryService } from '../../src/messaging/delivery-service.js';
 import { createPassThroughPreparer } from '../../src/messaging/media-preparation.js';
 import { MessageSender } from '../../src/messaging/message-sender.js';
 import { decodeJobContent, encodeJobContent } from '../../src/outbox/job-content.js';
-import { SqliteMessageRepository } from '../../src/store/message-repository.js';
-import { SqliteOutboxRepository } from '../../src/store/outbox-repository.js';
+import { SqliteMessageRepository } from '../../src/records/message-repository.js';
+import { SqliteOutboxRepository } from '../../src/outbox/outbox-repository.js';
 import type { OutgoingMedia } from '../../src/whatsapp/transport.js';
 import { FakeTransport } from '../support/fake-transport.js';
-import { tempDatabase } from './temp-db.js';
+import { tempDatabase } from '../store/temp-db.js';
 
 const JID = '6281111111111@s.whatsapp.net';
 const LIMITS = { maxBytes: 1_000_000, maxJobs: 100 };

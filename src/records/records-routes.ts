@@ -7,10 +7,10 @@ import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError, Errors } from '../errors/app-error.js';
-import type { IncomingMessageRepository } from '../store/incoming-message-repository.js';
+import type { IncomingMessageRepository } from './incoming-message-repository.js';
 import { InvalidCursorError } from '../store/cursor.js';
-import type { MessageRecord, MessageRepository } from '../store/message-repository.js';
-import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import type { MessageRecord, MessageRepository } from './message-repository.js';
+import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import {
@@ -24,8 +24,8 @@ import {
   listMessagesQuery,
   replayDeliveryDoc,
 } from './records-schemas.js';
-import type { RouteSpec } from './route-spec.js';
-import { parseRequest } from './request-validation.js';
+import type { RouteSpec } from '../http/route-spec.js';
+import { parseRequest } from '../http/request-validation.js';
 
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
 
