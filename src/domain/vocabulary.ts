@@ -9,10 +9,11 @@ export const MEDIA_KINDS = ['image', 'document', 'audio', 'video', 'sticker'] as
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 /**
- * The kinds of message a record can have (`type` in GET /api/messages). A new kind of content
- * (src/whatsapp/transport.ts OutgoingContent) adds its name here.
+ * The kinds of message a record can have (`type` in GET /api/messages, its filter and the OpenAPI
+ * document). A new kind of content (src/whatsapp/transport.ts OutgoingContent) adds its name here.
  */
-export type MessageType = 'text' | MediaKind;
+export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** WhatsApp's delivery states, from acks and receipts. */
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';

@@ -3,7 +3,7 @@
  * and receipts. The interface is async so a server database can replace SQLite later.
  */
 import { MESSAGE_STATUSES, type DeliveryStatus, type MessageStatus, type MessageType } from '../domain/vocabulary.js';
-import { keysetPage, type Page } from '../store/cursor.js';
+import { keysetPage, MAX_PAGE_SIZE, type Page } from '../store/cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from '../store/database.js';
 import { StatementCache } from '../store/statement-cache.js';
@@ -92,7 +92,6 @@ export { InvalidCursorError } from '../store/cursor.js';
 
 export const SUMMARY_MAX_CHARS = 200;
 export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
 
 /** Order of progress; `failed` sits outside it and is reachable only before delivery. */
 const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: -1 };

@@ -6,25 +6,13 @@
 import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, Errors } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
 import type { IncomingMessageRepository } from './incoming-message-repository.js';
-import { InvalidCursorError } from '../store/cursor.js';
 import type { MessageRecord, MessageRepository } from './message-repository.js';
-import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
-import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
-import {
-  analyticsDoc,
-  analyticsQuery,
-  deliveriesQuery,
-  downloadMediaDoc,
-  getMessageDoc,
-  listDeliveriesDoc,
-  listMessagesDoc,
-  listMessagesQuery,
-  replayDeliveryDoc,
-} from './records-schemas.js';
+import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
 import type { RouteSpec } from '../http/route-spec.js';
+import { withCursor } from '../http/query-params.js';
 import { parseRequest } from '../http/request-validation.js';
 
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
@@ -44,16 +32,6 @@ export function messageView(m: MessageRecord) {
     updated_at: m.updatedAt,
     status_timestamps: { queued: m.queuedAt, sent: m.sentAt, delivered: m.deliveredAt, read: m.readAt, failed: m.failedAt },
   };
-}
-
-/** A cursor the store cannot read is the client's mistake: 400, not 500. */
-async function withCursor<T>(list: () => Promise<T>): Promise<T> {
-  try {
-    return await list();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw Errors.invalidParameter('cursor', 'next_cursor from a previous page');
-    throw error;
-  }
 }
 
 export function listMessages(messages: MessageRepository, query: ReturnType<typeof listMessagesQuery>) {
@@ -81,22 +59,6 @@ export function analytics(messages: MessageRepository, query: typeof analyticsQu
       status: 'success',
       data: { from: a.from, to: a.to, total: a.total, by_type: a.byType, by_status: a.byStatus, by_type_and_status: a.byTypeAndStatus },
     });
-  };
-}
-
-export function listDeliveries(deliveries: WebhookDeliveryRepository, query: typeof deliveriesQuery) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const { event, ...q } = parseRequest(query, req.query);
-    const page = await withCursor(() => deliveries.list({ ...q, eventType: event }));
-    res.json({ status: 'success', data: page.items, total: page.total, next_cursor: page.nextCursor });
-  };
-}
-
-export function replayDelivery(dispatcher: WebhookDispatcher) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const delivery = await dispatcher.replay(String(req.params.id));
-    if (!delivery) throw notFound('Webhook delivery');
-    res.status(202).json({ status: 'success', message: 'Webhook delivery queued again', data: delivery });
   };
 }
 
@@ -155,29 +117,6 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       guarded: true,
       doc: downloadMediaDoc,
       handlers: [downloadIncomingMedia(deps.incoming, (raw) => transport.downloadIncomingMedia(raw))],
-    },
-  ];
-}
-
-/** The webhook delivery log and replays; only when webhooks are configured. */
-export function webhookDeliveryRoutes(deliveries: WebhookDeliveryRepository, dispatcher: WebhookDispatcher | undefined): RouteSpec[] {
-  if (!dispatcher) return [];
-  return [
-    {
-      method: 'GET',
-      path: '/api/webhooks/deliveries',
-      description: 'Webhook delivery log',
-      guarded: true,
-      doc: listDeliveriesDoc,
-      handlers: [listDeliveries(deliveries, deliveriesQuery)],
-    },
-    {
-      method: 'POST',
-      path: '/api/webhooks/deliveries/:id/replay',
-      description: 'Queue a webhook delivery again',
-      guarded: true,
-      doc: replayDeliveryDoc,
-      handlers: [replayDelivery(dispatcher)],
     },
   ];
 }
