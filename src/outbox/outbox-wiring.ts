@@ -12,7 +12,7 @@ import { OutboxWorker } from './outbox-worker.js';
 import type { MessageRecord, MessageRepository } from '../records/message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { MediaSpool } from './media-spool.js';
-import { SqliteOutboxRepository } from './outbox-repository.js';
+import { SqliteOutboxRepository } from './sqlite-outbox-repository.js';
 import type { SqliteDatabase } from '../store/database.js';
 import type { HoldPolicy } from './outbox-repository.js';
 

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import {
-  OutboxFullError,
-  OutboxStateError,
-  SqliteOutboxRepository,
-  type NewOutboxJob,
-  type OutboxJob,
-} from '../../src/outbox/outbox-repository.js';
-import { SqliteMessageRepository } from '../../src/records/message-repository.js';
+import { OutboxFullError, OutboxStateError, type NewOutboxJob, type OutboxJob } from '../../src/outbox/outbox-repository.js';
+import { SqliteOutboxRepository } from '../../src/outbox/sqlite-outbox-repository.js';
+import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
 import { NO_PACING } from '../../src/outbox/pacing.js';
 import { tempDatabase } from '../store/temp-db.js';
 
