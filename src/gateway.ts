@@ -14,7 +14,7 @@ import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
 import { createServices, type Services } from './services.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './store/sent-content-repository.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
 

@@ -3,8 +3,9 @@
  * process with one message naming every problem (see loadConfig). Every key is documented in
  * .env.example with its default.
  */
+import { MEDIA_KINDS, type MediaKind } from '../domain/vocabulary.js';
 import { z } from 'zod';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS, type MediaKind, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
 import { boolean, extensionList, integer, list, megabytes, seconds, text, trustProxy, url } from './env-fields.js';
 
 const envSchema = z.object({

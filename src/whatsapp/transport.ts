@@ -2,9 +2,9 @@
  * The WhatsApp port: the narrow interface the HTTP layer talks to. Production uses the Baileys
  * adapter (src/whatsapp/baileys); component tests use a fake that implements the same interface.
  */
+import type { DeliveryStatus, MediaKind } from '../domain/vocabulary.js';
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { MediaKind } from '../messaging/upload-policy.js';
 import type { AccountRestriction } from './account-restriction.js';
 import type { GroupUpdate, WhatsAppGroups } from './group-port.js';
 
@@ -45,6 +45,24 @@ export interface ConnectionStatus {
   account?: { jid: string; lid?: string };
 }
 
+/**
+ * Options every kind of content can carry: the place for replies and mentions. Typed now so new
+ * kinds and the adapter's mapping have one spot for them; nothing sets them yet.
+ */
+export interface MessageContext {
+  /** WhatsApp id of the message this one replies to. */
+  quotedId?: string;
+  /** JIDs mentioned in the text or caption. */
+  mentions?: string[];
+}
+
+/** A text message. */
+export interface OutgoingText {
+  kind: 'text';
+  text: string;
+  context?: MessageContext;
+}
+
 /** What WhatsApp receives for one media send; produced by the media preparation step. */
 export interface OutgoingMedia {
   /** How WhatsApp shows it (a gif image may go out as a looping `video`). */
@@ -61,7 +79,18 @@ export interface OutgoingMedia {
   height?: number;
   gifPlayback?: boolean;
   isAnimated?: boolean;
+  context?: MessageContext;
 }
+
+/**
+ * Everything the gateway can send, discriminated by `kind` (Baileys' AnyMessageContent is the
+ * model). A new kind of message is one new member here and one case in the adapter's mapping
+ * (src/whatsapp/baileys/outgoing-content.ts).
+ */
+export type OutgoingContent = OutgoingText | OutgoingMedia;
+
+/** The kinds of content, as stored in message records and outbox jobs. */
+export type OutgoingKind = OutgoingContent['kind'];
 
 export interface SentMessage {
   messageId: string;
@@ -69,8 +98,6 @@ export interface SentMessage {
   jid: string;
 }
 
-/** WhatsApp's delivery states, from acks and receipts. */
-export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 
 export interface MessageStatusUpdate {
   messageId: string;
@@ -131,8 +158,7 @@ export interface WhatsAppTransport {
    * Resolves only once WhatsApp's server acknowledged the message; rejects with ServerRejectedError
    * (an error ack) or SendOutcomeUnknownError (no ack in time, or the connection closed first).
    */
-  sendText(jid: string, text: string, messageId?: string): Promise<SentMessage>;
-  sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage>;
+  send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage>;
   /** A fresh WhatsApp message id in the format the real clients use. */
   newMessageId(): string;
   /** Downloads and decrypts the media of an incoming message (the raw message carries the key). */

@@ -229,7 +229,7 @@ describe('groups through the real socket and the emulator', () => {
     // One after another: concurrent first sends to a group race Baileys' sender-key distribution
     // (the send path's business, not the cache's).
     const sends = [];
-    for (let i = 0; i < 5; i++) sends.push(await transport.sendText(group.jid, `burst ${i}`));
+    for (let i = 0; i < 5; i++) sends.push(await transport.send(group.jid, { kind: 'text', text: `burst ${i}` }));
     expect(h.emu.groups.metadataQueries(group.jid)).toBe(warmed);
     for (const sent of sends) await h.emu.waitForMessage((m) => m.id === sent.messageId && m.group === group.jid && m.to === `${SITI}@s.whatsapp.net` && m.type === 'text');
 
@@ -241,7 +241,7 @@ describe('groups through the real socket and the emulator', () => {
     for (let i = 0; i < 5; i++) await h.api.get(`/api/groups/${group.jid}`).expect(200);
     expect(h.emu.groups.metadataQueries(group.jid)).toBe(warmed + 1);
     // The new member gets the next group send (with the sender key): the socket used the fresh list.
-    const next = await transport.sendText(group.jid, 'hello Dewi');
+    const next = await transport.send(group.jid, { kind: 'text', text: 'hello Dewi' });
     const got = await h.emu.waitForMessage((m) => m.id === next.messageId && m.to === `${DEWI}@s.whatsapp.net`);
     expect(got.text).toBe('hello Dewi');
     expect(h.emu.groups.metadataQueries(group.jid)).toBe(warmed + 1);
@@ -250,7 +250,7 @@ describe('groups through the real socket and the emulator', () => {
   test('a burst of concurrent group sends to a group never looked up makes one metadata query', async () => {
     const group = h.emu.groups.create({ subject: 'Burst', participants: [h.emu.account.phone, SITI], owner: BUDI });
     const before = h.emu.groups.metadataQueries(group.jid);
-    const sends = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gateway.transport.sendText(group.jid, `concurrent ${i}`)));
+    const sends = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gateway.transport.send(group.jid, { kind: 'text', text: `concurrent ${i}` })));
     expect(new Set(sends.map((s) => s.messageId)).size).toBe(10);
     expect(h.emu.groups.metadataQueries(group.jid)).toBe(before + 1);
     // What the members decrypt of a concurrent burst is the send path's to prove (see the report:

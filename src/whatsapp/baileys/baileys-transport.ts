@@ -3,6 +3,7 @@
  * The ConnectionManager decides when to connect; this adapter builds sockets, maps Baileys events
  * to the port's events (message shapes: message-mapping.ts).
  */
+import type { DeliveryStatus } from '../../domain/vocabulary.js';
 import { EventEmitter } from 'node:events';
 import NodeCache from '@cacheable/node-cache';
 import type { Readable } from 'node:stream';
@@ -25,26 +26,19 @@ import {
 import type { Logger } from 'pino';
 import { Errors } from '../../errors/app-error.js';
 import { ConnectionManager, type SocketSession } from '../connection-manager.js';
-import type {
-  ConnectionStatus,
-  DeliveryStatus,
-  NumberOnWhatsApp,
-  OutgoingMedia,
-  SentMessage,
-  TransportEventMap,
-  WhatsAppTransport,
-} from '../transport.js';
+import type { ConnectionStatus, NumberOnWhatsApp, OutgoingContent, SentMessage, TransportEventMap, WhatsAppTransport } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import { BaileysGroups } from './baileys-groups.js';
-import type { ReconnectSettings } from './reconnect-policy.js';
+import type { ReconnectSettings } from '../reconnect-policy.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
-import { toBaileysContent, toIncomingMessage } from './message-mapping.js';
+import { toIncomingMessage } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
+import { toBaileysContent } from './outgoing-content.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -135,12 +129,8 @@ export class BaileysTransport implements WhatsAppTransport {
     return generateMessageIDV2(this.manager.socket()?.user?.id);
   }
 
-  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
-    return this.send(jid, { text }, messageId);
-  }
-
-  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    return this.send(jid, toBaileysContent(media), messageId);
+  async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
+    return this.sendBaileys(jid, toBaileysContent(content), messageId);
   }
 
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
@@ -194,7 +184,7 @@ export class BaileysTransport implements WhatsAppTransport {
     this.uploadAgent.destroy();
   }
 
-  private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
+  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>

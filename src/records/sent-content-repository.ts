@@ -4,7 +4,7 @@
  * counters, kept so a storm of retry receipts stays bounded across restarts.
  */
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
-import type { SqliteDatabase } from './database.js';
+import type { SqliteDatabase } from '../store/database.js';
 
 export class SqliteSentContentRepository implements SentContentStore {
   constructor(private readonly db: SqliteDatabase) {}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { NO_PACING, nextAllowedAt, pacingHorizonMs, type SendRecord } from '../../src/store/pacing.js';
+import { NO_PACING, nextAllowedAt, pacingHorizonMs, type SendRecord } from '../../src/outbox/pacing.js';
 
 const A = 'a@s.whatsapp.net';
 const B = 'b@s.whatsapp.net';

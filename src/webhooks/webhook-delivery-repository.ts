@@ -2,10 +2,10 @@
  * The persisted webhook delivery queue: one row per (event, URL), so a receiver that is down keeps
  * its events across gateway restarts, and an operator can see and replay what failed.
  */
-import { keysetPage, type Page } from './cursor.js';
+import { keysetPage, type Page } from '../store/cursor.js';
 import { randomUUID } from 'node:crypto';
-import type { SqliteDatabase } from './database.js';
-import { StatementCache } from './statement-cache.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATUSES)[number];

@@ -5,8 +5,8 @@
  * same id. One job at a time, so the account's sends keep the order they were accepted in.
  */
 import { pino, type Logger } from 'pino';
-import { systemClock, type Clock } from './clock.js';
-import type { MessageRepository } from './message-repository.js';
+import { systemClock, type Clock } from '../store/clock.js';
+import type { MessageRepository } from '../records/message-repository.js';
 import type { HoldPolicy, OutboxJob, OutboxRepository } from './outbox-repository.js';
 import type { PacingPolicy } from './pacing.js';
 

@@ -6,14 +6,14 @@
 import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, Errors } from '../errors/app-error.js';
-import type { IncomingMessageRepository } from '../store/incoming-message-repository.js';
-import { InvalidCursorError } from '../store/cursor.js';
-import type { MessageRecord, MessageRepository } from '../store/message-repository.js';
-import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
-import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
-import type { analyticsQuery, deliveriesQuery, listMessagesQuery } from './records-schemas.js';
-import { parseRequest } from './request-validation.js';
+import { AppError } from '../errors/app-error.js';
+import type { IncomingMessageRepository } from './incoming-message-repository.js';
+import type { MessageRecord, MessageRepository } from './message-repository.js';
+import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
+import type { RouteSpec } from '../http/route-spec.js';
+import { withCursor } from '../http/query-params.js';
+import { parseRequest } from '../http/request-validation.js';
 
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
 
@@ -32,16 +32,6 @@ export function messageView(m: MessageRecord) {
     updated_at: m.updatedAt,
     status_timestamps: { queued: m.queuedAt, sent: m.sentAt, delivered: m.deliveredAt, read: m.readAt, failed: m.failedAt },
   };
-}
-
-/** A cursor the store cannot read is the client's mistake: 400, not 500. */
-async function withCursor<T>(list: () => Promise<T>): Promise<T> {
-  try {
-    return await list();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw Errors.invalidParameter('cursor', 'next_cursor from a previous page');
-    throw error;
-  }
 }
 
 export function listMessages(messages: MessageRepository, query: ReturnType<typeof listMessagesQuery>) {
@@ -72,22 +62,6 @@ export function analytics(messages: MessageRepository, query: typeof analyticsQu
   };
 }
 
-export function listDeliveries(deliveries: WebhookDeliveryRepository, query: typeof deliveriesQuery) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const { event, ...q } = parseRequest(query, req.query);
-    const page = await withCursor(() => deliveries.list({ ...q, eventType: event }));
-    res.json({ status: 'success', data: page.items, total: page.total, next_cursor: page.nextCursor });
-  };
-}
-
-export function replayDelivery(dispatcher: WebhookDispatcher) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const delivery = await dispatcher.replay(String(req.params.id));
-    if (!delivery) throw notFound('Webhook delivery');
-    res.status(202).json({ status: 'success', message: 'Webhook delivery queued again', data: delivery });
-  };
-}
-
 /** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
 export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -105,4 +79,44 @@ export function downloadIncomingMedia(incoming: IncomingMessageRepository, downl
     // pipeline, not pipe: a client that goes away also ends the download from WhatsApp.
     pipeline(media.stream, res).catch(() => undefined);
   };
+}
+
+export interface RecordsRouteDeps {
+  messages: MessageRepository;
+  incoming: IncomingMessageRepository;
+  transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
+  defaultCountryCode: string;
+}
+
+/** Message records, their analytics, and the media of incoming messages. */
+export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
+  const { messages, transport } = deps;
+  const messagesQuery = listMessagesQuery(deps.defaultCountryCode);
+  return [
+    {
+      method: 'GET',
+      path: '/api/messages',
+      description: 'Message records with delivery status (filters, pagination)',
+      guarded: true,
+      doc: listMessagesDoc(messagesQuery),
+      handlers: [listMessages(messages, messagesQuery)],
+    },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages)] },
+    {
+      method: 'GET',
+      path: '/api/analytics',
+      description: 'Message counts by type and status',
+      guarded: true,
+      doc: analyticsDoc,
+      handlers: [analytics(messages, analyticsQuery)],
+    },
+    {
+      method: 'GET',
+      path: '/api/media/:messageId',
+      description: 'Download media of an incoming message',
+      guarded: true,
+      doc: downloadMediaDoc,
+      handlers: [downloadIncomingMedia(deps.incoming, (raw) => transport.downloadIncomingMedia(raw))],
+    },
+  ];
 }

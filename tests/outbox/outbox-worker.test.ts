@@ -1,13 +1,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { MediaSpool } from '../../src/store/media-spool.js';
-import { SqliteMessageRepository } from '../../src/store/message-repository.js';
-import { SqliteOutboxRepository, type OutboxJob } from '../../src/store/outbox-repository.js';
-import { OutboxWorker, type OutboxOutcome, type OutboxSender } from '../../src/store/outbox-worker.js';
-import { NO_PACING, type PacingPolicy } from '../../src/store/pacing.js';
+import { MediaSpool } from '../../src/outbox/media-spool.js';
+import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
+import type { OutboxJob } from '../../src/outbox/outbox-repository.js';
+import { SqliteOutboxRepository } from '../../src/outbox/sqlite-outbox-repository.js';
+import { OutboxWorker, type OutboxOutcome, type OutboxSender } from '../../src/outbox/outbox-worker.js';
+import { NO_PACING, type PacingPolicy } from '../../src/outbox/pacing.js';
 import { waitFor } from '../webhooks/receiver.js';
-import { tempDatabase } from './temp-db.js';
+import { tempDatabase } from '../store/temp-db.js';
 
 const A = '6281111111111@s.whatsapp.net';
 const LIMITS = { maxBytes: 1e9, maxJobs: 1000 };

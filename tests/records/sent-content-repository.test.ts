@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from '../../src/store/sent-content-repository.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from '../../src/records/sent-content-repository.js';
 import { encodeSentContent, storedMessageLookup } from '../../src/whatsapp/baileys/retry-receipts.js';
 
 let dir: string;

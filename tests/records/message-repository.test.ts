@@ -1,14 +1,8 @@
+import { MESSAGE_STATUSES, type MessageStatus } from '../../src/domain/vocabulary.js';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import {
-  InvalidCursorError,
-  MESSAGE_STATUSES,
-  SqliteMessageRepository,
-  canTransition,
-  summarize,
-  toMessageStatus,
-  type MessageStatus,
-} from '../../src/store/message-repository.js';
-import { tempDatabase } from './temp-db.js';
+import { InvalidCursorError, canTransition, summarize, toMessageStatus } from '../../src/records/message-repository.js';
+import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
+import { tempDatabase } from '../store/temp-db.js';
 
 const phone = '6281234567890';
 const jid = `${phone}@s.whatsapp.net`;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { InvalidCursorError } from '../../src/store/cursor.js';
-import { SqliteWebhookDeliveryRepository } from '../../src/store/webhook-delivery-repository.js';
-import { tempDatabase } from './temp-db.js';
+import { SqliteWebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery-repository.js';
+import { tempDatabase } from '../store/temp-db.js';
 
 describe('SqliteWebhookDeliveryRepository', () => {
   let tmp: ReturnType<typeof tempDatabase>;

@@ -1,14 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import {
-  OutboxFullError,
-  OutboxStateError,
-  SqliteOutboxRepository,
-  type NewOutboxJob,
-  type OutboxJob,
-} from '../../src/store/outbox-repository.js';
-import { SqliteMessageRepository } from '../../src/store/message-repository.js';
-import { NO_PACING } from '../../src/store/pacing.js';
-import { tempDatabase } from './temp-db.js';
+import { OutboxFullError, OutboxStateError, type NewOutboxJob, type OutboxJob } from '../../src/outbox/outbox-repository.js';
+import { SqliteOutboxRepository } from '../../src/outbox/sqlite-outbox-repository.js';
+import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
+import { NO_PACING } from '../../src/outbox/pacing.js';
+import { tempDatabase } from '../store/temp-db.js';
 
 const A = '6281111111111@s.whatsapp.net';
 const B = '6282222222222@s.whatsapp.net';

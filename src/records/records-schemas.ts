@@ -2,54 +2,17 @@
  * What the record routes accept and answer: query schemas (the handlers validate with them; a bad
  * value is a 400 INVALID_PARAMETER naming it) and the bodies, for the OpenAPI document.
  */
+import { MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/vocabulary.js';
 import { z } from 'zod';
-import { Errors } from '../errors/app-error.js';
-import { MEDIA_KINDS } from '../messaging/upload-policy.js';
 import { isoTimestamp, named } from '../openapi/components.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
-import { MAX_PAGE_SIZE, MESSAGE_STATUSES } from '../store/message-repository.js';
-import { DELIVERY_STATUSES } from '../store/webhook-delivery-repository.js';
-import { phoneField } from './phone-field.js';
-import { carry, failsWith } from './request-validation.js';
-
-const invalid = (name: string, expected: string) => failsWith(() => Errors.invalidParameter(name, expected));
-
-function oneOf<const T extends readonly [string, ...string[]]>(name: string, values: T) {
-  return z.enum(values, { error: invalid(name, values.join(', ')) }).optional();
-}
-
-/** An ISO-8601 date or Unix seconds. */
-function dateParam(name: string, description: string, example: string) {
-  const expected = 'an ISO-8601 date or Unix seconds';
-  return z
-    .string({ error: invalid(name, expected) })
-    .meta({ description: `${description}: ${expected}`, examples: [example] })
-    .transform((value, ctx) => {
-      const date = new Date(/^\d+$/.test(value) ? Number(value) * 1000 : value);
-      if (!Number.isNaN(date.getTime())) return date;
-      ctx.issues.push({ code: 'custom', message: carry(Errors.invalidParameter(name, expected)), input: value });
-      return z.NEVER;
-    })
-    .optional();
-}
-
-const limitParam = z.coerce
-  .number({ error: invalid('limit', `a whole number from 1 to ${MAX_PAGE_SIZE}`) })
-  .int()
-  .min(1)
-  .max(MAX_PAGE_SIZE)
-  .optional()
-  .meta({ description: 'Page size (50 unless given)' });
-
-const textParam = (name: string, description: string) =>
-  z.string({ error: invalid(name, 'a single value') }).min(1).optional().meta({ description });
-
-const cursorParam = textParam('cursor', '`next_cursor` of the previous page');
+import { phoneField } from '../http/phone-field.js';
+import { cursorParam, dateParam, idParam, invalid, limitParam, oneOf, page } from '../http/query-params.js';
 
 export function listMessagesQuery(defaultCountryCode: string) {
   return z.object({
     status: oneOf('status', MESSAGE_STATUSES),
-    type: oneOf('type', ['text', ...MEDIA_KINDS]),
+    type: oneOf('type', MESSAGE_TYPES),
     phone: phoneField(defaultCountryCode, 'Only messages to this number').optional(),
     from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'),
     to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z'),
@@ -62,14 +25,6 @@ export const analyticsQuery = z
   .object({ from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'), to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z') })
   .refine(({ from, to }) => !(from && to && from > to), { error: invalid('from', 'a date before "to"') });
 
-export const deliveriesQuery = z.object({
-  status: oneOf('status', DELIVERY_STATUSES),
-  event: textParam('event', 'Event type, e.g. message.status'),
-  url: textParam('url', 'Webhook URL'),
-  limit: limitParam,
-  cursor: cursorParam,
-});
-
 const nullableTime = isoTimestamp.nullable();
 
 const messageRecord = named(
@@ -79,7 +34,7 @@ const messageRecord = named(
     message_id: z.string().nullable().meta({ description: "WhatsApp's message id" }),
     phone: z.string(),
     jid: z.string(),
-    type: z.enum(['text', ...MEDIA_KINDS]),
+    type: z.enum(MESSAGE_TYPES),
     summary: z.string().nullable().meta({ description: 'The text or caption, shortened' }),
     filename: z.string().nullable(),
     status: z.enum(MESSAGE_STATUSES),
@@ -105,31 +60,7 @@ const exampleRecord = {
   status_timestamps: { queued: null, sent: '2025-09-23T13:45:30.123Z', delivered: '2025-09-23T13:45:31.456Z', read: null, failed: null },
 };
 
-const page = (item: z.ZodType) =>
-  z.object({ status: z.literal('success'), data: z.array(item), total: z.int(), next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last' }) });
-
 const countsByStatus = z.object(Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, z.int()])) as Record<(typeof MESSAGE_STATUSES)[number], z.ZodInt>);
-
-const webhookDelivery = named(
-  'WebhookDelivery',
-  z.object({
-    id: z.string(),
-    eventId: z.string(),
-    eventType: z.string(),
-    url: z.string(),
-    payload: z.string().meta({ description: 'The JSON body as sent' }),
-    status: z.enum(DELIVERY_STATUSES),
-    attempts: z.int(),
-    nextAttemptAt: z.number().nullable().meta({ description: 'Epoch ms; null once delivered or failed' }),
-    lastError: z.string().nullable(),
-    lastStatusCode: z.int().nullable(),
-    createdAt: z.number().meta({ description: 'Epoch ms' }),
-    updatedAt: z.number(),
-    deliveredAt: z.number().nullable(),
-  }),
-);
-
-const idParam = (name: string, description: string, example: string) => z.object({ [name]: z.string().meta({ description, examples: [example] }) });
 
 export function listMessagesDoc(query: ReturnType<typeof listMessagesQuery>): RouteDoc {
   return {
@@ -178,21 +109,4 @@ export const downloadMediaDoc: RouteDoc = {
   params: idParam('messageId', "WhatsApp's id of the incoming message", '3A5F1C2B9D8E7F6A5B4C'),
   responses: { 200: { description: 'The media file', mediaType: '*/*' } },
   errors: ['NOT_FOUND', 'MEDIA_DOWNLOAD_FAILED'],
-};
-
-export const listDeliveriesDoc: RouteDoc = {
-  tag: 'Webhooks',
-  query: deliveriesQuery,
-  responses: { 200: { description: 'A page of webhook deliveries, newest first', schema: page(webhookDelivery) } },
-  errors: ['INVALID_PARAMETER'],
-};
-
-export const replayDeliveryDoc: RouteDoc = {
-  tag: 'Webhooks',
-  params: idParam('id', 'Webhook delivery id', '9b1d2c3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e'),
-  body: null,
-  responses: {
-    202: { description: 'Queued again', schema: z.object({ status: z.literal('success'), message: z.literal('Webhook delivery queued again'), data: webhookDelivery }) },
-  },
-  errors: ['NOT_FOUND'],
 };

@@ -2,8 +2,8 @@
  * Incoming messages that carry media, kept so the media can be downloaded on request: WhatsApp
  * serves the encrypted file, and the key to decrypt it lives only in the message itself.
  */
-import type { SqliteDatabase } from './database.js';
-import { StatementCache } from './statement-cache.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
 
 export interface StoredIncomingMessage {
   messageId: string;

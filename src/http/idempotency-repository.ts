@@ -5,8 +5,8 @@
  * both send.
  */
 import { createHash } from 'node:crypto';
-import type { SqliteDatabase } from './database.js';
-import { StatementCache } from './statement-cache.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
