@@ -95,6 +95,16 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
     return this.held.get(session)?.token;
   }
 
+  /**
+   * Whether this node may drive the session right now. Checks the deadline itself rather than
+   * trusting that the fence timer already fired: a stalled event loop runs timers late, so call this
+   * before each outbound action (sending, reconnecting).
+   */
+  mayDrive(session: string): boolean {
+    const held = this.held.get(session);
+    return held !== undefined && this.clock.now() < held.deadline;
+  }
+
   /** Resolves when every renewal, claim and release started so far has finished. */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

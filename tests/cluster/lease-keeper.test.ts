@@ -73,12 +73,11 @@ async function cutOff(dialect: string, target: DatabaseTarget, observer: SqlData
 describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
   const dbs = useTestDatabases(dialect);
 
-  async function setup() {
+  async function setup(clock = new FakeClock()) {
     const target = await dbs.freshTarget();
     // A cut-off SQLite writer gives up after 50 ms instead of stalling the test's event loop.
     const dbA = await dbs.open('sqlitePath' in target ? { ...target, busyTimeoutMs: 50 } : target);
     const dbB = await dbs.open(target);
-    const clock = new FakeClock();
     const keeper = new LeaseKeeper({ leases: new LeaseRepository(dbA, 'node-a'), ttlMs: TTL, safetyMarginMs: MARGIN, clock });
     const lost: LostLease[] = [];
     keeper.on('lost', (event) => lost.push(event));
@@ -102,10 +101,12 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lost).toEqual([]);
     expect(keeper.tokenOf('sales')).toBe(1);
+    expect(keeper.mayDrive('sales')).toBe(true);
 
     clock.advance(1);
     expect(lost).toEqual([{ session: 'sales', token: 1, reason: 'self-fenced' }]);
     expect(keeper.heldLeases()).toEqual([]);
+    expect(keeper.mayDrive('sales')).toBe(false);
     // The node stopped driving while the database still counts the lease as its own: no other node
     // could have acquired the session yet.
     expect(await partition.lease('sales')).toEqual({ owner: 'node-a', token: 1, live: true });
@@ -132,6 +133,19 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     await keeper.settled();
     expect(lost).toEqual([{ session: 'sales', token: 1, reason: 'taken' }]);
     keeper.stop();
+  });
+
+  test('mayDrive answers no once the deadline has passed, even before the fence timer ran (stalled event loop)', async () => {
+    let time = 0;
+    // Time moves but timers never fire: what a node sees when its event loop stalls past the deadline.
+    const stalled = { now: () => time, setTimeout: () => undefined, clearTimeout: () => undefined };
+    const { keeper, lost } = await setup(stalled as unknown as FakeClock);
+    await keeper.claim('sales');
+    time = TTL - MARGIN - 1;
+    expect(keeper.mayDrive('sales')).toBe(true);
+    time = TTL - MARGIN;
+    expect(keeper.mayDrive('sales')).toBe(false);
+    expect(lost).toEqual([]);
   });
 
   test("release reports the session lost first, then hands it over at once", async () => {
