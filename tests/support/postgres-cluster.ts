@@ -51,18 +51,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-// A test file that crashes before its afterAll must not leave a server running.
-const running = new Set<string>();
-process.once('exit', () => {
-  for (const dataDir of running) {
+/** A test file that crashes before its afterAll must not leave a server running. */
+function stopAtExit(dataDir: string): () => void {
+  const onExit = () => {
     try {
       const [cmd, args] = pgCommand('pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']);
       execFileSync(cmd, args, { stdio: 'ignore' });
     } catch {
       // already gone
     }
-  }
-});
+  };
+  process.once('exit', onExit);
+  return () => process.off('exit', onExit);
+}
 
 export async function startPostgresCluster(database = 'gateway'): Promise<PostgresCluster> {
   if (!postgresAvailable()) throw new Error(`PostgreSQL binaries not found in ${POSTGRES_BIN} (apt-get install -y postgresql)`);
@@ -76,11 +77,16 @@ export async function startPostgresCluster(database = 'gateway'): Promise<Postgr
     chownSync(root, uid, gid);
     chownSync(socketDir, uid, gid);
   }
+  const stopServer = () => {
+    const [cmd, args] = pgCommand('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    return run(cmd, args).catch(() => undefined);
+  };
+  let forgetAtExit: (() => void) | undefined;
   try {
     const [initCmd, initArgs] = pgCommand('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
     await run(initCmd, initArgs);
     const port = await startOnFreePort(dataDir, socketDir, join(root, 'server.log'));
-    running.add(dataDir);
+    forgetAtExit = stopAtExit(dataDir);
     const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     const createDatabase = async (name: string): Promise<string> => {
       const client = new pg.Client({ connectionString: adminUrl });
@@ -101,13 +107,16 @@ export async function startPostgresCluster(database = 'gateway'): Promise<Postgr
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        const [cmd, args] = pgCommand('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-        await run(cmd, args).catch(() => undefined);
-        running.delete(dataDir);
+        await stopServer();
+        forgetAtExit?.();
         rmSync(root, { recursive: true, force: true });
       },
     };
   } catch (err) {
+    if (forgetAtExit) {
+      await stopServer();
+      forgetAtExit();
+    }
     rmSync(root, { recursive: true, force: true });
     throw err;
   }
