@@ -113,6 +113,22 @@ export class FencedKeyStore {
     }
   }
 
+  /**
+   * Deletes every credential and key of the session (logout), fenced like a write: the DELETE only
+   * matches while the lease row holds this node and token (locked on PostgreSQL).
+   */
+  async clear(session: string, token: number): Promise<void> {
+    const dialect = this.store.dialect;
+    const result = await sql`
+      delete from session_keys where session = ${session} and exists (
+        select 1 from session_leases l
+        where l.session = ${session} and l.owner_node = ${this.nodeId} and l.token = ${token}
+          and l.expires_at > ${dbNowMs(dialect)}
+        ${leaseRowLock(dialect, 'l')})`.execute(this.store.db);
+    // Nothing deleted: either there was nothing, or the fence refused; only the latter is an error.
+    if (!result.numAffectedRows) await this.assertHolder(session, token);
+  }
+
   /** Removes delete markers; a value written since is not NULL and stays. */
   async purgeTombstones(session: string): Promise<number> {
     const result = await this.store.db.deleteFrom('session_keys').where('session', '=', session).where('value', 'is', null).executeTakeFirst();
