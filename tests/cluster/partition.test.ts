@@ -9,8 +9,8 @@ import { LeaseRepository } from '../../src/cluster/lease-repository.js';
 import { sleep, useTestDatabases } from '../support/cluster-databases.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
-const TTL = 1_200;
-const MARGIN = 300;
+const TTL = 1_000;
+const MARGIN = 250;
 
 describe('partition from PostgreSQL', () => {
   const dbs = useTestDatabases('postgres');
