@@ -58,6 +58,8 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
   private readonly inFlight = new Set<Promise<unknown>>();
   private roundTimer: unknown;
   private running = false;
+  /** Set by releaseAll: no new claims, and a claim already on its way is handed back. */
+  private leaving = false;
 
   constructor(private readonly options: LeaseKeeperOptions) {
     super();
@@ -113,10 +115,14 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
   /** Acquires the session if it is free; emits 'acquired'. */
   claim(session: string): Promise<HeldLease | null> {
     return this.track(async () => {
-      if (this.held.has(session)) return null;
+      if (this.held.has(session) || this.leaving) return null;
       const sentAt = this.clock.now();
       const lease = await this.options.leases.acquire(session, this.ttlMs);
       if (!lease) return null;
+      if (this.leaving) {
+        await this.options.leases.release(session, lease.token);
+        return null;
+      }
       const held: Held = { session, token: lease.token, deadline: 0, timer: undefined, renewing: false };
       this.held.set(session, held);
       this.extend(held, sentAt);
@@ -137,9 +143,11 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
   /** SIGTERM: hands every lease over and leaves the cluster, so the others take over at once. */
   async releaseAll(): Promise<void> {
     this.running = false;
+    this.leaving = true;
     this.clock.clearTimeout(this.roundTimer);
     await Promise.allSettled([...this.held.keys()].map((session) => this.release(session)));
     await this.options.nodes?.leave().catch((err) => this.options.logger?.warn({ err }, 'could not leave the cluster'));
+    // Claims that were in flight hand their lease back themselves (see claim).
     await this.settled();
   }
 

@@ -165,10 +165,15 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     await keeper.settled();
     expect(await new NodeRegistry(dbB, 'node-b').liveNodes()).toEqual(['node-a']);
     for (const s of ['s1', 's2', 's3']) await keeper.claim(s);
+    // A claim still on its way when SIGTERM arrives hands its lease back too.
+    const late = keeper.claim('s4');
     await keeper.releaseAll();
+    expect(await late).toBeNull();
+    expect(await keeper.claim('s5')).toBeNull();
     expect(keeper.heldLeases()).toEqual([]);
     expect(await new NodeRegistry(dbB, 'node-b').liveNodes()).toEqual([]);
     const other = new LeaseRepository(dbB, 'node-b');
-    for (const s of ['s1', 's2', 's3']) expect((await other.acquire(s, TTL))?.token).toBe(2);
+    for (const s of ['s1', 's2', 's3', 's4']) expect((await other.acquire(s, TTL))?.token).toBe(2);
+    expect((await other.acquire('s5', TTL))?.token).toBe(1);
   });
 });
