@@ -84,7 +84,9 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
       .slice(0, n)
       .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
       .join('\n');
-  console.log(`${file}: ${total} samples in the window ${Math.round(fromEndUs)}..${Math.round(toEndUs)} µs before the end\n-- self time by function --\n${top(self, 40)}\n-- by file/package --\n${top(byFile, 25)}\n-- inclusive --\n${top(inclusive, 60)}`);
+  console.log(
+    `${file}: ${total} samples in the window ${Math.round(fromEndUs)}..${Math.round(toEndUs)} µs before the end\n-- self time by function --\n${top(self, 40)}\n-- by file/package --\n${top(byFile, 25)}\n-- inclusive --\n${top(inclusive, 60)}`,
+  );
 }
 
 /** The ceiling's side: the bare socket sending the same texts, profiled the same way. */
@@ -114,7 +116,8 @@ async function profileBareSocket(): Promise<void> {
     await emu.stop();
   }
   await sleep(500);
-  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
+  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)))
+    summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
 /** The HTTP ceiling's side: the bare Express app under the same 400 load. */
@@ -132,7 +135,8 @@ async function profileBareExpress(): Promise<void> {
   console.log(`bare Express 400s: ${r.requests}`);
   await express.stop();
   await sleep(500);
-  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - measuredFrom) * 1000, (exitedAt - measuredTo) * 1000);
+  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)))
+    summarize(join(DIR, f), (exitedAt - measuredFrom) * 1000, (exitedAt - measuredTo) * 1000);
 }
 
 async function main(): Promise<void> {
@@ -180,7 +184,8 @@ async function main(): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
   await sleep(500);
-  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
+  for (const f of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)))
+    summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
 main().then(

@@ -1,4 +1,5 @@
-export { startEmulator, type ClientReceipt, type Emulator, type EmulatorOptions, type KickCode, type ReceiptType } from './emulator.js';
+export { startEmulator } from './emulator.js';
+export type { ClientReceipt, Emulator, EmulatorOptions, KickCode, ReceiptType } from './emulator-api.js';
 export type { AckAction, AckRule } from './acks.js';
 export type { AccountOptions, ContactOptions } from './directory.js';
 export type { IncomingMessageOptions } from './inbound-message.js';

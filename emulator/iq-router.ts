@@ -17,6 +17,8 @@ export interface IqContext {
   logger: Logger;
   /** A companion asked to be unlinked (`sock.logout()`). */
   onDeviceRemoved(device: PairedDevice): void;
+  /** A usync with the contact protocol (a number lookup, Baileys' onWhatsApp) asked about these phones. */
+  onNumberLookup(phones: string[]): void;
 }
 
 type Handler = (ctx: IqContext, connection: ClientConnection, iq: BinaryNode) => BinaryNode[] | undefined;
@@ -85,11 +87,13 @@ const usync: Handler = (ctx, _connection, iq) => {
   const queryContent = getBinaryNodeChild(request, 'query')?.content;
   const protocols = new Set(Array.isArray(queryContent) ? queryContent.map(node => node.tag) : []);
   const users: BinaryNode[] = [];
+  const askedPhones: string[] = [];
   for (const user of getBinaryNodeChildren(getBinaryNodeChild(request, 'list'), 'user')) {
     const contactNode = getBinaryNodeChild(user, 'contact');
     const raw = contactNode?.content;
     const phone = (typeof raw === 'string' ? raw : raw instanceof Uint8Array ? Buffer.from(raw).toString() : undefined)?.replace(/^\+/, '');
     const person = phone !== undefined ? ctx.directory.byPhoneNumber(phone) : user.attrs.jid ? ctx.directory.resolve(user.attrs.jid) : undefined;
+    if (phone !== undefined) askedPhones.push(phone);
     const jid = user.attrs.jid ?? (phone !== undefined ? pnJid(phone) : undefined);
     if (!jid) continue;
     const content: BinaryNode[] = [];
@@ -102,6 +106,7 @@ const usync: Handler = (ctx, _connection, iq) => {
     }
     users.push({ tag: 'user', attrs: { jid: person && phone !== undefined ? pnJid(person.phone) : jid }, content });
   }
+  if (protocols.has('contact')) ctx.onNumberLookup(askedPhones);
   return [
     {
       tag: 'usync',

@@ -14,7 +14,7 @@ import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
 import { createServices, type Services } from './services.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './store/sent-content-repository.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
 
@@ -83,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     mediaCaPem: options.mediaCaPem,
     printQr: options.printQr,
     sendAckTimeoutMs: config.sendAckTimeoutMs,
+    groupMetadataTtlMs: config.groupMetadataTtlMs,
     sentContent: new SqliteSentContentRepository(db),
     retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
   });

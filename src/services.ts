@@ -4,27 +4,26 @@
  * gateway.ts (and by the component tests), started after the transport exists, stopped on
  * shutdown after HTTP has drained.
  */
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { SqliteIdempotencyRepository, type IdempotencyRepository } from './http/idempotency-repository.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
 import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
 import { MessageSender } from './messaging/message-sender.js';
+import { attachOutboxWorker, createOutbox, wireOutbox } from './outbox/outbox-wiring.js';
+import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './records/incoming-message-repository.js';
+import type { MessageRepository } from './records/message-repository.js';
+import { SqliteMessageRepository } from './records/sqlite-message-repository.js';
+import { publishRecordStatus, wireRecords } from './records/records-wiring.js';
+import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
+import { purger } from './retention.js';
 import type { SqliteDatabase } from './store/database.js';
-import { SqliteIdempotencyRepository, type IdempotencyRepository } from './store/idempotency-repository.js';
-import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './store/incoming-message-repository.js';
-import { MediaSpool } from './store/media-spool.js';
-import { SqliteMessageRepository, toMessageStatus, type MessageRecord, type MessageRepository } from './store/message-repository.js';
-import { SqliteOutboxRepository } from './store/outbox-repository.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './store/sent-content-repository.js';
-import { OutboxWorker } from './store/outbox-worker.js';
-import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './store/webhook-delivery-repository.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { accountRestrictedEvent, connectionUpdateEvent, incomingMessageEvent, messageStatusEvent } from './webhooks/events.js';
-import type { AccountRestriction } from './whatsapp/account-restriction.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
+import { createDispatcher, publisher, wireWebhooks } from './webhooks/webhook-wiring.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
 export interface Services {
@@ -45,8 +44,6 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
-
 export function createServices(deps: {
   config: Config;
   db: SqliteDatabase;
@@ -62,22 +59,10 @@ export function createServices(deps: {
   const incoming = new SqliteIncomingMessageRepository(db);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
-  const outbox: OutboxParts | undefined = config.outbox.enabled
-    ? {
-        repository: new SqliteOutboxRepository(db, { maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }),
-        spool: new MediaSpool(path.join(config.dataDir, 'outbox-media')),
-        pacing: { perRecipientIntervalMs: config.pacing.perRecipientIntervalMs, perMinuteLimit: config.pacing.perMinuteLimit },
-      }
-    : undefined;
-  const publish = (event: Parameters<WebhookDispatcher['publish']>[0]) => {
-    dispatcher?.publish(event).catch((error: unknown) => logger.error({ err: error, event: event.event }, 'could not queue webhook event'));
-  };
-  // Statuses the gateway gives records itself (sent, failed) reach webhook receivers like those
-  // from WhatsApp's receipts: a client that got a 202 must learn that its message failed.
-  const publishRecord = (record: MessageRecord) => {
-    if (!record.waMessageId || (record.status !== 'sent' && record.status !== 'failed')) return;
-    publish(messageStatusEvent({ messageId: record.waMessageId, jid: record.jid, status: record.status, error: record.error ?? undefined }, record.id));
-  };
+  const outbox = createOutbox(config, db);
+  const dispatcher = createDispatcher(config, webhookDeliveries, logger);
+  const publish = publisher(dispatcher, logger);
+  const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
   const restrictions = new AccountRestrictions(db);
   const delivery = new DeliveryService({
     transport,
@@ -88,79 +73,24 @@ export function createServices(deps: {
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
   });
-
-  const dispatcher =
-    config.webhooks.urls.length > 0
-      ? new WebhookDispatcher({
-          repository: webhookDeliveries,
-          urls: config.webhooks.urls,
-          secret: config.webhooks.secret,
-          timeoutMs: config.webhooks.timeoutMs,
-          maxAttempts: config.webhooks.maxAttempts,
-          backoff: { baseMs: config.webhooks.backoffBaseMs, maxMs: Math.max(config.webhooks.backoffBaseMs, 30 * 60_000) },
-          logger,
-        })
-      : undefined;
-
   if (outbox) {
-    outbox.worker = new OutboxWorker({
-      outbox: outbox.repository,
-      messages,
-      sender: delivery.outboxSender(),
-      pacing: outbox.pacing,
-      logger,
-      heldUntil: (jid) => restrictions.heldUntil(jid),
-      onSettled: async ({ job }) => {
-        if (job.media) await outbox.spool.remove(job.media.path);
-        const record = await messages.get(job.messageId);
-        if (record) publishRecord(record);
-      },
-    });
+    attachOutboxWorker(outbox, { messages, sender: delivery.outboxSender(), heldUntil: (jid) => restrictions.heldUntil(jid), onSettled: publishRecord, logger });
   }
 
   const downloadUrl = (messageId: string) => `${config.publicUrl}/api/media/${encodeURIComponent(messageId)}`;
-
-  let lastPhase: string | undefined;
-  const onConnection = (status: Parameters<typeof connectionUpdateEvent>[0]) => {
-    if (status.connected) outbox?.worker?.kick();
-    if (status.phase === lastPhase) return; // status is re-emitted on every change; tell receivers about phases
-    lastPhase = status.phase;
-    publish(connectionUpdateEvent(status));
-  };
-  const onStatus = async (update: Parameters<typeof messageStatusEvent>[0]) => {
-    const change = await messages.markStatus(update.messageId, toMessageStatus(update.status), new Date(), update.error);
-    // Only our own messages, and only real progress, reach the receivers.
-    if (change?.changed) publish(messageStatusEvent(update, change.record.id));
-  };
-  const onIncoming = async (message: Parameters<typeof incomingMessageEvent>[0]) => {
-    if (message.media) {
-      await incoming.save({ messageId: message.messageId, fromJid: message.from, type: message.type, raw: message.raw, receivedAt: Date.now() });
-    }
-    publish(incomingMessageEvent(message, message.media ? downloadUrl : undefined));
-  };
-  const onRestricted = (report: AccountRestriction) => {
-    const active = restrictions.restrict(report);
-    logger.error({ code: report.code, until: active.until }, 'WhatsApp restricted the account: sends to new contacts are paused until the restriction ends');
-    publish(accountRestrictedEvent(report, active));
-  };
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
-  const statusListener = (u: Parameters<typeof onStatus>[0]) => void onStatus(u).catch(log('could not record a delivery status'));
-  const incomingListener = (m: Parameters<typeof onIncoming>[0]) => void onIncoming(m).catch(log('could not handle an incoming message'));
-
-  const sentContent = new SqliteSentContentRepository(db);
-  const retryCounters = new SqliteRetryCounterRepository(db, 0);
+  const purge = purger(config, {
+    idempotency,
+    incoming,
+    webhookDeliveries,
+    outbox: outbox?.repository,
+    sentContent: new SqliteSentContentRepository(db),
+    retryCounters: new SqliteRetryCounterRepository(db, 0),
+    messages,
+  });
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
-  const purge = async () => {
-    const now = Date.now();
-    await idempotency.purgeExpired(now);
-    await incoming.purgeBefore(now - 30 * DAY);
-    await webhookDeliveries.purgeFinished(now - 30 * DAY);
-    await outbox?.repository.purgeFinished(now - 7 * DAY);
-    await sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
-    retryCounters.purgeExpired();
-    if (config.messageRetentionDays > 0) await messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
-  };
+  const unwire: Array<() => void> = [];
 
   return {
     delivery,
@@ -178,10 +108,10 @@ export function createServices(deps: {
         outbox: outbox ? () => outbox.repository.size() : undefined,
         webhookBacklog: dispatcher ? () => webhookDeliveries.countPending() : undefined,
       });
-      transport.events.on('connection', onConnection);
-      transport.events.on('message-status', statusListener);
-      transport.events.on('incoming-message', incomingListener);
-      transport.events.on('account-restricted', onRestricted);
+      // The outbox's listener first: a reopened connection wakes the worker before receivers hear of it.
+      if (outbox) unwire.push(wireOutbox(transport, outbox));
+      unwire.push(wireRecords(transport, { messages, incoming, publish, downloadUrl, logger }));
+      unwire.push(wireWebhooks(transport, { publish, restrictions, logger }));
       // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
       // not), or is released when the request never got as far as a record.
       const interrupted = await idempotency.recoverInterrupted();
@@ -202,10 +132,7 @@ export function createServices(deps: {
     async stop() {
       clearInterval(purgeTimer);
       await outbox?.worker?.stop();
-      transport.events.off('message-status', statusListener);
-      transport.events.off('incoming-message', incomingListener);
-      transport.events.off('account-restricted', onRestricted);
-      transport.events.off('connection', onConnection);
+      for (const off of unwire.splice(0).reverse()) off();
       stopObserving?.();
       await dispatcher?.stop();
     },

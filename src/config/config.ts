@@ -3,8 +3,9 @@
  * process with one message naming every problem (see loadConfig). Every key is documented in
  * .env.example with its default.
  */
+import { MEDIA_KINDS, type MediaKind } from '../domain/vocabulary.js';
 import { z } from 'zod';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS, type MediaKind, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
 import { boolean, extensionList, integer, list, megabytes, seconds, text, trustProxy, url } from './env-fields.js';
 
 const envSchema = z.object({
@@ -56,6 +57,7 @@ const envSchema = z.object({
   WEBHOOK_BACKOFF_BASE_MS: integer(5000, 10, 3_600_000),
   MESSAGE_RETENTION_DAYS: integer(90, 0, 36_500),
   SEND_ACK_TIMEOUT: seconds(15, 0.1, 600),
+  GROUP_METADATA_TTL: seconds(300, 0, 86_400),
   MESSAGE_CONTENT_RETENTION: integer(7, 1, 365),
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
@@ -63,6 +65,8 @@ const envSchema = z.object({
   CONSOLE_SESSION_HOURS: integer(12, 1, 720),
   MEDIA_URL_ALLOW_PRIVATE: boolean(false),
   MEDIA_URL_TIMEOUT: integer(30, 1, 600),
+  CHECK_NUMBER_CACHE_TTL: integer(86_400, 0, 30 * 86_400),
+  CHECK_NUMBER_NEGATIVE_CACHE_TTL: integer(3600, 0, 30 * 86_400),
 });
 
 /** Every environment key the gateway reads (each documented in .env.example). */
@@ -96,12 +100,16 @@ export interface Config {
   messageRetentionDays: number;
   /** How long a send waits for WhatsApp's server ack before its outcome is unknown. */
   sendAckTimeoutMs: number;
+  /** How long group metadata is cached between group events (0: not cached). */
+  groupMetadataTtlMs: number;
   /** Days the content of sent messages is kept to answer retry receipts. */
   messageContentRetentionDays: number;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
   publicUrl: string;
   /** How long an operator console login (session cookie) lasts. */
   consoleSessionMs: number;
+  /** How long POST /api/check-number keeps WhatsApp's answer: numbers on WhatsApp, and numbers not (0 = not kept). */
+  numberCheck: { positiveTtlMs: number; negativeTtlMs: number };
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
   /** Values that were accepted but changed or ignored (deprecated keys, lowered limits); logged at start. */
@@ -242,9 +250,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },
     messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
     sendAckTimeoutMs: e.SEND_ACK_TIMEOUT,
+    groupMetadataTtlMs: e.GROUP_METADATA_TTL,
     messageContentRetentionDays: e.MESSAGE_CONTENT_RETENTION,
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
+    numberCheck: { positiveTtlMs: e.CHECK_NUMBER_CACHE_TTL * 1000, negativeTtlMs: e.CHECK_NUMBER_NEGATIVE_CACHE_TTL * 1000 },
     sandbox: false,
     warnings: Object.freeze(warnings),
   });

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import type { RouteSpec } from '../app.js';
+import type { RouteSpec } from '../http/route-spec.js';
 import type { Config } from '../config/config.js';
 import { AppError, Errors } from '../errors/app-error.js';
 import { createKeyChecker, type SessionAuthenticator } from '../http/auth.js';

@@ -59,6 +59,10 @@ export const Errors = {
   unsupportedContentType: (expected: string) =>
     new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
   invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
+  // POST /api/check-number: the batch of numbers, and WhatsApp's lookup.
+  phonesRequired: (max: number) => new AppError(400, 'PHONES_REQUIRED', `Phone numbers required: "phones", an array of 1 to ${max} numbers`),
+  tooManyPhones: (max: number) => new AppError(400, 'TOO_MANY_PHONES', `Too many phone numbers (maximum ${max} per request)`),
+  numberCheckFailed: (reason: string) => new AppError(502, 'NUMBER_CHECK_FAILED', `Could not check the numbers with WhatsApp: ${reason}`),
   // Requests Node's HTTP parser refuses before Express sees them (src/http/client-errors.ts).
   malformedRequest: (detail: string) => new AppError(400, 'MALFORMED_REQUEST', `Malformed HTTP request: ${detail}`),
   headersTooLarge: (limit: string) =>
@@ -120,6 +124,16 @@ export const Errors = {
   sandboxLinkFailed: (reason: string) => new AppError(400, 'SANDBOX_LINK_FAILED', `The emulated phone could not link: ${reason}`),
   pairingCodeNoAnswer: (reason: string) =>
     new AppError(504, 'PAIRING_CODE_NO_ANSWER', `WhatsApp did not answer the pairing code request: ${reason}`),
+  // Groups (src/groups/, src/whatsapp/baileys/baileys-groups.ts).
+  invalidGroupId: () => new AppError(400, 'INVALID_GROUP_ID', 'Invalid group id: expected 120363012345678901@g.us or its digits'),
+  subjectRequired: () => new AppError(400, 'SUBJECT_REQUIRED', 'Subject required'),
+  participantsRequired: () => new AppError(400, 'PARTICIPANTS_REQUIRED', 'Participants required: an array of phone numbers'),
+  groupNotFound: () => new AppError(404, 'GROUP_NOT_FOUND', 'Group not found'),
+  groupAdminRequired: () => new AppError(403, 'GROUP_ADMIN_REQUIRED', 'Forbidden: the account is not an admin of this group'),
+  /** WhatsApp answered a group request with an error the gateway has no better word for (e.g. 409 conflict). */
+  groupRequestRefused: (code: number, text: string) =>
+    new AppError(502, 'GROUP_REQUEST_REFUSED', `WhatsApp refused the group request: ${text} (${code})`, { whatsapp_error: { code, text } }),
+  groupRequestNoAnswer: (reason: string) => new AppError(504, 'GROUP_REQUEST_NO_ANSWER', `WhatsApp did not answer the group request: ${reason}`),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),
 } as const;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Request, Response } from 'express';
 import { AppError } from '../errors/app-error.js';
-import { requestFingerprint, type IdempotencyRepository, type StoredResponse } from '../store/idempotency-repository.js';
+import { requestFingerprint, type IdempotencyRepository, type StoredResponse } from './idempotency-repository.js';
 import { presentedKey } from './auth.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

@@ -3,12 +3,15 @@
  * connection is doing. Every value is read from the running configuration and the transport, so
  * the feature flags tell the truth.
  */
+import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/config.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
-import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
-import { MEDIA_KINDS, formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
+import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
+import { formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import { healthDoc, serviceInfoDoc } from './info-schemas.js';
+import type { RouteSpec } from './route-spec.js';
 
 export const VERSION = '2.0.0';
 
@@ -175,4 +178,12 @@ export function logout(deps: Pick<InfoDeps, 'transport'>) {
     await deps.transport.logout();
     res.json({ status: 'success', message: 'Logged out: the device was unlinked; scan the new QR at /api/qr to link again' });
   };
+}
+
+/** GET `/` and GET `/api/health`: open to everyone. */
+export function infoRoutes(deps: InfoDeps): RouteSpec[] {
+  return [
+    { method: 'GET', path: '/', description: 'Service information', guarded: false, doc: serviceInfoDoc, handlers: [serviceInfo(deps)] },
+    { method: 'GET', path: '/api/health', description: 'Health check', guarded: false, doc: healthDoc, handlers: [health(deps)] },
+  ];
 }

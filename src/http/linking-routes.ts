@@ -6,8 +6,11 @@ import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { Errors } from '../errors/app-error.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
-import { pairingCodeBody, qrQuery } from './info-schemas.js';
+import { botStatus, logout, type InfoDeps } from './info-routes.js';
+import { botStatusDoc, logoutDoc, pairingCodeBody, pairingCodeDoc, qrDoc, qrQuery } from './info-schemas.js';
 import { parseRequest } from './request-validation.js';
+import type { RouteSpec } from './route-spec.js';
+import { textBodyParsers } from './text-body.js';
 
 export interface LinkingDeps {
   transport: WhatsAppTransport;
@@ -72,4 +75,22 @@ export function pairingCode(deps: LinkingDeps) {
       data: { pairing_code: code, phone: phone.digits },
     });
   };
+}
+
+/** The account's link to WhatsApp: its status, linking by QR or pairing code, and unlinking. */
+export function linkingRoutes(deps: InfoDeps): RouteSpec[] {
+  const { transport, config } = deps;
+  return [
+    { method: 'GET', path: '/api/status', description: 'Bot status', guarded: true, doc: botStatusDoc, handlers: [botStatus(deps)] },
+    { method: 'GET', path: '/api/qr', description: 'QR code for linking WhatsApp', guarded: true, doc: qrDoc, handlers: [qrCode({ transport })] },
+    {
+      method: 'POST',
+      path: '/api/pairing-code',
+      description: 'Pairing code to link WhatsApp by phone number instead of a QR',
+      guarded: true,
+      doc: pairingCodeDoc(config.defaultCountryCode),
+      handlers: [...textBodyParsers(), pairingCode({ transport, defaultCountryCode: config.defaultCountryCode })],
+    },
+    { method: 'POST', path: '/api/logout', description: 'Unlink the WhatsApp account (a new QR follows)', guarded: true, doc: logoutDoc, handlers: [logout(deps)] },
+  ];
 }

@@ -3,6 +3,7 @@
  * shape the v2.0.0 response (200 sent, or 202 queued when the outbox holds it). The uploaded file
  * is removed before the response is written, on every path.
  */
+import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import { rm } from 'node:fs/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { Errors } from '../errors/app-error.js';
@@ -10,10 +11,16 @@ import { checkUploadContent } from '../messaging/content-check.js';
 import type { DeliveryService, SendOutcome } from '../messaging/delivery-service.js';
 import { localTimestamp } from '../messaging/local-time.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
-import type { IdempotencyRepository, StoredResponse } from '../store/idempotency-repository.js';
+import { phoneRecipient } from '../messaging/recipient.js';
+import type { IdempotencyRepository, StoredResponse } from './idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 import { parseRequest } from './request-validation.js';
-import type { SendTextFields, UploadFields } from './send-schemas.js';
+import type { Config } from '../config/config.js';
+import type { MediaSource } from '../media-source/media-source.js';
+import type { RouteSpec } from './route-spec.js';
+import { sendMediaDoc, sendTextDoc, sendTextFields, uploadFields, type SendTextFields, type UploadFields } from './send-schemas.js';
+import { textBodyParsers } from './text-body.js';
+import { uploadSingleFile } from './upload.js';
 
 export interface SendRouteDeps {
   delivery: DeliveryService;
@@ -47,7 +54,7 @@ export function sendTextHandler({ delivery, idempotency, sandbox }: SendRouteDep
     const { phone, message } = parseRequest(fields, req.body);
 
     const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async (once) => {
-      const outcome = await delivery.send({ to: phone, kind: 'text', text: message }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
+      const outcome = await delivery.send({ to: phoneRecipient(phone), content: { kind: 'text', text: message } }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
       return sendResponse('Text message sent successfully', outcome, { phone: phone.digits, message, type: 'text' }, sandbox);
     });
     writeOnceResult(res, result);
@@ -77,9 +84,11 @@ export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, 
       result = await performOnce(req, idempotency, { fields, filePath: file.path }, async (once) => {
         const outcome = await delivery.send(
           {
-            to: phone,
-            kind: policy.kind,
-            media: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
+            to: phoneRecipient(phone),
+            content: {
+              kind: policy.kind,
+              upload: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
+            },
           },
           { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord },
         );
@@ -99,4 +108,33 @@ export function requireConnection(delivery: DeliveryService) {
     delivery.assertCanAccept();
     next();
   };
+}
+
+/** POST /api/send-message and one upload route per media kind. */
+export function sendRoutes(config: Config, deps: Omit<SendRouteDeps, 'sandbox'>, mediaSource: MediaSource): RouteSpec[] {
+  const sendDeps = { ...deps, sandbox: config.sandbox };
+  const cc = config.defaultCountryCode;
+  const textFields = sendTextFields(cc);
+  return [
+    {
+      method: 'POST',
+      path: '/api/send-message',
+      description: 'Send text message',
+      guarded: true,
+      doc: sendTextDoc(textFields),
+      handlers: [requireConnection(deps.delivery), ...textBodyParsers(), sendTextHandler(sendDeps, textFields)],
+    },
+    ...MEDIA_KINDS.map((kind): RouteSpec => {
+      const policy = config.uploads[kind];
+      const fields = uploadFields(policy, cc);
+      return {
+        method: 'POST',
+        path: policy.endpoint,
+        description: policy.description,
+        guarded: true,
+        doc: sendMediaDoc(policy, fields),
+        handlers: [requireConnection(deps.delivery), uploadSingleFile(policy, config.uploadDir, mediaSource), sendMediaHandler(policy, sendDeps, fields)],
+      };
+    }),
+  ];
 }

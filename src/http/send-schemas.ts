@@ -2,9 +2,10 @@
  * What the six send endpoints accept and answer, as zod schemas: the handlers validate with the
  * request schemas, and the OpenAPI document is built from all of them. Examples are v2.0.0's.
  */
+import type { MediaKind } from '../domain/vocabulary.js';
 import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
-import type { MediaKind, UploadPolicy } from '../messaging/upload-policy.js';
+import type { UploadPolicy } from '../messaging/upload-policy.js';
 import { formatSize } from '../messaging/upload-policy.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import type { Example, RouteDoc } from '../openapi/route-doc.js';

@@ -3,9 +3,11 @@
  * HTTP layer calls `prepare`, sends `media`, then calls `cleanup` in a finally. Conversions run in
  * the bounded pool; documents need none and skip it.
  */
+import type { MediaKind } from '../domain/vocabulary.js';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { extensionOf, type MediaKind } from '../messaging/upload-policy.js';
+import { extensionOf } from '../messaging/upload-policy.js';
+import type { MediaCapabilities, MediaPreparer } from '../messaging/media-preparation.js';
 import type { OutgoingMedia } from '../whatsapp/transport.js';
 import { safeFileName, type ConversionContext, type ConversionInput } from './context.js';
 import { ConversionPool, DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUED, DEFAULT_TIMEOUT_MS, type ConversionPoolStats, type JobContext } from './conversion-pool.js';
@@ -34,35 +36,10 @@ export interface MediaPreparerOptions {
   ffprobePath?: string;
 }
 
-export interface MediaCapabilities {
-  /** Every kind can be converted: ffmpeg, ffprobe and sharp all work. */
-  conversion: boolean;
-  /** ffmpeg and ffprobe both run and have the encoders we need. */
-  ffmpeg: boolean;
-  sharp: boolean;
-}
-
-export interface PreparedMedia {
-  media: OutgoingMedia;
-  /** Removes temp files created by conversion; never the input. Safe to call twice. */
-  cleanup(): Promise<void>;
-}
-
-export interface PrepareInput {
-  kind: MediaKind;
-  /** The upload on disk; its extension was validated by the HTTP layer. */
-  path: string;
-  originalName: string;
-  caption?: string;
-}
-
-export interface MediaPreparer {
-  /** Whether ffmpeg/ffprobe/sharp are usable (checked once at start). */
-  capabilities(): MediaCapabilities;
+/** The converting preparer also reports the load of its conversion pool. */
+export interface ConvertingMediaPreparer extends MediaPreparer {
   /** Load of the conversion pool, for status endpoints. */
   stats(): ConversionPoolStats;
-  /** Turns an uploaded file (already on disk, extension validated) into what WhatsApp receives. */
-  prepare(input: PrepareInput): Promise<PreparedMedia>;
 }
 
 type Converter = (ctx: ConversionContext, input: ConversionInput) => Promise<OutgoingMedia>;
@@ -74,7 +51,7 @@ const CONVERTERS: Record<Exclude<MediaKind, 'document'>, Converter> = {
   sticker: prepareSticker,
 };
 
-export function createMediaPreparer(options: MediaPreparerOptions): MediaPreparer {
+export function createMediaPreparer(options: MediaPreparerOptions): ConvertingMediaPreparer {
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ module: 'media' });
   mkdirSync(options.tempDir, { recursive: true });
   const toolStatus = detectMediaTools({

@@ -4,10 +4,10 @@
  * Within a kind we accept siblings (a PNG named .jpg is still an image WhatsApp can show) and
  * report the detected mimetype so the message carries the true one.
  */
+import type { MediaKind } from '../domain/vocabulary.js';
 import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { Errors } from '../errors/app-error.js';
-import type { MediaKind } from './upload-policy.js';
 
 export interface ContentCheckResult {
   /** The mimetype the bytes show, when file-type recognises them. */

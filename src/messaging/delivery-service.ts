@@ -6,18 +6,18 @@
  */
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
-import type { MessageRepository, StatusChange } from '../store/message-repository.js';
-import type { MediaSpool } from '../store/media-spool.js';
-import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../store/outbox-repository.js';
-import type { OutboxSender, OutboxWorker } from '../store/outbox-worker.js';
-import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../store/pacing.js';
+import type { MessageRepository, StatusChange } from '../records/message-repository.js';
+import type { MediaSpool } from '../outbox/media-spool.js';
+import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../outbox/outbox-repository.js';
+import type { OutboxSender, OutboxWorker } from '../outbox/outbox-worker.js';
+import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../outbox/pacing.js';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
-import type { OutgoingMedia, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { OutgoingContent, WhatsAppTransport } from '../whatsapp/transport.js';
+import { decodeJobContent, encodeJobContent, isMediaContent } from '../outbox/job-content.js';
 import type { AccountRestrictions } from './account-restrictions.js';
-import type { PrepareInput } from './media-preparation.js';
-import { restoreMedia, serialiseMediaOptions } from './outbox-media-options.js';
+import { isMediaUpload, recordSummary, type ContentRequest } from './content-request.js';
 import type { MessageSender } from './message-sender.js';
-import type { NormalisedPhone } from './phone-number.js';
+import { resolveRecipient, type Recipient } from './recipient.js';
 
 export interface OutboxParts {
   repository: OutboxRepository;
@@ -27,9 +27,16 @@ export interface OutboxParts {
   worker?: OutboxWorker;
 }
 
-export type SendRequest =
-  | { to: NormalisedPhone; kind: 'text'; text: string }
-  | { to: NormalisedPhone; kind: PrepareInput['kind']; media: PrepareInput };
+export interface SendRequest {
+  to: Recipient;
+  content: ContentRequest;
+}
+
+/** Content ready to go out, and how to remove the files its preparation made. */
+interface Prepared {
+  content: OutgoingContent;
+  cleanup(): Promise<void>;
+}
 
 export interface SendOutcome {
   /** Our record id (GET /api/messages/:id). */
@@ -79,39 +86,44 @@ export class DeliveryService {
 
   async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
-    if (request.kind === 'text') return this.dispatch(request, undefined, attempt);
-    const prepared = await this.deps.sender.prepare(request.media);
+    const prepared = await this.prepare(request.content);
     try {
-      return await this.dispatch(request, prepared.media, attempt);
+      return await this.dispatch(request, prepared.content, attempt);
     } finally {
       await prepared.cleanup().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'media cleanup failed'));
     }
   }
 
-  private async dispatch(request: SendRequest, media: OutgoingMedia | undefined, attempt: SendAttempt): Promise<SendOutcome> {
+  /** Media is converted and described first; every other kind goes out as the client gave it. */
+  private async prepare(request: ContentRequest): Promise<Prepared> {
+    if (!isMediaUpload(request)) return { content: request, cleanup: async () => {} };
+    const prepared = await this.deps.sender.prepare(request.upload);
+    const content = request.context ? { ...prepared.media, context: request.context } : prepared.media;
+    return { content, cleanup: () => prepared.cleanup() };
+  }
+
+  private async dispatch(request: SendRequest, content: OutgoingContent, attempt: SendAttempt): Promise<SendOutcome> {
     const { transport, messages, outbox } = this.deps;
     if (attempt.resumeRecordId) {
-      const resumed = await this.resume(attempt.resumeRecordId, request, media);
+      const resumed = await this.resume(attempt.resumeRecordId, request, content);
       if (resumed) return resumed;
     }
-    if (!outbox) this.deps.restrictions?.assertMaySend(request.to.jid);
+    const to = resolveRecipient(request.to);
+    if (!outbox) this.deps.restrictions?.assertMaySend(to.jid);
     const messageId = transport.newMessageId();
-    const text = request.kind === 'text' ? request.text : (media?.caption ?? null);
     const record = await messages.create({
       waMessageId: messageId,
-      phone: request.to.digits,
-      jid: request.to.jid,
-      type: request.kind,
-      text,
-      // The client's name for the file, even when a converted file goes out under another name.
-      fileName: request.kind === 'text' ? null : request.media.originalName,
+      phone: to.phone,
+      jid: to.jid,
+      type: request.content.kind,
+      ...recordSummary(request.content, content),
       status: 'queued',
     });
     await attempt.onRecord?.(record.id);
-    if (outbox && (await this.decideAndReserve(record.id, messageId, request, media, outbox)) === 'queued') {
+    if (outbox && (await this.decideAndReserve(record.id, messageId, request, content, outbox)) === 'queued') {
       return { id: record.id, messageId, status: 'queued' };
     }
-    return this.sendNow(record.id, messageId, request, media, false);
+    return this.sendNow(record.id, messageId, request, content, false);
   }
 
   /**
@@ -119,7 +131,7 @@ export class DeliveryService {
    * the answer; a message still without a server ack goes out again under the same WhatsApp id.
    * Undefined when there is nothing to continue (the record was purged).
    */
-  private async resume(recordId: string, request: SendRequest, media: OutgoingMedia | undefined): Promise<SendOutcome | undefined> {
+  private async resume(recordId: string, request: SendRequest, content: OutgoingContent): Promise<SendOutcome | undefined> {
     const record = await this.deps.messages.get(recordId);
     if (!record?.waMessageId) return undefined;
     const ids = { id: record.id, messageId: record.waMessageId };
@@ -128,19 +140,18 @@ export class DeliveryService {
     const job = await this.deps.outbox?.repository.get(record.id);
     if (job && (job.status === 'queued' || job.status === 'in_flight')) return { ...ids, status: 'queued' };
     this.deps.logger.info(ids, 'retry of a send whose outcome was unknown: sending again under the same WhatsApp id');
-    return this.sendNow(record.id, record.waMessageId, request, media, true);
+    return this.sendNow(record.id, record.waMessageId, request, content, true);
   }
 
-  private async sendNow(recordId: string, messageId: string, request: SendRequest, media: OutgoingMedia | undefined, resumed: boolean): Promise<SendOutcome> {
+  private async sendNow(recordId: string, messageId: string, request: SendRequest, content: OutgoingContent, resumed: boolean): Promise<SendOutcome> {
     try {
-      if (request.kind === 'text') await this.deps.sender.sendText(request.to, request.text, messageId);
-      else await this.deps.sender.sendPrepared(request.to, media!, messageId);
+      await this.deps.sender.send(request.to, content, messageId);
     } catch (error) {
       // With the outbox on, a message without its ack is the outbox's to resend, under the same id.
       const { outbox } = this.deps;
       if (outbox && error instanceof SendOutcomeUnknownError) {
         this.deps.logger.warn({ id: recordId, messageId, reason: error.message }, 'no server ack: the outbox resends the message under the same id');
-        await this.enqueue(recordId, messageId, request, media, outbox);
+        await this.enqueue(recordId, messageId, request, content, outbox);
         return { id: recordId, messageId, status: 'queued' };
       }
       throw await this.sendError(recordId, messageId, error, resumed);
@@ -185,15 +196,16 @@ export class DeliveryService {
     id: string,
     messageId: string,
     request: SendRequest,
-    media: OutgoingMedia | undefined,
+    content: OutgoingContent,
     outbox: OutboxParts,
   ): Promise<'now' | 'queued'> {
+    const { jid } = resolveRecipient(request.to);
     const decision = this.decisions.then(async () => {
-      if (await this.mustQueue(request.to.jid, outbox)) {
-        await this.enqueue(id, messageId, request, media, outbox);
+      if (await this.mustQueue(jid, outbox)) {
+        await this.enqueue(id, messageId, request, content, outbox);
         return 'queued' as const;
       }
-      await outbox.repository.recordSend(request.to.jid);
+      await outbox.repository.recordSend(jid);
       return 'now' as const;
     });
     this.decisions = decision.catch(() => undefined);
@@ -209,20 +221,25 @@ export class DeliveryService {
     return nextAllowedAt(outbox.pacing, jid, history, now) > now;
   }
 
-  private async enqueue(id: string, messageId: string, request: SendRequest, media: OutgoingMedia | undefined, outbox: OutboxParts): Promise<void> {
+  private async enqueue(id: string, messageId: string, request: SendRequest, content: OutgoingContent, outbox: OutboxParts): Promise<void> {
+    const to = resolveRecipient(request.to);
     let spooled: { path: string; bytes: number } | undefined;
     try {
-      if (media) spooled = await outbox.spool.adopt(media.path, media.fileName);
+      // A media file moves into the spool, and the queued content points at it there.
+      let queued = content;
+      if (isMediaContent(content)) {
+        spooled = await outbox.spool.adopt(content.path, content.fileName);
+        queued = { ...content, path: spooled.path };
+      }
       await outbox.repository.enqueue({
         messageId: id,
         waMessageId: messageId,
-        jid: request.to.jid,
-        kind: request.kind,
-        text: request.kind === 'text' ? request.text : null,
-        media: media && spooled
-          ? { path: spooled.path, bytes: spooled.bytes, fileName: media.fileName, mimetype: media.mimetype, caption: media.caption ?? null }
+        jid: to.jid,
+        kind: content.kind,
+        media: isMediaContent(content) && spooled
+          ? { path: spooled.path, bytes: spooled.bytes, fileName: content.fileName, mimetype: content.mimetype, caption: content.caption ?? null }
           : null,
-        options: media ? serialiseMediaOptions(media) : null,
+        options: encodeJobContent(queued),
       });
     } catch (error) {
       if (spooled) await outbox.spool.remove(spooled.path);
@@ -231,7 +248,7 @@ export class DeliveryService {
       if (error instanceof OutboxFullError) throw new AppError(503, 'OUTBOX_FULL', error.message, {}, { 'Retry-After': '60' });
       throw error;
     }
-    this.deps.logger.info({ id, messageId, to: request.to.digits, kind: request.kind }, 'message queued in the outbox');
+    this.deps.logger.info({ id, messageId, to: to.phone, kind: request.content.kind }, 'message queued in the outbox');
     outbox.worker?.kick();
   }
 
@@ -242,12 +259,7 @@ export class DeliveryService {
       isConnected: () => transport.status().connected,
       newMessageId: () => transport.newMessageId(),
       send: async (job: OutboxJob, waMessageId: string) => {
-        if (job.kind === 'text') {
-          await transport.sendText(job.jid, job.text ?? '', waMessageId);
-          return;
-        }
-        if (!job.media) throw new Error('queued media job has no file');
-        await transport.sendMedia(job.jid, restoreMedia(job), waMessageId);
+        await transport.send(job.jid, decodeJobContent(job), waMessageId);
       },
     };
   }

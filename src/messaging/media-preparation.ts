@@ -1,13 +1,16 @@
 /**
  * The seam between receiving an upload and sending it: turns a validated file on disk into what
- * WhatsApp receives. The conversion implementation lives in src/media (ffmpeg + sharp); this
- * pass-through is used when conversion is switched off and by component tests.
+ * WhatsApp receives. This is the one MediaPreparer interface; the converting implementation lives
+ * in src/media (ffmpeg + sharp), and the pass-through here is used when conversion is switched off
+ * and by component tests.
  */
-import type { MediaKind } from './upload-policy.js';
+import type { MediaKind } from '../domain/vocabulary.js';
 import type { OutgoingMedia } from '../whatsapp/transport.js';
 
 export interface MediaCapabilities {
+  /** Every kind can be converted: ffmpeg, ffprobe and sharp all work. */
   conversion: boolean;
+  /** ffmpeg and ffprobe both run and have the encoders we need. */
   ffmpeg: boolean;
   sharp: boolean;
 }
@@ -24,6 +27,7 @@ export const ALL_KINDS_SENDABLE: SendableKinds = { image: true, sticker: true, a
 
 export interface PrepareInput {
   kind: MediaKind;
+  /** The upload on disk; its extension was validated by the HTTP layer. */
   path: string;
   originalName: string;
   caption?: string;
@@ -33,12 +37,14 @@ export interface PrepareInput {
 
 export interface PreparedMedia {
   media: OutgoingMedia;
-  /** Removes files the preparation created; never the input. */
+  /** Removes files the preparation created; never the input. Safe to call twice. */
   cleanup(): Promise<void>;
 }
 
 export interface MediaPreparer {
+  /** Whether ffmpeg/ffprobe/sharp are usable (checked once at start). */
   capabilities(): MediaCapabilities;
+  /** Turns an uploaded file (already on disk, extension validated) into what WhatsApp receives. */
   prepare(input: PrepareInput): Promise<PreparedMedia>;
 }
 

@@ -6,9 +6,9 @@
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
-import type { OutgoingMedia, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { OutgoingContent, SentMessage, WhatsAppTransport } from '../whatsapp/transport.js';
 import type { MediaPreparer, PreparedMedia, PrepareInput } from './media-preparation.js';
-import type { NormalisedPhone } from './phone-number.js';
+import { resolveRecipient, type Recipient } from './recipient.js';
 
 export class MessageSender {
   constructor(
@@ -31,31 +31,24 @@ export class MessageSender {
     }
   }
 
-  async sendText(to: NormalisedPhone, text: string, messageId?: string): Promise<SentMessage> {
+  async send(recipient: Recipient, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     this.assertConnected();
-    return this.deliver(() => this.transport.sendText(to.jid, text, messageId), to, 'text');
-  }
-
-  async sendPrepared(to: NormalisedPhone, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    this.assertConnected();
-    return this.deliver(() => this.transport.sendMedia(to.jid, media, messageId), to, media.kind);
-  }
-
-  private async deliver(send: () => Promise<SentMessage>, to: NormalisedPhone, kind: string): Promise<SentMessage> {
+    const kind = content.kind;
+    const to = resolveRecipient(recipient);
     try {
-      const sent = await send();
-      this.logger.info({ to: to.digits, kind, messageId: sent.messageId }, 'message sent');
+      const sent = await this.transport.send(to.jid, content, messageId);
+      this.logger.info({ to: to.phone, kind, messageId: sent.messageId }, 'message sent');
       return sent;
     } catch (error) {
       // The caller words these: a refusal keeps WhatsApp's code, an unknown outcome is not a failure.
       if (error instanceof AppError || error instanceof ServerRejectedError || error instanceof SendOutcomeUnknownError) throw error;
       // WhatsApp's own reasons are the contract's "<reason>"; a bug's text (a TypeError) is not.
       const bug = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
-      if (bug) this.logger.error({ err: error, to: to.digits, kind }, 'send failed on an internal error');
+      if (bug) this.logger.error({ err: error, to: to.phone, kind }, 'send failed on an internal error');
       let reason = bug ? 'internal error' : error instanceof Error ? error.message : String(error);
       // A socket that died mid-send reports a bare close code ("1006") or "Connection Closed".
       if (!this.transport.status().connected) reason = `connection to WhatsApp lost during the send (${reason})`;
-      this.logger.warn({ to: to.digits, kind, reason }, 'send failed');
+      this.logger.warn({ to: to.phone, kind, reason }, 'send failed');
       throw Errors.sendFailed(reason);
     }
   }

@@ -2,8 +2,7 @@
  * The upload table of the API contract, as data. Validation (multer limits, extension and content
  * checks), GET `/`, GET `/api/status` and the README all read this one table.
  */
-export const MEDIA_KINDS = ['image', 'document', 'audio', 'video', 'sticker'] as const;
-export type MediaKind = (typeof MEDIA_KINDS)[number];
+import type { MediaKind } from '../domain/vocabulary.js';
 
 export interface UploadPolicy {
   kind: MediaKind;

@@ -2,6 +2,7 @@
  * HTTP side of the metrics: every request counted under its route template (`/api/messages/:id`,
  * never the id itself), and GET /metrics in Prometheus' text format.
  */
+import type { RouteSpec } from '../http/route-spec.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -38,3 +39,18 @@ export const metricsDoc: RouteDoc = {
   details: 'Prometheus text exposition format. Behind the key when one is set (a scraper sends it as `Authorization: Bearer`); not rate limited.',
   responses: { 200: { description: 'The metrics', mediaType: 'text/plain' } },
 };
+
+export function metricsRoutes(metrics: GatewayMetrics): RouteSpec[] {
+  return [
+    {
+      method: 'GET',
+      path: '/metrics',
+      description: 'Prometheus metrics',
+      guarded: true,
+      // Scrapes come every few seconds: behind the key (a scraper sends it as Bearer), not rate limited.
+      rateLimited: false,
+      doc: metricsDoc,
+      handlers: [metricsHandler(metrics)],
+    },
+  ];
+}

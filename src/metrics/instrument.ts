@@ -4,10 +4,11 @@
  * from the HTTP path, the outbox and WhatsApp's receipts, goes through them exactly once, deduplicated
  * by their state machine), the webhook delivery log, and the media preparer.
  */
+import type { MessageStatus } from '../domain/vocabulary.js';
 import { Errors } from '../errors/app-error.js';
 import type { MediaPreparer } from '../messaging/media-preparation.js';
-import type { MessageRepository, MessageStatus, StatusChange } from '../store/message-repository.js';
-import type { WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import type { MessageRepository, StatusChange } from '../records/message-repository.js';
+import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 
 /** Catalogue messages a record's failure may carry, back to their codes; anything else is SEND_FAILED. */

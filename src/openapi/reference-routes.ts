@@ -9,6 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { weakEtag } from '../http/etag.js';
 import { buildOpenApiDocument, type DocumentInfo } from './document.js';
+import type { RouteSpec } from '../http/route-spec.js';
 import type { DocumentedRoute, RouteDoc } from './route-doc.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -115,3 +116,18 @@ export const docsPageDoc: RouteDoc = {
   details: `An API reference page (Swagger UI) rendered from ${OPENAPI_PATH}; served by the gateway itself, no CDN.`,
   responses: { 200: { description: 'The reference page', mediaType: 'text/html' } },
 };
+
+/** The OpenAPI document of every route in the table, and the reference page that shows it. */
+export function referenceRoutes(routes: () => readonly DocumentedRoute[], info: DocumentInfo): RouteSpec[] {
+  return [
+    {
+      method: 'GET',
+      path: OPENAPI_PATH,
+      description: 'OpenAPI 3.1 document of this API',
+      guarded: false,
+      doc: openApiDoc,
+      handlers: [openApiDocument(routes, info)],
+    },
+    { method: 'GET', path: DOCS_PATH, description: 'API reference page', guarded: false, doc: docsPageDoc, handlers: [docsPage] },
+  ];
+}

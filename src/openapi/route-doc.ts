@@ -62,7 +62,7 @@ export interface RouteDoc {
 
 /** A route as the document builder sees it: the route table's entry without its handlers. */
 export interface DocumentedRoute {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Express path, e.g. `/api/messages/:id`. */
   path: string;
   /** One line: the operation's summary, and the text of GET `/`'s `endpoints` list. */

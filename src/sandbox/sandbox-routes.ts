@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import express from 'express';
 import type { Emulator, ReceivedMessage } from '../../emulator/index.js';
-import type { RouteSpec } from '../app.js';
+import type { RouteSpec } from '../http/route-spec.js';
 import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
 import { phoneField } from '../http/phone-field.js';

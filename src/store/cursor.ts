@@ -57,3 +57,6 @@ export function keysetPage<Row extends { seq: number }, T>(
   const last = items.at(-1);
   return { items: items.map(toItem), total, nextCursor: rows.length > page.limit && last ? encodeCursor(last.seq) : null };
 }
+
+/** The largest page a list route hands out. */
+export const MAX_PAGE_SIZE = 200;

@@ -6,7 +6,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../store/clock.js';
-import type { WebhookDelivery, WebhookDeliveryRepository } from '../store/webhook-delivery-repository.js';
+import type { WebhookDelivery, WebhookDeliveryRepository } from './webhook-delivery-repository.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { WebhookEvent } from './events.js';
 import { WEBHOOK_HEADERS, signatureHeader } from './signature.js';

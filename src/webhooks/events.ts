@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
+import type { GroupEventMember, GroupUpdate } from '../whatsapp/group-port.js';
 import type { ConnectionStatus, IncomingMessage, MessageStatusUpdate } from '../whatsapp/transport.js';
 
-export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update', 'account.restricted'] as const;
+export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update', 'account.restricted', 'group.update'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface IncomingMessageData {
@@ -67,11 +68,30 @@ export interface AccountRestrictedData {
   until_from_whatsapp: boolean;
 }
 
+/** A change to a group the account is in: members, subject, description or settings, whoever made it. */
+export interface GroupUpdateData {
+  /** The group id (`120363…@g.us`). */
+  group: string;
+  /** Who made the change, when WhatsApp said (phone digits and/or LID). */
+  author: GroupEventMember | null;
+  /** A change of members; `create`: the account was put in a new group. Null for other changes. */
+  action: 'add' | 'remove' | 'promote' | 'demote' | 'create' | null;
+  /** The members the action names; [] when the change is not about members. */
+  participants: GroupEventMember[];
+  /** The new subject, when it changed (and on `create`). */
+  subject: string | null;
+  /** The new description when it changed; '' when it was removed. */
+  description: string | null;
+  announce: boolean | null;
+  restrict: boolean | null;
+}
+
 export interface WebhookEventDataMap {
   'message.incoming': IncomingMessageData;
   'message.status': MessageStatusData;
   'connection.update': ConnectionUpdateData;
   'account.restricted': AccountRestrictedData;
+  'group.update': GroupUpdateData;
 }
 
 export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
@@ -153,5 +173,18 @@ export function accountRestrictedEvent(report: AccountRestriction, active: { sin
     since: active.since,
     until: active.until,
     until_from_whatsapp: active.untilFromWhatsApp,
+  });
+}
+
+export function groupUpdateEvent(update: GroupUpdate): WebhookEvent<'group.update'> {
+  return createEvent('group.update', {
+    group: update.id,
+    author: update.author,
+    action: update.action ?? null,
+    participants: update.participants ?? [],
+    subject: update.subject ?? null,
+    description: update.description ?? null,
+    announce: update.announce ?? null,
+    restrict: update.restrict ?? null,
   });
 }

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { decideOnClose, type CloseDecision, type ReconnectSettings } from './baileys/reconnect-policy.js';
+import { decideOnClose, type CloseDecision, type ReconnectSettings } from './reconnect-policy.js';
 import type { ConnectionPhase, ConnectionStatus, DisconnectInfo } from './transport.js';
 
 export interface ConnectionUpdate {

@@ -2,10 +2,11 @@
  * The WhatsApp port: the narrow interface the HTTP layer talks to. Production uses the Baileys
  * adapter (src/whatsapp/baileys); component tests use a fake that implements the same interface.
  */
+import type { DeliveryStatus, MediaKind } from '../domain/vocabulary.js';
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { MediaKind } from '../messaging/upload-policy.js';
 import type { AccountRestriction } from './account-restriction.js';
+import type { GroupUpdate, WhatsAppGroups } from './group-port.js';
 
 export type ConnectionPhase =
   | 'starting'
@@ -44,6 +45,24 @@ export interface ConnectionStatus {
   account?: { jid: string; lid?: string };
 }
 
+/**
+ * Options every kind of content can carry: the place for replies and mentions. Typed now so new
+ * kinds and the adapter's mapping have one spot for them; nothing sets them yet.
+ */
+export interface MessageContext {
+  /** WhatsApp id of the message this one replies to. */
+  quotedId?: string;
+  /** JIDs mentioned in the text or caption. */
+  mentions?: string[];
+}
+
+/** A text message. */
+export interface OutgoingText {
+  kind: 'text';
+  text: string;
+  context?: MessageContext;
+}
+
 /** What WhatsApp receives for one media send; produced by the media preparation step. */
 export interface OutgoingMedia {
   /** How WhatsApp shows it (a gif image may go out as a looping `video`). */
@@ -60,7 +79,18 @@ export interface OutgoingMedia {
   height?: number;
   gifPlayback?: boolean;
   isAnimated?: boolean;
+  context?: MessageContext;
 }
+
+/**
+ * Everything the gateway can send, discriminated by `kind` (Baileys' AnyMessageContent is the
+ * model). A new kind of message is one new member here and one case in the adapter's mapping
+ * (src/whatsapp/baileys/outgoing-content.ts).
+ */
+export type OutgoingContent = OutgoingText | OutgoingMedia;
+
+/** The kinds of content, as stored in message records and outbox jobs. */
+export type OutgoingKind = OutgoingContent['kind'];
 
 export interface SentMessage {
   messageId: string;
@@ -68,8 +98,6 @@ export interface SentMessage {
   jid: string;
 }
 
-/** WhatsApp's delivery states, from acks and receipts. */
-export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 
 export interface MessageStatusUpdate {
   messageId: string;
@@ -96,6 +124,17 @@ export interface IncomingMessage {
   raw: string;
 }
 
+/** What WhatsApp's own lookup says about one phone number (POST /api/check-number). */
+export interface NumberOnWhatsApp {
+  /** The number asked about, international digits. */
+  phone: string;
+  exists: boolean;
+  /** The account's JID as WhatsApp names it (may differ from the digits asked, e.g. Brazil's 9th digit). */
+  jid?: string;
+  /** The account's LID JID ('…@lid'), when WhatsApp gave one. */
+  lid?: string;
+}
+
 export interface TransportEventMap {
   connection: [ConnectionStatus];
   qr: [string];
@@ -103,10 +142,14 @@ export interface TransportEventMap {
   'incoming-message': [IncomingMessage];
   /** WhatsApp restricted the account (463): sends to new contacts must pause. */
   'account-restricted': [AccountRestriction];
+  /** A group the account is in changed (members, subject, description, settings). */
+  'group-update': [GroupUpdate];
 }
 
 export interface WhatsAppTransport {
   readonly events: EventEmitter<TransportEventMap>;
+  /** Groups: list, info, create, members, subject, description, invite code, leave (group-port.ts). */
+  readonly groups: WhatsAppGroups;
   status(): ConnectionStatus;
   currentQr(): string | null;
   /**
@@ -115,8 +158,7 @@ export interface WhatsAppTransport {
    * Resolves only once WhatsApp's server acknowledged the message; rejects with ServerRejectedError
    * (an error ack) or SendOutcomeUnknownError (no ack in time, or the connection closed first).
    */
-  sendText(jid: string, text: string, messageId?: string): Promise<SentMessage>;
-  sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage>;
+  send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage>;
   /** A fresh WhatsApp message id in the format the real clients use. */
   newMessageId(): string;
   /** Downloads and decrypts the media of an incoming message (the raw message carries the key). */
@@ -127,6 +169,11 @@ export interface WhatsAppTransport {
    * refuses or does not answer, or when an account is already linked.
    */
   requestPairingCode(phone: string): Promise<string>;
+  /**
+   * Asks WhatsApp which of `phones` (international digits) have an account, in one query; one
+   * answer per phone, in order. Rejects when not connected or WhatsApp does not answer.
+   */
+  lookupNumbers(phones: readonly string[]): Promise<NumberOnWhatsApp[]>;
   /** Unlinks the device (sends remove-companion) and starts a fresh registration. */
   logout(): Promise<void>;
   /** Closes the socket without logging out, so credentials stay valid. */

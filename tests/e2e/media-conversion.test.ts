@@ -5,13 +5,14 @@
  * (ffprobe, the Ogg Opus headers, sharp, the MP4 box layout) and compared with what the message
  * claims: mimetype, seconds, width/height, gifPlayback, thumbnail, caption, file name.
  */
+import type { MediaKind } from '../../src/domain/vocabulary.js';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ReceivedMedia, ReceivedMessage } from '../../emulator/index.js';
 import { audioStream, displaySize, durationSeconds, videoStream, type ProbeResult } from '../../src/media/probe.js';
-import { DEFAULT_UPLOAD_POLICIES, type MediaKind } from '../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { AUDIO_SECONDS, createConversionFixtures, VIDEO_SECONDS, VOICE_NOTE_SECONDS, type ConversionFixtures } from './support/conversion-fixtures.js';
 import { E2EHarness } from './support/harness.js';
 import { imageInfo, mp4MajorBrand, mp4TopLevelBoxes, oggOpusInfoOf, probeBytes } from './support/probe-media.js';

@@ -4,13 +4,14 @@
  * Each test checks what arrived (type, recipient, exact text or caption, media bytes, mimetype,
  * file name, PTT) and that the response's message_id is the id WhatsApp saw.
  */
+import type { MediaKind } from '../../src/domain/vocabulary.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ReceivedMessage } from '../../emulator/index.js';
 import { createPassThroughPreparer } from '../../src/messaging/media-preparation.js';
-import { DEFAULT_UPLOAD_POLICIES, type MediaKind } from '../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { E2EHarness } from './support/harness.js';
 import { createMediaFiles, type MediaFiles } from './support/media-files.js';
 

@@ -90,8 +90,14 @@ describe('emulator: messages sent by the real Baileys', () => {
   });
 
   test('onWhatsApp answers from the directory', async () => {
-    const result = await client.sock.onWhatsApp(CONTACT);
-    expect(result).toEqual([{ jid: `${CONTACT}@s.whatsapp.net`, exists: true }]);
+    const before = emu.numberLookups.length;
+    const result = await client.sock.onWhatsApp(CONTACT, '+6281377778888');
+    expect(result).toEqual([
+      { jid: `${CONTACT}@s.whatsapp.net`, exists: true },
+      { jid: '6281377778888@s.whatsapp.net', exists: true },
+    ]);
+    // Each lookup is one query, counted with the numbers it asked about.
+    expect(emu.numberLookups.slice(before)).toEqual([[CONTACT, '6281377778888']]);
   });
 
   test('an image is uploaded over HTTPS and decrypts to the original bytes', async () => {

@@ -110,6 +110,8 @@ const EXPECTED_WHEN_LINKED: Record<string, number> = {
   // The example request does not ask for an event stream (it would never end).
   'GET /console/events': 406,
   'GET /console/assets/{name}': 200,
+  // Creates the group: 201 Created.
+  'POST /api/groups': 201,
 };
 
 const SENDS = ['/api/send-message', '/api/send-image', '/api/send-document', '/api/send-audio', '/api/send-video', '/api/send-sticker'].map((p) => `POST ${p}`);

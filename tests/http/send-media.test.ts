@@ -1,8 +1,9 @@
+import { MEDIA_KINDS } from '../../src/domain/vocabulary.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS } from '../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { SAMPLE_FILES, sampleFor } from '../support/fixtures.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 

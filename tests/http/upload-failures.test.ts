@@ -4,11 +4,12 @@
  * never touch a path that is no longer there, leave nothing on disk, and keep serving. A client
  * that drops the connection after the file part is an ordinary event, logged at info.
  */
+import { MEDIA_KINDS } from '../../src/domain/vocabulary.js';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import request from 'supertest';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS } from '../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { listen, multipart, postHead, rawExchange, type Listening } from '../support/raw-http.js';
 import { sampleFor } from '../support/fixtures.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';

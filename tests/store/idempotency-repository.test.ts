@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { IDEMPOTENCY_TTL_MS, SqliteIdempotencyRepository, requestFingerprint } from '../../src/store/idempotency-repository.js';
+import { IDEMPOTENCY_TTL_MS, SqliteIdempotencyRepository, requestFingerprint } from '../../src/http/idempotency-repository.js';
 import { tempDatabase } from './temp-db.js';
 
 const fp = (message: string) => requestFingerprint({ method: 'POST', path: '/api/send-message', fields: { phone: '6281234567890', message } });

@@ -9,14 +9,19 @@ import { Readable } from 'node:stream';
 import type {
   ConnectionPhase,
   ConnectionStatus,
+  NumberOnWhatsApp,
+  OutgoingContent,
   OutgoingMedia,
   SentMessage,
   TransportEventMap,
   WhatsAppTransport,
 } from '../../src/whatsapp/transport.js';
+import { FakeGroups } from './fake-groups.js';
 
 export interface RecordedSend {
   jid: string;
+  /** Set for kinds other than text and media (those are recorded as `text`, or `media` and `bytes`). */
+  content?: OutgoingContent;
   text?: string;
   media?: OutgoingMedia;
   bytes?: Buffer;
@@ -25,6 +30,7 @@ export interface RecordedSend {
 
 export class FakeTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
+  readonly groups = new FakeGroups();
   readonly sent: RecordedSend[] = [];
   phase: ConnectionPhase = 'open';
   qr: string | null = null;
@@ -34,6 +40,12 @@ export class FakeTransport implements WhatsAppTransport {
   /** What requestPairingCode answers: a code (and the phase moves to awaiting_pairing_code), or an error it throws. */
   pairingCodeAnswer: string | Error = 'FAKE2345';
   readonly pairingCodeRequests: string[] = [];
+  /** Numbers WhatsApp's lookup reports as not on WhatsApp; every other number has an account. */
+  readonly notOnWhatsApp = new Set<string>();
+  /** The phones of each lookupNumbers call, in order (a cached number is never asked again). */
+  readonly numberLookups: string[][] = [];
+  /** Thrown by the next lookupNumbers call. */
+  nextLookupFailure?: Error;
   /** Resolves the next send only when the test calls the returned function. */
   holdSends = false;
   private held: Array<() => void> = [];
@@ -59,16 +71,12 @@ export class FakeTransport implements WhatsAppTransport {
     return this.nextId();
   }
 
-  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
+  async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     await this.gate();
-    this.sent.push({ jid, text, messageId });
-    return { messageId: messageId ?? this.nextId(), jid };
-  }
-
-  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    await this.gate();
-    const bytes = await readFile(media.path);
-    this.sent.push({ jid, media, bytes, messageId });
+    // Text and media keep the shapes the tests compare against; any other kind is recorded whole.
+    if (content.kind === 'text') this.sent.push({ jid, text: content.text, messageId });
+    else if ('path' in content) this.sent.push({ jid, media: content, bytes: await readFile(content.path), messageId });
+    else this.sent.push({ jid, content, messageId });
     return { messageId: messageId ?? this.nextId(), jid };
   }
 
@@ -91,6 +99,21 @@ export class FakeTransport implements WhatsAppTransport {
     if (this.pairingCodeAnswer instanceof Error) throw this.pairingCodeAnswer;
     this.setPhase('awaiting_pairing_code');
     return this.pairingCodeAnswer;
+  }
+
+  async lookupNumbers(phones: readonly string[]): Promise<NumberOnWhatsApp[]> {
+    this.numberLookups.push([...phones]);
+    const failure = this.nextLookupFailure;
+    this.nextLookupFailure = undefined;
+    if (failure) throw failure;
+    return phones.map((phone) =>
+      this.notOnWhatsApp.has(phone) ? { phone, exists: false } : { phone, exists: true, jid: `${phone}@s.whatsapp.net`, lid: `${FakeTransport.lidOf(phone)}@lid` },
+    );
+  }
+
+  /** The LID the fake gives a number's account: its digits reversed, so it differs from the phone. */
+  static lidOf(phone: string): string {
+    return [...phone].reverse().join('');
   }
 
   async logout(): Promise<void> {

@@ -1,10 +1,11 @@
+import { MEDIA_KINDS } from '../../src/domain/vocabulary.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { AppError } from '../../src/errors/app-error.js';
 import { checkUploadContent } from '../../src/messaging/content-check.js';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS } from '../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { SAMPLE_FILES, sampleFor } from '../support/fixtures.js';
 
 let dir: string;

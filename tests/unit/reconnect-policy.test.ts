@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../src/config/config.js';
-import { backoffDelay, decideOnClose } from '../../src/whatsapp/baileys/reconnect-policy.js';
+import { backoffDelay, decideOnClose } from '../../src/whatsapp/reconnect-policy.js';
 
 const settings = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 16_000 };
 const mid = () => 0.5;

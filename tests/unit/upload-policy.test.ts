@@ -1,5 +1,6 @@
+import { MEDIA_KINDS } from '../../src/domain/vocabulary.js';
 import { describe, expect, test } from '@jest/globals';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS, extensionOf, formatSize } from '../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES, extensionOf, formatSize } from '../../src/messaging/upload-policy.js';
 
 describe('upload policy table', () => {
   test('matches the contract table', () => {

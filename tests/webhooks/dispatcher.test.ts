@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { SqliteWebhookDeliveryRepository } from '../../src/store/webhook-delivery-repository.js';
+import { SqliteWebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery-repository.js';
 import { WebhookConfigError, WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/webhooks/dispatcher.js';
 import { connectionUpdateEvent, createEvent } from '../../src/webhooks/events.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';

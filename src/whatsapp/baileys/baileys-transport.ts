@@ -3,6 +3,7 @@
  * The ConnectionManager decides when to connect; this adapter builds sockets, maps Baileys events
  * to the port's events (message shapes: message-mapping.ts).
  */
+import type { DeliveryStatus } from '../../domain/vocabulary.js';
 import { EventEmitter } from 'node:events';
 import NodeCache from '@cacheable/node-cache';
 import type { Readable } from 'node:stream';
@@ -25,23 +26,19 @@ import {
 import type { Logger } from 'pino';
 import { Errors } from '../../errors/app-error.js';
 import { ConnectionManager, type SocketSession } from '../connection-manager.js';
-import type {
-  ConnectionStatus,
-  DeliveryStatus,
-  OutgoingMedia,
-  SentMessage,
-  TransportEventMap,
-  WhatsAppTransport,
-} from '../transport.js';
+import type { ConnectionStatus, NumberOnWhatsApp, OutgoingContent, SentMessage, TransportEventMap, WhatsAppTransport } from '../transport.js';
 import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
-import type { ReconnectSettings } from './reconnect-policy.js';
+import { BaileysGroups } from './baileys-groups.js';
+import type { ReconnectSettings } from '../reconnect-policy.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
-import { toBaileysContent, toIncomingMessage } from './message-mapping.js';
+import { toIncomingMessage } from './message-mapping.js';
+import { lookupNumbers } from './number-lookup.js';
+import { toBaileysContent } from './outgoing-content.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -65,6 +62,8 @@ export interface BaileysTransportOptions {
   sentContent?: SentContentStore;
   /** Baileys' per-message retry counters, kept across restarts. */
   retryCounters?: RetryCounterStore;
+  /** How long group metadata is cached between group events (GROUP_METADATA_TTL); default 5 minutes. */
+  groupMetadataTtlMs?: number;
 }
 
 const DEFAULT_SEND_ACK_TIMEOUT_MS = 15_000;
@@ -85,6 +84,8 @@ const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
 
 export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
+  /** Group queries, and the metadata cache that the socket's group sends use too. */
+  readonly groups: BaileysGroups;
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
@@ -104,6 +105,7 @@ export class BaileysTransport implements WhatsAppTransport {
       random: options.random,
     });
     this.manager.events.on('status', (s) => this.events.emit('connection', s));
+    this.groups = new BaileysGroups(() => this.manager.socket(), options.groupMetadataTtlMs);
     const printer = options.printQr === false ? undefined : new QrPrinter();
     this.manager.events.on('qr', (qr) => {
       printer?.show(qr);
@@ -127,12 +129,8 @@ export class BaileysTransport implements WhatsAppTransport {
     return generateMessageIDV2(this.manager.socket()?.user?.id);
   }
 
-  async sendText(jid: string, text: string, messageId?: string): Promise<SentMessage> {
-    return this.send(jid, { text }, messageId);
-  }
-
-  async sendMedia(jid: string, media: OutgoingMedia, messageId?: string): Promise<SentMessage> {
-    return this.send(jid, toBaileysContent(media), messageId);
+  async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
+    return this.sendBaileys(jid, toBaileysContent(content), messageId);
   }
 
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
@@ -168,6 +166,12 @@ export class BaileysTransport implements WhatsAppTransport {
     }
   }
 
+  async lookupNumbers(phones: readonly string[]): Promise<NumberOnWhatsApp[]> {
+    const socket = this.manager.socket();
+    if (!socket) throw new Error('not connected to WhatsApp');
+    return lookupNumbers(socket, phones, this.options.logger);
+  }
+
   async logout(): Promise<void> {
     const socket = this.manager.socket();
     // A logged-out socket closes with 401, which the manager answers by wiping and re-registering.
@@ -180,7 +184,7 @@ export class BaileysTransport implements WhatsAppTransport {
     this.uploadAgent.destroy();
   }
 
-  private async send(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
+  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>
@@ -250,12 +254,15 @@ export class BaileysTransport implements WhatsAppTransport {
       // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
       fetchAgent: this.uploadAgent,
       ...(this.options.sentContent ? { getMessage: storedMessageLookup(this.options.sentContent, this.baileysLogger) } : {}),
+      // Group sends take members from the cache instead of one metadata query per send.
+      cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
       ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
     });
     const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );
     this.acks.set(socket, acks);
+    this.groups.attach(socket, (update) => this.events.emit('group-update', update), (error) => this.options.logger.warn({ err: error }, 'could not report a group change'));
     socket.ev.on('connection.update', (update) => {
       if (update.connection === 'close') acks.close();
     });

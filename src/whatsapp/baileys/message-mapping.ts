@@ -1,41 +1,9 @@
 /**
- * Our message shapes in Baileys' terms and back: OutgoingMedia → Baileys message content, and a
- * received WAMessage → the port's IncomingMessage (phone and LID of the sender, text, media).
+ * A received WAMessage in the port's terms: IncomingMessage (phone and LID of the sender, text,
+ * media). The outgoing direction is in outgoing-content.ts.
  */
-import { BufferJSON, type AnyMessageContent, type WAMessage } from '@whiskeysockets/baileys';
-import type { IncomingMessage, OutgoingMedia } from '../transport.js';
-
-export function toBaileysContent(media: OutgoingMedia): AnyMessageContent {
-  const source = { url: media.path };
-  const thumbnail = media.jpegThumbnail ? { jpegThumbnail: media.jpegThumbnail.toString('base64') } : {};
-  const dimensions = media.width && media.height ? { width: media.width, height: media.height } : {};
-  switch (media.kind) {
-    case 'image':
-      return { image: source, caption: media.caption, mimetype: media.mimetype, ...thumbnail, ...dimensions };
-    case 'video':
-      return {
-        video: source,
-        caption: media.caption,
-        mimetype: media.mimetype,
-        gifPlayback: media.gifPlayback,
-        ...thumbnail,
-        ...dimensions,
-        ...(media.seconds !== undefined ? { seconds: media.seconds } : {}),
-      } as AnyMessageContent;
-    case 'audio':
-      return {
-        audio: source,
-        mimetype: media.mimetype,
-        ptt: media.ptt ?? true,
-        ...(media.seconds !== undefined ? { seconds: media.seconds } : {}),
-        ...(media.waveform ? { waveform: media.waveform } : {}),
-      } as AnyMessageContent;
-    case 'sticker':
-      return { sticker: source, mimetype: media.mimetype, isAnimated: media.isAnimated ?? false, ...dimensions };
-    case 'document':
-      return { document: source, mimetype: media.mimetype, fileName: media.fileName, caption: media.caption };
-  }
-}
+import { BufferJSON, type WAMessage } from '@whiskeysockets/baileys';
+import type { IncomingMessage } from '../transport.js';
 
 export function toIncomingMessage(message: WAMessage): IncomingMessage | undefined {
   const { key } = message;

@@ -12,7 +12,14 @@ import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
-export const SCREENSHOT_DIR = new URL('../../../docs/screenshots/', import.meta.url);
+const README_SCREENSHOTS = new URL('../../../docs/screenshots/', import.meta.url);
+
+/**
+ * Screenshots go to the README's folder only when asked (`UPDATE_SCREENSHOTS=1 npm run jest --
+ * tests/console`); otherwise to a temp folder, so a test run leaves the checkout clean.
+ */
+export const SCREENSHOT_DIR =
+  process.env.UPDATE_SCREENSHOTS === '1' ? README_SCREENSHOTS.pathname : path.join(tmpdir(), 'wa-console-screenshots');
 
 export interface TestBrowser {
   browser: Browser;
@@ -99,5 +106,5 @@ export async function scanQrOnPage(page: Page, selector: string): Promise<string
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR.pathname, `${name}.png`) as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) as `${string}.png`, fullPage: true });
 }

@@ -8,12 +8,12 @@
  *   - afterwards nothing is left in UPLOAD_DIR or the conversion temp dir, and the server still
  *     answers /api/health.
  */
+import { MEDIA_KINDS } from '../../../src/domain/vocabulary.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMediaPreparer } from '../../../src/media/index.js';
-import { MEDIA_KINDS } from '../../../src/messaging/upload-policy.js';
 import { hugeCanvasGif } from '../../support/hostile-media.js';
 import { sampleFor } from '../../support/fixtures.js';
 import { listen, parseResponse, rawExchange, type Listening, type RawResponse } from '../../support/raw-http.js';

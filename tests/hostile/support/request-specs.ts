@@ -3,8 +3,9 @@
  * description (sizes, not bytes), so a failing case prints readably and shrinks; `encode` turns
  * it into the exact bytes sent over the socket.
  */
+import { MEDIA_KINDS, type MediaKind } from '../../../src/domain/vocabulary.js';
 import fc from 'fast-check';
-import { DEFAULT_UPLOAD_POLICIES, MEDIA_KINDS, type MediaKind } from '../../../src/messaging/upload-policy.js';
+import { DEFAULT_UPLOAD_POLICIES } from '../../../src/messaging/upload-policy.js';
 
 export const SEND_ENDPOINTS = ['/api/send-message', ...MEDIA_KINDS.map((kind) => DEFAULT_UPLOAD_POLICIES[kind].endpoint)] as const;
 export type Endpoint = (typeof SEND_ENDPOINTS)[number];

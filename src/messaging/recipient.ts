@@ -1,0 +1,25 @@
+/**
+ * Who a message goes to. Today one person by phone number; a group is one more member of this
+ * union, resolved to its JID in `resolveRecipient` and nowhere else.
+ */
+import type { NormalisedPhone } from './phone-number.js';
+
+export type Recipient = { kind: 'phone'; phone: NormalisedPhone };
+
+export interface ResolvedRecipient {
+  /** The JID WhatsApp is given. */
+  jid: string;
+  /** What the message record keeps as `phone` and the logs show as `to`. */
+  phone: string;
+}
+
+export function phoneRecipient(phone: NormalisedPhone): Recipient {
+  return { kind: 'phone', phone };
+}
+
+export function resolveRecipient(recipient: Recipient): ResolvedRecipient {
+  switch (recipient.kind) {
+    case 'phone':
+      return { jid: recipient.phone.jid, phone: recipient.phone.digits };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The outbox's parts built from the configuration, and its worker attached to the delivery
+ * service: a settled job frees its spooled media and tells webhook receivers the outcome, and a
+ * reopened connection wakes the worker.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { OutboxParts } from '../messaging/delivery-service.js';
+import type { OutboxSender } from './outbox-worker.js';
+import { OutboxWorker } from './outbox-worker.js';
+import type { MessageRecord, MessageRepository } from '../records/message-repository.js';
+import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import { MediaSpool } from './media-spool.js';
+import { SqliteOutboxRepository } from './sqlite-outbox-repository.js';
+import type { SqliteDatabase } from '../store/database.js';
+import type { HoldPolicy } from './outbox-repository.js';
+
+export function createOutbox(config: Config, db: SqliteDatabase): OutboxParts | undefined {
+  if (!config.outbox.enabled) return undefined;
+  return {
+    repository: new SqliteOutboxRepository(db, { maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }),
+    spool: new MediaSpool(path.join(config.dataDir, 'outbox-media')),
+    pacing: { perRecipientIntervalMs: config.pacing.perRecipientIntervalMs, perMinuteLimit: config.pacing.perMinuteLimit },
+  };
+}
+
+export function attachOutboxWorker(
+  outbox: OutboxParts,
+  deps: {
+    messages: MessageRepository;
+    sender: OutboxSender;
+    heldUntil: HoldPolicy;
+    /** Told about each settled job's record (sent or failed). */
+    onSettled: (record: MessageRecord) => void;
+    logger: Logger;
+  },
+): OutboxWorker {
+  const { messages } = deps;
+  outbox.worker = new OutboxWorker({
+    outbox: outbox.repository,
+    messages,
+    sender: deps.sender,
+    pacing: outbox.pacing,
+    logger: deps.logger,
+    heldUntil: deps.heldUntil,
+    onSettled: async ({ job }) => {
+      if (job.media) await outbox.spool.remove(job.media.path);
+      const record = await messages.get(job.messageId);
+      if (record) deps.onSettled(record);
+    },
+  });
+  return outbox.worker;
+}
+
+/** A reopened connection wakes the worker; returns the unsubscribe. */
+export function wireOutbox(transport: WhatsAppTransport, outbox: OutboxParts): () => void {
+  const onConnection = (status: { connected: boolean }) => {
+    if (status.connected) outbox.worker?.kick();
+  };
+  transport.events.on('connection', onConnection);
+  return () => transport.events.off('connection', onConnection);
+}

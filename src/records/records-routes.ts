@@ -1,0 +1,122 @@
+/**
+ * What happened to the messages: records with their delivery status, analytics over them, the
+ * webhook delivery log (with replay), and downloads of media people sent to the gateway.
+ * Query parameters are validated with the schemas in records-schemas.ts; a bad one is a 400 naming it.
+ */
+import type { Request, Response } from 'express';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../errors/app-error.js';
+import type { IncomingMessageRepository } from './incoming-message-repository.js';
+import type { MessageRecord, MessageRepository } from './message-repository.js';
+import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
+import type { RouteSpec } from '../http/route-spec.js';
+import { withCursor } from '../http/query-params.js';
+import { parseRequest } from '../http/request-validation.js';
+
+const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
+
+export function messageView(m: MessageRecord) {
+  return {
+    id: m.id,
+    message_id: m.waMessageId,
+    phone: m.phone,
+    jid: m.jid,
+    type: m.type,
+    summary: m.summary,
+    filename: m.fileName,
+    status: m.status,
+    error: m.error,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+    status_timestamps: { queued: m.queuedAt, sent: m.sentAt, delivered: m.deliveredAt, read: m.readAt, failed: m.failedAt },
+  };
+}
+
+export function listMessages(messages: MessageRepository, query: ReturnType<typeof listMessagesQuery>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const q = parseRequest(query, req.query);
+    // The same number formats as a send: 0812… finds what was sent to 62812….
+    const page = await withCursor(() => messages.list({ ...q, phone: q.phone?.digits }));
+    res.json({ status: 'success', data: page.items.map(messageView), total: page.total, next_cursor: page.nextCursor });
+  };
+}
+
+export function getMessage(messages: MessageRepository) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const id = String(req.params.id);
+    const record = (await messages.get(id)) ?? (await messages.getByWaId(id));
+    if (!record) throw notFound('Message');
+    res.json({ status: 'success', data: messageView(record) });
+  };
+}
+
+export function analytics(messages: MessageRepository, query: typeof analyticsQuery) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const a = await messages.analytics(parseRequest(query, req.query));
+    res.json({
+      status: 'success',
+      data: { from: a.from, to: a.to, total: a.total, by_type: a.byType, by_status: a.byStatus, by_type_and_status: a.byTypeAndStatus },
+    });
+  };
+}
+
+/** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
+export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const stored = await incoming.get(String(req.params.messageId));
+    if (!stored) throw notFound('Incoming media');
+    let media;
+    try {
+      media = await download(stored.raw);
+    } catch (error) {
+      throw new AppError(502, 'MEDIA_DOWNLOAD_FAILED', `Could not download the media from WhatsApp: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    res.setHeader('Content-Type', media.mimetype ?? 'application/octet-stream');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Disposition', `attachment; filename="${(media.fileName ?? stored.messageId).replace(/[^\w.-]/g, '_')}"`);
+    // pipeline, not pipe: a client that goes away also ends the download from WhatsApp.
+    pipeline(media.stream, res).catch(() => undefined);
+  };
+}
+
+export interface RecordsRouteDeps {
+  messages: MessageRepository;
+  incoming: IncomingMessageRepository;
+  transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
+  defaultCountryCode: string;
+}
+
+/** Message records, their analytics, and the media of incoming messages. */
+export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
+  const { messages, transport } = deps;
+  const messagesQuery = listMessagesQuery(deps.defaultCountryCode);
+  return [
+    {
+      method: 'GET',
+      path: '/api/messages',
+      description: 'Message records with delivery status (filters, pagination)',
+      guarded: true,
+      doc: listMessagesDoc(messagesQuery),
+      handlers: [listMessages(messages, messagesQuery)],
+    },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages)] },
+    {
+      method: 'GET',
+      path: '/api/analytics',
+      description: 'Message counts by type and status',
+      guarded: true,
+      doc: analyticsDoc,
+      handlers: [analytics(messages, analyticsQuery)],
+    },
+    {
+      method: 'GET',
+      path: '/api/media/:messageId',
+      description: 'Download media of an incoming message',
+      guarded: true,
+      doc: downloadMediaDoc,
+      handlers: [downloadIncomingMedia(deps.incoming, (raw) => transport.downloadIncomingMedia(raw))],
+    },
+  ];
+}

@@ -1,0 +1,112 @@
+/**
+ * What the record routes accept and answer: query schemas (the handlers validate with them; a bad
+ * value is a 400 INVALID_PARAMETER naming it) and the bodies, for the OpenAPI document.
+ */
+import { MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/vocabulary.js';
+import { z } from 'zod';
+import { isoTimestamp, named } from '../openapi/components.js';
+import type { RouteDoc } from '../openapi/route-doc.js';
+import { phoneField } from '../http/phone-field.js';
+import { cursorParam, dateParam, idParam, invalid, limitParam, oneOf, page } from '../http/query-params.js';
+
+export function listMessagesQuery(defaultCountryCode: string) {
+  return z.object({
+    status: oneOf('status', MESSAGE_STATUSES),
+    type: oneOf('type', MESSAGE_TYPES),
+    phone: phoneField(defaultCountryCode, 'Only messages to this number').optional(),
+    from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'),
+    to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z'),
+    limit: limitParam,
+    cursor: cursorParam,
+  });
+}
+
+export const analyticsQuery = z
+  .object({ from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'), to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z') })
+  .refine(({ from, to }) => !(from && to && from > to), { error: invalid('from', 'a date before "to"') });
+
+const nullableTime = isoTimestamp.nullable();
+
+const messageRecord = named(
+  'MessageRecord',
+  z.object({
+    id: z.string().meta({ description: 'Our record id' }),
+    message_id: z.string().nullable().meta({ description: "WhatsApp's message id" }),
+    phone: z.string(),
+    jid: z.string(),
+    type: z.enum(MESSAGE_TYPES),
+    summary: z.string().nullable().meta({ description: 'The text or caption, shortened' }),
+    filename: z.string().nullable(),
+    status: z.enum(MESSAGE_STATUSES),
+    error: z.string().nullable(),
+    created_at: isoTimestamp,
+    updated_at: isoTimestamp,
+    status_timestamps: z.object({ queued: nullableTime, sent: nullableTime, delivered: nullableTime, read: nullableTime, failed: nullableTime }),
+  }),
+);
+
+const exampleRecord = {
+  id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11',
+  message_id: '3EB0B057F6CD72C5DB18EC',
+  phone: '6281234567890',
+  jid: '6281234567890@s.whatsapp.net',
+  type: 'text',
+  summary: 'Hello from WhatsApp Gateway API!',
+  filename: null,
+  status: 'delivered',
+  error: null,
+  created_at: '2025-09-23T13:45:30.123Z',
+  updated_at: '2025-09-23T13:45:31.456Z',
+  status_timestamps: { queued: null, sent: '2025-09-23T13:45:30.123Z', delivered: '2025-09-23T13:45:31.456Z', read: null, failed: null },
+};
+
+const countsByStatus = z.object(Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, z.int()])) as Record<(typeof MESSAGE_STATUSES)[number], z.ZodInt>);
+
+export function listMessagesDoc(query: ReturnType<typeof listMessagesQuery>): RouteDoc {
+  return {
+    tag: 'Records',
+    details: 'Newest first, with keyset pagination: pass `next_cursor` as `cursor` for the next page.',
+    query,
+    responses: {
+      200: { description: 'A page of records', schema: page(messageRecord), examples: { page: { summary: 'One record', value: { status: 'success', data: [exampleRecord], total: 1, next_cursor: null } } } },
+    },
+    errors: ['INVALID_PARAMETER', 'PHONE_REQUIRED', 'INVALID_PHONE'],
+  };
+}
+
+export const getMessageDoc: RouteDoc = {
+  tag: 'Records',
+  params: idParam('id', "Our record id, or WhatsApp's message id", '3EB0B057F6CD72C5DB18EC'),
+  responses: { 200: { description: 'The record', schema: z.object({ status: z.literal('success'), data: messageRecord }), examples: { record: { summary: 'A delivered text', value: { status: 'success', data: exampleRecord } } } } },
+  errors: ['NOT_FOUND'],
+};
+
+export const analyticsDoc: RouteDoc = {
+  tag: 'Records',
+  query: analyticsQuery,
+  responses: {
+    200: {
+      description: 'Counts over the range',
+      schema: z.object({
+        status: z.literal('success'),
+        data: z.object({
+          from: nullableTime,
+          to: nullableTime,
+          total: z.int(),
+          by_type: z.record(z.string(), z.int()),
+          by_status: countsByStatus,
+          by_type_and_status: z.record(z.string(), countsByStatus),
+        }),
+      }),
+    },
+  },
+  errors: ['INVALID_PARAMETER'],
+};
+
+export const downloadMediaDoc: RouteDoc = {
+  tag: 'Records',
+  details: 'Streams the decrypted media of a message someone sent to the gateway, with its own Content-Type.',
+  params: idParam('messageId', "WhatsApp's id of the incoming message", '3A5F1C2B9D8E7F6A5B4C'),
+  responses: { 200: { description: 'The media file', mediaType: '*/*' } },
+  errors: ['NOT_FOUND', 'MEDIA_DOWNLOAD_FAILED'],
+};

@@ -1,0 +1,223 @@
+/**
+ * Message records on SQLite. Status moves only forward (see canTransition), enforced in the UPDATE
+ * itself so a late receipt can never move a record back.
+ */
+import { randomUUID } from 'node:crypto';
+import { MESSAGE_STATUSES, type MessageStatus, type MessageType } from '../domain/vocabulary.js';
+import { keysetPage, MAX_PAGE_SIZE } from '../store/cursor.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
+import {
+  canTransition,
+  DEFAULT_PAGE_SIZE,
+  summarize,
+  type MessageAnalytics,
+  type MessagePage,
+  type MessageQuery,
+  type MessageRecord,
+  type MessageRepository,
+  type NewMessage,
+  type StatusChange,
+} from './message-repository.js';
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  wa_message_id: string | null;
+  phone: string;
+  jid: string;
+  type: MessageType;
+  summary: string | null;
+  file_name: string | null;
+  status: MessageStatus;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  queued_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function toRecord(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    waMessageId: row.wa_message_id,
+    phone: row.phone,
+    jid: row.jid,
+    type: row.type,
+    summary: row.summary,
+    fileName: row.file_name,
+    status: row.status,
+    error: row.error,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    queuedAt: iso(row.queued_at),
+    sentAt: iso(row.sent_at),
+    deliveredAt: iso(row.delivered_at),
+    readAt: iso(row.read_at),
+    failedAt: iso(row.failed_at),
+  };
+}
+
+const STATUS_COLUMN: Record<MessageStatus, string> = {
+  queued: 'queued_at',
+  sent: 'sent_at',
+  delivered: 'delivered_at',
+  read: 'read_at',
+  failed: 'failed_at',
+};
+
+/** canTransition as SQL: for each target, the quoted list of statuses a record may leave for it. */
+const ALLOWED_FROM = Object.fromEntries(
+  MESSAGE_STATUSES.map((to) => [to, MESSAGE_STATUSES.filter((from) => canTransition(from, to)).map((from) => `'${from}'`).join(', ') || 'NULL']),
+) as Record<MessageStatus, string>;
+
+export class SqliteMessageRepository implements MessageRepository {
+  private readonly sql: StatementCache;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = new StatementCache(db);
+  }
+
+  async create(message: NewMessage): Promise<MessageRecord> {
+    const at = (message.at ?? new Date()).getTime();
+    const row = this.sql
+      .prepare<object, MessageRow>(
+        `INSERT INTO messages (id, wa_message_id, phone, jid, type, summary, file_name, status, created_at, updated_at, queued_at, sent_at)
+         VALUES (@id, @wa, @phone, @jid, @type, @summary, @fileName, @status, @at, @at, @at, @sentAt)
+         RETURNING *`,
+      )
+      .get({
+        id: message.id ?? randomUUID(),
+        wa: message.waMessageId ?? null,
+        phone: message.phone,
+        jid: message.jid,
+        type: message.type,
+        summary: summarize(message.text),
+        fileName: message.fileName ?? null,
+        status: message.status,
+        at,
+        sentAt: message.status === 'sent' ? at : null,
+      });
+    if (!row) throw new Error('the new message record was not returned');
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<MessageRecord | null> {
+    return this.find('id', id);
+  }
+
+  async getByWaId(waMessageId: string): Promise<MessageRecord | null> {
+    return this.find('wa_message_id', waMessageId);
+  }
+
+  async setWaMessageId(id: string, waMessageId: string): Promise<void> {
+    this.sql.prepare('UPDATE messages SET wa_message_id = ? WHERE id = ?').run(waMessageId, id);
+  }
+
+  async markStatus(waMessageId: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
+    return this.transition('wa_message_id', waMessageId, status, at, error);
+  }
+
+  async markStatusById(id: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
+    return this.transition('id', id, status, at, error);
+  }
+
+  async list(query: MessageQuery = {}): Promise<MessagePage> {
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+    return keysetPage<MessageRow, MessageRecord>(
+      this.sql,
+      'messages',
+      [
+        ['status = @status', 'status', query.status],
+        ['type = @type', 'type', query.type],
+        ['phone = @phone', 'phone', query.phone],
+        ['created_at >= @from', 'from', query.from?.getTime()],
+        ['created_at < @to', 'to', query.to?.getTime()],
+      ],
+      { limit, cursor: query.cursor },
+      toRecord,
+    );
+  }
+
+  async purgeBefore(before: Date): Promise<number> {
+    return this.sql.prepare("DELETE FROM messages WHERE created_at < ? AND status != 'queued'").run(before.getTime()).changes;
+  }
+
+  async analytics(range: { from?: Date; to?: Date } = {}): Promise<MessageAnalytics> {
+    const rows = this.sql
+      .prepare(
+        `SELECT type, status, COUNT(*) AS n FROM messages
+         WHERE (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+         GROUP BY type, status`,
+      )
+      .all({ from: range.from?.getTime() ?? null, to: range.to?.getTime() ?? null }) as { type: string; status: MessageStatus; n: number }[];
+    const zero = (): Record<MessageStatus, number> => ({ queued: 0, sent: 0, delivered: 0, read: 0, failed: 0 });
+    const result: MessageAnalytics = {
+      from: range.from?.toISOString() ?? null,
+      to: range.to?.toISOString() ?? null,
+      total: 0,
+      byType: {},
+      byStatus: zero(),
+      byTypeAndStatus: {},
+    };
+    for (const row of rows) {
+      result.total += row.n;
+      result.byType[row.type] = (result.byType[row.type] ?? 0) + row.n;
+      result.byStatus[row.status] += row.n;
+      const cell = (result.byTypeAndStatus[row.type] ??= zero());
+      cell[row.status] += row.n;
+    }
+    return result;
+  }
+
+  /**
+   * One conditional UPDATE … RETURNING for the usual case (real progress), instead of a
+   * SELECT/UPDATE/SELECT transaction: SQLite checks the allowed transition in the WHERE clause.
+   * Each statement is atomic on its own, and better-sqlite3 runs them synchronously, so nothing
+   * of ours interleaves between the progress attempt and the fallbacks below.
+   */
+  private transition(column: 'id' | 'wa_message_id', key: string, status: MessageStatus, at: Date, error?: string): StatusChange | null {
+    const atMs = at.getTime();
+    const moment = STATUS_COLUMN[status];
+    const progressed = this.sql
+      .prepare<object, MessageRow>(
+        `UPDATE messages SET status = @status, error = CASE WHEN @status = 'failed' THEN @error ELSE error END,
+           updated_at = @at, ${moment} = COALESCE(${moment}, @at)
+         WHERE ${column} = @key AND status IN (${ALLOWED_FROM[status]})
+         RETURNING *`,
+      )
+      .get({ status, error: error ?? 'unknown error', at: atMs, key });
+    if (progressed) return { changed: true, record: toRecord(progressed) };
+
+    // A late receipt cannot move the status back, but the moment it reports is still true
+    // (a `delivered` arriving after `read` fills in delivered_at).
+    if (status !== 'failed' && status !== 'queued') {
+      const filled = this.sql
+        .prepare<[number, string], MessageRow>(`UPDATE messages SET ${moment} = ? WHERE ${column} = ? AND ${moment} IS NULL RETURNING *`)
+        .get(atMs, key);
+      if (filled) return { changed: false, record: toRecord(filled) };
+    }
+    const row = this.byColumn(column, key);
+    return row ? { changed: false, record: toRecord(row) } : null;
+  }
+
+  private find(column: 'id' | 'wa_message_id', key: string): MessageRecord | null {
+    const row = this.byColumn(column, key);
+    return row ? toRecord(row) : null;
+  }
+
+  private mustGet(column: 'id' | 'wa_message_id', key: string): MessageRecord {
+    const record = this.find(column, key);
+    if (!record) throw new Error(`message ${key} vanished`);
+    return record;
+  }
+
+  private byColumn(column: 'id' | 'wa_message_id', key: string): MessageRow | undefined {
+    return this.sql.prepare<[string], MessageRow>(`SELECT * FROM messages WHERE ${column} = ?`).get(key);
+  }
+}
