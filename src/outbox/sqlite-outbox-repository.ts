@@ -76,13 +76,14 @@ export class SqliteOutboxRepository implements OutboxRepository {
     this.sql = new StatementCache(db);
   }
 
-  async enqueue(job: NewOutboxJob, now = Date.now()): Promise<OutboxJob> {
+  async enqueue(job: NewOutboxJob, now = Date.now(), alongside?: () => void): Promise<OutboxJob> {
     const bytes = job.media?.bytes ?? 0;
     return this.db
       .transaction(() => {
         const usage = this.usage();
         if (usage.jobs + 1 > this.limits.maxJobs) throw new OutboxFullError('jobs', usage, this.limits);
         if (usage.bytes + bytes > this.limits.maxBytes) throw new OutboxFullError('bytes', usage, this.limits);
+        alongside?.();
         this.sql
           .prepare(
             `INSERT INTO outbox_jobs (message_id, jid, kind, text, media_path, media_bytes, file_name, mimetype, caption, options, status, wa_message_id, created_at)
