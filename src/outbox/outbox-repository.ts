@@ -85,7 +85,7 @@ export interface OutboxUsage {
 export interface OutboxRepository {
   /**
    * Throws OutboxFullError when the job or byte quota would be exceeded. `alongside` (synchronous,
-   * on the same store) runs inside the same transaction after the quota check: the message record
+   * on the same store) runs inside the same transaction after the job's insert: the message record
    * of a new message, so a crash can never leave a record without its job or a job without its record.
    */
   enqueue(job: NewOutboxJob, now?: number, alongside?: () => void): Promise<OutboxJob>;

@@ -83,7 +83,6 @@ export class SqliteOutboxRepository implements OutboxRepository {
         const usage = this.usage();
         if (usage.jobs + 1 > this.limits.maxJobs) throw new OutboxFullError('jobs', usage, this.limits);
         if (usage.bytes + bytes > this.limits.maxBytes) throw new OutboxFullError('bytes', usage, this.limits);
-        alongside?.();
         this.sql
           .prepare(
             `INSERT INTO outbox_jobs (message_id, jid, kind, text, media_path, media_bytes, file_name, mimetype, caption, options, status, wa_message_id, created_at)
@@ -103,6 +102,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
             waMessageId: job.waMessageId ?? null,
             now,
           });
+        // Last, so it runs only once the job is in: a failure of either write undoes both.
+        alongside?.();
         return this.mustGet(job.messageId);
       })
       .immediate();

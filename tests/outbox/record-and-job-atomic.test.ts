@@ -38,7 +38,7 @@ function openSide(app: TestApp): Database.Database {
 const count = (db: Database.Database, table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('a queued message: record and outbox job in one transaction', () => {
-  test('the job insert fails after the record was written: neither row exists, and the same key may retry', async () => {
+  test('the job insert fails: neither row exists, and the same key may retry', async () => {
     t = await buildTestApp(OUTBOX_ON);
     t.transport.setPhase('waiting_to_retry');
     const db = openSide(t);
@@ -61,7 +61,7 @@ describe('a queued message: record and outbox job in one transaction', () => {
     expect(t.transport.sent[0]).toMatchObject({ text: 'lost?', messageId: ok.body.data.message_id });
   });
 
-  test('a job that fails after its own insert takes the record with it (media: the spooled file goes too)', async () => {
+  test('a job insert that fails late (after its row) writes no record either (media: the spooled file goes too)', async () => {
     t = await buildTestApp(OUTBOX_ON);
     t.transport.setPhase('connecting');
     const db = openSide(t);
@@ -74,7 +74,7 @@ describe('a queued message: record and outbox job in one transaction', () => {
     expect(await t.uploadsLeft()).toEqual([]);
   });
 
-  test('the record insert fails: no job is written', async () => {
+  test('the record insert fails after the job was written: the job is undone too', async () => {
     t = await buildTestApp(OUTBOX_ON);
     t.transport.setPhase('waiting_to_retry');
     const db = openSide(t);
