@@ -72,6 +72,11 @@ export interface StatusChange {
 
 export interface MessageRepository {
   create(message: NewMessage): Promise<MessageRecord>;
+  /**
+   * create, synchronously, for a caller's transaction on the same store: the outbox runs it inside
+   * its enqueue so a queued message's record and its job are written together or not at all.
+   */
+  insertNow(message: NewMessage): MessageRecord;
   get(id: string): Promise<MessageRecord | null>;
   getByWaId(waMessageId: string): Promise<MessageRecord | null>;
   /** For sends whose WhatsApp id is known only after Baileys returned. */

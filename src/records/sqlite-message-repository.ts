@@ -84,6 +84,10 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async create(message: NewMessage): Promise<MessageRecord> {
+    return this.insertNow(message);
+  }
+
+  insertNow(message: NewMessage): MessageRecord {
     const at = (message.at ?? new Date()).getTime();
     const row = this.sql
       .prepare<object, MessageRow>(
