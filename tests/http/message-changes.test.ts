@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
-import { ServerRejectedError } from '../../src/whatsapp/send-outcome.js';
+import { SendOutcomeUnknownError, ServerRejectedError } from '../../src/whatsapp/send-outcome.js';
 import type { MessageType } from '../../src/domain/vocabulary.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
@@ -259,6 +259,20 @@ describe('deletes', () => {
     const again = await del(sent.message_id).expect(200);
     expect(again.body.data).toMatchObject({ change_id: res.body.data.change_id, change_message_id: res.body.data.change_message_id });
     expect(t.transport.sent).toHaveLength(sends);
+  });
+
+  test('no server ack (504): a retry with the same Idempotency-Key resends the same delete under the same id', async () => {
+    t = await buildTestApp();
+    const sent = await sendText();
+    t.transport.nextFailure = new SendOutcomeUnknownError('x', 'ack-timeout', 15_000);
+    const first = await del(sent.id).set('Idempotency-Key', 'del-1').expect(504);
+    expect(first.body.code).toBe('SEND_OUTCOME_UNKNOWN');
+    const retry = await del(sent.id).set('Idempotency-Key', 'del-1').expect(200);
+    expect(retry.body.data).toMatchObject({ change_id: first.body.id, change_message_id: first.body.message_id, delivery_status: 'sent' });
+    // The retry went out under the first attempt's WhatsApp id (recipients keep one message per id).
+    const deletes = t.transport.sent.filter((s) => s.content?.kind === 'delete');
+    expect(deletes.map((s) => s.messageId)).toEqual([first.body.message_id]);
+    expect((await request(t.app).get(`/api/messages/${sent.id}`).expect(200)).body.data.deleted).toBe(true);
   });
 
   test('any kind can be deleted (a sticker)', async () => {
