@@ -28,20 +28,15 @@ const EDITABLE: Partial<Record<MessageType, 'text' | 'image' | 'video' | 'docume
 export const ChangeErrors = {
   messageNotFound: () => new AppError(404, 'NOT_FOUND', 'Message not found'),
   notOurs: () => new AppError(400, 'MESSAGE_NOT_OURS', 'Message not ours: only messages this gateway sent can be changed'),
-  notEditable: (type: string) =>
-    new AppError(400, 'MESSAGE_NOT_EDITABLE', `Message not editable: a ${type} message has no text or caption to edit`),
-  changeNotEditable: (type: string) =>
-    new AppError(400, 'MESSAGE_NOT_EDITABLE', `Message not editable: this record is the ${type} of another message`),
+  notEditable: (type: string) => new AppError(400, 'MESSAGE_NOT_EDITABLE', `Message not editable: a ${type} message has no text or caption to edit`),
+  changeNotEditable: (type: string) => new AppError(400, 'MESSAGE_NOT_EDITABLE', `Message not editable: this record is the ${type} of another message`),
   changeNotDeletable: (type: string) =>
     new AppError(400, 'MESSAGE_NOT_DELETABLE', `Message not deletable: this record is the ${type} of another message; delete that message instead`),
-  notSentYet: () =>
-    new AppError(400, 'MESSAGE_NOT_SENT', 'Message not sent yet: it can be changed once WhatsApp has acknowledged it'),
+  notSentYet: () => new AppError(400, 'MESSAGE_NOT_SENT', 'Message not sent yet: it can be changed once WhatsApp has acknowledged it'),
   failed: () => new AppError(400, 'MESSAGE_FAILED', 'Message failed to send: there is nothing to change'),
   deleted: () => new AppError(400, 'MESSAGE_DELETED', 'Message deleted: a deleted message cannot be edited'),
-  editWindowExpired: () =>
-    new AppError(400, 'EDIT_WINDOW_EXPIRED', 'Message too old to edit: WhatsApp accepts edits for 15 minutes after sending'),
-  deleteWindowExpired: () =>
-    new AppError(400, 'DELETE_WINDOW_EXPIRED', 'Message too old to delete for everyone: WhatsApp allows it for 2 days after sending'),
+  editWindowExpired: () => new AppError(400, 'EDIT_WINDOW_EXPIRED', 'Message too old to edit: WhatsApp accepts edits for 15 minutes after sending'),
+  deleteWindowExpired: () => new AppError(400, 'DELETE_WINDOW_EXPIRED', 'Message too old to delete for everyone: WhatsApp allows it for 2 days after sending'),
 } as const;
 
 function isChangeRecord(record: MessageRecord): boolean {

@@ -14,7 +14,9 @@ export const EDIT_QUEUED = 'Message edit queued for delivery';
 export const DELETED = 'Message deleted successfully';
 export const DELETE_QUEUED = 'Message deletion queued for delivery';
 
-export const editFields = z.object({ message: messageField.meta({ description: 'The new text (or caption)', examples: ['Corrected: the meeting is at 10:00'] }) });
+export const editFields = z.object({
+  message: messageField.meta({ description: 'The new text (or caption)', examples: ['Corrected: the meeting is at 10:00'] }),
+});
 
 export const messageIdParam = idParam('id', "Our record id of a message we sent, or WhatsApp's message id", '3EB0B057F6CD72C5DB18EC');
 
@@ -96,16 +98,40 @@ export const editDoc: RouteDoc = {
     'deleted message cannot be edited (MESSAGE_DELETED). The text is checked as send-message checks `message`.',
   params: messageIdParam,
   headers: idempotencyHeader,
-  body: { content: { 'application/json': editFields }, examples: { edit: { summary: 'A corrected text', value: { message: 'Corrected: the meeting is at 10:00' } } } },
+  body: {
+    content: { 'application/json': editFields },
+    examples: { edit: { summary: 'A corrected text', value: { message: 'Corrected: the meeting is at 10:00' } } },
+  },
   responses: {
-    200: { description: 'Edited', schema: editedBody, examples: { edited: { summary: 'Edited', value: { status: 'success', message: EDITED, data: { ...example, message: 'Corrected: the meeting is at 10:00' } } } } },
+    200: {
+      description: 'Edited',
+      schema: editedBody,
+      examples: {
+        edited: { summary: 'Edited', value: { status: 'success', message: EDITED, data: { ...example, message: 'Corrected: the meeting is at 10:00' } } },
+      },
+    },
     202: {
       description: 'Queued in the outbox; sent when WhatsApp is reachable again',
       schema: editedBody,
-      examples: { queued: { summary: 'Queued', value: { status: 'success', message: EDIT_QUEUED, data: { ...example, message: 'Corrected: the meeting is at 10:00', delivery_status: 'queued' } } } },
+      examples: {
+        queued: {
+          summary: 'Queued',
+          value: { status: 'success', message: EDIT_QUEUED, data: { ...example, message: 'Corrected: the meeting is at 10:00', delivery_status: 'queued' } },
+        },
+      },
     },
   },
-  errors: [...CHANGE_ERRORS, 'MESSAGE_NOT_EDITABLE', 'MESSAGE_DELETED', 'EDIT_WINDOW_EXPIRED', 'MESSAGE_REQUIRED', 'INVALID_MESSAGE', 'MESSAGE_TOO_LONG', 'MALFORMED_JSON', 'UNSUPPORTED_CONTENT_TYPE'],
+  errors: [
+    ...CHANGE_ERRORS,
+    'MESSAGE_NOT_EDITABLE',
+    'MESSAGE_DELETED',
+    'EDIT_WINDOW_EXPIRED',
+    'MESSAGE_REQUIRED',
+    'INVALID_MESSAGE',
+    'MESSAGE_TOO_LONG',
+    'MALFORMED_JSON',
+    'UNSUPPORTED_CONTENT_TYPE',
+  ],
 };
 
 export const deleteDoc: RouteDoc = {
@@ -116,7 +142,11 @@ export const deleteDoc: RouteDoc = {
   params: messageIdParam,
   headers: idempotencyHeader,
   responses: {
-    200: { description: 'Deleted for everyone', schema: deletedBody, examples: { deleted: { summary: 'Deleted', value: { status: 'success', message: DELETED, data: example } } } },
+    200: {
+      description: 'Deleted for everyone',
+      schema: deletedBody,
+      examples: { deleted: { summary: 'Deleted', value: { status: 'success', message: DELETED, data: example } } },
+    },
     202: {
       description: 'Queued in the outbox; sent when WhatsApp is reachable again',
       schema: deletedBody,

@@ -95,7 +95,13 @@ export class ChangeService {
     };
   }
 
-  private send(target: MessageRecord, kind: ChangeKind, text: string | null, content: OutgoingEdit | OutgoingDelete, attempt: SendAttempt): Promise<SendOutcome> {
+  private send(
+    target: MessageRecord,
+    kind: ChangeKind,
+    text: string | null,
+    content: OutgoingEdit | OutgoingDelete,
+    attempt: SendAttempt,
+  ): Promise<SendOutcome> {
     const { changes, delivery } = this.deps;
     return delivery.send(
       { to: { kind: 'chat', jid: target.jid, phone: target.phone }, content },

@@ -23,7 +23,9 @@ describe('changing what was sent, through the real socket', () => {
 
   beforeAll(async () => {
     [png, h] = await Promise.all([
-      sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366cc' } }).png().toBuffer(),
+      sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer(),
       E2EHarness.start({
         mediaPreparer: createPassThroughPreparer(),
         env: { QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', PACING_MAX_PER_MINUTE: '0' },
@@ -51,7 +53,10 @@ describe('changing what was sent, through the real socket', () => {
   test('an edited text arrives as MESSAGE_EDIT of the original id with the new text; the record shows it', async () => {
     const sent = await sendText('Rapat jam 9');
     const res = await h.api.post(`/api/messages/${sent.id}/edit`).send({ message: 'Rapat jam 10 ✓' }).expect(200);
-    expect(res.body).toMatchObject({ message: 'Message edited successfully', data: { id: sent.id, message_id: sent.message_id, delivery_status: expect.stringMatching(/sent|delivered/) } });
+    expect(res.body).toMatchObject({
+      message: 'Message edited successfully',
+      data: { id: sent.id, message_id: sent.message_id, delivery_status: expect.stringMatching(/sent|delivered/) },
+    });
 
     const received = await delivered(res.body.data.change_message_id);
     expect(received.stanza.edit).toBe('1');

@@ -47,7 +47,10 @@ async function record(type: MessageType, opts: { status?: 'sent' | 'queued' | 'f
   return created.id;
 }
 
-const edit = (id: string, body: unknown = { message: 'new text' }) => request(t.app).post(`/api/messages/${encodeURIComponent(id)}/edit`).send(body as object);
+const edit = (id: string, body: unknown = { message: 'new text' }) =>
+  request(t.app)
+    .post(`/api/messages/${encodeURIComponent(id)}/edit`)
+    .send(body as object);
 const del = (id: string) => request(t.app).delete(`/api/messages/${encodeURIComponent(id)}`);
 
 describe('refusals', () => {

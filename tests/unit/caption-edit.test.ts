@@ -22,7 +22,12 @@ afterEach(() => {
 });
 
 const JID = '6281234567890@s.whatsapp.net';
-const edit = (id: string, captionOf?: OutgoingEdit['captionOf']): OutgoingEdit => ({ kind: 'edit', target: { id, remoteJid: JID }, text: 'new caption', ...(captionOf ? { captionOf } : {}) });
+const edit = (id: string, captionOf?: OutgoingEdit['captionOf']): OutgoingEdit => ({
+  kind: 'edit',
+  target: { id, remoteJid: JID },
+  text: 'new caption',
+  ...(captionOf ? { captionOf } : {}),
+});
 
 describe('caption edits', () => {
   test('an "image" that went out as a looping video (an animated GIF) is edited as a video', async () => {
@@ -30,7 +35,10 @@ describe('caption edits', () => {
     await store.save({ waMessageId: 'GIF1', jid: JID, content: encodeSentContent({ videoMessage: { caption: 'old', gifPlayback: true } }) });
     const resolved = await withSentCaptionKind(edit('GIF1', 'image'), store);
     expect(resolved.captionOf).toBe('video');
-    expect(toBaileysContent(resolved)).toMatchObject({ forward: { message: { videoMessage: { caption: 'new caption' } } }, edit: { id: 'GIF1', fromMe: true, remoteJid: JID } });
+    expect(toBaileysContent(resolved)).toMatchObject({
+      forward: { message: { videoMessage: { caption: 'new caption' } } },
+      edit: { id: 'GIF1', fromMe: true, remoteJid: JID },
+    });
   });
 
   test('the kind the record names is kept when it matches, when nothing was kept, and for text edits', async () => {
