@@ -40,6 +40,8 @@ export class ChangeService {
     },
   ) {}
 
+  private readonly inProgress = new Map<string, Promise<void>>();
+
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
@@ -59,27 +61,51 @@ export class ChangeService {
   async edit(id: string, text: string, attempt: SendAttempt = {}): Promise<ChangeOutcome> {
     this.deps.delivery.assertCanAccept();
     const target = await this.locate(id);
-    const changes = await this.deps.changes.forTarget(target.id);
-    const editable = checkEditable(target, changes.some(isLiveDelete), this.now());
-    const content: OutgoingEdit | OutgoingDelete = {
-      kind: 'edit',
-      target: { id: target.waMessageId!, remoteJid: target.jid },
-      text,
-      ...(editable === 'text' ? {} : { captionOf: editable }),
-    };
-    return { target, change: await this.send(target, 'edit', text, content, attempt) };
+    return this.oneAtATime(target.id, async () => {
+      const changes = await this.deps.changes.forTarget(target.id);
+      const editable = checkEditable(target, changes.some(isLiveDelete), this.now());
+      const content: OutgoingEdit | OutgoingDelete = {
+        kind: 'edit',
+        target: { id: target.waMessageId!, remoteJid: target.jid },
+        text,
+        ...(editable === 'text' ? {} : { captionOf: editable }),
+      };
+      return { target, change: await this.send(target, 'edit', text, content, attempt) };
+    });
   }
 
   /** Deletes for everyone; a message already deleted (or whose delete is on its way) answers with that delete. */
   async remove(id: string, attempt: SendAttempt = {}): Promise<ChangeOutcome> {
     this.deps.delivery.assertCanAccept();
     const target = await this.locate(id);
-    const earlier = (await this.deps.changes.forTarget(target.id)).find(isLiveDelete);
-    // The retry of a request whose delete had an unknown outcome continues it (DeliveryService resumes).
-    if (earlier && earlier.actionId !== attempt.resumeRecordId) return { target, change: asOutcome(earlier) };
-    checkDeletable(target, this.now());
-    const content: OutgoingEdit | OutgoingDelete = { kind: 'delete', target: { id: target.waMessageId!, remoteJid: target.jid } };
-    return { target, change: await this.send(target, 'delete', null, content, attempt) };
+    return this.oneAtATime(target.id, async () => {
+      const earlier = (await this.deps.changes.forTarget(target.id)).find(isLiveDelete);
+      // The retry of a request whose delete had an unknown outcome continues it (DeliveryService resumes).
+      if (earlier && earlier.actionId !== attempt.resumeRecordId) return { target, change: asOutcome(earlier) };
+      checkDeletable(target, this.now());
+      const content: OutgoingEdit | OutgoingDelete = { kind: 'delete', target: { id: target.waMessageId!, remoteJid: target.jid } };
+      return { target, change: await this.send(target, 'delete', null, content, attempt) };
+    });
+  }
+
+  /**
+   * Changes of one message are decided one at a time: two deletes at once would otherwise both see
+   * no earlier delete and both go out, and an edit could pass the "not deleted" check while a
+   * delete is on its way. Different messages do not wait for each other.
+   */
+  private async oneAtATime<T>(targetId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.inProgress.get(targetId) ?? Promise.resolve();
+    const run = previous.then(work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inProgress.set(targetId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.inProgress.get(targetId) === settled) this.inProgress.delete(targetId);
+    }
   }
 
   /** The edits and the delete WhatsApp acknowledged for `recordId`. */

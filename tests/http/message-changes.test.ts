@@ -278,6 +278,21 @@ describe('deletes', () => {
     expect((await request(t.app).get(`/api/messages/${sent.id}`).expect(200)).body.data.deleted).toBe(true);
   });
 
+  test('two deletes at once (the first held before its ack): one goes out, the other answers with it', async () => {
+    t = await buildTestApp();
+    const sent = await sendText();
+    t.transport.holdSends = true;
+    const first = del(sent.id).then((r) => r);
+    const second = del(sent.id).then((r) => r);
+    await until(async () => (await request(t.app).get('/api/messages?type=delete')).body.total === 1);
+    t.transport.holdSends = false;
+    t.transport.releaseHeld();
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(b.body.data.change_id).toBe(a.body.data.change_id);
+    expect(t.transport.sent.filter((s) => s.content?.kind === 'delete')).toHaveLength(1);
+  });
+
   test('any kind can be deleted (a sticker)', async () => {
     t = await buildTestApp();
     const id = await record('sticker');
