@@ -9,6 +9,8 @@ import type { Config } from './config/config.js';
 import { SqliteIdempotencyRepository, type IdempotencyRepository } from './http/idempotency-repository.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
+import { ChangeService } from './changes/change-service.js';
+import { SqliteMessageChangeRepository } from './changes/message-change-repository.js';
 import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
@@ -37,6 +39,8 @@ export interface Services {
   /** This gateway's Prometheus registry and hooks (GET /metrics). */
   metrics: GatewayMetrics;
   restrictions: AccountRestrictions;
+  /** Edits and deletes of sent messages (src/changes/). */
+  changes: ChangeService;
   start(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
@@ -73,6 +77,7 @@ export function createServices(deps: {
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
   });
+  const changes = new ChangeService({ messages, incoming, changes: new SqliteMessageChangeRepository(db), delivery });
   if (outbox) {
     attachOutboxWorker(outbox, { messages, sender: delivery.outboxSender(), heldUntil: (jid) => restrictions.heldUntil(jid), onSettled: publishRecord, logger });
   }
@@ -102,6 +107,7 @@ export function createServices(deps: {
     outbox,
     metrics,
     restrictions,
+    changes,
     async start() {
       stopObserving = metrics.observe({
         transport,

@@ -41,5 +41,9 @@ export function recordSummary(request: ContentRequest, content: OutgoingContent)
     case 'sticker':
     case 'document':
       return { text: content.caption ?? null, fileName };
+    case 'edit':
+      return { text: content.text, fileName: null };
+    case 'delete':
+      return { text: null, fileName: null };
   }
 }

@@ -90,6 +90,11 @@ export interface MessageRepository {
   purgeBefore(before: Date): Promise<number>;
 }
 
+/** The record `id` names: our record id, or WhatsApp's message id (GET /api/messages/:id and the changes of a message). */
+export async function findRecord(messages: Pick<MessageRepository, 'get' | 'getByWaId'>, id: string): Promise<MessageRecord | null> {
+  return (await messages.get(id)) ?? (await messages.getByWaId(id));
+}
+
 export { InvalidCursorError } from '../store/cursor.js';
 
 export const SUMMARY_MAX_CHARS = 200;

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/app-error.js';
 import type { IncomingMessageRepository } from './incoming-message-repository.js';
-import type { MessageRecord, MessageRepository } from './message-repository.js';
+import { findRecord, type MessageRecord, type MessageRepository } from './message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
 import type { RouteSpec } from '../http/route-spec.js';
@@ -43,12 +43,18 @@ export function listMessages(messages: MessageRepository, query: ReturnType<type
   };
 }
 
-export function getMessage(messages: MessageRepository) {
+/** What one record shows beyond messageView: the edits and the delete WhatsApp took (src/changes/). */
+export interface RecordChanges {
+  describe(recordId: string): Promise<{ edited_at: string | null; edits: { text: string; at: string }[]; deleted: boolean; deleted_at: string | null }>;
+}
+
+export function getMessage(messages: MessageRepository, changes?: RecordChanges) {
   return async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.id);
-    const record = (await messages.get(id)) ?? (await messages.getByWaId(id));
+    const record = await findRecord(messages, id);
     if (!record) throw notFound('Message');
-    res.json({ status: 'success', data: messageView(record) });
+    const changed = changes ? await changes.describe(record.id) : {};
+    res.json({ status: 'success', data: { ...messageView(record), ...changed } });
   };
 }
 
@@ -86,6 +92,8 @@ export interface RecordsRouteDeps {
   incoming: IncomingMessageRepository;
   transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
   defaultCountryCode: string;
+  /** Edits and deletes shown on GET /api/messages/:id. */
+  changes?: RecordChanges;
 }
 
 /** Message records, their analytics, and the media of incoming messages. */
@@ -101,7 +109,7 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       doc: listMessagesDoc(messagesQuery),
       handlers: [listMessages(messages, messagesQuery)],
     },
-    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages)] },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.changes)] },
     {
       method: 'GET',
       path: '/api/analytics',
