@@ -2,6 +2,7 @@
  * How long the gateway keeps what it stores, in one place: one purge pass over every store,
  * run at start and hourly by services.ts.
  */
+import type { MessageChangeRepository } from './changes/message-change-repository.js';
 import type { Config } from './config/config.js';
 import type { IdempotencyRepository } from './http/idempotency-repository.js';
 import type { OutboxRepository } from './outbox/outbox-repository.js';
@@ -20,6 +21,7 @@ export interface RetainedStores {
   sentContent: SqliteSentContentRepository;
   retryCounters: SqliteRetryCounterRepository;
   messages: MessageRepository;
+  changes: MessageChangeRepository;
 }
 
 export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays'>, stores: RetainedStores): () => Promise<void> {
@@ -32,5 +34,7 @@ export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'mes
     await stores.sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
     stores.retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await stores.messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
+    // An hour's grace: a link is written just before its record.
+    await stores.changes.purgeOrphans(now - 60 * 60 * 1000);
   };
 }
