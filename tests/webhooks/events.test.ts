@@ -24,9 +24,19 @@ describe('webhook events', () => {
         from_lid: '123456789012345@lid',
         push_name: 'Budi',
         sent_at: '2023-11-14T22:13:20.000Z',
-        type: 'conversation',
+        // The kind in the API's words; WhatsApp's own content name stays readable as wa_type.
+        type: 'text',
+        wa_type: 'conversation',
         text: 'halo',
         media: null,
+        chat: '6281234567890',
+        participant: null,
+        reply_to: null,
+        mentions: [],
+        location: null,
+        contacts: null,
+        poll: null,
+        reaction: null,
       },
     });
   });

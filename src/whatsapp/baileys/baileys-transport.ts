@@ -14,6 +14,7 @@ import {
   generateMessageIDV2,
   makeCacheableSignalKeyStore,
   makeWASocket,
+  normalizeMessageContent,
   proto,
   type AnyMessageContent,
   type AuthenticationCreds,
@@ -36,7 +37,7 @@ import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
-import { toIncomingMessage } from './message-mapping.js';
+import { toReceivedEvent } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
 import { QrPrinter } from './qr-printer.js';
@@ -138,7 +139,8 @@ export class BaileysTransport implements WhatsAppTransport {
     if (!socket) throw new Error('not connected to WhatsApp');
     const message = JSON.parse(raw, BufferJSON.reviver) as WAMessage;
     const stream = await downloadMediaMessage(message, 'stream', {}, { logger: this.baileysLogger, reuploadRequest: socket.updateMediaMessage });
-    const content = message.message ?? {};
+    // Disappearing and view-once messages wrap the media; look through the wrapper for its details.
+    const content = normalizeMessageContent(message.message) ?? {};
     const media = content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
     const fileName = content.documentMessage?.fileName ?? undefined;
     return { stream, mimetype: media?.mimetype ?? undefined, fileName };
@@ -279,8 +281,9 @@ export class BaileysTransport implements WhatsAppTransport {
       for (const message of messages) if (message.key.fromMe) this.emitStatus(message.key, message.status);
       if (type !== 'notify') return;
       for (const message of messages) {
-        const incoming = toIncomingMessage(message);
-        if (incoming) this.events.emit('incoming-message', incoming);
+        const received = toReceivedEvent(message);
+        if (received && 'message' in received) this.events.emit('incoming-message', received.message);
+        else if (received) this.events.emit('incoming-change', received.change);
       }
     });
     return {
