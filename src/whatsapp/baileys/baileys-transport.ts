@@ -10,11 +10,9 @@ import type { Readable } from 'node:stream';
 import {
   Browsers,
   BufferJSON,
-  downloadMediaMessage,
   generateMessageIDV2,
   makeCacheableSignalKeyStore,
   makeWASocket,
-  normalizeMessageContent,
   proto,
   type AnyMessageContent,
   type AuthenticationCreds,
@@ -37,6 +35,7 @@ import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
+import { MediaDownloader } from './media-download.js';
 import { toReceivedEvent } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
@@ -90,6 +89,7 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
+  private readonly downloader: MediaDownloader;
   private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
@@ -97,6 +97,7 @@ export class BaileysTransport implements WhatsAppTransport {
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
     this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem });
+    this.downloader = new MediaDownloader({ ca: options.mediaCaPem });
     routeLibsignalConsole(options.logger.child({ module: 'libsignal' }, { level: options.baileysLogLevel }));
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
@@ -137,13 +138,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
-    const message = JSON.parse(raw, BufferJSON.reviver) as WAMessage;
-    const stream = await downloadMediaMessage(message, 'stream', {}, { logger: this.baileysLogger, reuploadRequest: socket.updateMediaMessage });
-    // Disappearing and view-once messages wrap the media; look through the wrapper for its details.
-    const content = normalizeMessageContent(message.message) ?? {};
-    const media = content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
-    const fileName = content.documentMessage?.fileName ?? undefined;
-    return { stream, mimetype: media?.mimetype ?? undefined, fileName };
+    return this.downloader.download(JSON.parse(raw, BufferJSON.reviver) as WAMessage, socket, this.baileysLogger);
   }
 
   async requestPairingCode(phone: string): Promise<string> {
@@ -184,6 +179,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async stop(): Promise<void> {
     await this.manager.stop();
     this.uploadAgent.destroy();
+    this.downloader.close();
   }
 
   private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
