@@ -22,7 +22,10 @@ export interface RetainedStores {
   messages: MessageRepository;
 }
 
-export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays' | 'incomingRetentionDays'>, stores: RetainedStores): () => Promise<void> {
+export function purger(
+  config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays' | 'incomingRetentionDays'>,
+  stores: RetainedStores,
+): () => Promise<void> {
   return async () => {
     const now = Date.now();
     await stores.idempotency.purgeExpired(now);

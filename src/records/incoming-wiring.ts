@@ -68,6 +68,8 @@ function mayChange(stored: ReceivedMessage, change: IncomingChange): boolean {
   if (stored.chat !== sender.chat) return false;
   const storedLid = typeof stored.data?.from_lid === 'string' ? stored.data.from_lid : null;
   const sameSender =
-    stored.fromJid === change.from || (sender.from_phone !== null && stored.fromPhone === sender.from_phone) || (sender.from_lid !== null && storedLid === sender.from_lid);
+    stored.fromJid === change.from ||
+    (sender.from_phone !== null && stored.fromPhone === sender.from_phone) ||
+    (sender.from_lid !== null && storedLid === sender.from_lid);
   return sameSender || (change.change === 'revoke' && sender.participant !== null);
 }

@@ -71,9 +71,7 @@ export const receivedMessageSchema = named(
     location: z.object({ latitude: z.number(), longitude: z.number(), name: nullableString, address: nullableString }).nullable(),
     contacts: z.array(z.object({ name: z.string(), phones: z.array(z.string()), vcard: z.string() })).nullable(),
     poll: z.object({ question: z.string(), options: z.array(z.string()), multiple_answers: z.boolean() }).nullable(),
-    reaction: z
-      .object({ message_id: z.string().meta({ description: 'The message reacted to' }), emoji: z.string(), removed: z.boolean() })
-      .nullable(),
+    reaction: z.object({ message_id: z.string().meta({ description: 'The message reacted to' }), emoji: z.string(), removed: z.boolean() }).nullable(),
     sent_at: isoTimestamp,
     received_at: isoTimestamp,
     edited_text: nullableString.meta({ description: 'The text after the sender edited it' }),

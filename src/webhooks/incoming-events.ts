@@ -64,7 +64,9 @@ export function incomingDetails(m: IncomingMessage): IncomingDetails {
     participant,
     reply_to: m.replyTo ?? null,
     mentions: (m.mentions ?? []).map(personOf),
-    location: m.location ? { latitude: m.location.latitude, longitude: m.location.longitude, name: m.location.name ?? null, address: m.location.address ?? null } : null,
+    location: m.location
+      ? { latitude: m.location.latitude, longitude: m.location.longitude, name: m.location.name ?? null, address: m.location.address ?? null }
+      : null,
     contacts: m.contacts ? m.contacts.map((c) => ({ name: c.name, phones: c.phones, vcard: c.vcard })) : null,
     poll: m.poll ? { question: m.poll.question, options: m.poll.options, multiple_answers: m.poll.multipleAnswers } : null,
     reaction: m.reaction ? { message_id: m.reaction.targetId, emoji: m.reaction.emoji, removed: m.reaction.emoji === '' } : null,

@@ -28,10 +28,14 @@ describe('incoming messages of every kind', () => {
 
   /** The received message with that id in GET /api/messages?direction=in. */
   const listed = (id: string, query = '') =>
-    waitFor(async () => {
-      const res = await h.api.get(`/api/messages?direction=in&limit=200${query}`).expect(200);
-      return (res.body.data as Array<Record<string, unknown>>).find((m) => m.message_id === id);
-    }, 5000, `${id} in direction=in`);
+    waitFor(
+      async () => {
+        const res = await h.api.get(`/api/messages?direction=in&limit=200${query}`).expect(200);
+        return (res.body.data as Array<Record<string, unknown>>).find((m) => m.message_id === id);
+      },
+      5000,
+      `${id} in direction=in`,
+    );
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -60,8 +64,25 @@ describe('incoming messages of every kind', () => {
   test('a text: webhook and direction=in, with phone, chat and no participant', async () => {
     const id = await h.emu.sendIncomingText(BUDI, 'halo gateway');
     const data = await webhook('message.incoming', id);
-    expect(data).toMatchObject({ type: 'text', wa_type: 'conversation', text: 'halo gateway', from_phone: BUDI, chat: BUDI, participant: null, reply_to: null, mentions: [] });
-    expect(await listed(id)).toMatchObject({ direction: 'in', type: 'text', text: 'halo gateway', summary: 'halo gateway', from_phone: BUDI, chat: BUDI, revoked: false });
+    expect(data).toMatchObject({
+      type: 'text',
+      wa_type: 'conversation',
+      text: 'halo gateway',
+      from_phone: BUDI,
+      chat: BUDI,
+      participant: null,
+      reply_to: null,
+      mentions: [],
+    });
+    expect(await listed(id)).toMatchObject({
+      direction: 'in',
+      type: 'text',
+      text: 'halo gateway',
+      summary: 'halo gateway',
+      from_phone: BUDI,
+      chat: BUDI,
+      revoked: false,
+    });
     // The existing filters work on received messages too.
     expect(await listed(id, `&type=text&phone=${BUDI}`)).toMatchObject({ message_id: id });
     const none = await h.api.get(`/api/messages?direction=in&type=location&phone=${BUDI}`).expect(200);
@@ -80,7 +101,10 @@ describe('incoming messages of every kind', () => {
   test('a reply quoting our message carries reply_to; a mention lists the person', async () => {
     const sent = await h.sendText(BUDI, 'pesanan siap').expect(200);
     const ours = sent.body.data.message_id as string;
-    const reply = incomingContent.text(`terima kasih @${SITI}`, { quoted: { id: ours, remoteJid: h.emu.account.jid, message: { conversation: 'pesanan siap' } }, mentions: [`${SITI}@s.whatsapp.net`] });
+    const reply = incomingContent.text(`terima kasih @${SITI}`, {
+      quoted: { id: ours, remoteJid: h.emu.account.jid, message: { conversation: 'pesanan siap' } },
+      mentions: [`${SITI}@s.whatsapp.net`],
+    });
     const id = await h.emu.sendIncomingMessage(BUDI, reply);
     expect(await webhook('message.incoming', id)).toMatchObject({ type: 'text', wa_type: 'extendedTextMessage', reply_to: ours, mentions: [SITI] });
     expect(await listed(id)).toMatchObject({ reply_to: ours, mentions: [SITI] });
@@ -98,7 +122,11 @@ describe('incoming messages of every kind', () => {
     const bytes = Buffer.from('\xff\xd8\xff\xe0 pretend jpeg '.repeat(40), 'latin1');
     const id = await h.emu.sendIncomingMessage(BUDI, await h.emu.uploadIncomingMedia(bytes, { caption: 'lihat ini', mimetype: 'image/jpeg' }));
     const data = await webhook('message.incoming', id);
-    expect(data).toMatchObject({ type: 'image', wa_type: 'imageMessage', media: { kind: 'image', mimetype: 'image/jpeg', caption: 'lihat ini', file_size: bytes.length } });
+    expect(data).toMatchObject({
+      type: 'image',
+      wa_type: 'imageMessage',
+      media: { kind: 'image', mimetype: 'image/jpeg', caption: 'lihat ini', file_size: bytes.length },
+    });
     expect(String((data.media as { download_url: string }).download_url)).toContain(`/api/media/${id}`);
     expect(await listed(id)).toMatchObject({ type: 'image', summary: 'lihat ini' });
     const file = await h.api
@@ -121,7 +149,10 @@ describe('incoming messages of every kind', () => {
 
   test('a location', async () => {
     const id = await h.emu.sendIncomingMessage(BUDI, incomingContent.location(-6.175392, 106.827153, { name: 'Monas', address: 'Gambir, Jakarta' }));
-    expect(await webhook('message.incoming', id)).toMatchObject({ type: 'location', location: { latitude: -6.175392, longitude: 106.827153, name: 'Monas', address: 'Gambir, Jakarta' } });
+    expect(await webhook('message.incoming', id)).toMatchObject({
+      type: 'location',
+      location: { latitude: -6.175392, longitude: 106.827153, name: 'Monas', address: 'Gambir, Jakarta' },
+    });
     expect(await listed(id, '&type=location')).toMatchObject({ summary: 'Monas, Gambir, Jakarta' });
   });
 
@@ -134,7 +165,10 @@ describe('incoming messages of every kind', () => {
 
   test('a poll', async () => {
     const id = await h.emu.sendIncomingMessage(BUDI, incomingContent.poll('Makan di mana?', ['Warung', 'Kantin', 'Rumah'], 2));
-    expect(await webhook('message.incoming', id)).toMatchObject({ type: 'poll', poll: { question: 'Makan di mana?', options: ['Warung', 'Kantin', 'Rumah'], multiple_answers: true } });
+    expect(await webhook('message.incoming', id)).toMatchObject({
+      type: 'poll',
+      poll: { question: 'Makan di mana?', options: ['Warung', 'Kantin', 'Rumah'], multiple_answers: true },
+    });
     expect(await listed(id)).toMatchObject({ type: 'poll', summary: 'Makan di mana?' });
   });
 
@@ -153,10 +187,14 @@ describe('incoming messages of every kind', () => {
     await listed(id);
     await h.emu.sendIncomingMessage(BUDI, incomingContent.edit({ id, remoteJid: h.emu.account.jid }, 'besok jam 9'));
     expect(await webhook('message.edited', id)).toMatchObject({ message_id: id, text: 'besok jam 9', from_phone: BUDI, chat: BUDI });
-    const stored = await waitFor(async () => {
-      const m = await listed(id);
-      return m.edited_text ? m : undefined;
-    }, 5000, 'edited text');
+    const stored = await waitFor(
+      async () => {
+        const m = await listed(id);
+        return m.edited_text ? m : undefined;
+      },
+      5000,
+      'edited text',
+    );
     expect(stored).toMatchObject({ text: 'besok jam 8', edited_text: 'besok jam 9', edited_at: expect.any(String) });
     // The edit is a change, not a new message.
     expect(events().filter((e) => e.event === 'message.incoming' && e.data.wa_type === 'protocolMessage')).toEqual([]);
@@ -168,10 +206,14 @@ describe('incoming messages of every kind', () => {
     await listed(id);
     await h.emu.sendIncomingGroupMessage(group.jid, BUDI, incomingContent.revoke({ id, remoteJid: group.jid, participant: BUDI_LID }));
     expect(await webhook('message.revoked', id)).toMatchObject({ message_id: id, text: null, chat: group.jid, participant: BUDI });
-    const stored = await waitFor(async () => {
-      const m = await listed(id);
-      return m.revoked ? m : undefined;
-    }, 5000, 'revoked');
+    const stored = await waitFor(
+      async () => {
+        const m = await listed(id);
+        return m.revoked ? m : undefined;
+      },
+      5000,
+      'revoked',
+    );
     expect(stored).toMatchObject({ revoked: true, revoked_at: expect.any(String), text: 'salah kirim' });
   });
 });

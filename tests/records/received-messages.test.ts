@@ -55,9 +55,20 @@ describe('received messages', () => {
 
   test('every kind is stored with its summary and the published data; listed newest first with filters', async () => {
     await recordIncoming(message(), deps());
-    await recordIncoming(message({ messageId: 'M2', kind: 'location', type: 'locationMessage', text: undefined, location: { latitude: 1, longitude: 2, name: 'Monas' } }), deps());
     await recordIncoming(
-      message({ messageId: 'M3', chat: GROUP, participant: PHONE_JID, kind: 'poll', type: 'pollCreationMessageV3', text: undefined, poll: { question: 'Kapan?', options: ['a', 'b'], multipleAnswers: false } }),
+      message({ messageId: 'M2', kind: 'location', type: 'locationMessage', text: undefined, location: { latitude: 1, longitude: 2, name: 'Monas' } }),
+      deps(),
+    );
+    await recordIncoming(
+      message({
+        messageId: 'M3',
+        chat: GROUP,
+        participant: PHONE_JID,
+        kind: 'poll',
+        type: 'pollCreationMessageV3',
+        text: undefined,
+        poll: { question: 'Kapan?', options: ['a', 'b'], multipleAnswers: false },
+      }),
       deps(),
     );
     const page = await repo.list();
@@ -66,7 +77,12 @@ describe('received messages', () => {
       ['M2', 'location', 'Monas', '6281234567890'],
       ['M1', 'text', 'halo', '6281234567890'],
     ]);
-    expect(page.items[0]!.data).toMatchObject({ type: 'poll', chat: GROUP, participant: '6281234567890', poll: { question: 'Kapan?', multiple_answers: false } });
+    expect(page.items[0]!.data).toMatchObject({
+      type: 'poll',
+      chat: GROUP,
+      participant: '6281234567890',
+      poll: { question: 'Kapan?', multiple_answers: false },
+    });
     expect((await repo.list({ type: 'location' })).items.map((m) => m.messageId)).toEqual(['M2']);
     // phone: the sender, or the chat with that number.
     expect((await repo.list({ phone: '6281234567890' })).total).toBe(3);
@@ -77,9 +93,19 @@ describe('received messages', () => {
   });
 
   test('a reaction is message.incoming and message.reaction', async () => {
-    await recordIncoming(message({ messageId: 'R1', kind: 'reaction', type: 'reactionMessage', text: undefined, reaction: { targetId: 'OURS', emoji: '❤️', targetFromMe: true } }), deps());
+    await recordIncoming(
+      message({ messageId: 'R1', kind: 'reaction', type: 'reactionMessage', text: undefined, reaction: { targetId: 'OURS', emoji: '❤️', targetFromMe: true } }),
+      deps(),
+    );
     expect(published.map((e) => e.event)).toEqual(['message.incoming', 'message.reaction']);
-    expect(published[1]!.data).toMatchObject({ message_id: 'OURS', reaction_id: 'R1', emoji: '❤️', removed: false, own_message: true, from_phone: '6281234567890' });
+    expect(published[1]!.data).toMatchObject({
+      message_id: 'OURS',
+      reaction_id: 'R1',
+      emoji: '❤️',
+      removed: false,
+      own_message: true,
+      from_phone: '6281234567890',
+    });
   });
 
   test("the sender's edit and revoke update the stored message; someone else's are ignored", async () => {
@@ -109,7 +135,13 @@ describe('received messages', () => {
   test('media rows stored before every message was kept survive the migration, still downloadable', () => {
     const file = join(tmp.dir, 'v3.db');
     const v3 = openDatabase(file, undefined, { migrations: MIGRATIONS.slice(0, 3) });
-    v3.prepare('INSERT INTO incoming_messages (message_id, from_jid, type, raw, received_at) VALUES (?, ?, ?, ?, ?)').run('IMG', PHONE_JID, 'imageMessage', '{"raw":1}', 1234);
+    v3.prepare('INSERT INTO incoming_messages (message_id, from_jid, type, raw, received_at) VALUES (?, ?, ?, ?, ?)').run(
+      'IMG',
+      PHONE_JID,
+      'imageMessage',
+      '{"raw":1}',
+      1234,
+    );
     v3.close();
     tmp.db.close();
     tmp.db = openDatabase(file);

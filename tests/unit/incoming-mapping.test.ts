@@ -39,7 +39,18 @@ function change(message: WAMessage): IncomingChange {
 describe('received messages in the port', () => {
   test('a text from a LID-addressed contact: phone and LID, chat, WhatsApp type beside the kind', () => {
     const m = incoming(received(incomingContent.text('halo')));
-    expect(m).toMatchObject({ messageId: 'IN1', kind: 'text', type: 'conversation', text: 'halo', from: LID, fromPhoneJid: PHONE, fromLid: LID, chat: LID, pushName: 'Budi', timestamp: 1_700_000_000 });
+    expect(m).toMatchObject({
+      messageId: 'IN1',
+      kind: 'text',
+      type: 'conversation',
+      text: 'halo',
+      from: LID,
+      fromPhoneJid: PHONE,
+      fromLid: LID,
+      chat: LID,
+      pushName: 'Budi',
+      timestamp: 1_700_000_000,
+    });
     expect(m.participant).toBeUndefined();
     expect(m.replyTo).toBeUndefined();
   });
@@ -47,7 +58,15 @@ describe('received messages in the port', () => {
   test('a reply quoting our message, with mentions (extendedTextMessage)', () => {
     const message = incomingContent.text('see @6282222222222', { quoted: { id: 'OURS1', remoteJid: ACCOUNT }, mentions: ['6282222222222@s.whatsapp.net'] });
     const m = incoming(received(message, { remoteJid: PHONE, remoteJidAlt: LID }));
-    expect(m).toMatchObject({ kind: 'text', type: 'extendedTextMessage', text: 'see @6282222222222', replyTo: 'OURS1', mentions: ['6282222222222@s.whatsapp.net'], chat: PHONE, fromLid: LID });
+    expect(m).toMatchObject({
+      kind: 'text',
+      type: 'extendedTextMessage',
+      text: 'see @6282222222222',
+      replyTo: 'OURS1',
+      mentions: ['6282222222222@s.whatsapp.net'],
+      chat: PHONE,
+      fromLid: LID,
+    });
   });
 
   test('a group message: chat is the group, the participant is the member (phone and LID from participantAlt)', () => {
@@ -57,10 +76,21 @@ describe('received messages in the port', () => {
 
   test('media kinds with caption, file name and the quoted id', () => {
     const image = incoming(received({ imageMessage: { mimetype: 'image/jpeg', caption: 'lihat', fileLength: 2048, contextInfo: { stanzaId: 'Q1' } } }));
-    expect(image).toMatchObject({ kind: 'image', type: 'imageMessage', media: { kind: 'image', mimetype: 'image/jpeg', caption: 'lihat', fileLength: 2048 }, replyTo: 'Q1' });
-    const doc = incoming(received({ documentWithCaptionMessage: { message: { documentMessage: { mimetype: 'application/pdf', fileName: 'a.pdf', caption: 'invoice' } } } }));
+    expect(image).toMatchObject({
+      kind: 'image',
+      type: 'imageMessage',
+      media: { kind: 'image', mimetype: 'image/jpeg', caption: 'lihat', fileLength: 2048 },
+      replyTo: 'Q1',
+    });
+    const doc = incoming(
+      received({ documentWithCaptionMessage: { message: { documentMessage: { mimetype: 'application/pdf', fileName: 'a.pdf', caption: 'invoice' } } } }),
+    );
     expect(doc).toMatchObject({ kind: 'document', media: { kind: 'document', fileName: 'a.pdf', caption: 'invoice' } });
-    for (const [key, kind] of [['videoMessage', 'video'], ['audioMessage', 'audio'], ['stickerMessage', 'sticker']] as const) {
+    for (const [key, kind] of [
+      ['videoMessage', 'video'],
+      ['audioMessage', 'audio'],
+      ['stickerMessage', 'sticker'],
+    ] as const) {
       expect(incoming(received({ [key]: { mimetype: 'x/y' } })).kind).toBe(kind);
     }
     // A disappearing-chat message is unwrapped, not reported as `ephemeralMessage`.
@@ -68,14 +98,33 @@ describe('received messages in the port', () => {
   });
 
   test('location, contact card, contacts array, polls', () => {
-    expect(incoming(received(incomingContent.location(-6.2, 106.816666, { name: 'Monas', address: 'Jakarta' }))).location).toEqual({ latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Jakarta' });
+    expect(incoming(received(incomingContent.location(-6.2, 106.816666, { name: 'Monas', address: 'Jakarta' }))).location).toEqual({
+      latitude: -6.2,
+      longitude: 106.816666,
+      name: 'Monas',
+      address: 'Jakarta',
+    });
     const vcard = 'BEGIN:VCARD\nVERSION:3.0\nFN:Siti\nTEL;type=CELL;waid=6283333333333:+62 833-3333-3333\nEND:VCARD';
-    expect(incoming(received(incomingContent.contact('Siti', vcard)))).toMatchObject({ kind: 'contact', contacts: [{ name: 'Siti', phones: ['6283333333333'], vcard }] });
+    expect(incoming(received(incomingContent.contact('Siti', vcard)))).toMatchObject({
+      kind: 'contact',
+      contacts: [{ name: 'Siti', phones: ['6283333333333'], vcard }],
+    });
     const plain = 'BEGIN:VCARD\nVERSION:3.0\nFN:Ani\nTEL:+62 844-4444\nEND:VCARD';
     const array = incoming(received({ contactsArrayMessage: { displayName: '2 contacts', contacts: [{ vcard: plain }, { displayName: 'Siti', vcard }] } }));
-    expect(array.contacts).toEqual([{ name: 'Ani', phones: ['628444444'], vcard: plain }, { name: 'Siti', phones: ['6283333333333'], vcard }]);
-    expect(incoming(received(incomingContent.poll('Makan apa?', ['Nasi', 'Mie'])))).toMatchObject({ kind: 'poll', type: 'pollCreationMessageV3', poll: { question: 'Makan apa?', options: ['Nasi', 'Mie'], multipleAnswers: false } });
-    expect(incoming(received(incomingContent.poll('Hari?', ['Sabtu', 'Minggu'], 2))).poll).toEqual({ question: 'Hari?', options: ['Sabtu', 'Minggu'], multipleAnswers: true });
+    expect(array.contacts).toEqual([
+      { name: 'Ani', phones: ['628444444'], vcard: plain },
+      { name: 'Siti', phones: ['6283333333333'], vcard },
+    ]);
+    expect(incoming(received(incomingContent.poll('Makan apa?', ['Nasi', 'Mie'])))).toMatchObject({
+      kind: 'poll',
+      type: 'pollCreationMessageV3',
+      poll: { question: 'Makan apa?', options: ['Nasi', 'Mie'], multipleAnswers: false },
+    });
+    expect(incoming(received(incomingContent.poll('Hari?', ['Sabtu', 'Minggu'], 2))).poll).toEqual({
+      question: 'Hari?',
+      options: ['Sabtu', 'Minggu'],
+      multipleAnswers: true,
+    });
   });
 
   test('a reaction names the message reacted to; an empty text takes it back', () => {
@@ -96,8 +145,12 @@ describe('received messages in the port', () => {
   test('left out: our own messages from another device, status broadcasts, poll votes, other protocol messages', () => {
     expect(toReceivedEvent(received(incomingContent.text('from my phone'), { fromMe: true }))).toBeUndefined();
     expect(toReceivedEvent(received(incomingContent.text('story'), { remoteJid: 'status@broadcast', participant: PHONE }))).toBeUndefined();
-    expect(toReceivedEvent(received({ pollUpdateMessage: { pollCreationMessageKey: { id: 'P' }, vote: { encPayload: Buffer.alloc(4), encIv: Buffer.alloc(12) } } }))).toBeUndefined();
-    expect(toReceivedEvent(received({ protocolMessage: { type: proto.Message.ProtocolMessage.Type.EPHEMERAL_SETTING, ephemeralExpiration: 86400 } }))).toBeUndefined();
+    expect(
+      toReceivedEvent(received({ pollUpdateMessage: { pollCreationMessageKey: { id: 'P' }, vote: { encPayload: Buffer.alloc(4), encIv: Buffer.alloc(12) } } })),
+    ).toBeUndefined();
+    expect(
+      toReceivedEvent(received({ protocolMessage: { type: proto.Message.ProtocolMessage.Type.EPHEMERAL_SETTING, ephemeralExpiration: 86400 } })),
+    ).toBeUndefined();
   });
 
   test('an unmapped kind is `other`, with its WhatsApp name', () => {

@@ -39,7 +39,12 @@ export function contentFields(content: proto.IMessage, type: string): ContentFie
     const address = 'address' in l ? (l.address ?? undefined) : undefined;
     return {
       kind: 'location',
-      location: { latitude: Number(l.degreesLatitude ?? 0), longitude: Number(l.degreesLongitude ?? 0), ...(name ? { name } : {}), ...(address ? { address } : {}) },
+      location: {
+        latitude: Number(l.degreesLatitude ?? 0),
+        longitude: Number(l.degreesLongitude ?? 0),
+        ...(name ? { name } : {}),
+        ...(address ? { address } : {}),
+      },
       ...common,
     };
   }

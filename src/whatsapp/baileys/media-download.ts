@@ -15,7 +15,11 @@ export class MediaDownloader {
     if (options.ca) this.dispatcher = new Agent({ connect: { ca: options.ca } });
   }
 
-  async download(message: WAMessage, socket: WASocket, logger: NonNullable<Parameters<typeof downloadMediaMessage>[3]>['logger']): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
+  async download(
+    message: WAMessage,
+    socket: WASocket,
+    logger: NonNullable<Parameters<typeof downloadMediaMessage>[3]>['logger'],
+  ): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
     const options = this.dispatcher ? { options: { dispatcher: this.dispatcher } as RequestInit } : {};
     const stream = await downloadMediaMessage(message, 'stream', options, { logger, reuploadRequest: socket.updateMediaMessage });
     // Disappearing and view-once messages wrap the media; look through the wrapper for its details.
