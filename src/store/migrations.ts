@@ -198,8 +198,13 @@ export const MIGRATIONS: readonly Migration[] = [
         );
         CREATE INDEX received_messages_received_at ON received_messages (received_at);
         CREATE INDEX received_messages_chat ON received_messages (chat, seq);
-        INSERT INTO received_messages (message_id, chat, from_jid, type, raw, sent_at, received_at)
-          SELECT message_id, from_jid, from_jid, replace(type, 'Message', ''), raw, received_at, received_at
+        -- The media rows kept so far: phone JIDs become the digits the API shows.
+        INSERT INTO received_messages (message_id, chat, from_jid, from_phone, type, raw, sent_at, received_at)
+          SELECT message_id,
+                 CASE WHEN from_jid LIKE '%@s.whatsapp.net' THEN substr(from_jid, 1, instr(from_jid, '@') - 1) ELSE from_jid END,
+                 from_jid,
+                 CASE WHEN from_jid LIKE '%@s.whatsapp.net' THEN substr(from_jid, 1, instr(from_jid, '@') - 1) END,
+                 replace(type, 'Message', ''), raw, received_at, received_at
           FROM incoming_messages ORDER BY received_at;
         DROP TABLE incoming_messages;
       `);

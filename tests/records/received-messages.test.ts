@@ -146,6 +146,6 @@ describe('received messages', () => {
     tmp.db.close();
     tmp.db = openDatabase(file);
     repo = new SqliteIncomingMessageRepository(tmp.db);
-    return expect(repo.get('IMG')).resolves.toMatchObject({ messageId: 'IMG', type: 'image', raw: '{"raw":1}', receivedAt: 1234, chat: PHONE_JID });
+    return expect(repo.get('IMG')).resolves.toMatchObject({ messageId: 'IMG', type: 'image', raw: '{"raw":1}', receivedAt: 1234, chat: '6281234567890', fromPhone: '6281234567890' });
   });
 });
