@@ -51,7 +51,8 @@ export interface ReceivedMessageQuery {
 }
 
 export interface IncomingMessageRepository {
-  save(message: StoredIncomingMessage): Promise<void>;
+  /** False when a message with that id is already stored (WhatsApp delivered it again). */
+  save(message: StoredIncomingMessage): Promise<boolean>;
   get(messageId: string): Promise<StoredIncomingMessage | null>;
   /** The stored message with its state, for quoting or reacting to it (raw holds WhatsApp's key and content). */
   findReceived(messageId: string): Promise<ReceivedMessage | null>;
@@ -107,8 +108,8 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
     this.sql = new StatementCache(db);
   }
 
-  async save(m: StoredIncomingMessage): Promise<void> {
-    this.sql
+  async save(m: StoredIncomingMessage): Promise<boolean> {
+    const { changes } = this.sql
       .prepare(
         `INSERT INTO received_messages (message_id, chat, from_jid, from_phone, type, summary, data, raw, sent_at, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -126,6 +127,7 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
         m.sentAt ?? m.receivedAt,
         m.receivedAt,
       );
+    return changes > 0;
   }
 
   async get(messageId: string): Promise<StoredIncomingMessage | null> {

@@ -33,7 +33,7 @@ export async function recordIncoming(
   const kind = incomingKind(message);
   const event = incomingMessageEvent(message, message.media && hasMedia(kind) ? deps.downloadUrl : undefined);
   const { from_phone: fromPhone, chat } = senderData(message);
-  await deps.incoming.save({
+  const stored = await deps.incoming.save({
     messageId: message.messageId,
     fromJid: message.from,
     type: kind,
@@ -45,6 +45,8 @@ export async function recordIncoming(
     sentAt: message.timestamp * 1000,
     data: event.data,
   });
+  // A message WhatsApp delivers again (after a reconnect, a retry) is published once.
+  if (!stored) return;
   deps.publish(event);
   const reaction = messageReactionEvent(message);
   if (reaction) deps.publish(reaction);

@@ -89,6 +89,9 @@ describe('received messages', () => {
     const first = await repo.list({ limit: 2 });
     expect((await repo.list({ limit: 2, cursor: first.nextCursor! })).items.map((m) => m.messageId)).toEqual(['M1']);
     expect(published.map((e) => e.event)).toEqual(['message.incoming', 'message.incoming', 'message.incoming']);
+    // Delivered again by WhatsApp: stored and published once.
+    await recordIncoming(message(), deps());
+    expect(published).toHaveLength(3);
     expect(await repo.findReceived('M1')).toMatchObject({ messageId: 'M1', raw: '{"key":{"id":"M1"}}', fromJid: PHONE_JID });
   });
 
@@ -146,6 +149,13 @@ describe('received messages', () => {
     tmp.db.close();
     tmp.db = openDatabase(file);
     repo = new SqliteIncomingMessageRepository(tmp.db);
-    return expect(repo.get('IMG')).resolves.toMatchObject({ messageId: 'IMG', type: 'image', raw: '{"raw":1}', receivedAt: 1234, chat: '6281234567890', fromPhone: '6281234567890' });
+    return expect(repo.get('IMG')).resolves.toMatchObject({
+      messageId: 'IMG',
+      type: 'image',
+      raw: '{"raw":1}',
+      receivedAt: 1234,
+      chat: '6281234567890',
+      fromPhone: '6281234567890',
+    });
   });
 });
