@@ -182,6 +182,20 @@ describe('incoming messages of every kind', () => {
     expect(await listed(id, '&type=reaction')).toMatchObject({ reaction: { message_id: ours, emoji: '😮', removed: false } });
   });
 
+  test("a group member's reaction to another member's message, then taken back", async () => {
+    const group = h.emu.groups.create({ subject: 'Reaksi', participants: [h.emu.account.phone, BUDI, SITI], owner: BUDI });
+    const theirs = await h.emu.sendIncomingGroupMessage(group.jid, BUDI, incomingContent.text('foto besok'));
+    await listed(theirs);
+    const target = { id: theirs, remoteJid: group.jid, participant: BUDI_LID };
+    const id = await h.emu.sendIncomingGroupMessage(group.jid, SITI, incomingContent.reaction(target, '👍'));
+    const reaction = await waitFor(() => events().find((e) => e.event === 'message.reaction' && e.data.reaction_id === id)?.data, 5000, 'message.reaction');
+    expect(reaction).toMatchObject({ message_id: theirs, emoji: '👍', removed: false, own_message: false, chat: group.jid, participant: SITI });
+    const undo = await h.emu.sendIncomingGroupMessage(group.jid, SITI, incomingContent.reaction(target, ''));
+    const removed = await waitFor(() => events().find((e) => e.event === 'message.reaction' && e.data.reaction_id === undo)?.data, 5000, 'the removal');
+    expect(removed).toMatchObject({ message_id: theirs, emoji: '', removed: true });
+    expect(await listed(undo)).toMatchObject({ type: 'reaction', reaction: { message_id: theirs, emoji: '', removed: true } });
+  });
+
   test('an edit: message.edited, and the stored message shows the new text', async () => {
     const id = await h.emu.sendIncomingText(BUDI, 'besok jam 8');
     await listed(id);
