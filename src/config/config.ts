@@ -64,6 +64,7 @@ const envSchema = z.object({
     .optional()
     .transform((v) => (v ?? '').trim())
     .refine((v) => v === '' || v.length >= 16, { message: 'at least 16 characters (generate one with: openssl rand -hex 32), or unset to use DATA_DIR/content.key' }),
+  INCOMING_RETENTION: integer(30, 1, 365),
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
@@ -111,6 +112,8 @@ export interface Config {
   messageContentRetentionDays: number;
   /** Secret the sent content's encryption key is derived from; empty = a random key in DATA_DIR/content.key. */
   messageContentKey: string;
+  /** Days received messages are kept: listed, quotable, their media downloadable. */
+  incomingRetentionDays: number;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
   publicUrl: string;
   /** How long an operator console login (session cookie) lasts. */
@@ -260,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     groupMetadataTtlMs: e.GROUP_METADATA_TTL,
     messageContentRetentionDays: e.MESSAGE_CONTENT_RETENTION,
     messageContentKey: e.MESSAGE_CONTENT_KEY,
+    incomingRetentionDays: e.INCOMING_RETENTION,
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
     numberCheck: { positiveTtlMs: e.CHECK_NUMBER_CACHE_TTL * 1000, negativeTtlMs: e.CHECK_NUMBER_NEGATIVE_CACHE_TTL * 1000 },

@@ -22,6 +22,13 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
 export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS, ...CHANGE_KINDS] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
+/**
+ * The kinds of received message (`type` of `message.incoming` and of GET /api/messages?direction=in);
+ * `other` is a kind the gateway does not map (its `wa_type` names it).
+ */
+export const INCOMING_KINDS = ['text', ...MEDIA_KINDS, 'location', 'contact', 'poll', 'reaction', 'other'] as const;
+export type IncomingKind = (typeof INCOMING_KINDS)[number];
+
 /** WhatsApp's delivery states, from acks and receipts. */
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 

@@ -7,7 +7,9 @@ import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/app-error.js';
-import type { IncomingMessageRepository } from './incoming-message-repository.js';
+import { MESSAGE_TYPES, type IncomingKind, type MessageType } from '../domain/vocabulary.js';
+import { hasMedia, type IncomingMessageRepository } from './incoming-message-repository.js';
+import { receivedView } from './received-view.js';
 import { findRecord, type MessageRecord, type MessageRepository } from './message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
@@ -34,11 +36,22 @@ export function messageView(m: MessageRecord) {
   };
 }
 
-export function listMessages(messages: MessageRepository, query: ReturnType<typeof listMessagesQuery>) {
+export function listMessages(messages: MessageRepository, query: ReturnType<typeof listMessagesQuery>, incoming?: IncomingMessageRepository) {
   return async (req: Request, res: Response): Promise<void> => {
-    const q = parseRequest(query, req.query);
+    const { direction, type, ...q } = parseRequest(query, req.query);
     // The same number formats as a send: 0812… finds what was sent to 62812….
-    const page = await withCursor(() => messages.list({ ...q, phone: q.phone?.digits }));
+    const phone = q.phone?.digits;
+    if (direction === 'in' && incoming) {
+      const received = await withCursor(() => incoming.list({ ...q, phone, type: type as IncomingKind | undefined }));
+      res.json({ status: 'success', data: received.items.map(receivedView), total: received.total, next_cursor: received.nextCursor });
+      return;
+    }
+    // A kind the gateway only receives (or does not send yet) has no records.
+    if (type !== undefined && !(MESSAGE_TYPES as readonly string[]).includes(type)) {
+      res.json({ status: 'success', data: [], total: 0, next_cursor: null });
+      return;
+    }
+    const page = await withCursor(() => messages.list({ ...q, phone, type: type as MessageType | undefined }));
     res.json({ status: 'success', data: page.items.map(messageView), total: page.total, next_cursor: page.nextCursor });
   };
 }
@@ -72,7 +85,8 @@ export function analytics(messages: MessageRepository, query: typeof analyticsQu
 export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
   return async (req: Request, res: Response): Promise<void> => {
     const stored = await incoming.get(String(req.params.messageId));
-    if (!stored) throw notFound('Incoming media');
+    // Every received message is stored; only those of a media kind have something to download.
+    if (!stored || !hasMedia(stored.type)) throw notFound('Incoming media');
     let media;
     try {
       media = await download(stored.raw);
@@ -107,7 +121,7 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       description: 'Message records with delivery status (filters, pagination)',
       guarded: true,
       doc: listMessagesDoc(messagesQuery),
-      handlers: [listMessages(messages, messagesQuery)],
+      handlers: [listMessages(messages, messagesQuery, deps.incoming)],
     },
     { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.changes)] },
     {

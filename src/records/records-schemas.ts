@@ -2,23 +2,33 @@
  * What the record routes accept and answer: query schemas (the handlers validate with them; a bad
  * value is a 400 INVALID_PARAMETER naming it) and the bodies, for the OpenAPI document.
  */
-import { MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/vocabulary.js';
+import { INCOMING_KINDS, MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/vocabulary.js';
 import { z } from 'zod';
 import { isoTimestamp, named } from '../openapi/components.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
+import { exampleReceived, receivedMessageSchema } from './received-view.js';
 import { phoneField } from '../http/phone-field.js';
 import { cursorParam, dateParam, idParam, invalid, limitParam, oneOf, page } from '../http/query-params.js';
 
+/** `type` filters of both directions: what the gateway sends, and what it receives. */
+const LISTED_TYPES = [...new Set([...MESSAGE_TYPES, ...INCOMING_KINDS])] as [string, ...string[]];
+
 export function listMessagesQuery(defaultCountryCode: string) {
-  return z.object({
-    status: oneOf('status', MESSAGE_STATUSES),
-    type: oneOf('type', MESSAGE_TYPES),
-    phone: phoneField(defaultCountryCode, 'Only messages to this number').optional(),
-    from: dateParam('from', 'Created at or after', '2025-09-01T00:00:00Z'),
-    to: dateParam('to', 'Created before', '2099-01-01T00:00:00Z'),
-    limit: limitParam,
-    cursor: cursorParam,
-  });
+  return z
+    .object({
+      direction: oneOf('direction', ['out', 'in']).meta({
+        description: '`out` (default): messages the gateway sent, as records with a delivery status. `in`: messages received (INCOMING_RETENTION days)',
+        examples: ['in'],
+      }),
+      status: oneOf('status', MESSAGE_STATUSES),
+      type: oneOf('type', LISTED_TYPES),
+      phone: phoneField(defaultCountryCode, 'Only messages to this number (direction=in: from this number, or in the chat with it)').optional(),
+      from: dateParam('from', 'Created (received) at or after', '2025-09-01T00:00:00Z'),
+      to: dateParam('to', 'Created (received) before', '2099-01-01T00:00:00Z'),
+      limit: limitParam,
+      cursor: cursorParam,
+    })
+    .refine(({ direction, status }) => !(direction === 'in' && status), { error: invalid('status', 'no status with direction=in (received messages have none)') });
 }
 
 export const analyticsQuery = z
@@ -78,10 +88,19 @@ const countsByStatus = z.object(Object.fromEntries(MESSAGE_STATUSES.map((s) => [
 export function listMessagesDoc(query: ReturnType<typeof listMessagesQuery>): RouteDoc {
   return {
     tag: 'Records',
-    details: 'Newest first, with keyset pagination: pass `next_cursor` as `cursor` for the next page.',
+    details:
+      'Newest first, with keyset pagination: pass `next_cursor` as `cursor` for the next page. With `direction=in`, the messages contacts sent ' +
+      '(every kind, the fields of the `message.incoming` webhook, and whether the sender edited or deleted it) instead of the records of sent messages.',
     query,
     responses: {
-      200: { description: 'A page of records', schema: page(messageRecord), examples: { page: { summary: 'One record', value: { status: 'success', data: [exampleRecord], total: 1, next_cursor: null } } } },
+      200: {
+        description: 'A page of records (direction=out) or of received messages (direction=in)',
+        schema: page(z.union([messageRecord, receivedMessageSchema])),
+        examples: {
+          page: { summary: 'One record', value: { status: 'success', data: [exampleRecord], total: 1, next_cursor: null } },
+          received: { summary: 'direction=in: a reply in a group', value: { status: 'success', data: [exampleReceived], total: 1, next_cursor: null } },
+        },
+      },
     },
     errors: ['INVALID_PARAMETER', 'PHONE_REQUIRED', 'INVALID_PHONE'],
   };

@@ -1,12 +1,13 @@
 /**
  * Message records kept up to date from WhatsApp's events: acks and receipts move a record's
- * status (and reach webhook receivers when they are real progress), incoming messages with media
- * are kept so their media can be downloaded, and every incoming message is published.
+ * status (and reach webhook receivers when they are real progress); received messages and changes
+ * to them are stored and published (incoming-wiring.ts).
  */
 import type { Logger } from 'pino';
 import type { WebhookEvent } from '../webhooks/events.js';
-import { incomingMessageEvent, messageStatusEvent } from '../webhooks/events.js';
-import type { IncomingMessage, MessageStatusUpdate, WhatsAppTransport } from '../whatsapp/transport.js';
+import { messageStatusEvent } from '../webhooks/events.js';
+import type { IncomingChange, IncomingMessage, MessageStatusUpdate, WhatsAppTransport } from '../whatsapp/transport.js';
+import { recordIncoming, recordIncomingChange } from './incoming-wiring.js';
 import type { IncomingMessageRepository } from './incoming-message-repository.js';
 import { toMessageStatus, type MessageRecord, type MessageRepository } from './message-repository.js';
 
@@ -39,18 +40,17 @@ export function wireRecords(
     // Only our own messages, and only real progress, reach the receivers.
     if (change?.changed) publish(messageStatusEvent(update, change.record.id));
   };
-  const onIncoming = async (message: IncomingMessage) => {
-    if (message.media) {
-      await incoming.save({ messageId: message.messageId, fromJid: message.from, type: message.type, raw: message.raw, receivedAt: Date.now() });
-    }
-    publish(incomingMessageEvent(message, message.media ? deps.downloadUrl : undefined));
-  };
+  const onIncoming = (message: IncomingMessage) => recordIncoming(message, { incoming, publish, downloadUrl: deps.downloadUrl });
+  const onChange = (change: IncomingChange) => recordIncomingChange(change, { incoming, publish });
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const statusListener = (u: MessageStatusUpdate) => void onStatus(u).catch(log('could not record a delivery status'));
   const incomingListener = (m: IncomingMessage) => void onIncoming(m).catch(log('could not handle an incoming message'));
   transport.events.on('message-status', statusListener);
+  const changeListener = (c: IncomingChange) => void onChange(c).catch(log('could not handle a change to a received message'));
   transport.events.on('incoming-message', incomingListener);
+  transport.events.on('incoming-change', changeListener);
   return () => {
+    transport.events.off('incoming-change', changeListener);
     transport.events.off('message-status', statusListener);
     transport.events.off('incoming-message', incomingListener);
   };

@@ -194,6 +194,44 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'every received message kept: listed, quotable, edited and revoked',
+    up: (db) => {
+      db.exec(`
+        -- Every message contacts send (not only media), for GET /api/messages?direction=in, for
+        -- quoting and reacting to it, and for media download; purged after INCOMING_RETENTION days.
+        -- data: the message.incoming webhook data (JSON); raw: the WhatsApp message (BufferJSON).
+        CREATE TABLE received_messages (
+          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+          message_id  TEXT NOT NULL UNIQUE,
+          chat        TEXT NOT NULL,
+          from_jid    TEXT NOT NULL,
+          from_phone  TEXT,
+          type        TEXT NOT NULL,
+          summary     TEXT,
+          data        TEXT,
+          raw         TEXT NOT NULL,
+          sent_at     INTEGER NOT NULL,
+          received_at INTEGER NOT NULL,
+          edited_text TEXT,
+          edited_at   INTEGER,
+          revoked_at  INTEGER
+        );
+        CREATE INDEX received_messages_received_at ON received_messages (received_at);
+        CREATE INDEX received_messages_chat ON received_messages (chat, seq);
+        -- The media rows kept so far: phone JIDs become the digits the API shows.
+        INSERT INTO received_messages (message_id, chat, from_jid, from_phone, type, raw, sent_at, received_at)
+          SELECT message_id,
+                 CASE WHEN from_jid LIKE '%@s.whatsapp.net' THEN substr(from_jid, 1, instr(from_jid, '@') - 1) ELSE from_jid END,
+                 from_jid,
+                 CASE WHEN from_jid LIKE '%@s.whatsapp.net' THEN substr(from_jid, 1, instr(from_jid, '@') - 1) END,
+                 replace(type, 'Message', ''), raw, received_at, received_at
+          FROM incoming_messages ORDER BY received_at;
+        DROP TABLE incoming_messages;
+      `);
+    },
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction; returns their versions. */

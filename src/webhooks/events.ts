@@ -6,11 +6,21 @@ import { randomUUID } from 'node:crypto';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
 import type { GroupEventMember, GroupUpdate } from '../whatsapp/group-port.js';
 import type { ConnectionStatus, IncomingMessage, MessageStatusUpdate } from '../whatsapp/transport.js';
+import { incomingDetails, incomingKind, type IncomingDetails, type MessageChangeData, type MessageReactionData } from './incoming-events.js';
 
-export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update', 'account.restricted', 'group.update'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'message.incoming',
+  'message.status',
+  'connection.update',
+  'account.restricted',
+  'group.update',
+  'message.reaction',
+  'message.edited',
+  'message.revoked',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-export interface IncomingMessageData {
+export interface IncomingMessageData extends IncomingDetails {
   message_id: string;
   /** Digits of the sender's phone number, when WhatsApp revealed it. */
   from_phone: string | null;
@@ -21,6 +31,7 @@ export interface IncomingMessageData {
   push_name: string | null;
   /** ISO-8601 of WhatsApp's message timestamp. */
   sent_at: string;
+  /** text, image, video, audio, document, sticker, location, contact, poll, reaction, or other. */
   type: string;
   text: string | null;
   media: {
@@ -92,6 +103,9 @@ export interface WebhookEventDataMap {
   'connection.update': ConnectionUpdateData;
   'account.restricted': AccountRestrictedData;
   'group.update': GroupUpdateData;
+  'message.reaction': MessageReactionData;
+  'message.edited': MessageChangeData;
+  'message.revoked': MessageChangeData;
 }
 
 export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
@@ -121,7 +135,7 @@ export function incomingMessageEvent(message: IncomingMessage, downloadUrl?: (me
     from_lid: lid,
     push_name: message.pushName ?? null,
     sent_at: new Date(message.timestamp * 1000).toISOString(),
-    type: message.type,
+    type: incomingKind(message),
     text: message.text ?? null,
     media: message.media
       ? {
@@ -133,6 +147,7 @@ export function incomingMessageEvent(message: IncomingMessage, downloadUrl?: (me
           download_url: downloadUrl ? downloadUrl(message.messageId) : null,
         }
       : null,
+    ...incomingDetails(message),
   });
 }
 

@@ -2,7 +2,7 @@
  * The WhatsApp port: the narrow interface the HTTP layer talks to. Production uses the Baileys
  * adapter (src/whatsapp/baileys); component tests use a fake that implements the same interface.
  */
-import type { DeliveryStatus, MediaKind } from '../domain/vocabulary.js';
+import type { DeliveryStatus, IncomingKind, MediaKind } from '../domain/vocabulary.js';
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { AccountRestriction } from './account-restriction.js';
@@ -147,6 +147,46 @@ export interface IncomingMessage {
   media?: { kind: string; mimetype?: string; fileLength?: number; fileName?: string; caption?: string };
   /** The message as the adapter serialised it (opaque): kept to download its media later. */
   raw: string;
+  /** The kind in the API's words (`type` above is WhatsApp's own content name, e.g. `conversation`). */
+  kind?: IncomingKind;
+  /** The chat JID: the sender's (phone JID or LID) one to one, the group's in a group. */
+  chat?: string;
+  /** In groups: the member who wrote, as WhatsApp named them (the same person as `from`). */
+  participant?: string;
+  /** The WhatsApp id of the message this one quotes (contextInfo.stanzaId). */
+  replyTo?: string;
+  /** JIDs mentioned in the text or caption. */
+  mentions?: string[];
+  location?: { latitude: number; longitude: number; name?: string; address?: string };
+  contacts?: IncomingContactCard[];
+  poll?: { question: string; options: string[]; multipleAnswers: boolean };
+  /** A reaction: the message reacted to; `emoji` '' takes a reaction back. */
+  reaction?: { targetId: string; emoji: string; targetFromMe: boolean };
+}
+
+/** One contact card of a received contact message. */
+export interface IncomingContactCard {
+  name: string;
+  /** Phone numbers on the card (digits; WhatsApp's `waid` where the card has it). */
+  phones: string[];
+  vcard: string;
+}
+
+/** A contact changed one of their own earlier messages: edited its text, or deleted it for everyone. */
+export interface IncomingChange {
+  change: 'edit' | 'revoke';
+  /** The id of the message that changed. */
+  messageId: string;
+  /** The id of the protocol message that carried the change. */
+  changeId: string;
+  chat: string;
+  from: string;
+  fromPhoneJid?: string;
+  fromLid?: string;
+  participant?: string;
+  timestamp: number;
+  /** The new text (edit). */
+  text?: string;
 }
 
 /** What WhatsApp's own lookup says about one phone number (POST /api/check-number). */
@@ -165,6 +205,8 @@ export interface TransportEventMap {
   qr: [string];
   'message-status': [MessageStatusUpdate];
   'incoming-message': [IncomingMessage];
+  /** A contact edited or deleted for everyone a message of theirs. */
+  'incoming-change': [IncomingChange];
   /** WhatsApp restricted the account (463): sends to new contacts must pause. */
   'account-restricted': [AccountRestriction];
   /** A group the account is in changed (members, subject, description, settings). */

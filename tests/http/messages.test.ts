@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
+import { fetchDocument, schemaValidator } from '../support/openapi.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -185,5 +186,40 @@ describe('GET /api/media/:messageId', () => {
     expect((res.body as Buffer).toString()).toBe('incoming media bytes');
     // Only incoming media is served: never an upload or an unknown id.
     await request(t.app).get('/api/media/unknown').expect(404);
+  });
+});
+
+describe('GET /api/messages?direction=in', () => {
+  test('lists received messages of every kind in the documented shape; records stay as they were', async () => {
+    t = await buildTestApp();
+    const base = { from: '6281234567890@s.whatsapp.net', fromPhoneJid: '6281234567890@s.whatsapp.net', chat: '6281234567890@s.whatsapp.net', timestamp: Math.floor(Date.now() / 1000), raw: '{}' };
+    t.transport.events.emit('incoming-message', { ...base, messageId: 'T1', type: 'conversation', kind: 'text', text: 'halo' });
+    t.transport.events.emit('incoming-message', {
+      ...base,
+      messageId: 'P1',
+      type: 'pollCreationMessageV3',
+      kind: 'poll',
+      replyTo: 'Q1',
+      poll: { question: 'Kapan?', options: ['Sabtu', 'Minggu'], multipleAnswers: false },
+    });
+    t.transport.events.emit('incoming-change', { ...base, change: 'edit', messageId: 'T1', changeId: 'E1', text: 'halo semua' });
+    await send('outgoing');
+    const list = async () => (await request(t.app).get('/api/messages?direction=in').expect(200)).body as { data: Array<Record<string, unknown>>; total: number };
+    await until(async () => (await list()).data.find((m) => m.message_id === 'T1')?.edited_text === 'halo semua');
+    const body = await list();
+    expect(body.total).toBe(2);
+    expect(body.data.map((m) => [m.message_id, m.type, m.summary, m.reply_to])).toEqual([
+      ['P1', 'poll', 'Kapan?', 'Q1'],
+      ['T1', 'text', 'halo', null],
+    ]);
+    const doc = await fetchDocument(t.app);
+    const validate = schemaValidator(doc)(doc.paths['/api/messages']!.get!.responses['200']!.content!['application/json']!.schema!);
+    expect(validate(body) ? null : validate.errors).toBeNull();
+    // Without direction (or with out): the records of sent messages only, unchanged.
+    const records = (await request(t.app).get('/api/messages').expect(200)).body as { data: Array<{ summary: string }> };
+    expect(records.data.map((r) => r.summary)).toEqual(['outgoing']);
+    expect((await request(t.app).get('/api/messages?direction=out&type=poll').expect(200)).body.data).toEqual([]);
+    expect((await request(t.app).get('/api/messages?direction=in&status=read').expect(400)).body.code).toBe('INVALID_PARAMETER');
+    expect((await request(t.app).get('/api/messages?direction=sideways').expect(400)).body.code).toBe('INVALID_PARAMETER');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { connectionUpdateEvent, incomingMessageEvent, messageStatusEvent, phoneOfJid } from '../../src/webhooks/events.js';
+import { messageChangeEvent } from '../../src/webhooks/incoming-events.js';
 
 describe('webhook events', () => {
   test('incoming text from a LID sender carries the LID and, where known, the phone number', () => {
@@ -24,9 +25,19 @@ describe('webhook events', () => {
         from_lid: '123456789012345@lid',
         push_name: 'Budi',
         sent_at: '2023-11-14T22:13:20.000Z',
-        type: 'conversation',
+        // The kind in the API's words; WhatsApp's own content name stays readable as wa_type.
+        type: 'text',
+        wa_type: 'conversation',
         text: 'halo',
         media: null,
+        chat: '6281234567890',
+        participant: null,
+        reply_to: null,
+        mentions: [],
+        location: null,
+        contacts: null,
+        poll: null,
+        reaction: null,
       },
     });
   });
@@ -49,6 +60,43 @@ describe('webhook events', () => {
       text: null,
       media: { kind: 'image', mimetype: 'image/jpeg', file_size: 2048, file_name: null, caption: 'lihat', download_url: '/api/media/M1' },
     });
+  });
+
+  test('a group message names the group as chat and the member as participant; mentions as phone digits or LIDs', () => {
+    const event = incomingMessageEvent({
+      messageId: 'G1',
+      from: '123456789012345@lid',
+      fromPhoneJid: '6281234567890@s.whatsapp.net',
+      fromLid: '123456789012345@lid',
+      chat: '120363012345678901@g.us',
+      participant: '123456789012345@lid',
+      timestamp: 1700000000,
+      type: 'extendedTextMessage',
+      kind: 'text',
+      text: 'halo @6282222222222',
+      replyTo: 'Q1',
+      mentions: ['6282222222222@s.whatsapp.net', '999@lid'],
+      raw: '{}',
+    });
+    expect(event.data).toMatchObject({
+      type: 'text',
+      wa_type: 'extendedTextMessage',
+      chat: '120363012345678901@g.us',
+      participant: '6281234567890',
+      from_phone: '6281234567890',
+      from_lid: '123456789012345@lid',
+      reply_to: 'Q1',
+      mentions: ['6282222222222', '999@lid'],
+    });
+  });
+
+  test('edits and revokes name the changed message; a LID-only sender is its own chat', () => {
+    const base = { messageId: 'M1', changeId: 'P1', chat: '999@lid', from: '999@lid', fromLid: '999@lid', timestamp: 1700000000 };
+    expect(messageChangeEvent({ ...base, change: 'edit', text: 'baru' })).toMatchObject({
+      event: 'message.edited',
+      data: { message_id: 'M1', text: 'baru', from_phone: null, from_lid: '999@lid', chat: '999@lid', participant: null, changed_at: '2023-11-14T22:13:20.000Z' },
+    });
+    expect(messageChangeEvent({ ...base, change: 'revoke' })).toMatchObject({ event: 'message.revoked', data: { message_id: 'M1', text: null } });
   });
 
   test('status and connection events', () => {

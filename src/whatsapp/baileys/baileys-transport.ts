@@ -10,7 +10,6 @@ import type { Readable } from 'node:stream';
 import {
   Browsers,
   BufferJSON,
-  downloadMediaMessage,
   generateMessageIDV2,
   makeCacheableSignalKeyStore,
   makeWASocket,
@@ -36,7 +35,8 @@ import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
-import { toIncomingMessage } from './message-mapping.js';
+import { MediaDownloader } from './media-download.js';
+import { toReceivedEvent } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
 import { withSentCaptionKind } from './caption-edit.js';
@@ -90,6 +90,7 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly manager: ConnectionManager<WASocket>;
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
+  private readonly downloader: MediaDownloader;
   private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
@@ -97,6 +98,7 @@ export class BaileysTransport implements WhatsAppTransport {
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
     this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem });
+    this.downloader = new MediaDownloader({ ca: options.mediaCaPem });
     routeLibsignalConsole(options.logger.child({ module: 'libsignal' }, { level: options.baileysLogLevel }));
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
@@ -139,12 +141,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
-    const message = JSON.parse(raw, BufferJSON.reviver) as WAMessage;
-    const stream = await downloadMediaMessage(message, 'stream', {}, { logger: this.baileysLogger, reuploadRequest: socket.updateMediaMessage });
-    const content = message.message ?? {};
-    const media = content.imageMessage ?? content.videoMessage ?? content.audioMessage ?? content.documentMessage ?? content.stickerMessage;
-    const fileName = content.documentMessage?.fileName ?? undefined;
-    return { stream, mimetype: media?.mimetype ?? undefined, fileName };
+    return this.downloader.download(JSON.parse(raw, BufferJSON.reviver) as WAMessage, socket, this.baileysLogger);
   }
 
   async requestPairingCode(phone: string): Promise<string> {
@@ -185,6 +182,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async stop(): Promise<void> {
     await this.manager.stop();
     this.uploadAgent.destroy();
+    this.downloader.close();
   }
 
   private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
@@ -282,8 +280,9 @@ export class BaileysTransport implements WhatsAppTransport {
       for (const message of messages) if (message.key.fromMe) this.emitStatus(message.key, message.status);
       if (type !== 'notify') return;
       for (const message of messages) {
-        const incoming = toIncomingMessage(message);
-        if (incoming) this.events.emit('incoming-message', incoming);
+        const received = toReceivedEvent(message);
+        if (received && 'message' in received) this.events.emit('incoming-message', received.message);
+        else if (received) this.events.emit('incoming-change', received.change);
       }
     });
     return {
