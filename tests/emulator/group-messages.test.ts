@@ -99,6 +99,21 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     expect(copy.media?.bytes.equals(bytes)).toBe(true);
   });
 
+  test('concurrent sends to a fresh group are opened in order: every member decrypts every one', async () => {
+    const group = emu.groups.create({ subject: 'Serentak', participants: [BUDI, SITI] });
+    // Only the first stanza carries the sender key; opened out of order, the others were undecryptable.
+    const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => client.sock.sendMessage(group.jid, { text: `serentak ${i}` })));
+    const ids = sent.map(s => s!.key.id!);
+    const copies = await until(() => {
+      const found = emu.messages.filter(m => ids.includes(m.id));
+      return found.length >= 30 ? found : undefined;
+    }, 'thirty member copies');
+    expect(copies.filter(c => c.type === 'undecryptable')).toEqual([]);
+    for (const phone of [BUDI, SITI]) {
+      expect(copies.filter(c => c.to === pn(phone) && c.type === 'text').map(c => c.text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `serentak ${i}`).sort());
+    }
+  });
+
   test('with a metadata cache (as the gateway keeps one) a burst of sends makes one query', async () => {
     const group = emu.groups.create({ subject: 'Cache', participants: [BUDI, SITI] });
     const cache = new Map<string, GroupMetadata>();
