@@ -22,11 +22,11 @@ export interface RetainedStores {
   messages: MessageRepository;
 }
 
-export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays'>, stores: RetainedStores): () => Promise<void> {
+export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays' | 'incomingRetentionDays'>, stores: RetainedStores): () => Promise<void> {
   return async () => {
     const now = Date.now();
     await stores.idempotency.purgeExpired(now);
-    await stores.incoming.purgeBefore(now - 30 * DAY);
+    await stores.incoming.purgeBefore(now - config.incomingRetentionDays * DAY);
     await stores.webhookDeliveries.purgeFinished(now - 30 * DAY);
     await stores.outbox?.purgeFinished(now - 7 * DAY);
     await stores.sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);

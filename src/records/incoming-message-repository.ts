@@ -1,6 +1,7 @@
 /**
- * Incoming messages that carry media, kept so the media can be downloaded on request: WhatsApp
- * serves the encrypted file, and the key to decrypt it lives only in the message itself.
+ * Incoming messages, kept for INCOMING_RETENTION: so media can be downloaded on request (WhatsApp
+ * serves the encrypted file, and the key to decrypt it lives only in the message itself), and so a
+ * reply can quote any of them (`reply_to`).
  */
 import type { SqliteDatabase } from '../store/database.js';
 import { StatementCache } from '../store/statement-cache.js';
@@ -12,6 +13,8 @@ export interface StoredIncomingMessage {
   /** The transport's serialised message (opaque here). */
   raw: string;
   receivedAt: number;
+  /** The JIDs that name its chat (a group's, or the sender's phone JID and LID); absent on rows kept before they were recorded. */
+  chatJids?: string[];
 }
 
 export interface IncomingMessageRepository {
@@ -26,6 +29,7 @@ interface Row {
   type: string;
   raw: string;
   received_at: number;
+  chat_jids: string | null;
 }
 
 export class SqliteIncomingMessageRepository implements IncomingMessageRepository {
@@ -38,16 +42,23 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
   async save(m: StoredIncomingMessage): Promise<void> {
     this.sql
       .prepare(
-        `INSERT INTO incoming_messages (message_id, from_jid, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO incoming_messages (message_id, from_jid, type, raw, received_at, chat_jids) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING`,
       )
-      .run(m.messageId, m.fromJid, m.type, m.raw, m.receivedAt);
+      .run(m.messageId, m.fromJid, m.type, m.raw, m.receivedAt, m.chatJids ? JSON.stringify(m.chatJids) : null);
   }
 
   async get(messageId: string): Promise<StoredIncomingMessage | null> {
     const row = this.sql.prepare('SELECT * FROM incoming_messages WHERE message_id = ?').get(messageId) as Row | undefined;
     if (!row) return null;
-    return { messageId: row.message_id, fromJid: row.from_jid, type: row.type, raw: row.raw, receivedAt: row.received_at };
+    return {
+      messageId: row.message_id,
+      fromJid: row.from_jid,
+      type: row.type,
+      raw: row.raw,
+      receivedAt: row.received_at,
+      ...(row.chat_jids ? { chatJids: JSON.parse(row.chat_jids) as string[] } : {}),
+    };
   }
 
   async purgeBefore(time: number): Promise<number> {

@@ -14,6 +14,7 @@ import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMess
 import type { RouteSpec } from '../http/route-spec.js';
 import { withCursor } from '../http/query-params.js';
 import { parseRequest } from '../http/request-validation.js';
+import { isGroupJid } from '../messaging/recipient.js';
 
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
 
@@ -23,6 +24,7 @@ export function messageView(m: MessageRecord) {
     message_id: m.waMessageId,
     phone: m.phone,
     jid: m.jid,
+    group: isGroupJid(m.jid) ? m.jid : null,
     type: m.type,
     summary: m.summary,
     filename: m.fileName,

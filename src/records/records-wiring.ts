@@ -40,9 +40,8 @@ export function wireRecords(
     if (change?.changed) publish(messageStatusEvent(update, change.record.id));
   };
   const onIncoming = async (message: IncomingMessage) => {
-    if (message.media) {
-      await incoming.save({ messageId: message.messageId, fromJid: message.from, type: message.type, raw: message.raw, receivedAt: Date.now() });
-    }
+    // Every message is kept: its media for download, and itself for a reply that quotes it.
+    await incoming.save({ messageId: message.messageId, fromJid: message.from, type: message.type, raw: message.raw, receivedAt: Date.now(), chatJids: chatJidsOf(message) });
     publish(incomingMessageEvent(message, message.media ? deps.downloadUrl : undefined));
   };
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
@@ -54,4 +53,11 @@ export function wireRecords(
     transport.events.off('message-status', statusListener);
     transport.events.off('incoming-message', incomingListener);
   };
+}
+
+/** The JIDs that name an incoming message's chat: a group's JID, or every form of the sender's. */
+function chatJidsOf(message: IncomingMessage): string[] {
+  const chat = message.chatJid ?? message.from;
+  if (chat.endsWith('@g.us')) return [chat];
+  return [...new Set([chat, message.from, message.fromPhoneJid, message.fromLid].filter((jid): jid is string => !!jid))];
 }

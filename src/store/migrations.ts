@@ -172,6 +172,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'incoming messages kept to be quoted: the JIDs that name their chat',
+    up: (db) => {
+      db.exec(`
+        -- Every received message is kept (INCOMING_RETENTION) so a reply can quote it; chat_jids is a
+        -- JSON array of the JIDs naming its chat (a group's, or the sender's phone JID and LID).
+        ALTER TABLE incoming_messages ADD COLUMN chat_jids TEXT;
+      `);
+    },
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction; returns their versions. */

@@ -39,6 +39,7 @@ import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, 
 import { toIncomingMessage } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
+import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -130,7 +131,7 @@ export class BaileysTransport implements WhatsAppTransport {
   }
 
   async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
-    return this.sendBaileys(jid, toBaileysContent(content), messageId);
+    return this.sendBaileys(jid, withMentions(toBaileysContent(content), content.context), messageId, quotedMessage(jid, content.context));
   }
 
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
@@ -184,7 +185,7 @@ export class BaileysTransport implements WhatsAppTransport {
     this.uploadAgent.destroy();
   }
 
-  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
+  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string, quoted?: WAMessage): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>
@@ -201,7 +202,7 @@ export class BaileysTransport implements WhatsAppTransport {
     const pending = tracker.expect(id);
     let sent: WAMessage | undefined;
     try {
-      const options = { messageId: id, upload } as MiscMessageGenerationOptions;
+      const options = { messageId: id, upload, ...(quoted ? { quoted } : {}) } as MiscMessageGenerationOptions;
       sent = await socket.sendMessage(jid, content, options);
     } catch (error) {
       pending.cancel();

@@ -23,6 +23,7 @@ export function toIncomingMessage(message: WAMessage): IncomingMessage | undefin
   return {
     messageId: key.id,
     from,
+    chatJid: key.remoteJid,
     fromPhoneJid: phoneJid,
     fromLid: lid,
     pushName: message.pushName ?? undefined,
