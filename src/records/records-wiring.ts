@@ -1,7 +1,8 @@
 /**
  * Message records kept up to date from WhatsApp's events: acks and receipts move a record's
- * status (and reach webhook receivers when they are real progress), incoming messages with media
- * are kept so their media can be downloaded, and every incoming message is published.
+ * status (and reach webhook receivers when they are real progress), incoming messages are kept
+ * (INCOMING_RETENTION) so their media can be downloaded and replies can quote them, and every
+ * incoming message is published.
  */
 import type { Logger } from 'pino';
 import type { WebhookEvent } from '../webhooks/events.js';
