@@ -54,7 +54,17 @@ export function sendOptionFields() {
 }
 
 /** The errors readAddressing and the send's reply lookup answer with: every send route lists them. */
-export const ADDRESSING_ERRORS: readonly ErrorCode[] = ['RECIPIENT_CONFLICT', 'INVALID_GROUP_ID', 'GROUP_NOT_FOUND', 'INVALID_REPLY_TO', 'INVALID_MENTIONS', 'MESSAGE_NOT_FOUND'];
+export const ADDRESSING_ERRORS: readonly ErrorCode[] = [
+  'RECIPIENT_CONFLICT',
+  'INVALID_GROUP_ID',
+  'GROUP_NOT_FOUND',
+  // The membership check asks WhatsApp when the group's metadata is not cached.
+  'GROUP_REQUEST_REFUSED',
+  'GROUP_REQUEST_NO_ANSWER',
+  'INVALID_REPLY_TO',
+  'INVALID_MENTIONS',
+  'MESSAGE_NOT_FOUND',
+];
 
 export interface Addressing {
   to: Recipient;

@@ -64,11 +64,15 @@ export function analytics(messages: MessageRepository, query: typeof analyticsQu
   };
 }
 
+/** The incoming message types (IncomingMessage.type) that carry a downloadable file. */
+const MEDIA_MESSAGE_TYPES = new Set(['imageMessage', 'videoMessage', 'audioMessage', 'documentMessage', 'stickerMessage']);
+
 /** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
 export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
   return async (req: Request, res: Response): Promise<void> => {
     const stored = await incoming.get(String(req.params.messageId));
-    if (!stored) throw notFound('Incoming media');
+    // Every received message is kept (to be quoted); only those with media have something to download.
+    if (!stored || !MEDIA_MESSAGE_TYPES.has(stored.type)) throw notFound('Incoming media');
     let media;
     try {
       media = await download(stored.raw);
