@@ -102,7 +102,8 @@ function readSendOptions(fields: Record<string, unknown>, defaultCountryCode: st
     if (!WA_MESSAGE_ID.test(replyTo)) throw Errors.invalidReplyTo();
     options.replyTo = replyTo;
   }
-  if (given(fields.mentions)) options.mentions = readMentions(fields.mentions, defaultCountryCode);
+  const mentions = given(fields.mentions) ? readMentions(fields.mentions, defaultCountryCode) : [];
+  if (mentions.length > 0) options.mentions = mentions;
   return options;
 }
 

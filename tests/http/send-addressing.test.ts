@@ -152,6 +152,13 @@ describe('group sends and the outbox', () => {
       expect(await recordOf(refused.body.data.id)).toMatchObject({ status: 'failed', error: 'Group not found: the account is not in this group', group: gone });
       expect(await recordOf(ok.body.data.id)).toMatchObject({ status: 'sent', group: mine });
       expect(q.transport.sent.map((s) => s.jid)).toEqual([mine]);
+
+      // A queued reply keeps its quote and mentions in the job.
+      q.transport.setPhase('connecting');
+      await request(q.app).post('/api/send-message').send({ group: mine, message: 'balas', reply_to: ok.body.data.message_id, mentions: [SITI] }).expect(202);
+      q.transport.setPhase('open');
+      for (let i = 0; i < 300 && q.transport.sent.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(q.transport.sent[1]).toMatchObject({ jid: mine, text: 'balas', context: { quotedId: ok.body.data.message_id, quoted: { fromMe: true }, mentions: [`${SITI}@s.whatsapp.net`] } });
     } finally {
       await q.cleanup();
     }
