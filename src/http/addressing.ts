@@ -45,7 +45,10 @@ export function sendOptionFields() {
     reply_to: z
       .string()
       .optional()
-      .meta({ description: 'WhatsApp id of a message in the same chat (one we sent, or one received) that this message replies to', examples: ['3EB0B057F6CD72C5DB18EC'] }),
+      .meta({
+        description: 'WhatsApp id of a message in the same chat (one we sent, or one received) that this message replies to',
+        examples: ['3EB0B057F6CD72C5DB18EC'],
+      }),
     mentions: z
       .union([z.array(z.string()), z.string()])
       .optional()

@@ -33,7 +33,13 @@ const defined = (fields: Fields) => Object.entries(fields).filter((entry): entry
 const flat = (value: string | string[]) => (Array.isArray(value) ? value.join(',') : value);
 
 const VARIANTS: Variant[] = [
-  { name: 'send-message (JSON)', send: (t, f) => request(t.app).post('/api/send-message').send({ message: 'Halo @6281234567890', ...Object.fromEntries(defined(f)) }) },
+  {
+    name: 'send-message (JSON)',
+    send: (t, f) =>
+      request(t.app)
+        .post('/api/send-message')
+        .send({ message: 'Halo @6281234567890', ...Object.fromEntries(defined(f)) }),
+  },
   {
     name: 'send-message (form)',
     send: (t, f) =>
@@ -46,12 +52,13 @@ const VARIANTS: Variant[] = [
     name: 'send-message (multipart)',
     send: (t, f) => defined(f).reduce((req, [k, v]) => req.field(k, flat(v)), request(t.app).post('/api/send-message').field('message', 'Halo')),
   },
-  ...MEDIA_KINDS.map(
-    (kind): Variant => ({
-      name: `${DEFAULT_UPLOAD_POLICIES[kind].endpoint} (multipart)`,
-      send: (t, f) => defined(f).reduce((req, [k, v]) => req.field(k, flat(v)), request(t.app).post(DEFAULT_UPLOAD_POLICIES[kind].endpoint)).attach('file', SAMPLE[kind].file, SAMPLE[kind].name),
-    }),
-  ),
+  ...MEDIA_KINDS.map((kind): Variant => ({
+    name: `${DEFAULT_UPLOAD_POLICIES[kind].endpoint} (multipart)`,
+    send: (t, f) =>
+      defined(f)
+        .reduce((req, [k, v]) => req.field(k, flat(v)), request(t.app).post(DEFAULT_UPLOAD_POLICIES[kind].endpoint))
+        .attach('file', SAMPLE[kind].file, SAMPLE[kind].name),
+  })),
   {
     name: '/api/send-image (JSON base64)',
     send: (t, f) =>
@@ -99,7 +106,13 @@ describe.each(VARIANTS)('$name', (variant) => {
     ['neither phone nor group', 400, 'PHONE_REQUIRED', 'Phone number required', () => ({})],
     ['a group id that is none', 400, 'INVALID_GROUP_ID', 'Invalid group id: expected 120363012345678901@g.us or its digits', () => ({ group: 'arisan' })],
     ['a group the account is not in', 404, 'GROUP_NOT_FOUND', 'Group not found', () => ({ group: notMine })],
-    ['a reply_to that is no message id', 400, 'INVALID_REPLY_TO', 'Invalid reply_to: expected a WhatsApp message id', () => ({ phone: BUDI, reply_to: 'not an id!' })],
+    [
+      'a reply_to that is no message id',
+      400,
+      'INVALID_REPLY_TO',
+      'Invalid reply_to: expected a WhatsApp message id',
+      () => ({ phone: BUDI, reply_to: 'not an id!' }),
+    ],
     ['an unknown reply_to', 404, 'MESSAGE_NOT_FOUND', 'Message not found', () => ({ phone: BUDI, reply_to: '3EB0FFFFFFFFFFFFFFFF' })],
     ['a reply_to from another chat', 404, 'MESSAGE_NOT_FOUND', 'Message not found', () => ({ phone: SITI, reply_to: received })],
     ['a mention that is no number', 400, 'INVALID_MENTIONS', 'Invalid mentions: "budi" is not a phone number', () => ({ phone: BUDI, mentions: ['budi'] })],
@@ -130,7 +143,11 @@ describe.each(VARIANTS)('$name', (variant) => {
   test('a reply to our own message and to a received one, with mentions', async () => {
     const first = await request(t.app).post('/api/send-message').send({ phone: BUDI, message: 'pertama' }).expect(200);
     await variant.send(t, { phone: BUDI, reply_to: first.body.data.message_id, mentions: [BUDI, '+62 812-3456-7891'] }).expect(200);
-    expect(lastContext()).toMatchObject({ quotedId: first.body.data.message_id, quoted: { fromMe: true }, mentions: [`${BUDI}@s.whatsapp.net`, `${SITI}@s.whatsapp.net`] });
+    expect(lastContext()).toMatchObject({
+      quotedId: first.body.data.message_id,
+      quoted: { fromMe: true },
+      mentions: [`${BUDI}@s.whatsapp.net`, `${SITI}@s.whatsapp.net`],
+    });
     await variant.send(t, { phone: BUDI, reply_to: received }).expect(200);
     expect(lastContext()).toMatchObject({ quotedId: received, quoted: { fromMe: false, incomingRaw: expect.stringContaining(received) } });
   });
@@ -155,10 +172,17 @@ describe('group sends and the outbox', () => {
 
       // A queued reply keeps its quote and mentions in the job.
       q.transport.setPhase('connecting');
-      await request(q.app).post('/api/send-message').send({ group: mine, message: 'balas', reply_to: ok.body.data.message_id, mentions: [SITI] }).expect(202);
+      await request(q.app)
+        .post('/api/send-message')
+        .send({ group: mine, message: 'balas', reply_to: ok.body.data.message_id, mentions: [SITI] })
+        .expect(202);
       q.transport.setPhase('open');
       for (let i = 0; i < 300 && q.transport.sent.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(q.transport.sent[1]).toMatchObject({ jid: mine, text: 'balas', context: { quotedId: ok.body.data.message_id, quoted: { fromMe: true }, mentions: [`${SITI}@s.whatsapp.net`] } });
+      expect(q.transport.sent[1]).toMatchObject({
+        jid: mine,
+        text: 'balas',
+        context: { quotedId: ok.body.data.message_id, quoted: { fromMe: true }, mentions: [`${SITI}@s.whatsapp.net`] },
+      });
     } finally {
       await q.cleanup();
     }

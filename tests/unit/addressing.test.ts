@@ -24,7 +24,10 @@ describe('readAddressing', () => {
   });
 
   test('a group by JID or digits; an empty phone beside it counts as absent', () => {
-    expect(read({ group: '120363012345678901' })).toMatchObject({ to: { kind: 'group', jid: '120363012345678901@g.us' }, echo: { group: '120363012345678901@g.us' } });
+    expect(read({ group: '120363012345678901' })).toMatchObject({
+      to: { kind: 'group', jid: '120363012345678901@g.us' },
+      echo: { group: '120363012345678901@g.us' },
+    });
     expect(read({ phone: '', group: '120363012345678901@g.us' }).to).toEqual({ kind: 'group', jid: '120363012345678901@g.us' });
   });
 
