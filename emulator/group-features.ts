@@ -91,9 +91,21 @@ export class GroupFeatures implements EmulatorGroups {
     return this.state.metadataQueryCount(jid);
   }
 
-  /** Opens a group message the companion sent (one record per member phone). */
+  /** The last open in progress per group and sending device: see openSend. */
+  private readonly opening = new Map<string, Promise<unknown>>();
+
+  /**
+   * Opens a group message the companion sent (one record per member phone). A member's phone
+   * handles one sender's messages in order: opened concurrently, a later stanza could be tried
+   * before the one carrying the sender key, and came out undecryptable.
+   */
   openSend(stanza: BinaryNode, sender: PairedDevice): Promise<ReceivedMessage[]> {
-    return this.messages.open(stanza, sender);
+    const lane = `${stanza.attrs.to ?? ''}|${sender.jid}`;
+    const opened = (this.opening.get(lane) ?? Promise.resolve()).then(() => this.messages.open(stanza, sender));
+    const settled = opened.catch(() => undefined);
+    this.opening.set(lane, settled);
+    void settled.then(() => this.opening.get(lane) === settled && this.opening.delete(lane));
+    return opened;
   }
 
   /** The members' automatic receipts for a group send, with the emulator's receipt options (delivered after delayMs, read after twice that). */

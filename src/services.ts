@@ -15,6 +15,8 @@ import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
 import { MessageSender } from './messaging/message-sender.js';
+import { ReplyContexts } from './messaging/reply-context.js';
+import { SendAddressing } from './messaging/send-addressing.js';
 import { attachOutboxWorker, createOutbox, wireOutbox } from './outbox/outbox-wiring.js';
 import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './records/incoming-message-repository.js';
 import type { MessageRepository } from './records/message-repository.js';
@@ -68,6 +70,8 @@ export function createServices(deps: {
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
   const restrictions = new AccountRestrictions(db);
+  const sentContent = new SqliteSentContentRepository(db);
+  const replies = new ReplyContexts({ messages, incoming, sentContent, accountJid: () => transport.status().account?.jid });
   const delivery = new DeliveryService({
     transport,
     sender,
@@ -76,6 +80,7 @@ export function createServices(deps: {
     restrictions,
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
+    addressing: new SendAddressing(transport, replies),
   });
   const changeRepository = new SqliteMessageChangeRepository(db);
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
@@ -90,7 +95,7 @@ export function createServices(deps: {
     incoming,
     webhookDeliveries,
     outbox: outbox?.repository,
-    sentContent: new SqliteSentContentRepository(db),
+    sentContent,
     retryCounters: new SqliteRetryCounterRepository(db, 0),
     messages,
     changes: changeRepository,

@@ -134,6 +134,11 @@ export const Errors = {
   groupRequestRefused: (code: number, text: string) =>
     new AppError(502, 'GROUP_REQUEST_REFUSED', `WhatsApp refused the group request: ${text} (${code})`, { whatsapp_error: { code, text } }),
   groupRequestNoAnswer: (reason: string) => new AppError(504, 'GROUP_REQUEST_NO_ANSWER', `WhatsApp did not answer the group request: ${reason}`),
+  // Addressing and send options (src/http/addressing.ts, src/messaging/reply-context.ts).
+  recipientConflict: () => new AppError(400, 'RECIPIENT_CONFLICT', 'Send to either "phone" or "group", not both'),
+  invalidReplyTo: () => new AppError(400, 'INVALID_REPLY_TO', 'Invalid reply_to: expected a WhatsApp message id'),
+  invalidMentions: (detail: string) => new AppError(400, 'INVALID_MENTIONS', `Invalid mentions: ${detail}`),
+  messageNotFound: () => new AppError(404, 'MESSAGE_NOT_FOUND', 'Message not found'),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),
 } as const;

@@ -9,9 +9,10 @@ import type { NextFunction, Request, Response } from 'express';
 import { Errors } from '../errors/app-error.js';
 import { checkUploadContent } from '../messaging/content-check.js';
 import type { DeliveryService, SendOutcome } from '../messaging/delivery-service.js';
+import type { SendOptions } from '../messaging/reply-context.js';
 import { localTimestamp } from '../messaging/local-time.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
-import { phoneRecipient } from '../messaging/recipient.js';
+import { readAddressing } from './addressing.js';
 import type { IdempotencyRepository, StoredResponse } from './idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 import { parseRequest } from './request-validation.js';
@@ -27,6 +28,8 @@ export interface SendRouteDeps {
   idempotency: IdempotencyRepository;
   /** Marks every success body, so sandbox results cannot be mistaken for real deliveries. */
   sandbox: boolean;
+  /** For phone numbers with a leading 0 (`phone`, `mentions`). */
+  defaultCountryCode: string;
 }
 
 /** v2.0.0's body for a sent message, or 202 with the same data when it was queued. */
@@ -49,42 +52,44 @@ function sendResponse(successMessage: string, outcome: SendOutcome, data: Record
   };
 }
 
-export function sendTextHandler({ delivery, idempotency, sandbox }: SendRouteDeps, fields: SendTextFields) {
+export function sendTextHandler({ delivery, idempotency, sandbox, defaultCountryCode }: SendRouteDeps, fields: SendTextFields) {
   return async (req: Request, res: Response): Promise<void> => {
-    const { phone, message } = parseRequest(fields, req.body);
+    const { to, echo, options } = readAddressing(req.body, defaultCountryCode);
+    const { message } = parseRequest(fields, req.body);
 
-    const result = await performOnce(req, idempotency, { fields: { phone: phone.digits, message } }, async (once) => {
-      const outcome = await delivery.send({ to: phoneRecipient(phone), content: { kind: 'text', text: message } }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
-      return sendResponse('Text message sent successfully', outcome, { phone: phone.digits, message, type: 'text' }, sandbox);
+    const result = await performOnce(req, idempotency, { fields: { ...echo, message, ...onceOptions(options) } }, async (once) => {
+      const outcome = await delivery.send({ to, content: { kind: 'text', text: message }, options }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
+      return sendResponse('Text message sent successfully', outcome, { ...echo, message, type: 'text' }, sandbox);
     });
     writeOnceResult(res, result);
   };
 }
 
-export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, sandbox }: SendRouteDeps, formFields: UploadFields) {
+export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, sandbox, defaultCountryCode }: SendRouteDeps, formFields: UploadFields) {
   return async (req: Request, res: Response): Promise<void> => {
     const file = req.file;
     let result: OnceResult | undefined;
     try {
+      const { to, echo, options } = readAddressing(req.body, defaultCountryCode);
       const parsed = parseRequest(formFields, req.body);
-      const phone = parsed.phone;
       if (!file) throw Errors.fileRequired();
       const extension = extensionOf(file.originalname);
       const { detectedMime } = await checkUploadContent(policy.kind, extension, file.path);
       const caption = 'caption' in parsed ? (parsed.caption as string | null) : null;
       const data = {
-        phone: phone.digits,
+        ...echo,
         filename: file.originalname,
         ...(policy.acceptsCaption ? { caption } : {}),
         type: policy.kind,
         file_size_kb: Math.round((file.size / 1024) * 100) / 100,
       };
 
-      const fields = { phone: phone.digits, caption, filename: file.originalname };
+      const fields = { ...echo, caption, filename: file.originalname, ...onceOptions(options) };
       result = await performOnce(req, idempotency, { fields, filePath: file.path }, async (once) => {
         const outcome = await delivery.send(
           {
-            to: phoneRecipient(phone),
+            to,
+            options,
             content: {
               kind: policy.kind,
               upload: { kind: policy.kind, path: file.path, originalName: file.originalname, caption: caption ?? undefined, detectedMime },
@@ -102,6 +107,11 @@ export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, 
   };
 }
 
+/** The options as the idempotency layer compares requests (absent ones leave v2.0.0's fingerprint as it was). */
+function onceOptions(options: SendOptions): Record<string, unknown> {
+  return { ...(options.replyTo ? { reply_to: options.replyTo } : {}), ...(options.mentions ? { mentions: options.mentions } : {}) };
+}
+
 /** Refuses with 503 before the body is read when WhatsApp is not connected and nothing queues. */
 export function requireConnection(delivery: DeliveryService) {
   return (_req: Request, _res: Response, next: NextFunction): void => {
@@ -111,9 +121,9 @@ export function requireConnection(delivery: DeliveryService) {
 }
 
 /** POST /api/send-message and one upload route per media kind. */
-export function sendRoutes(config: Config, deps: Omit<SendRouteDeps, 'sandbox'>, mediaSource: MediaSource): RouteSpec[] {
-  const sendDeps = { ...deps, sandbox: config.sandbox };
+export function sendRoutes(config: Config, deps: Omit<SendRouteDeps, 'sandbox' | 'defaultCountryCode'>, mediaSource: MediaSource): RouteSpec[] {
   const cc = config.defaultCountryCode;
+  const sendDeps = { ...deps, sandbox: config.sandbox, defaultCountryCode: cc };
   const textFields = sendTextFields(cc);
   return [
     {

@@ -9,7 +9,7 @@ import type { UploadPolicy } from '../messaging/upload-policy.js';
 import { formatSize } from '../messaging/upload-policy.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import type { Example, RouteDoc } from '../openapi/route-doc.js';
-import { phoneField } from './phone-field.js';
+import { ADDRESSING_ERRORS, addressingFields, sendOptionFields } from './addressing.js';
 import { failsWith } from './request-validation.js';
 
 export const MAX_TEXT_LENGTH = 65_536;
@@ -33,19 +33,20 @@ const captionField = z
   .meta({ description: 'Optional caption shown under the media' });
 
 export function sendTextFields(defaultCountryCode: string) {
-  return z.object({ phone: phoneField(defaultCountryCode), message: messageField });
+  return z.object({ ...addressingFields(defaultCountryCode), message: messageField, ...sendOptionFields() });
 }
 export type SendTextFields = ReturnType<typeof sendTextFields>;
 
 export function uploadFields(policy: UploadPolicy, defaultCountryCode: string) {
-  return z.object({ phone: phoneField(defaultCountryCode), ...(policy.acceptsCaption ? { caption: captionField } : {}) });
+  return z.object({ ...addressingFields(defaultCountryCode), ...(policy.acceptsCaption ? { caption: captionField } : {}), ...sendOptionFields() });
 }
 export type UploadFields = ReturnType<typeof uploadFields>;
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 const sentData = {
-  phone: z.string().meta({ description: 'The number as normalised digits' }),
+  phone: z.string().optional().meta({ description: 'The number as normalised digits (a LID recipient: its JID); absent on a group send' }),
+  group: z.string().optional().meta({ description: 'The group JID, on a group send (instead of `phone`)' }),
   timestamp: z.string().regex(LOCAL_TIME).meta({ description: 'Local server time, YYYY-MM-DD HH:mm:ss' }),
   message_id: z.string().meta({ description: "WhatsApp's message id" }),
   id: z.string().meta({ description: 'Our record id (GET /api/messages/{id})' }),
@@ -74,6 +75,7 @@ const SEND_ERRORS: readonly ErrorCode[] = [
   'OUTBOX_FULL',
   'ACCOUNT_RESTRICTED',
   'SEND_OUTCOME_UNKNOWN',
+  ...ADDRESSING_ERRORS,
 ];
 
 const idempotencyHeader = z.object({
@@ -88,11 +90,15 @@ const SEND_DETAILS =
   "Answers 200 once WhatsApp's server acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it " +
   'while WhatsApp is unreachable. An `Idempotency-Key` header makes a retry within 24 h return the first answer ' +
   'instead of sending twice. Without a server ack within SEND_ACK_TIMEOUT the answer is 504 SEND_OUTCOME_UNKNOWN: ' +
-  'a retry with the same key continues the same message under the same WhatsApp id.';
+  'a retry with the same key continues the same message under the same WhatsApp id. ' +
+  'Exactly one of `phone` (or a contact\'s LID, `123456789012345@lid`) and `group`; `reply_to` quotes a message of the same chat, ' +
+  '`mentions` lists the numbers `@<digits>` in the text mentions.';
 
 export function sendTextDoc(fields: SendTextFields): RouteDoc {
   const example = { phone: '6281234567890', message: 'Hello from WhatsApp Gateway API!' };
   const data = { ...example, type: 'text', timestamp: '2025-09-23 13:45:30', ...exampleIds };
+  const { phone: _phone, ...rest } = data;
+  const groupData = { group: '120363012345678901@g.us', ...rest, message: 'Thanks @6281234567890!' };
   const schema = sentBody('Text message sent successfully', { message: z.string(), type: z.literal('text') });
   return {
     tag: 'Sending',
@@ -106,7 +112,13 @@ export function sendTextDoc(fields: SendTextFields): RouteDoc {
       200: {
         description: 'Sent',
         schema,
-        examples: { sent: { summary: 'Sent', value: { status: 'success', message: 'Text message sent successfully', data: { ...data, delivery_status: 'sent' } } } },
+        examples: {
+          sent: { summary: 'Sent', value: { status: 'success', message: 'Text message sent successfully', data: { ...data, delivery_status: 'sent' } } },
+          group: {
+            summary: 'Sent to a group (`{"group": "120363012345678901@g.us", "message": "Thanks @6281234567890!", "mentions": ["6281234567890"], "reply_to": "3EB0C767D26A1B2F3C4D"}`)',
+            value: { status: 'success', message: 'Text message sent successfully', data: { ...groupData, delivery_status: 'sent' } },
+          },
+        },
       },
       202: {
         description: 'Queued in the outbox; sent when WhatsApp is reachable again',

@@ -8,6 +8,7 @@ import { Errors } from '../errors/app-error.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { StatementCache } from '../store/statement-cache.js';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
+import { isGroupJid } from './recipient.js';
 
 /** When WhatsApp does not say when the timelock ends, the gateway assumes this long. */
 export const DEFAULT_RESTRICTION_MS = 24 * 60 * 60 * 1000;
@@ -66,6 +67,8 @@ export class AccountRestrictions {
 
   /** Have we ever got a message to this chat past WhatsApp's server? Then it is established. */
   isEstablished(jid: string): boolean {
+    // A group the account is in is no reach-out to a new contact.
+    if (isGroupJid(jid)) return true;
     return this.statements.prepare("SELECT 1 FROM messages WHERE jid = ? AND status IN ('sent', 'delivered', 'read') LIMIT 1").get(jid) !== undefined;
   }
 

@@ -19,6 +19,8 @@ import type { AccountRestrictions } from './account-restrictions.js';
 import { isMediaUpload, recordSummary, type ContentRequest } from './content-request.js';
 import type { MessageSender } from './message-sender.js';
 import { resolveRecipient, type Recipient } from './recipient.js';
+import type { SendOptions } from './reply-context.js';
+import type { SendAddressing } from './send-addressing.js';
 
 export interface OutboxParts {
   repository: OutboxRepository;
@@ -31,6 +33,8 @@ export interface OutboxParts {
 export interface SendRequest {
   to: Recipient;
   content: ContentRequest;
+  /** `reply_to` and `mentions` (src/http/addressing.ts): resolved into the content's context. */
+  options?: SendOptions;
 }
 
 /** Content ready to go out, and how to remove the files its preparation made. */
@@ -73,6 +77,8 @@ export class DeliveryService {
       logger: Logger;
       /** Told about every status the gateway itself gives a record (sent, failed). */
       onStatusChange?: (change: StatusChange) => void;
+      /** Group membership and reply/mention context, checked before anything is recorded. */
+      addressing?: SendAddressing;
     },
   ) {}
 
@@ -90,6 +96,7 @@ export class DeliveryService {
 
   async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
+    if (this.deps.addressing) request = { ...request, content: await this.deps.addressing.address(request.to, request.content, request.options) };
     const prepared = await this.prepare(request.content);
     try {
       return await this.dispatch(request, prepared.content, attempt);
@@ -277,6 +284,7 @@ export class DeliveryService {
       isConnected: () => transport.status().connected,
       newMessageId: () => transport.newMessageId(),
       send: async (job: OutboxJob, waMessageId: string) => {
+        await this.deps.addressing?.beforeQueuedSend(job.jid);
         await transport.send(job.jid, decodeJobContent(job), waMessageId);
       },
     };

@@ -16,6 +16,7 @@ import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMess
 import type { RouteSpec } from '../http/route-spec.js';
 import { withCursor } from '../http/query-params.js';
 import { parseRequest } from '../http/request-validation.js';
+import { isGroupJid } from '../messaging/recipient.js';
 
 const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
 
@@ -25,6 +26,7 @@ export function messageView(m: MessageRecord) {
     message_id: m.waMessageId,
     phone: m.phone,
     jid: m.jid,
+    group: isGroupJid(m.jid) ? m.jid : null,
     type: m.type,
     summary: m.summary,
     filename: m.fileName,
@@ -80,6 +82,8 @@ export function analytics(messages: MessageRepository, query: typeof analyticsQu
     });
   };
 }
+
+/** The incoming message types (IncomingMessage.type) that carry a downloadable file. */
 
 /** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
 export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {

@@ -42,8 +42,9 @@ const messageRecord = named(
   z.object({
     id: z.string().meta({ description: 'Our record id' }),
     message_id: z.string().nullable().meta({ description: "WhatsApp's message id" }),
-    phone: z.string(),
+    phone: z.string().meta({ description: 'The recipient: phone digits, or the JID of a group or of a contact known only by LID' }),
     jid: z.string(),
+    group: z.string().nullable().meta({ description: 'The group JID when the message went to a group, else null' }),
     type: z.enum(MESSAGE_TYPES),
     summary: z.string().nullable().meta({ description: 'The text or caption, shortened' }),
     filename: z.string().nullable(),
@@ -73,6 +74,7 @@ const exampleRecord = {
   message_id: '3EB0B057F6CD72C5DB18EC',
   phone: '6281234567890',
   jid: '6281234567890@s.whatsapp.net',
+  group: null,
   type: 'text',
   summary: 'Hello from WhatsApp Gateway API!',
   filename: null,

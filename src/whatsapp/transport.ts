@@ -46,14 +46,30 @@ export interface ConnectionStatus {
 }
 
 /**
- * Options every kind of content can carry: the place for replies and mentions. Typed now so new
- * kinds and the adapter's mapping have one spot for them; nothing sets them yet.
+ * Options every kind of content can carry: replies and mentions (the `reply_to` and `mentions` of
+ * every send endpoint, src/messaging/reply-context.ts). Kept in outbox jobs with the content.
  */
 export interface MessageContext {
   /** WhatsApp id of the message this one replies to. */
   quotedId?: string;
+  /** What WhatsApp shows of the quoted message: set with quotedId (Baileys needs the message itself). */
+  quoted?: QuotedMessage;
   /** JIDs mentioned in the text or caption. */
   mentions?: string[];
+}
+
+/** The message a reply quotes, as the gateway kept it (one of the two encodings the adapter wrote). */
+export interface QuotedMessage {
+  /** True when we sent it; false when it was received. */
+  fromMe: boolean;
+  /** In a group: the JID of who wrote it (a received message's sender, or the account). */
+  participant?: string;
+  /** A sent message: the adapter's protobuf bytes as kept for retry receipts, base64. */
+  sentContent?: string;
+  /** A received message: the adapter's serialisation of it (IncomingMessage.raw). */
+  incomingRaw?: string;
+  /** When no content is kept any more: the text the quote shows. */
+  text?: string;
 }
 
 /** A text message. */
@@ -99,12 +115,16 @@ export interface OutgoingEdit {
   target: OwnMessageKey;
   text: string;
   captionOf?: 'image' | 'video' | 'document';
+  /** Every kind carries the same optional context; the edit route sets none (no quote, no mentions). */
+  context?: MessageContext;
 }
 
 /** Deletes a message we sent, for everyone (WhatsApp's REVOKE). */
 export interface OutgoingDelete {
   kind: 'delete';
   target: OwnMessageKey;
+  /** Every kind carries the same optional context; the delete route sets none. */
+  context?: MessageContext;
 }
 
 /**

@@ -113,4 +113,30 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     expect(emu.groups.metadataQueries(group.jid)).toBe(before + 1);
     for (const id of ids) await emu.waitForMessage(m => m.id === id && m.to === pn(SITI) && m.type === 'text');
   });
+
+  test('concurrent sends to a fresh group are opened in order: every member decrypts every one', async () => {
+    // As the gateway sends: metadata from one lookup shared by every send (cachedGroupMetadata), so
+    // ten sends go out at once; only the first stanza carries the sender key. (The gateway-level
+    // burst in tests/e2e/addressing.test.ts is the one that failed before openSend kept order.)
+    const lookups = new Map<string, Promise<GroupMetadata>>();
+    await client.end();
+    client = await Client.connect(emu, client.authDir, {
+      cachedGroupMetadata: jid => {
+        if (!lookups.has(jid)) lookups.set(jid, client.sock.groupMetadata(jid));
+        return lookups.get(jid)!;
+      },
+    });
+    await client.waitForOpen();
+    const group = emu.groups.create({ subject: 'Serentak', participants: [BUDI, SITI] });
+    const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => client.sock.sendMessage(group.jid, { text: `serentak ${i}` })));
+    const ids = sent.map(s => s!.key.id!);
+    const copies = await until(() => {
+      const found = emu.messages.filter(m => ids.includes(m.id) && !m.isOwnDeviceCopy);
+      return found.length >= 20 ? found : undefined;
+    }, 'twenty member copies');
+    expect(copies.filter(c => c.type === 'undecryptable').map(c => c.error)).toEqual([]);
+    for (const phone of [BUDI, SITI]) {
+      expect(copies.filter(c => c.to === pn(phone) && c.type === 'text').map(c => c.text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `serentak ${i}`).sort());
+    }
+  });
 });

@@ -186,6 +186,18 @@ describe('GET /api/media/:messageId', () => {
     expect((res.body as Buffer).toString()).toBe('incoming media bytes');
     // Only incoming media is served: never an upload or an unknown id.
     await request(t.app).get('/api/media/unknown').expect(404);
+    // A text is kept too (a reply may quote it), but has no media to download.
+    t.transport.events.emit('incoming-message', {
+      messageId: 'IN-2',
+      from: '6281234567890@s.whatsapp.net',
+      timestamp: Math.floor(Date.now() / 1000),
+      type: 'conversation',
+      text: 'halo',
+      raw: '{"key":{"id":"IN-2"},"message":{"conversation":"halo"}}',
+    });
+    await until(async () => (await t.services.incoming.get('IN-2')) !== null);
+    const text = await request(t.app).get('/api/media/IN-2').expect(404);
+    expect(text.body).toMatchObject({ code: 'NOT_FOUND', message: 'Incoming media not found' });
   });
 });
 

@@ -96,10 +96,15 @@ describe('GET /api/openapi.json', () => {
     expect(Object.keys(op.requestBody!.content)).toEqual(['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']);
     const ref = (op.requestBody!.content['application/json']!.schema.$ref as string).split('/').pop()!;
     const body = (doc.components.schemas as Record<string, { properties: Record<string, { maxLength?: number }>; required: string[] }>)[ref]!;
-    expect(body.required).toEqual(['phone', 'message']);
+    // `phone` or `group` (exactly one, checked by the handler): neither is required on its own.
+    expect(body.required).toEqual(['message']);
+    expect(Object.keys(body.properties)).toEqual(['phone', 'group', 'message', 'reply_to', 'mentions']);
     expect(body.properties.message?.maxLength).toBe(MAX_TEXT_LENGTH);
     expect(op.requestBody!.content['application/json']!.examples!.text!.value).toEqual({ phone: '6281234567890', message: 'Hello from WhatsApp Gateway API!' });
-    expect(op.responses['400']!.content!['application/json']!.schema!.properties).toMatchObject({ code: { enum: expect.arrayContaining(['PHONE_REQUIRED', 'INVALID_PHONE', 'MESSAGE_REQUIRED']) } });
+    expect(op.responses['400']!.content!['application/json']!.schema!.properties).toMatchObject({
+      code: { enum: expect.arrayContaining(['PHONE_REQUIRED', 'INVALID_PHONE', 'MESSAGE_REQUIRED', 'RECIPIENT_CONFLICT', 'INVALID_GROUP_ID', 'INVALID_REPLY_TO', 'INVALID_MENTIONS']) },
+    });
+    expect(op.responses['404']!.content!['application/json']!.schema!.properties).toMatchObject({ code: { enum: expect.arrayContaining(['GROUP_NOT_FOUND', 'MESSAGE_NOT_FOUND']) } });
   });
 
   test('uploads are multipart/form-data with a binary `file`, `phone` and (where the kind has one) `caption`, or JSON with `url`/`base64`', () => {
@@ -109,11 +114,12 @@ describe('GET /api/openapi.json', () => {
       expect(Object.keys(content)).toEqual(['multipart/form-data', 'application/json']);
       const schema = schemas[(content['multipart/form-data']!.schema.$ref as string).split('/').pop()!]!;
       expect(schema.properties.file).toMatchObject({ type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' });
-      expect(schema.required.sort()).toEqual(['file', 'phone']);
+      expect(schema.required.sort()).toEqual(['file']);
+      expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['phone', 'group', 'reply_to', 'mentions']));
       expect('caption' in schema.properties).toBe(caption);
       const json = schemas[(content['application/json']!.schema.$ref as string).split('/').pop()!]!;
-      expect(Object.keys(json.properties).sort()).toEqual(['base64', 'filename', ...(caption ? ['caption'] : []), 'phone', 'url'].sort());
-      expect(json.required).toEqual(['phone']);
+      expect(Object.keys(json.properties).sort()).toEqual(['base64', 'filename', ...(caption ? ['caption'] : []), 'group', 'mentions', 'phone', 'reply_to', 'url'].sort());
+      expect(json.required ?? []).toEqual([]);
       expect(Object.values(content['application/json']!.examples!).map((e) => Object.keys(e.value as object).sort())).toEqual([['base64', 'filename', 'phone']]);
     }
   });

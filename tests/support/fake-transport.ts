@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type {
   ConnectionPhase,
   ConnectionStatus,
+  MessageContext,
   NumberOnWhatsApp,
   OutgoingContent,
   OutgoingMedia,
@@ -26,6 +27,8 @@ export interface RecordedSend {
   media?: OutgoingMedia;
   bytes?: Buffer;
   messageId?: string;
+  /** A text's reply and mentions (media carry theirs in `media.context`). */
+  context?: MessageContext;
 }
 
 export class FakeTransport implements WhatsAppTransport {
@@ -74,7 +77,7 @@ export class FakeTransport implements WhatsAppTransport {
   async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     await this.gate();
     // Text and media keep the shapes the tests compare against; any other kind is recorded whole.
-    if (content.kind === 'text') this.sent.push({ jid, text: content.text, messageId });
+    if (content.kind === 'text') this.sent.push({ jid, text: content.text, messageId, ...(content.context ? { context: content.context } : {}) });
     else if ('path' in content) this.sent.push({ jid, media: content, bytes: await readFile(content.path), messageId });
     else this.sent.push({ jid, content, messageId });
     return { messageId: messageId ?? this.nextId(), jid };

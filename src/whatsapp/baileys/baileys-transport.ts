@@ -40,6 +40,7 @@ import { toReceivedEvent } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
 import { withSentCaptionKind } from './caption-edit.js';
+import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -135,7 +136,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     // A caption edit names the kind WhatsApp got (a GIF sent as an image went out as a video).
     if (content.kind === 'edit') content = await withSentCaptionKind(content, this.options.sentContent);
-    return this.sendBaileys(jid, toBaileysContent(content), messageId);
+    return this.sendBaileys(jid, withMentions(toBaileysContent(content), content.context), messageId, quotedMessage(jid, content.context));
   }
 
   async downloadIncomingMedia(raw: string): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
@@ -185,7 +186,7 @@ export class BaileysTransport implements WhatsAppTransport {
     this.downloader.close();
   }
 
-  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string): Promise<SentMessage> {
+  private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string, quoted?: WAMessage): Promise<SentMessage> {
     const socket = this.manager.socket();
     if (!socket) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>
@@ -202,7 +203,7 @@ export class BaileysTransport implements WhatsAppTransport {
     const pending = tracker.expect(id);
     let sent: WAMessage | undefined;
     try {
-      const options = { messageId: id, upload } as MiscMessageGenerationOptions;
+      const options = { messageId: id, upload, ...(quoted ? { quoted } : {}) } as MiscMessageGenerationOptions;
       sent = await socket.sendMessage(jid, content, options);
     } catch (error) {
       pending.cancel();
