@@ -81,11 +81,12 @@ beforeAll(async () => {
   t.transport.events.emit('incoming-message', {
     messageId: received,
     from: `${BUDI}@s.whatsapp.net`,
-    chatJid: `${BUDI}@s.whatsapp.net`,
+    chat: `${BUDI}@s.whatsapp.net`,
     fromPhoneJid: `${BUDI}@s.whatsapp.net`,
     fromLid: '123456789012345@lid',
     timestamp: 1_700_000_000,
     type: 'conversation',
+    kind: 'text',
     text: 'apa kabar?',
     raw: JSON.stringify({ key: { remoteJid: `${BUDI}@s.whatsapp.net`, fromMe: false, id: received }, message: { conversation: 'apa kabar?' } }),
   });
