@@ -26,6 +26,7 @@ import { DOCS_ASSETS_PATH, docsAssets, referenceRoutes } from './openapi/referen
 import { countRequests, metricsRoutes } from './metrics/http-metrics.js';
 import { groupRoutes } from './groups/group-routes.js';
 import { numberRoutes } from './numbers/number-routes.js';
+import { kindRoutes } from './kinds/kind-routes.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -82,7 +83,8 @@ export function createApp(deps: AppDeps): express.Express {
     ...referenceRoutes(() => routes, { title: 'WhatsApp Gateway API', version: VERSION, description: API_DESCRIPTION }),
     ...linkingRoutes(infoDeps),
     ...sendRoutes(config, { delivery: services.delivery, idempotency: services.idempotency }, mediaSource),
-    ...recordsRoutes({ messages: services.messages, incoming: services.incoming, transport, defaultCountryCode: config.defaultCountryCode }),
+    ...kindRoutes({ ...services, sandbox: config.sandbox, defaultCountryCode: config.defaultCountryCode }),
+    ...recordsRoutes({ messages: services.messages, incoming: services.incoming, transport, defaultCountryCode: config.defaultCountryCode, pollTally: (id) => services.polls.tally(id) }),
     ...webhookDeliveryRoutes(services.webhookDeliveries, services.dispatcher),
     ...groupRoutes({ transport, defaultCountryCode: config.defaultCountryCode }),
     ...numberRoutes({ transport, config }),

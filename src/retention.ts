@@ -20,6 +20,8 @@ export interface RetainedStores {
   sentContent: SqliteSentContentRepository;
   retryCounters: SqliteRetryCounterRepository;
   messages: MessageRepository;
+  /** Polls go with their message record. */
+  polls?: { purgeOrphans(): number };
 }
 
 export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays'>, stores: RetainedStores): () => Promise<void> {
@@ -32,5 +34,6 @@ export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'mes
     await stores.sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
     stores.retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await stores.messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
+    stores.polls?.purgeOrphans();
   };
 }

@@ -20,6 +20,9 @@ import { SqliteMessageRepository } from './records/sqlite-message-repository.js'
 import { publishRecordStatus, wireRecords } from './records/records-wiring.js';
 import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { purger } from './retention.js';
+import { MessageTargets } from './kinds/message-target.js';
+import { SqlitePollRepository } from './kinds/poll-repository.js';
+import { wireKinds } from './kinds/kinds-wiring.js';
 import type { SqliteDatabase } from './store/database.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
@@ -37,6 +40,10 @@ export interface Services {
   /** This gateway's Prometheus registry and hooks (GET /metrics). */
   metrics: GatewayMetrics;
   restrictions: AccountRestrictions;
+  /** Polls we sent and their votes (send-poll, the tally in GET /api/messages/:id). */
+  polls: SqlitePollRepository;
+  /** The messages a reaction may name (send-reaction). */
+  targets: MessageTargets;
   start(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
@@ -57,6 +64,7 @@ export function createServices(deps: {
   const idempotency = new SqliteIdempotencyRepository(db);
   const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
   const incoming = new SqliteIncomingMessageRepository(db);
+  const polls = new SqlitePollRepository(db);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
   const outbox = createOutbox(config, db);
@@ -87,6 +95,7 @@ export function createServices(deps: {
     sentContent: new SqliteSentContentRepository(db),
     retryCounters: new SqliteRetryCounterRepository(db, 0),
     messages,
+    polls,
   });
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
@@ -102,6 +111,8 @@ export function createServices(deps: {
     outbox,
     metrics,
     restrictions,
+    polls,
+    targets: new MessageTargets(messages, incoming),
     async start() {
       stopObserving = metrics.observe({
         transport,
@@ -112,6 +123,7 @@ export function createServices(deps: {
       if (outbox) unwire.push(wireOutbox(transport, outbox));
       unwire.push(wireRecords(transport, { messages, incoming, publish, downloadUrl, logger }));
       unwire.push(wireWebhooks(transport, { publish, restrictions, logger }));
+      unwire.push(wireKinds(transport, { polls, incoming, publish, logger }));
       // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
       // not), or is released when the request never got as far as a record.
       const interrupted = await idempotency.recoverInterrupted();

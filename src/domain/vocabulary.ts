@@ -12,7 +12,7 @@ export type MediaKind = (typeof MEDIA_KINDS)[number];
  * The kinds of message a record can have (`type` in GET /api/messages, its filter and the OpenAPI
  * document). A new kind of content (src/whatsapp/transport.ts OutgoingContent) adds its name here.
  */
-export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS] as const;
+export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS, 'location', 'contact', 'reaction', 'poll'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** WhatsApp's delivery states, from acks and receipts. */

@@ -10,6 +10,7 @@ import { AppError } from '../errors/app-error.js';
 import type { IncomingMessageRepository } from './incoming-message-repository.js';
 import type { MessageRecord, MessageRepository } from './message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import type { PollTally } from '../kinds/poll-repository.js';
 import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
 import type { RouteSpec } from '../http/route-spec.js';
 import { withCursor } from '../http/query-params.js';
@@ -43,12 +44,14 @@ export function listMessages(messages: MessageRepository, query: ReturnType<type
   };
 }
 
-export function getMessage(messages: MessageRepository) {
+export function getMessage(messages: MessageRepository, pollTally?: RecordsRouteDeps['pollTally']) {
   return async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.id);
     const record = (await messages.get(id)) ?? (await messages.getByWaId(id));
     if (!record) throw notFound('Message');
-    res.json({ status: 'success', data: messageView(record) });
+    // A poll we sent shows its votes so far.
+    const poll = record.type === 'poll' ? pollTally?.(record.id) : undefined;
+    res.json({ status: 'success', data: { ...messageView(record), ...(poll ? { poll } : {}) } });
   };
 }
 
@@ -86,6 +89,8 @@ export interface RecordsRouteDeps {
   incoming: IncomingMessageRepository;
   transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
   defaultCountryCode: string;
+  /** The tally of a poll we sent (src/kinds/poll-repository.ts), by its record id. */
+  pollTally?: (recordId: string) => PollTally | null;
 }
 
 /** Message records, their analytics, and the media of incoming messages. */
@@ -101,7 +106,7 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       doc: listMessagesDoc(messagesQuery),
       handlers: [listMessages(messages, messagesQuery)],
     },
-    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages)] },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.pollTally)] },
     {
       method: 'GET',
       path: '/api/analytics',

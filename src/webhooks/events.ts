@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
 import type { GroupEventMember, GroupUpdate } from '../whatsapp/group-port.js';
+import type { PollVote } from '../whatsapp/kinds.js';
 import type { ConnectionStatus, IncomingMessage, MessageStatusUpdate } from '../whatsapp/transport.js';
 
-export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update', 'account.restricted', 'group.update'] as const;
+export const WEBHOOK_EVENT_TYPES = ['message.incoming', 'message.status', 'connection.update', 'account.restricted', 'group.update', 'poll.vote'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface IncomingMessageData {
@@ -86,12 +87,22 @@ export interface GroupUpdateData {
   restrict: boolean | null;
 }
 
+/** A vote in a poll the gateway sent, decrypted: the options the voter has chosen now ([] = vote taken back). */
+export interface PollVoteData {
+  /** WhatsApp's id of the poll (`message_id` of its send). */
+  poll_id: string;
+  voter_phone: string | null;
+  voter_lid: string | null;
+  options: string[];
+}
+
 export interface WebhookEventDataMap {
   'message.incoming': IncomingMessageData;
   'message.status': MessageStatusData;
   'connection.update': ConnectionUpdateData;
   'account.restricted': AccountRestrictedData;
   'group.update': GroupUpdateData;
+  'poll.vote': PollVoteData;
 }
 
 export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
@@ -187,4 +198,8 @@ export function groupUpdateEvent(update: GroupUpdate): WebhookEvent<'group.updat
     announce: update.announce ?? null,
     restrict: update.restrict ?? null,
   });
+}
+
+export function pollVoteEvent(vote: PollVote): WebhookEvent<'poll.vote'> {
+  return createEvent('poll.vote', { poll_id: vote.pollId, voter_phone: phoneOfJid(vote.voterPhoneJid), voter_lid: vote.voterLid ?? null, options: vote.options });
 }
