@@ -12,7 +12,8 @@ const MAX_PLACE_TEXT = 1000;
 function coordinate(name: 'latitude' | 'longitude', limit: number, example: number) {
   const invalid = failsWith(() => Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`));
   return z
-    .union([z.number(), z.string()], {
+    // Members with their own checks stay an anyOf in the document (a bare number|string would not).
+    .union([z.number().min(-limit).max(limit), z.string().regex(/^\s*[-+]?\d+(\.\d+)?\s*$/)], {
       error: failsWith((issue) => (issue.input === undefined || issue.input === null || issue.input === '' ? Errors.locationRequired() : Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`))),
     })
     .transform((value, ctx) => {
