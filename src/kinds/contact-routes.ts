@@ -18,7 +18,8 @@ function where(path: readonly PropertyKey[] | undefined, field: string): string 
   return `contacts[${index ?? '?'}].${field}`;
 }
 
-const invalidAt = (field: string, detail: string) => (issue: { path?: readonly PropertyKey[] }) => carry(Errors.invalidContact(`${where(issue.path, field)} ${detail}`));
+const invalidAt = (field: string, detail: string) => (issue: { path?: readonly PropertyKey[] }) =>
+  carry(Errors.invalidContact(`${where(issue.path, field)} ${detail}`));
 
 function cardText(field: string, description: string, example: string) {
   return z
@@ -31,9 +32,13 @@ const contactEntry = z
   .object(
     {
       name: cardText('name', 'The name on the card', 'Siti Aminah').regex(/\S/, { error: invalidAt('name', 'required') }),
-      phone: z.union([z.string(), z.int()], { error: invalidAt('phone', 'required') }).meta({ description: 'Their number, in any format `phone` takes', examples: ['6281234567891'] }),
+      phone: z
+        .union([z.string(), z.int()], { error: invalidAt('phone', 'required') })
+        .meta({ description: 'Their number, in any format `phone` takes', examples: ['6281234567891'] }),
       organization: cardText('organization', 'Optional: company', 'Toko Makmur').optional(),
-      email: cardText('email', 'Optional: e-mail address', 'siti@example.com').regex(EMAIL, { error: invalidAt('email', 'is not an e-mail address') }).optional(),
+      email: cardText('email', 'Optional: e-mail address', 'siti@example.com')
+        .regex(EMAIL, { error: invalidAt('email', 'is not an e-mail address') })
+        .optional(),
     },
     { error: (issue) => carry(Errors.invalidContact(`${where(issue.path, '')}`.replace(/\.$/, '') + ' must be an object {name, phone}')) },
   )
@@ -68,7 +73,10 @@ export function contactFields(defaultCountryCode: string) {
 
 export function contactRoutes(deps: KindRouteDeps): RouteSpec[] {
   const fields = contactFields(deps.defaultCountryCode);
-  const example = { phone: '6281234567890', contacts: [{ name: 'Siti Aminah', phone: '6281234567891', organization: 'Toko Makmur', email: 'siti@example.com' }] };
+  const example = {
+    phone: '6281234567890',
+    contacts: [{ name: 'Siti Aminah', phone: '6281234567891', organization: 'Toko Makmur', email: 'siti@example.com' }],
+  };
   return [
     kindRoute(
       {

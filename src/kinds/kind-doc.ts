@@ -7,7 +7,14 @@ import type { ErrorCode } from '../openapi/error-codes.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { exampleIds, idempotencyHeader, SEND_DETAILS, SEND_ERRORS, sentBody } from '../http/send-schemas.js';
 
-const BODY_ERRORS: readonly ErrorCode[] = ['MALFORMED_JSON', 'MALFORMED_MULTIPART', 'UNEXPECTED_FILE_FIELD', 'TOO_MANY_FIELDS', 'UNSUPPORTED_CONTENT_TYPE', 'BODY_TOO_LARGE'];
+const BODY_ERRORS: readonly ErrorCode[] = [
+  'MALFORMED_JSON',
+  'MALFORMED_MULTIPART',
+  'UNEXPECTED_FILE_FIELD',
+  'TOO_MANY_FIELDS',
+  'UNSUPPORTED_CONTENT_TYPE',
+  'BODY_TOO_LARGE',
+];
 
 export interface KindDocSpec {
   successMessage: string;
@@ -39,7 +46,11 @@ export function kindDoc(spec: KindDocSpec): RouteDoc {
       examples: { [spec.type]: { summary: `A ${spec.type}`, value: spec.example } },
     },
     responses: {
-      200: { description: 'Sent', schema, examples: { sent: { summary: 'Sent', value: { status: 'success', message: spec.successMessage, data: { ...data, delivery_status: 'sent' } } } } },
+      200: {
+        description: 'Sent',
+        schema,
+        examples: { sent: { summary: 'Sent', value: { status: 'success', message: spec.successMessage, data: { ...data, delivery_status: 'sent' } } } },
+      },
       202: {
         description: 'Queued in the outbox; sent when WhatsApp is reachable again',
         schema,

@@ -27,7 +27,14 @@ export function wireKinds(
       const poll = polls.byWaMessageId(vote.pollId);
       if (!poll) return;
       const voter = vote.voterPhoneJid ?? vote.voterLid ?? vote.voterJid;
-      polls.recordVote({ recordId: poll.recordId, voter, voterPhone: vote.voterPhoneJid?.split('@')[0] ?? null, voterLid: vote.voterLid ?? null, options: vote.options, at: vote.at });
+      polls.recordVote({
+        recordId: poll.recordId,
+        voter,
+        voterPhone: vote.voterPhoneJid?.split('@')[0] ?? null,
+        voterLid: vote.voterLid ?? null,
+        options: vote.options,
+        at: vote.at,
+      });
       publish(pollVoteEvent(vote));
     } catch (error) {
       logger.error({ err: error, pollId: vote.pollId }, 'could not record a poll vote');

@@ -11,24 +11,42 @@ const MAX_PLACE_TEXT = 1000;
 /** A coordinate as a JSON number, or as the text of one (form and multipart fields are text). */
 function coordinate(name: 'latitude' | 'longitude', limit: number, example: number) {
   const invalid = failsWith(() => Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`));
-  return z
-    // Members with their own checks stay an anyOf in the document (a bare number|string would not).
-    .union([z.number().min(-limit).max(limit), z.string().regex(/^\s*[-+]?\d+(\.\d+)?\s*$/)], {
-      error: failsWith((issue) => (issue.input === undefined || issue.input === null || issue.input === '' ? Errors.locationRequired() : Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`))),
-    })
-    .transform((value, ctx) => {
-      if (typeof value === 'string' && value.trim() === '') {
-        ctx.issues.push({ code: 'custom', message: failsWith(() => Errors.locationRequired())({}), input: value });
-        return z.NEVER;
-      }
-      const number = typeof value === 'number' ? value : Number(value.trim());
-      if (!Number.isFinite(number) || Math.abs(number) > limit) {
-        ctx.issues.push({ code: 'custom', message: invalid({}), input: value });
-        return z.NEVER;
-      }
-      return number;
-    })
-    .meta({ description: `Degrees, -${limit} to ${limit} (a number, or its text in a form)`, examples: [example] });
+  return (
+    z
+      // Members with their own checks stay an anyOf in the document (a bare number|string would not).
+      .union(
+        [
+          z.number().min(-limit, { error: invalid }).max(limit, { error: invalid }),
+          z
+            .string()
+            .regex(/^\s*[-+]?\d+(\.\d+)?\s*$/, {
+              error: failsWith((issue) =>
+                String(issue.input).trim() === '' ? Errors.locationRequired() : Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`),
+              ),
+            }),
+        ],
+        {
+          error: failsWith((issue) =>
+            issue.input === undefined || issue.input === null || issue.input === ''
+              ? Errors.locationRequired()
+              : Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`),
+          ),
+        },
+      )
+      .transform((value, ctx) => {
+        if (typeof value === 'string' && value.trim() === '') {
+          ctx.issues.push({ code: 'custom', message: failsWith(() => Errors.locationRequired())({}), input: value });
+          return z.NEVER;
+        }
+        const number = typeof value === 'number' ? value : Number(value.trim());
+        if (!Number.isFinite(number) || Math.abs(number) > limit) {
+          ctx.issues.push({ code: 'custom', message: invalid({}), input: value });
+          return z.NEVER;
+        }
+        return number;
+      })
+      .meta({ description: `Degrees, -${limit} to ${limit} (a number, or its text in a form)`, examples: [example] })
+  );
 }
 
 function placeText(name: 'name' | 'address', description: string, example: string) {

@@ -103,8 +103,15 @@ export class SqlitePollRepository implements SentPollLookup {
   tally(recordId: string): PollTally | null {
     const poll = this.get(recordId);
     if (!poll) return null;
-    const rows = this.sql.prepare('SELECT voter_phone, voter_lid, options, voted_at FROM poll_votes WHERE record_id = ? ORDER BY voted_at').all(recordId) as VoteRow[];
-    const voters = rows.map((r) => ({ phone: r.voter_phone, lid: r.voter_lid, options: JSON.parse(r.options) as string[], voted_at: new Date(r.voted_at).toISOString() }));
+    const rows = this.sql
+      .prepare('SELECT voter_phone, voter_lid, options, voted_at FROM poll_votes WHERE record_id = ? ORDER BY voted_at')
+      .all(recordId) as VoteRow[];
+    const voters = rows.map((r) => ({
+      phone: r.voter_phone,
+      lid: r.voter_lid,
+      options: JSON.parse(r.options) as string[],
+      voted_at: new Date(r.voted_at).toISOString(),
+    }));
     const count = (name: string) => voters.filter((v) => v.options.includes(name)).length;
     return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
   }

@@ -31,10 +31,14 @@ export function pollFields(defaultCountryCode: string) {
       .array(z.string({ error: badOptions }).trim().min(1, { error: badOptions }).max(MAX_OPTION_LENGTH, { error: badOptions }), { error: badOptions })
       .min(MIN_POLL_OPTIONS, { error: badOptions })
       .max(MAX_POLL_OPTIONS, { error: badOptions })
-      .meta({ description: `${MIN_POLL_OPTIONS} to ${MAX_POLL_OPTIONS} distinct answers, each at most ${MAX_OPTION_LENGTH} characters`, examples: [['Padang', 'Sunda', 'Jawa']] })
+      .meta({
+        description: `${MIN_POLL_OPTIONS} to ${MAX_POLL_OPTIONS} distinct answers, each at most ${MAX_OPTION_LENGTH} characters`,
+        examples: [['Padang', 'Sunda', 'Jawa']],
+      })
       .superRefine((options, ctx) => {
         // Votes name options by a hash of their text: two equal options could not be told apart.
-        if (new Set(options).size !== options.length) ctx.addIssue({ code: 'custom', message: carry(Errors.invalidPoll(`${OPTIONS_RULE} (an option is repeated)`)) });
+        if (new Set(options).size !== options.length)
+          ctx.addIssue({ code: 'custom', message: carry(Errors.invalidPoll(`${OPTIONS_RULE} (an option is repeated)`)) });
       }),
     multiple_answers: z
       .union([z.boolean(), z.enum(['true', 'false'])], { error: failsWith(() => Errors.invalidParameter('multiple_answers', 'true or false')) })
@@ -67,7 +71,13 @@ export function pollRoutes(deps: KindRouteDeps & { polls: SqlitePollRepository }
         }),
         onRecord: async (recordId, content) => {
           if (content.kind !== 'poll') return;
-          deps.polls.save({ recordId, question: content.question, options: content.options, selectableCount: content.selectableCount, messageSecret: content.messageSecret });
+          deps.polls.save({
+            recordId,
+            question: content.question,
+            options: content.options,
+            selectableCount: content.selectableCount,
+            messageSecret: content.messageSecret,
+          });
         },
         data: (p) => ({ question: p.question, options: p.options, multiple_answers: p.multiple_answers }),
         doc: kindDoc({
@@ -76,7 +86,7 @@ export function pollRoutes(deps: KindRouteDeps & { polls: SqlitePollRepository }
           fields,
           jsonOnly: true,
           details:
-            'Votes arrive decrypted as `poll.vote` webhooks, and GET /api/messages/{id} of the poll shows the tally (each voter\'s latest vote counts, as in WhatsApp).',
+            "Votes arrive decrypted as `poll.vote` webhooks, and GET /api/messages/{id} of the poll shows the tally (each voter's latest vote counts, as in WhatsApp).",
           example,
           data: { question: z.string(), options: z.array(z.string()), multiple_answers: z.boolean() },
           exampleData,

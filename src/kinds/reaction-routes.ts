@@ -19,7 +19,10 @@ export function reactionFields(defaultCountryCode: string) {
       .trim()
       .min(1, { error: idRequired })
       .max(MAX_ID_LENGTH, { error: failsWith(() => Errors.messageNotFound()) })
-      .meta({ description: "WhatsApp's id of the message reacted to: one sent to this chat (our record id works too) or one received from it", examples: ['3EB0B057F6CD72C5DB18EC'] }),
+      .meta({
+        description: "WhatsApp's id of the message reacted to: one sent to this chat (our record id works too) or one received from it",
+        examples: ['3EB0B057F6CD72C5DB18EC'],
+      }),
     emoji: z
       .string({ error: failsWith(() => Errors.invalidEmoji()) })
       .refine((emoji) => emoji === '' || isSingleEmoji(emoji), { error: failsWith(() => Errors.invalidEmoji()) })

@@ -13,7 +13,11 @@ export interface ContactCard {
 
 /** Escapes a text value: backslash, comma and semicolon get a backslash, newlines become `\n`. */
 export function escapeVcardText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/,/g, '\\,').replace(/;/g, '\\;').replace(/\r\n|\r|\n/g, '\\n');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/,/g, '\\,')
+    .replace(/;/g, '\\;')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 export function buildVcard(card: ContactCard): string {
