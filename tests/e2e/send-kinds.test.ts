@@ -112,6 +112,23 @@ describe('the four kinds through the real socket and the emulator', () => {
     expect(events().filter((e) => e.event === 'message.incoming' && String(e.data.type).startsWith('pollUpdate'))).toEqual([]);
   });
 
+  test('a vote sent LID-addressed (creator and voter named by LID) decrypts too and is the same voter', async () => {
+    const res = await h.api.post('/api/send-poll').send({ phone: BUDI, question: 'Warna?', options: ['Merah', 'Biru'] }).expect(200);
+    const poll = await delivered(res.body.data.message_id);
+    const pollId = res.body.data.message_id as string;
+    const votes = () => events().filter((e) => e.event === 'poll.vote' && e.data.poll_id === pollId);
+    await h.emu.sendIncomingPollVote(BUDI, poll, ['Merah']);
+    await waitFor(() => votes().length === 1, 5000, 'the phone-addressed vote');
+    await h.emu.sendIncomingPollVote(BUDI, poll, ['Biru'], { addressing: 'lid' });
+    await waitFor(() => votes().length === 2, 5000, 'the LID-addressed vote');
+    expect(votes()[1]!.data).toEqual({ poll_id: pollId, voter_phone: BUDI, voter_lid: `${BUDI_LID}@lid`, options: ['Biru'] });
+    const record = await h.api.get(`/api/messages/${pollId}`).expect(200);
+    expect(record.body.data.poll.options).toEqual([
+      { name: 'Merah', votes: 0 },
+      { name: 'Biru', votes: 1 },
+    ]);
+  });
+
   test('multiple answers: pollCreationMessage with selectable count 0; a vote for two options counts both', async () => {
     const multi = await h.api.post('/api/send-poll').send({ phone: BUDI, question: 'Hari apa?', options: ['Sabtu', 'Minggu', 'Senin'], multiple_answers: true }).expect(200);
     const poll = await delivered(multi.body.data.message_id);
