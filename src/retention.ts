@@ -22,6 +22,8 @@ export interface RetainedStores {
   messages: MessageRepository;
   /** Polls go with their message record. */
   polls?: { purgeOrphans(): number };
+  /** Ids and senders of received messages (what a reaction may name). */
+  received?: { purgeBefore(time: number): number };
 }
 
 export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays'>, stores: RetainedStores): () => Promise<void> {
@@ -35,5 +37,6 @@ export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'mes
     stores.retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await stores.messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
     stores.polls?.purgeOrphans();
+    stores.received?.purgeBefore(now - 30 * DAY);
   };
 }

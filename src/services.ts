@@ -23,6 +23,7 @@ import { purger } from './retention.js';
 import { MessageTargets } from './kinds/message-target.js';
 import { SqlitePollRepository } from './kinds/poll-repository.js';
 import { wireKinds } from './kinds/kinds-wiring.js';
+import { SqliteReceivedMessages } from './kinds/received-messages.js';
 import type { SqliteDatabase } from './store/database.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
@@ -65,6 +66,7 @@ export function createServices(deps: {
   const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
   const incoming = new SqliteIncomingMessageRepository(db);
   const polls = new SqlitePollRepository(db);
+  const received = new SqliteReceivedMessages(db);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
   const outbox = createOutbox(config, db);
@@ -96,6 +98,7 @@ export function createServices(deps: {
     retryCounters: new SqliteRetryCounterRepository(db, 0),
     messages,
     polls,
+    received,
   });
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
@@ -112,7 +115,7 @@ export function createServices(deps: {
     metrics,
     restrictions,
     polls,
-    targets: new MessageTargets(messages, incoming),
+    targets: new MessageTargets(messages, received),
     async start() {
       stopObserving = metrics.observe({
         transport,
@@ -123,7 +126,7 @@ export function createServices(deps: {
       if (outbox) unwire.push(wireOutbox(transport, outbox));
       unwire.push(wireRecords(transport, { messages, incoming, publish, downloadUrl, logger }));
       unwire.push(wireWebhooks(transport, { publish, restrictions, logger }));
-      unwire.push(wireKinds(transport, { polls, incoming, publish, logger }));
+      unwire.push(wireKinds(transport, { polls, received, publish, logger }));
       // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
       // not), or is released when the request never got as far as a record.
       const interrupted = await idempotency.recoverInterrupted();

@@ -1,26 +1,33 @@
 /**
- * What the kinds need from WhatsApp's events: every received message is kept (not only those with
- * media), so a reaction can name it; every vote in one of our polls becomes the voter's current
+ * What the kinds need from WhatsApp's events: every received message's id and sender are kept, so
+ * a reaction can name it; every vote in one of our polls becomes the voter's current
  * vote in the tally and a `poll.vote` webhook.
  */
 import type { Logger } from 'pino';
-import type { IncomingMessageRepository } from '../records/incoming-message-repository.js';
 import { pollVoteEvent, type WebhookEvent } from '../webhooks/events.js';
 import type { PollVote } from '../whatsapp/kinds.js';
 import type { IncomingMessage, WhatsAppTransport } from '../whatsapp/transport.js';
 import type { SqlitePollRepository } from './poll-repository.js';
+import type { SqliteReceivedMessages } from './received-messages.js';
 
 /** Subscribes to the transport's events; returns the unsubscribe. */
 export function wireKinds(
   transport: WhatsAppTransport,
-  deps: { polls: SqlitePollRepository; incoming: IncomingMessageRepository; publish: (event: WebhookEvent) => void; logger: Logger },
+  deps: { polls: SqlitePollRepository; received: SqliteReceivedMessages; publish: (event: WebhookEvent) => void; logger: Logger },
 ): () => void {
-  const { polls, incoming, publish, logger } = deps;
+  const { polls, received, publish, logger } = deps;
   const onIncoming = (message: IncomingMessage) => {
-    // Media messages are kept by the records' wiring too; the first save wins, the second is a no-op.
-    incoming
-      .save({ messageId: message.messageId, fromJid: message.from, type: message.type, raw: message.raw, receivedAt: Date.now() })
-      .catch((error: unknown) => logger.error({ err: error }, 'could not keep an incoming message'));
+    try {
+      received.save({
+        messageId: message.messageId,
+        fromJid: message.from,
+        fromPhoneJid: message.fromPhoneJid ?? null,
+        fromLid: message.fromLid ?? null,
+        receivedAt: Date.now(),
+      });
+    } catch (error) {
+      logger.error({ err: error }, 'could not keep the id of an incoming message');
+    }
   };
   const onVote = (vote: PollVote) => {
     try {

@@ -17,13 +17,11 @@ function coordinate(name: 'latitude' | 'longitude', limit: number, example: numb
       .union(
         [
           z.number().min(-limit, { error: invalid }).max(limit, { error: invalid }),
-          z
-            .string()
-            .regex(/^\s*[-+]?\d+(\.\d+)?\s*$/, {
-              error: failsWith((issue) =>
-                String(issue.input).trim() === '' ? Errors.locationRequired() : Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`),
-              ),
-            }),
+          z.string().regex(/^\s*[-+]?\d+(\.\d+)?\s*$/, {
+            error: failsWith((issue) =>
+              String(issue.input).trim() === '' ? Errors.locationRequired() : Errors.invalidLocation(`${name} must be a number from -${limit} to ${limit}`),
+            ),
+          }),
         ],
         {
           error: failsWith((issue) =>

@@ -1,12 +1,12 @@
 /**
  * The message a reaction is about, found in the chat it goes to: one we sent (its record) or one
- * we received (the incoming store). Anything else is 404 `Message not found`: WhatsApp would show
+ * we received (kept by id and sender in received-messages.ts). Anything else is 404 `Message not found`: WhatsApp would show
  * a reaction to a message the chat does not have nowhere.
  */
 import { Errors } from '../errors/app-error.js';
-import type { IncomingMessageRepository } from '../records/incoming-message-repository.js';
 import type { MessageRepository } from '../records/message-repository.js';
 import type { MessageTarget } from '../whatsapp/kinds.js';
+import type { SqliteReceivedMessages } from './received-messages.js';
 
 /** `6281234567890:3@s.whatsapp.net` → `6281234567890@s.whatsapp.net`. */
 const withoutDevice = (jid: string): string => jid.replace(/:\d+@/, '@');
@@ -14,20 +14,20 @@ const withoutDevice = (jid: string): string => jid.replace(/:\d+@/, '@');
 export class MessageTargets {
   constructor(
     private readonly messages: MessageRepository,
-    private readonly incoming: IncomingMessageRepository,
+    private readonly received: SqliteReceivedMessages,
   ) {}
 
   /** `id`: WhatsApp's message id (our record id works too, for messages we sent). */
   async find(chatJid: string, id: string): Promise<MessageTarget> {
     const record = (await this.messages.getByWaId(id)) ?? (await this.messages.get(id));
     if (record?.waMessageId && record.jid === chatJid) return { id: record.waMessageId, remoteJid: chatJid, fromMe: true };
-    const received = await this.incoming.get(id);
+    const received = this.received.get(id);
     if (received) {
-      const sender = withoutDevice(received.fromJid);
-      // In a group the sender is the participant; in a person's chat the sender is the chat. A
-      // message that came from a LID cannot be matched to a phone here and is not found.
-      if (chatJid.endsWith('@g.us')) return { id, remoteJid: chatJid, fromMe: false, participant: sender };
-      if (sender === chatJid) return { id, remoteJid: chatJid, fromMe: false };
+      // In a group the sender is the participant; in a person's chat the sender is the chat, named
+      // by phone (or by LID when WhatsApp gave only that).
+      if (chatJid.endsWith('@g.us')) return { id, remoteJid: chatJid, fromMe: false, participant: withoutDevice(received.fromJid) };
+      if ([received.fromPhoneJid, received.fromJid, received.fromLid].some((jid) => jid && withoutDevice(jid) === chatJid))
+        return { id, remoteJid: chatJid, fromMe: false };
     }
     throw Errors.messageNotFound();
   }

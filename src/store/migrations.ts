@@ -174,7 +174,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    name: 'polls we sent and their votes',
+    name: 'polls we sent and their votes, ids of received messages',
     up: (db) => {
       db.exec(`
         -- A poll we sent, under its message record: the options and the secret its votes are
@@ -198,6 +198,16 @@ export const MIGRATIONS: readonly Migration[] = [
           voted_at    INTEGER NOT NULL,
           PRIMARY KEY (record_id, voter)
         ) WITHOUT ROWID;
+
+        -- Messages people sent to the account (ids and senders only), so a reaction can name one.
+        CREATE TABLE received_messages (
+          message_id     TEXT PRIMARY KEY,
+          from_jid       TEXT NOT NULL,
+          from_phone_jid TEXT,
+          from_lid       TEXT,
+          received_at    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX received_messages_received_at ON received_messages (received_at);
       `);
     },
   },

@@ -29,7 +29,13 @@ describe('the four kinds through the real socket and the emulator', () => {
     receiver = await startReceiver();
     h = await E2EHarness.start({
       emulator: { contacts: [{ phone: BUDI, lid: BUDI_LID, pushName: 'Budi' }] },
-      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: 's'.repeat(32), QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', PACING_MAX_PER_MINUTE: '0' },
+      env: {
+        WEBHOOK_URL: receiver.url,
+        WEBHOOK_SECRET: 's'.repeat(32),
+        QUEUE_WHEN_DISCONNECTED: 'true',
+        PACING_RECIPIENT_INTERVAL_MS: '0',
+        PACING_MAX_PER_MINUTE: '0',
+      },
     });
     await h.pair();
   });
@@ -40,22 +46,47 @@ describe('the four kinds through the real socket and the emulator', () => {
   });
 
   test('send-location: coordinates, name and address arrive', async () => {
-    const res = await h.api.post('/api/send-location').send({ phone: BUDI, latitude: -6.1754, longitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta Pusat' }).expect(200);
+    const res = await h.api
+      .post('/api/send-location')
+      .send({ phone: BUDI, latitude: -6.1754, longitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta Pusat' })
+      .expect(200);
     const copy = await delivered(res.body.data.message_id);
     expect(copy.type).toBe('location');
-    expect(copy.message.locationMessage).toMatchObject({ degreesLatitude: -6.1754, degreesLongitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta Pusat' });
+    expect(copy.message.locationMessage).toMatchObject({
+      degreesLatitude: -6.1754,
+      degreesLongitude: 106.8272,
+      name: 'Monas',
+      address: 'Gambir, Jakarta Pusat',
+    });
   });
 
   test('send-contact: one card as contactMessage, several as contactsArrayMessage, with the vCard text', async () => {
-    const one = await h.api.post('/api/send-contact').send({ phone: BUDI, contacts: [{ name: 'Siti, S.E.', phone: '081234567891', organization: 'Toko Makmur' }] }).expect(200);
+    const one = await h.api
+      .post('/api/send-contact')
+      .send({ phone: BUDI, contacts: [{ name: 'Siti, S.E.', phone: '081234567891', organization: 'Toko Makmur' }] })
+      .expect(200);
     const card = (await delivered(one.body.data.message_id)).message.contactMessage;
     expect(card?.displayName).toBe('Siti, S.E.');
     expect(card?.vcard).toBe(
-      ['BEGIN:VCARD', 'VERSION:3.0', 'N:;Siti\\, S.E.;;;', 'FN:Siti\\, S.E.', 'ORG:Toko Makmur', 'TEL;type=CELL;type=VOICE;waid=6281234567891:+6281234567891', 'END:VCARD'].join('\n'),
+      [
+        'BEGIN:VCARD',
+        'VERSION:3.0',
+        'N:;Siti\\, S.E.;;;',
+        'FN:Siti\\, S.E.',
+        'ORG:Toko Makmur',
+        'TEL;type=CELL;type=VOICE;waid=6281234567891:+6281234567891',
+        'END:VCARD',
+      ].join('\n'),
     );
     const two = await h.api
       .post('/api/send-contact')
-      .send({ phone: BUDI, contacts: [{ name: 'Siti', phone: '6281234567891' }, { name: 'Andi', phone: '6281234567892', email: 'andi@example.com' }] })
+      .send({
+        phone: BUDI,
+        contacts: [
+          { name: 'Siti', phone: '6281234567891' },
+          { name: 'Andi', phone: '6281234567892', email: 'andi@example.com' },
+        ],
+      })
       .expect(200);
     const array = (await delivered(two.body.data.message_id)).message.contactsArrayMessage;
     expect(array?.displayName).toBe('2 contacts');
@@ -66,12 +97,18 @@ describe('the four kinds through the real socket and the emulator', () => {
   test('send-reaction: to our message (fromMe) and to one Budi sent (not fromMe), and taken back', async () => {
     const ours = await h.api.post('/api/send-message').send({ phone: BUDI, message: 'Pesanan dikirim' }).expect(200);
     const mine = await h.api.post('/api/send-reaction').send({ phone: BUDI, message_id: ours.body.data.message_id, emoji: '👍' }).expect(200);
-    expect((await delivered(mine.body.data.message_id)).message.reactionMessage).toMatchObject({ text: '👍', key: { id: ours.body.data.message_id, remoteJid: BUDI_JID, fromMe: true } });
+    expect((await delivered(mine.body.data.message_id)).message.reactionMessage).toMatchObject({
+      text: '👍',
+      key: { id: ours.body.data.message_id, remoteJid: BUDI_JID, fromMe: true },
+    });
 
     const theirs = await h.emu.sendIncomingText(BUDI, 'Terima kasih!');
     await waitFor(() => events().some((e) => e.event === 'message.incoming' && e.data.message_id === theirs), 5000, 'the incoming message');
     const react = await h.api.post('/api/send-reaction').send({ phone: BUDI, message_id: theirs, emoji: '❤️' }).expect(200);
-    expect((await delivered(react.body.data.message_id)).message.reactionMessage).toMatchObject({ text: '❤️', key: { id: theirs, remoteJid: BUDI_JID, fromMe: false } });
+    expect((await delivered(react.body.data.message_id)).message.reactionMessage).toMatchObject({
+      text: '❤️',
+      key: { id: theirs, remoteJid: BUDI_JID, fromMe: false },
+    });
     const removed = await h.api.post('/api/send-reaction').send({ phone: BUDI, message_id: theirs, emoji: '' }).expect(200);
     const back = await delivered(removed.body.data.message_id);
     expect(back.type).toBe('reaction');
@@ -82,7 +119,10 @@ describe('the four kinds through the real socket and the emulator', () => {
   });
 
   test('send-poll: question, options and selectable count arrive; votes come back decrypted, a changed vote replaces the first', async () => {
-    const single = await h.api.post('/api/send-poll').send({ phone: BUDI, question: 'Makan di mana?', options: ['Padang', 'Sunda', 'Jawa'] }).expect(200);
+    const single = await h.api
+      .post('/api/send-poll')
+      .send({ phone: BUDI, question: 'Makan di mana?', options: ['Padang', 'Sunda', 'Jawa'] })
+      .expect(200);
     const poll = await delivered(single.body.data.message_id);
     expect(poll.type).toBe('poll');
     expect(poll.message.pollCreationMessageV3).toMatchObject({ name: 'Makan di mana?', selectableOptionsCount: 1 });
@@ -113,7 +153,10 @@ describe('the four kinds through the real socket and the emulator', () => {
   });
 
   test('a vote sent LID-addressed (creator and voter named by LID) decrypts too and is the same voter', async () => {
-    const res = await h.api.post('/api/send-poll').send({ phone: BUDI, question: 'Warna?', options: ['Merah', 'Biru'] }).expect(200);
+    const res = await h.api
+      .post('/api/send-poll')
+      .send({ phone: BUDI, question: 'Warna?', options: ['Merah', 'Biru'] })
+      .expect(200);
     const poll = await delivered(res.body.data.message_id);
     const pollId = res.body.data.message_id as string;
     const votes = () => events().filter((e) => e.event === 'poll.vote' && e.data.poll_id === pollId);
@@ -130,7 +173,10 @@ describe('the four kinds through the real socket and the emulator', () => {
   });
 
   test('multiple answers: pollCreationMessage with selectable count 0; a vote for two options counts both', async () => {
-    const multi = await h.api.post('/api/send-poll').send({ phone: BUDI, question: 'Hari apa?', options: ['Sabtu', 'Minggu', 'Senin'], multiple_answers: true }).expect(200);
+    const multi = await h.api
+      .post('/api/send-poll')
+      .send({ phone: BUDI, question: 'Hari apa?', options: ['Sabtu', 'Minggu', 'Senin'], multiple_answers: true })
+      .expect(200);
     const poll = await delivered(multi.body.data.message_id);
     expect(poll.message.pollCreationMessage).toMatchObject({ name: 'Hari apa?', selectableOptionsCount: 0 });
     expect(poll.message.pollCreationMessage?.options?.map((o) => o.optionName)).toEqual(['Sabtu', 'Minggu', 'Senin']);
@@ -149,7 +195,10 @@ describe('the four kinds through the real socket and the emulator', () => {
     let queued: Awaited<ReturnType<typeof h.api.get>> | undefined;
     try {
       await h.waitForStatus((s) => !s.bot_connected, 5000, 'disconnected');
-      queued = await h.api.post('/api/send-poll').send({ phone: BUDI, question: 'Rapat jam berapa?', options: ['09.00', '13.00'] }).expect(202);
+      queued = await h.api
+        .post('/api/send-poll')
+        .send({ phone: BUDI, question: 'Rapat jam berapa?', options: ['09.00', '13.00'] })
+        .expect(202);
       expect(queued.body).toMatchObject({ message: 'Poll queued for delivery', data: { delivery_status: 'queued' } });
     } finally {
       await h.emu.comeBack();

@@ -13,11 +13,23 @@ const JID = `${PHONE}@s.whatsapp.net`;
 let t: TestApp;
 afterEach(() => t?.cleanup());
 
-const post = (path: string, body: unknown) => request(t.app).post(path).send(body as object);
+const post = (path: string, body: unknown) =>
+  request(t.app)
+    .post(path)
+    .send(body as object);
 
 /** A message Budi sent to the gateway (kept by the wiring, so a reaction can name it). */
-function receive(id: string, from = JID): void {
-  t.transport.events.emit('incoming-message', { messageId: id, from, fromPhoneJid: from, timestamp: 1_700_000_000, type: 'conversation', text: 'halo', raw: '{}' });
+function receive(id: string, from = JID, fromLid?: string): void {
+  t.transport.events.emit('incoming-message', {
+    messageId: id,
+    from: fromLid ?? from,
+    fromPhoneJid: from,
+    fromLid,
+    timestamp: 1_700_000_000,
+    type: 'conversation',
+    text: 'halo',
+    raw: '{}',
+  });
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
@@ -31,14 +43,24 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000):
 describe('POST /api/send-location', () => {
   test('sends the pin and answers with what was sent', async () => {
     t = await buildTestApp();
-    const res = await post('/api/send-location', { phone: '081234567890', latitude: -6.1754, longitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta' }).expect(200);
+    const res = await post('/api/send-location', {
+      phone: '081234567890',
+      latitude: -6.1754,
+      longitude: 106.8272,
+      name: 'Monas',
+      address: 'Gambir, Jakarta',
+    }).expect(200);
     expect(res.body).toMatchObject({
       status: 'success',
       message: 'Location sent successfully',
       data: { phone: PHONE, type: 'location', latitude: -6.1754, longitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta', delivery_status: 'sent' },
     });
     expect(t.transport.sent).toEqual([
-      { jid: JID, messageId: res.body.data.message_id, content: { kind: 'location', latitude: -6.1754, longitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta' } },
+      {
+        jid: JID,
+        messageId: res.body.data.message_id,
+        content: { kind: 'location', latitude: -6.1754, longitude: 106.8272, name: 'Monas', address: 'Gambir, Jakarta' },
+      },
     ]);
     const record = await request(t.app).get(`/api/messages/${res.body.data.id}`).expect(200);
     expect(record.body.data).toMatchObject({ type: 'location', summary: 'Monas, Gambir, Jakarta', status: 'sent' });
@@ -61,7 +83,12 @@ describe('POST /api/send-location', () => {
     [{ phone: PHONE, latitude: 1, longitude: -180.5 }, 400, 'INVALID_LOCATION', 'Invalid location: longitude must be a number from -180 to 180'],
     [{ phone: PHONE, latitude: 1, longitude: [2] }, 400, 'INVALID_LOCATION', 'Invalid location: longitude must be a number from -180 to 180'],
     [{ phone: PHONE, latitude: 1, longitude: 2, name: 5 }, 400, 'INVALID_LOCATION', 'Invalid location: name must be text'],
-    [{ phone: PHONE, latitude: 1, longitude: 2, address: 'x'.repeat(1001) }, 400, 'INVALID_LOCATION', 'Invalid location: address too long (maximum 1000 characters)'],
+    [
+      { phone: PHONE, latitude: 1, longitude: 2, address: 'x'.repeat(1001) },
+      400,
+      'INVALID_LOCATION',
+      'Invalid location: address too long (maximum 1000 characters)',
+    ],
   ])('%j → %i %s', async (body, status, code, message) => {
     t = await buildTestApp();
     const res = await post('/api/send-location', body).expect(status);
@@ -77,7 +104,11 @@ describe('POST /api/send-contact', () => {
     const res = await post('/api/send-contact', { phone: PHONE, contacts: [contact] }).expect(200);
     expect(res.body).toMatchObject({
       message: 'Contact sent successfully',
-      data: { phone: PHONE, type: 'contact', contacts: [{ name: contact.name, phone: '6281234567891', organization: 'Toko\nMakmur', email: 'siti@example.com' }] },
+      data: {
+        phone: PHONE,
+        type: 'contact',
+        contacts: [{ name: contact.name, phone: '6281234567891', organization: 'Toko\nMakmur', email: 'siti@example.com' }],
+      },
     });
     const vcard = [
       'BEGIN:VCARD',
@@ -118,7 +149,11 @@ describe('POST /api/send-contact', () => {
     [{ phone: PHONE, contacts: [card, { name: 'Andi' }] }, 'INVALID_CONTACT', 'Invalid contact: contacts[1].phone required'],
     [{ phone: PHONE, contacts: [{ name: 'Andi', phone: '12' }] }, 'INVALID_CONTACT', 'Invalid contact: contacts[0].phone: Invalid phone number'],
     [{ phone: PHONE, contacts: [{ ...card, email: 'not-an-address' }] }, 'INVALID_CONTACT', 'Invalid contact: contacts[0].email is not an e-mail address'],
-    [{ phone: PHONE, contacts: [{ ...card, organization: 'x'.repeat(257) }] }, 'INVALID_CONTACT', 'Invalid contact: contacts[0].organization too long (maximum 256 characters)'],
+    [
+      { phone: PHONE, contacts: [{ ...card, organization: 'x'.repeat(257) }] },
+      'INVALID_CONTACT',
+      'Invalid contact: contacts[0].organization too long (maximum 256 characters)',
+    ],
   ])('%j → 400 %s', async (body, code, message) => {
     t = await buildTestApp();
     const res = await post('/api/send-contact', body).expect(400);
@@ -143,7 +178,14 @@ describe('POST /api/send-reaction', () => {
   test('to a message we received, and "" takes the reaction back', async () => {
     t = await buildTestApp();
     receive('3A0000000000000000A1');
-    await until(async () => (await t.services.incoming.get('3A0000000000000000A1')) !== null);
+    await until(
+      async () =>
+        t.services.targets !== undefined &&
+        (await t.services.targets.find(JID, '3A0000000000000000A1').then(
+          () => true,
+          () => false,
+        )),
+    );
     await post('/api/send-reaction', { phone: PHONE, message_id: '3A0000000000000000A1', emoji: '🇮🇩' }).expect(200);
     const removed = await post('/api/send-reaction', { phone: PHONE, message_id: '3A0000000000000000A1', emoji: '' }).expect(200);
     expect(removed.body.data.emoji).toBe('');
@@ -151,6 +193,21 @@ describe('POST /api/send-reaction', () => {
       { kind: 'reaction', emoji: '🇮🇩', target: { id: '3A0000000000000000A1', remoteJid: JID, fromMe: false } },
       { kind: 'reaction', emoji: '', target: { id: '3A0000000000000000A1', remoteJid: JID, fromMe: false } },
     ]);
+  });
+
+  test('to a message that came by LID, matched by the phone WhatsApp gave with it; its media is not downloadable', async () => {
+    t = await buildTestApp();
+    receive('3A0000000000000000C3', JID, '123456789012345@lid');
+    await until(async () =>
+      t.services.targets.find(JID, '3A0000000000000000C3').then(
+        () => true,
+        () => false,
+      ),
+    );
+    await post('/api/send-reaction', { phone: PHONE, message_id: '3A0000000000000000C3', emoji: '🙏' }).expect(200);
+    expect(t.transport.sent[0]?.content).toMatchObject({ target: { id: '3A0000000000000000C3', remoteJid: JID, fromMe: false } });
+    // Keeping its id changes nothing for GET /api/media: a text has no media.
+    await request(t.app).get('/api/media/3A0000000000000000C3').expect(404);
   });
 
   test.each([
@@ -173,7 +230,12 @@ describe('POST /api/send-reaction', () => {
     t = await buildTestApp();
     const sent = await post('/api/send-message', { phone: '6289876543210', message: 'halo' }).expect(200);
     receive('3A0000000000000000B2', '6289876543210@s.whatsapp.net');
-    await until(async () => (await t.services.incoming.get('3A0000000000000000B2')) !== null);
+    await until(async () =>
+      t.services.targets.find('6289876543210@s.whatsapp.net', '3A0000000000000000B2').then(
+        () => true,
+        () => false,
+      ),
+    );
     for (const id of [sent.body.data.message_id, '3A0000000000000000B2']) {
       const res = await post('/api/send-reaction', { phone: PHONE, message_id: id, emoji: '👍' }).expect(404);
       expect(res.body.code).toBe('MESSAGE_NOT_FOUND');
@@ -197,7 +259,14 @@ describe('POST /api/send-poll', () => {
     expect(record.body.data).toMatchObject({
       type: 'poll',
       summary: 'Makan di mana?',
-      poll: { question: 'Makan di mana?', options: [{ name: 'Padang', votes: 0 }, { name: 'Sunda', votes: 0 }], voters: [] },
+      poll: {
+        question: 'Makan di mana?',
+        options: [
+          { name: 'Padang', votes: 0 },
+          { name: 'Sunda', votes: 0 },
+        ],
+        voters: [],
+      },
     });
   });
 
@@ -213,12 +282,36 @@ describe('POST /api/send-poll', () => {
     [{ phone: PHONE, question: '   ', options: ['a', 'b'] }, 'QUESTION_REQUIRED', 'Question required'],
     [{ phone: PHONE, question: 'q'.repeat(256), options: ['a', 'b'] }, 'INVALID_POLL', 'Invalid poll: question too long (maximum 255 characters)'],
     [{ phone: PHONE, question: 'q' }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters'],
-    [{ phone: PHONE, question: 'q', options: ['a'] }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters'],
-    [{ phone: PHONE, question: 'q', options: [...twelve, 'x'] }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters'],
-    [{ phone: PHONE, question: 'q', options: ['a', ' '] }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters'],
-    [{ phone: PHONE, question: 'q', options: ['a', 2] }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters'],
-    [{ phone: PHONE, question: 'q', options: ['a', 'x'.repeat(101)] }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters'],
-    [{ phone: PHONE, question: 'q', options: ['a', 'b', 'a '] }, 'INVALID_POLL', 'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters (an option is repeated)'],
+    [
+      { phone: PHONE, question: 'q', options: ['a'] },
+      'INVALID_POLL',
+      'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters',
+    ],
+    [
+      { phone: PHONE, question: 'q', options: [...twelve, 'x'] },
+      'INVALID_POLL',
+      'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters',
+    ],
+    [
+      { phone: PHONE, question: 'q', options: ['a', ' '] },
+      'INVALID_POLL',
+      'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters',
+    ],
+    [
+      { phone: PHONE, question: 'q', options: ['a', 2] },
+      'INVALID_POLL',
+      'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters',
+    ],
+    [
+      { phone: PHONE, question: 'q', options: ['a', 'x'.repeat(101)] },
+      'INVALID_POLL',
+      'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters',
+    ],
+    [
+      { phone: PHONE, question: 'q', options: ['a', 'b', 'a '] },
+      'INVALID_POLL',
+      'Invalid poll: options must be 2 to 12 distinct, non-empty texts of at most 100 characters (an option is repeated)',
+    ],
     [{ phone: PHONE, question: 'q', options: ['a', 'b'], multiple_answers: 'yes' }, 'INVALID_PARAMETER', 'Invalid multiple_answers: expected true or false'],
   ])('%j → 400 %s', async (body, code, message) => {
     t = await buildTestApp();
@@ -234,7 +327,7 @@ describe('POST /api/send-poll', () => {
     expect(t.transport.sent[1]?.content).toMatchObject({ options: ['a', 'b'], selectableCount: 0 });
   });
 
-  test('votes: each voter\'s latest vote counts, reach webhooks as poll.vote, and show on the record', async () => {
+  test("votes: each voter's latest vote counts, reach webhooks as poll.vote, and show on the record", async () => {
     const receiver = await startReceiver();
     try {
       t = await buildTestApp({ WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: 's'.repeat(32) });
@@ -313,7 +406,11 @@ describe('every kind with the outbox and idempotency keys', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
     expect(t.transport.sent).toHaveLength(1);
-    await request(t.app).post(path).set('Idempotency-Key', 'k-1').send({ ...body, phone: '6289876543210' }).expect(409);
+    await request(t.app)
+      .post(path)
+      .set('Idempotency-Key', 'k-1')
+      .send({ ...body, phone: '6289876543210' })
+      .expect(409);
   });
 
   test('GET / lists the four endpoints', async () => {
