@@ -420,3 +420,27 @@ describe('every kind with the outbox and idempotency keys', () => {
     for (const path of ['/api/send-location', '/api/send-contact', '/api/send-reaction', '/api/send-poll']) expect(listed).toContain(path);
   });
 });
+
+describe('wrong types in any field never break a kind endpoint', () => {
+  const VALID: Record<string, Record<string, unknown>> = {
+    '/api/send-location': { phone: PHONE, latitude: 1, longitude: 2, name: 'n', address: 'a' },
+    '/api/send-contact': { phone: PHONE, contacts: [{ name: 'Siti', phone: '6281234567891', organization: 'o', email: 'a@b.co' }] },
+    '/api/send-reaction': { phone: PHONE, message_id: '3EB0X', emoji: '👍' },
+    '/api/send-poll': { phone: PHONE, question: 'q', options: ['a', 'b'], multiple_answers: false },
+  };
+  const WRONG: unknown[] = [null, true, 0, -1e308, 'x'.repeat(70_000), [], [null], {}, { a: [1] }, '\u0000', '🧨'.repeat(3)];
+
+  test('each field replaced by each wrong value: a 4xx in the error format, or a success', async () => {
+    t = await buildTestApp();
+    for (const [path, valid] of Object.entries(VALID)) {
+      for (const field of Object.keys(valid)) {
+        for (const value of WRONG) {
+          const res = await post(path, { ...valid, [field]: value });
+          expect([200, 400, 404]).toContain(res.status);
+          if (res.status !== 200) expect(res.body).toMatchObject({ status: 'error', code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
+          expect(res.body.code).not.toBe('INVALID_PARAMETER_UNNAMED');
+        }
+      }
+    }
+  }, 60_000);
+});
