@@ -2,7 +2,7 @@
  * Votes in the polls we sent, decrypted. Baileys rc14 leaves this to the app (its own code for it
  * is commented out): a vote is AES-GCM under a key derived from the poll's messageSecret, the poll
  * id, and the creator's and voter's JIDs as the chat names them (phone JIDs in a phone-addressed
- * chat, LIDs in a LID-addressed one or a LID group). Both pairs are tried: GCM's tag tells which.
+ * chat, LIDs in a LID-addressed one or a LID group). Both are tried: GCM's tag tells which.
  */
 import { decryptPollVote, getAggregateVotesInPollMessage, jidNormalizedUser, proto, toNumber, type WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
@@ -30,15 +30,20 @@ export async function readPollVote(message: WAMessage, account: AccountJids, pol
   const poll = await polls.find(pollId);
   if (!poll) return undefined;
   const key = message.key as WAMessage['key'] & { participantAlt?: string; remoteJidAlt?: string };
-  const voterJid = jidNormalizedUser(key.participant || key.remoteJid || undefined);
-  const creators = [account.id, account.lid].filter((jid): jid is string => !!jid).map((jid) => jidNormalizedUser(jid));
-  // The creator in the voter's addressing first: a LID voter sees the poll from our LID.
-  if (voterJid.endsWith('@lid')) creators.reverse();
+  const ours = [account.id, account.lid].filter((jid): jid is string => !!jid).map((jid) => jidNormalizedUser(jid));
+  // A vote from the account's own phone names the account as voter, in the chat's addressing;
+  // anyone else's names them, and the creator (us) in their addressing: a LID voter sees our LID.
+  const pairs: Array<[creator: string, voter: string]> = key.fromMe
+    ? ours.map((jid) => [jid, jid])
+    : ours.map((jid) => [jid, jidNormalizedUser(key.participant || key.remoteJid || undefined)]);
+  if (!key.fromMe && pairs[0]?.[1].endsWith('@lid')) pairs.reverse();
   let vote: proto.Message.PollVoteMessage | undefined;
+  let voterJid = pairs[0]?.[1] ?? '';
   let lastError: unknown;
-  for (const creator of creators) {
+  for (const [creator, voter] of pairs) {
     try {
-      vote = decryptPollVote(update.vote, { pollCreatorJid: creator, pollMsgId: pollId, pollEncKey: poll.messageSecret, voterJid });
+      vote = decryptPollVote(update.vote, { pollCreatorJid: creator, pollMsgId: pollId, pollEncKey: poll.messageSecret, voterJid: voter });
+      voterJid = voter;
       break;
     } catch (error) {
       lastError = error;
@@ -48,8 +53,8 @@ export async function readPollVote(message: WAMessage, account: AccountJids, pol
   // Option hashes (sha256 of each name) back to the names, as Baileys counts them.
   const creation = { pollCreationMessage: { options: poll.options.map((optionName) => ({ optionName })) } };
   const counted = getAggregateVotesInPollMessage({ message: creation, pollUpdates: [{ pollUpdateMessageKey: key, vote }] });
-  const alt = key.participantAlt || key.remoteJidAlt;
-  const jids = [voterJid, alt ? jidNormalizedUser(alt) : undefined];
+  const alt = key.fromMe ? undefined : key.participantAlt || key.remoteJidAlt;
+  const jids = key.fromMe ? ours : [voterJid, alt ? jidNormalizedUser(alt) : undefined];
   const sentAt = update.senderTimestampMs ? toNumber(update.senderTimestampMs) : toNumber(message.messageTimestamp ?? 0) * 1000;
   return {
     pollId,
