@@ -15,7 +15,11 @@ const POLL_ID = '3EB0POLL0000000001';
 const OPTIONS = ['Padang', 'Sunda', 'Jawa'];
 
 function vote(secret: Uint8Array, chosen: string[], by: { creator: string; voter: string }, key: Partial<WAMessage['key']> = {}): WAMessage {
-  const message = encryptPollVote({ id: POLL_ID, messageSecret: secret, creatorJid: by.creator, key: { remoteJid: by.creator, fromMe: false, id: POLL_ID } }, by.voter, chosen);
+  const message = encryptPollVote(
+    { id: POLL_ID, messageSecret: secret, creatorJid: by.creator, key: { remoteJid: by.creator, fromMe: false, id: POLL_ID } },
+    by.voter,
+    chosen,
+  );
   return { key: { remoteJid: by.voter, fromMe: false, id: '3A0VOTE', ...key }, message, messageTimestamp: 1_700_000_000 } as WAMessage;
 }
 
@@ -26,12 +30,23 @@ describe('readPollVote', () => {
   const polls = keeping({ options: OPTIONS, messageSecret: secret });
 
   test('a phone-addressed vote: the chosen names, the voter by phone', async () => {
-    const read = await readPollVote(vote(secret, ['Jawa', 'Padang'], { creator: '6281111111111@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' }), ACCOUNT, polls);
-    expect(read).toMatchObject({ pollId: POLL_ID, voterJid: '6281234567890@s.whatsapp.net', voterPhoneJid: '6281234567890@s.whatsapp.net', options: ['Padang', 'Jawa'] });
+    const read = await readPollVote(
+      vote(secret, ['Jawa', 'Padang'], { creator: '6281111111111@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' }),
+      ACCOUNT,
+      polls,
+    );
+    expect(read).toMatchObject({
+      pollId: POLL_ID,
+      voterJid: '6281234567890@s.whatsapp.net',
+      voterPhoneJid: '6281234567890@s.whatsapp.net',
+      options: ['Padang', 'Jawa'],
+    });
   });
 
   test('a LID-addressed vote (creator and voter by LID), with the phone WhatsApp gave beside it', async () => {
-    const message = vote(secret, ['Sunda'], { creator: '99999999999@lid', voter: '123456789012345@lid' }, { remoteJidAlt: '6281234567890@s.whatsapp.net' } as Partial<WAMessage['key']>);
+    const message = vote(secret, ['Sunda'], { creator: '99999999999@lid', voter: '123456789012345@lid' }, {
+      remoteJidAlt: '6281234567890@s.whatsapp.net',
+    } as Partial<WAMessage['key']>);
     const read = await readPollVote(message, ACCOUNT, polls);
     expect(read).toMatchObject({ voterLid: '123456789012345@lid', voterPhoneJid: '6281234567890@s.whatsapp.net', options: ['Sunda'] });
   });
@@ -42,12 +57,24 @@ describe('readPollVote', () => {
   });
 
   test('a vote sealed with another secret, or for other JIDs, does not open', async () => {
-    await expect(readPollVote(vote(new Uint8Array(randomBytes(32)), ['Sunda'], { creator: '6281111111111@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' }), ACCOUNT, polls)).rejects.toThrow();
+    await expect(
+      readPollVote(
+        vote(new Uint8Array(randomBytes(32)), ['Sunda'], { creator: '6281111111111@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' }),
+        ACCOUNT,
+        polls,
+      ),
+    ).rejects.toThrow();
     const forOther = vote(secret, ['Sunda'], { creator: '6289999999999@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' });
     await expect(readPollVote(forOther, ACCOUNT, polls)).rejects.toThrow();
   });
 
   test('a vote in a poll the gateway does not keep is ignored', async () => {
-    expect(await readPollVote(vote(secret, ['Sunda'], { creator: '6281111111111@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' }), ACCOUNT, keeping(undefined))).toBeUndefined();
+    expect(
+      await readPollVote(
+        vote(secret, ['Sunda'], { creator: '6281111111111@s.whatsapp.net', voter: '6281234567890@s.whatsapp.net' }),
+        ACCOUNT,
+        keeping(undefined),
+      ),
+    ).toBeUndefined();
   });
 });
