@@ -23,10 +23,11 @@ import { sendRoutes } from './http/send-routes.js';
 import { createMediaSource } from './media-source/media-source.js';
 import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from './messaging/media-preparation.js';
 import { DOCS_ASSETS_PATH, docsAssets, referenceRoutes } from './openapi/reference-routes.js';
-import { countRequests, metricsRoutes } from './metrics/http-metrics.js';
+import { metricsRoutes, requestCounter } from './metrics/http-metrics.js';
 import { groupRoutes } from './groups/group-routes.js';
 import { numberRoutes } from './numbers/number-routes.js';
 import { kindRoutes } from './kinds/kind-routes.js';
+import { changeRoutes } from './changes/change-routes.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -58,6 +59,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 0);
+  // No per-response ETag on API answers; static pages set their own (src/http/etag.ts).
+  app.set('etag', false);
 
   const { services } = deps;
   const mediaSource = createMediaSource({ uploadDir: config.uploadDir, ...config.mediaUrl });
@@ -84,7 +87,15 @@ export function createApp(deps: AppDeps): express.Express {
     ...linkingRoutes(infoDeps),
     ...sendRoutes(config, { delivery: services.delivery, idempotency: services.idempotency }, mediaSource),
     ...kindRoutes({ ...services, sandbox: config.sandbox, defaultCountryCode: config.defaultCountryCode }),
-    ...recordsRoutes({ messages: services.messages, incoming: services.incoming, transport, defaultCountryCode: config.defaultCountryCode, pollTally: (id) => services.polls.tally(id) }),
+    ...recordsRoutes({
+      messages: services.messages,
+      incoming: services.incoming,
+      transport,
+      defaultCountryCode: config.defaultCountryCode,
+      changes: services.changes,
+      pollTally: (id) => services.polls.tally(id),
+    }),
+    ...changeRoutes({ changes: services.changes, delivery: services.delivery, idempotency: services.idempotency, sandbox: config.sandbox }),
     ...webhookDeliveryRoutes(services.webhookDeliveries, services.dispatcher),
     ...groupRoutes({ transport, defaultCountryCode: config.defaultCountryCode }),
     ...numberRoutes({ transport, config }),
@@ -93,8 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...(deps.extraRoutes ?? []),
   );
 
-  app.use(requestContext(logger.child({ module: 'http' })));
-  app.use(countRequests(services.metrics));
+  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics)));
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {

@@ -16,6 +16,7 @@ import { createServices, type Services } from './services.js';
 import { SqlitePollRepository } from './kinds/poll-repository.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
 import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
+import { contentCipher } from './records/sent-content-cipher.js';
 import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
 
@@ -85,7 +86,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     printQr: options.printQr,
     sendAckTimeoutMs: config.sendAckTimeoutMs,
     groupMetadataTtlMs: config.groupMetadataTtlMs,
-    sentContent: new SqliteSentContentRepository(db),
+    // Encrypted at rest; the key file (when no MESSAGE_CONTENT_KEY) is made in the data folder.
+    sentContent: new SqliteSentContentRepository(db, contentCipher(config)),
     retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
     polls: new SqlitePollRepository(db),
   });

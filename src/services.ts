@@ -9,6 +9,8 @@ import type { Config } from './config/config.js';
 import { SqliteIdempotencyRepository, type IdempotencyRepository } from './http/idempotency-repository.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
+import { ChangeService } from './changes/change-service.js';
+import { SqliteMessageChangeRepository } from './changes/message-change-repository.js';
 import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
@@ -45,6 +47,8 @@ export interface Services {
   polls: SqlitePollRepository;
   /** The messages a reaction may name (send-reaction). */
   targets: MessageTargets;
+  /** Edits and deletes of sent messages (src/changes/). */
+  changes: ChangeService;
   start(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
@@ -83,6 +87,7 @@ export function createServices(deps: {
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
   });
+  const changes = new ChangeService({ messages, incoming, changes: new SqliteMessageChangeRepository(db), delivery });
   if (outbox) {
     attachOutboxWorker(outbox, { messages, sender: delivery.outboxSender(), heldUntil: (jid) => restrictions.heldUntil(jid), onSettled: publishRecord, logger });
   }
@@ -116,6 +121,7 @@ export function createServices(deps: {
     restrictions,
     polls,
     targets: new MessageTargets(messages, received),
+    changes,
     async start() {
       stopObserving = metrics.observe({
         transport,

@@ -4,13 +4,18 @@
  * another with sendMessage. Started by socket-ceiling.ts with an IPC channel:
  *   → { qr } / { open }            pairing progress
  *   ← { send: n, jid }  → { sent: n }   n sequential texts
+ *   ← { send: n, jid, awaitAck: true }  the same, each waiting for WhatsApp's server ack before
+ *                                        the next, as the gateway's send does before it answers
+ *   ← { exit: true }                    exit normally
  */
 import {
   Browsers,
+  generateMessageIDV2,
   initAuthCreds,
   makeWASocket,
   proto,
   type AuthenticationCreds,
+  type BinaryNode,
   type SignalDataSet,
   type SignalDataTypeMap,
   type SignalKeyStore,
@@ -49,6 +54,8 @@ const creds: AuthenticationCreds = initAuthCreds();
 const keys = inMemoryKeys();
 const logger = pino({ level: 'silent' });
 let socket: WASocket | undefined;
+/** Server acks waited for, by message id. */
+const awaitedAcks = new Map<string, () => void>();
 
 function connect(): void {
   socket = makeWASocket({
@@ -62,6 +69,10 @@ function connect(): void {
     defaultQueryTimeoutMs: 60_000,
     connectTimeoutMs: 20_000,
   });
+  socket.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+    const id = node.attrs.id;
+    if (id) awaitedAcks.get(id)?.();
+  });
   // Creds are mutated in place by Baileys; in memory there is nothing to save.
   socket.ev.on('connection.update', ({ connection, qr, lastDisconnect }) => {
     if (qr) process.send?.({ qr });
@@ -74,9 +85,28 @@ function connect(): void {
   });
 }
 
-process.on('message', (command: { send: number; jid: string }) => {
+async function sendAwaitingAck(jid: string, text: string): Promise<void> {
+  const messageId = generateMessageIDV2(socket!.user?.id);
+  const acked = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no server ack for ${messageId}`)), 30_000);
+    awaitedAcks.set(messageId, () => {
+      clearTimeout(timer);
+      awaitedAcks.delete(messageId);
+      resolve();
+    });
+  });
+  await socket!.sendMessage(jid, { text }, { messageId });
+  await acked;
+}
+
+process.on('message', (command: { send: number; jid: string; awaitAck?: boolean } | { exit: true }) => {
+  // A normal exit (so `--cpu-prof` writes its profile), for the profiling script.
+  if ('exit' in command) process.exit(0);
   void (async () => {
-    for (let i = 0; i < command.send; i++) await socket!.sendMessage(command.jid, { text: `ceiling ${i}` });
+    for (let i = 0; i < command.send; i++) {
+      if (command.awaitAck) await sendAwaitingAck(command.jid, `ceiling ${i}`);
+      else await socket!.sendMessage(command.jid, { text: `ceiling ${i}` });
+    }
     process.send?.({ sent: command.send });
   })().catch((error: unknown) => process.send?.({ error: String(error) }));
 });

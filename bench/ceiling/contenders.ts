@@ -125,11 +125,17 @@ export async function linkGateway(gateway: GatewayChild, emu: Emulator): Promise
 // The bare socket
 
 export interface BareSocketChild extends Child {
-  sendTexts(count: number, jid: string): Promise<void>;
+  /** `awaitAck`: each text waits for WhatsApp's server ack before the next (as the gateway's sends do). */
+  sendTexts(count: number, jid: string, awaitAck?: boolean): Promise<void>;
 }
 
-export async function startBareSocket(emu: Emulator): Promise<BareSocketChild> {
-  const child = fork(join(HERE, 'bare-socket.js'), [], { env: { PATH: process.env.PATH, WA_WS_URL: emu.wsUrl }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** `nodeArgs` as for the gateway (e.g. ['--cpu-prof']); by default none, not the harness's own. */
+export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): Promise<BareSocketChild> {
+  const child = fork(join(HERE, 'bare-socket.js'), [], {
+    env: { PATH: process.env.PATH, WA_WS_URL: emu.wsUrl },
+    execArgv: nodeArgs,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   let open = false;
   const qrs: string[] = [];
   let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -144,10 +150,10 @@ export async function startBareSocket(emu: Emulator): Promise<BareSocketChild> {
   await waitFor(() => open, 120_000, 'the bare socket to connect');
   return {
     ...childHandle(child),
-    sendTexts: (count, jid) =>
+    sendTexts: (count, jid, awaitAck = false) =>
       new Promise<void>((resolvePromise, reject) => {
         pending = { resolve: resolvePromise, reject };
-        child.send({ send: count, jid });
+        child.send({ send: count, jid, awaitAck });
       }),
   };
 }
@@ -159,8 +165,8 @@ export interface BareExpressChild extends Child {
   port: number;
 }
 
-export async function startBareExpress(): Promise<BareExpressChild> {
-  const child = spawn(process.execPath, [join(HERE, 'bare-express.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startBareExpress(nodeArgs: string[] = []): Promise<BareExpressChild> {
+  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'bare-express.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const port = await waitFor(() => (/"port":(\d+)/.exec(out) ? Number(/"port":(\d+)/.exec(out)![1]) : undefined), 60_000, 'the bare Express app');

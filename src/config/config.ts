@@ -59,6 +59,11 @@ const envSchema = z.object({
   SEND_ACK_TIMEOUT: seconds(15, 0.1, 600),
   GROUP_METADATA_TTL: seconds(300, 0, 86_400),
   MESSAGE_CONTENT_RETENTION: integer(7, 1, 365),
+  MESSAGE_CONTENT_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').trim())
+    .refine((v) => v === '' || v.length >= 16, { message: 'at least 16 characters (generate one with: openssl rand -hex 32), or unset to use DATA_DIR/content.key' }),
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
@@ -104,6 +109,8 @@ export interface Config {
   groupMetadataTtlMs: number;
   /** Days the content of sent messages is kept to answer retry receipts. */
   messageContentRetentionDays: number;
+  /** Secret the sent content's encryption key is derived from; empty = a random key in DATA_DIR/content.key. */
+  messageContentKey: string;
   /** How clients reach this gateway (for links in webhook events); empty = relative links. */
   publicUrl: string;
   /** How long an operator console login (session cookie) lasts. */
@@ -252,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sendAckTimeoutMs: e.SEND_ACK_TIMEOUT,
     groupMetadataTtlMs: e.GROUP_METADATA_TTL,
     messageContentRetentionDays: e.MESSAGE_CONTENT_RETENTION,
+    messageContentKey: e.MESSAGE_CONTENT_KEY,
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
     numberCheck: { positiveTtlMs: e.CHECK_NUMBER_CACHE_TTL * 1000, negativeTtlMs: e.CHECK_NUMBER_NEGATIVE_CACHE_TTL * 1000 },

@@ -11,6 +11,7 @@ import type { RouteSpec } from '../http/route-spec.js';
 import type { Config } from '../config/config.js';
 import { AppError, Errors } from '../errors/app-error.js';
 import { createKeyChecker, type SessionAuthenticator } from '../http/auth.js';
+import { weakEtag } from '../http/etag.js';
 import { createRateLimiter } from '../http/rate-limit.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 import { parseRequest } from '../http/request-validation.js';
@@ -46,20 +47,25 @@ const assetNotFound = () => new AppError(404, 'NOT_FOUND', 'Console file not fou
 interface Asset {
   body: Buffer;
   type: string;
+  etag: string;
 }
 
 function loadAssets(): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const name of readdirSync(ASSET_DIR)) {
     const type = CONTENT_TYPES[path.extname(name)];
-    if (type) assets.set(name, { body: readFileSync(path.join(ASSET_DIR, name)), type });
+    if (!type) continue;
+    const body = readFileSync(path.join(ASSET_DIR, name));
+    assets.set(name, { body, type, etag: weakEtag(body) });
   }
   return assets;
 }
 
 function sendAsset(res: Response, asset: Asset): void {
-  // Revalidated each time (ETag from res.send): an upgraded gateway never serves a stale script.
+  // Revalidated each time (res.send answers 304 to a matching If-None-Match): an upgraded gateway
+  // never serves a stale script.
   res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('ETag', asset.etag);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.type(asset.type).send(asset.body);
 }

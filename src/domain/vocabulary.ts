@@ -9,10 +9,17 @@ export const MEDIA_KINDS = ['image', 'document', 'audio', 'video', 'sticker'] as
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 /**
+ * Changes of a message we sent (src/changes/): each goes out as its own WhatsApp protocol message
+ * with its own record, which lists show only when asked for by `type`.
+ */
+export const CHANGE_KINDS = ['edit', 'delete'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/**
  * The kinds of message a record can have (`type` in GET /api/messages, its filter and the OpenAPI
  * document). A new kind of content (src/whatsapp/transport.ts OutgoingContent) adds its name here.
  */
-export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS, 'location', 'contact', 'reaction', 'poll'] as const;
+export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS, 'location', 'contact', 'reaction', 'poll', ...CHANGE_KINDS] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** WhatsApp's delivery states, from acks and receipts. */

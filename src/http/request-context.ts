@@ -2,7 +2,8 @@
  * One log line per request, tagged with a request id (the client's X-Request-Id when it is sane,
  * otherwise a fresh one, echoed back). Headers are never logged: they may carry API keys.
  * `req.log` (a pino child bound to the id) is built only when a handler logs through it: most
- * requests never do, and a child logger per request cost more than the request line itself.
+ * requests never do, and a child logger per request cost more than the request line itself. The
+ * getter lives on the app's request prototype, so a request only gets two plain properties.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -16,22 +17,56 @@ declare module 'express-serve-static-core' {
 }
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The request's base logger and, once asked for, its child; symbols keep them off the JSON of `req`. */
+const BASE = Symbol('request logger base');
+const CHILD = Symbol('request logger');
 
-export function requestContext(logger: Logger) {
+interface LoggedRequest {
+  id: string;
+  [BASE]?: Logger;
+  [CHILD]?: Logger;
+}
+
+/** Undefined (as before this middleware) on a request that did not pass through it. */
+function lazyLogGetter(this: LoggedRequest): Logger | undefined {
+  if (!this[BASE]) return this[CHILD];
+  return (this[CHILD] ??= this[BASE].child({ reqId: this.id }));
+}
+
+/** Defines `log` once on the prototype Express gives this app's requests. */
+function installGetter(req: Request): void {
+  const proto = Object.getPrototypeOf(req) as object;
+  if (Object.getOwnPropertyDescriptor(proto, 'log')?.get === lazyLogGetter) return;
+  Object.defineProperty(proto, 'log', {
+    configurable: true,
+    enumerable: false,
+    get: lazyLogGetter,
+    set(this: LoggedRequest, value: Logger) {
+      this[CHILD] = value;
+    },
+  });
+}
+
+/** What else wants to know about a finished request (the HTTP metrics), given its duration. */
+export type AfterResponse = (req: Request, res: Response, seconds: number) => void;
+
+export function requestContext(logger: Logger, afterResponse?: AfterResponse) {
+  let installed: object | undefined;
   return (req: Request, res: Response, next: NextFunction): void => {
+    const proto = Object.getPrototypeOf(req) as object;
+    if (proto !== installed) {
+      installGetter(req);
+      installed = proto;
+    }
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: true,
-      get: () => (child ??= logger.child({ reqId: id })),
-    });
+    (req as unknown as LoggedRequest)[BASE] = logger;
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      afterResponse?.(req, res, ms / 1000);
       const line = {
         reqId: id,
         method: req.method,

@@ -24,5 +24,30 @@ export function textBodyParsers(): RequestHandler[] {
     next();
   };
   const multipartFields: RequestHandler = (req, res, next) => (req.is('multipart/form-data') ? fields(req, res, next) : next());
-  return [requireTextContentType, json, ...form, multipartFields];
+  const anyTextBody = inOrder([requireTextContentType, json, ...form, multipartFields]);
+  // Plain JSON, what nearly every client sends, needs only the JSON parser: the other steps would
+  // each parse the Content-Type again to find they have nothing to do.
+  return [(req, res, next) => (PLAIN_JSON.test(req.headers['content-type'] ?? '') ? json(req, res, next) : anyTextBody(req, res, next))];
+}
+
+/** `application/json`, with or without parameters. */
+const PLAIN_JSON = /^application\/json\s*(?:;|$)/i;
+
+/** Middleware that runs `handlers` one after another, as Express would, in one router layer. */
+function inOrder(handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let index = 0;
+    const step = (error?: unknown): void => {
+      // Like Express, a falsy value is no error.
+      if (error) return next(error);
+      const handler = handlers[index++];
+      if (!handler) return next();
+      try {
+        void handler(req, res, step);
+      } catch (thrown) {
+        next(thrown);
+      }
+    };
+    step();
+  };
 }

@@ -6,6 +6,7 @@
  */
 import { Errors } from '../errors/app-error.js';
 import type { SqliteDatabase } from '../store/database.js';
+import { StatementCache } from '../store/statement-cache.js';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
 
 /** When WhatsApp does not say when the timelock ends, the gateway assumes this long. */
@@ -23,10 +24,19 @@ export interface ActiveRestriction {
 const META_KEY = 'account_restriction';
 
 export class AccountRestrictions {
+  private readonly statements: StatementCache;
+  /**
+   * The stored restriction, read once: every send and every /api/status asks for it, and only
+   * `restrict` changes it (undefined = not read yet, null = none stored).
+   */
+  private stored: ActiveRestriction | null | undefined;
+
   constructor(
-    private readonly db: SqliteDatabase,
+    db: SqliteDatabase,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.statements = new StatementCache(db);
+  }
 
   /** Records a restriction reported by the transport; returns what is now in force. */
   restrict(report: AccountRestriction): ActiveRestriction {
@@ -39,21 +49,24 @@ export class AccountRestrictions {
       until: new Date(until).toISOString(),
       untilFromWhatsApp: report.until !== undefined,
     };
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(META_KEY, JSON.stringify(active));
+    this.statements.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(META_KEY, JSON.stringify(active));
+    this.stored = active;
     return active;
   }
 
   /** The restriction in force now, or null. */
   current(): ActiveRestriction | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(META_KEY) as { value: string } | undefined;
-    if (!row) return null;
-    const active = JSON.parse(row.value) as ActiveRestriction;
-    return Date.parse(active.until) > this.now() ? active : null;
+    if (this.stored === undefined) {
+      const row = this.statements.prepare('SELECT value FROM meta WHERE key = ?').get(META_KEY) as { value: string } | undefined;
+      this.stored = row ? (JSON.parse(row.value) as ActiveRestriction) : null;
+    }
+    const active = this.stored;
+    return active && Date.parse(active.until) > this.now() ? active : null;
   }
 
   /** Have we ever got a message to this chat past WhatsApp's server? Then it is established. */
   isEstablished(jid: string): boolean {
-    return this.db.prepare("SELECT 1 FROM messages WHERE jid = ? AND status IN ('sent', 'delivered', 'read') LIMIT 1").get(jid) !== undefined;
+    return this.statements.prepare("SELECT 1 FROM messages WHERE jid = ? AND status IN ('sent', 'delivered', 'read') LIMIT 1").get(jid) !== undefined;
   }
 
   /** Epoch ms until which sends to `jid` must wait, or null when they may go now. */

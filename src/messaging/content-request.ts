@@ -49,5 +49,9 @@ export function recordSummary(request: ContentRequest, content: OutgoingContent)
       return { text: content.emoji, fileName };
     case 'poll':
       return { text: content.question, fileName };
+    case 'edit':
+      return { text: content.text, fileName: null };
+    case 'delete':
+      return { text: null, fileName: null };
   }
 }

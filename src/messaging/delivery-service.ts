@@ -4,9 +4,10 @@
  * queued — when WhatsApp is disconnected, when pacing says wait, or when earlier messages are still
  * queued (so the order of acceptance is the order of delivery).
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError, Errors } from '../errors/app-error.js';
-import type { MessageRepository, StatusChange } from '../records/message-repository.js';
+import type { MessageRepository, NewMessage, StatusChange } from '../records/message-repository.js';
 import type { MediaSpool } from '../outbox/media-spool.js';
 import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../outbox/outbox-repository.js';
 import type { OutboxSender, OutboxWorker } from '../outbox/outbox-worker.js';
@@ -54,6 +55,9 @@ export interface SendAttempt {
   /** Told the new record's id before anything is sent. */
   onRecord?: (recordId: string) => Promise<void>;
 }
+
+/** A record about to be written: its ids are chosen before anything is stored or sent. */
+type NewRecord = NewMessage & { id: string; waMessageId: string };
 
 const REACHED = new Set(['sent', 'delivered', 'read']);
 
@@ -111,18 +115,22 @@ export class DeliveryService {
     const to = resolveRecipient(request.to);
     if (!outbox) this.deps.restrictions?.assertMaySend(to.jid);
     const messageId = transport.newMessageId();
-    const record = await messages.create({
+    const record: NewRecord = {
+      id: randomUUID(),
       waMessageId: messageId,
       phone: to.phone,
       jid: to.jid,
       type: request.content.kind,
       ...recordSummary(request.content, content),
       status: 'queued',
-    });
+    };
+    // Bound before the record is written: a key whose record a crash never wrote is simply released.
     await attempt.onRecord?.(record.id);
-    if (outbox && (await this.decideAndReserve(record.id, messageId, request, content, outbox)) === 'queued') {
+    // A queued message's record is written with its job, in one transaction (see enqueue).
+    if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') {
       return { id: record.id, messageId, status: 'queued' };
     }
+    await messages.create(record);
     return this.sendNow(record.id, messageId, request, content, false);
   }
 
@@ -192,17 +200,11 @@ export class DeliveryService {
    * see the same empty outbox and pacing history and all go out at once. Sending now reserves the
    * pacing slot before the send; queueing enqueues before the next decision, so FIFO holds.
    */
-  private decideAndReserve(
-    id: string,
-    messageId: string,
-    request: SendRequest,
-    content: OutgoingContent,
-    outbox: OutboxParts,
-  ): Promise<'now' | 'queued'> {
+  private decideAndReserve(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts): Promise<'now' | 'queued'> {
     const { jid } = resolveRecipient(request.to);
     const decision = this.decisions.then(async () => {
       if (await this.mustQueue(jid, outbox)) {
-        await this.enqueue(id, messageId, request, content, outbox);
+        await this.enqueue(record.id, record.waMessageId, request, content, outbox, record);
         return 'queued' as const;
       }
       await outbox.repository.recordSend(jid);
@@ -221,7 +223,15 @@ export class DeliveryService {
     return nextAllowedAt(outbox.pacing, jid, history, now) > now;
   }
 
-  private async enqueue(id: string, messageId: string, request: SendRequest, content: OutgoingContent, outbox: OutboxParts): Promise<void> {
+  /** `newRecord`: the message's record is not written yet and goes in with the job, atomically. */
+  private async enqueue(
+    id: string,
+    messageId: string,
+    request: SendRequest,
+    content: OutgoingContent,
+    outbox: OutboxParts,
+    newRecord?: NewRecord,
+  ): Promise<void> {
     const to = resolveRecipient(request.to);
     let spooled: { path: string; bytes: number } | undefined;
     try {
@@ -231,20 +241,28 @@ export class DeliveryService {
         spooled = await outbox.spool.adopt(content.path, content.fileName);
         queued = { ...content, path: spooled.path };
       }
-      await outbox.repository.enqueue({
-        messageId: id,
-        waMessageId: messageId,
-        jid: to.jid,
-        kind: content.kind,
-        media: isMediaContent(content) && spooled
-          ? { path: spooled.path, bytes: spooled.bytes, fileName: content.fileName, mimetype: content.mimetype, caption: content.caption ?? null }
-          : null,
-        options: encodeJobContent(queued),
-      });
+      await outbox.repository.enqueue(
+        {
+          messageId: id,
+          waMessageId: messageId,
+          jid: to.jid,
+          kind: content.kind,
+          media:
+            isMediaContent(content) && spooled
+              ? { path: spooled.path, bytes: spooled.bytes, fileName: content.fileName, mimetype: content.mimetype, caption: content.caption ?? null }
+              : null,
+          options: encodeJobContent(queued),
+        },
+        Date.now(),
+        newRecord && (() => void this.deps.messages.insertNow(newRecord)),
+      );
     } catch (error) {
       if (spooled) await outbox.spool.remove(spooled.path);
       const reason = error instanceof Error ? error.message : String(error);
-      await this.mark(id, 'failed', reason);
+      const full = error instanceof OutboxFullError;
+      // A full outbox is the message's failure, kept on its record; any other error wrote neither row.
+      if (newRecord && full) await this.deps.messages.create(newRecord);
+      if (!newRecord || full) await this.mark(id, 'failed', reason);
       if (error instanceof OutboxFullError) throw new AppError(503, 'OUTBOX_FULL', error.message, {}, { 'Retry-After': '60' });
       throw error;
     }

@@ -4,7 +4,10 @@
  */
 import type { NormalisedPhone } from './phone-number.js';
 
-export type Recipient = { kind: 'phone'; phone: NormalisedPhone };
+export type Recipient =
+  | { kind: 'phone'; phone: NormalisedPhone }
+  /** The chat of a message already sent, as its record names it (edits and deletes go there). */
+  | { kind: 'chat'; jid: string; phone: string };
 
 export interface ResolvedRecipient {
   /** The JID WhatsApp is given. */
@@ -21,5 +24,7 @@ export function resolveRecipient(recipient: Recipient): ResolvedRecipient {
   switch (recipient.kind) {
     case 'phone':
       return { jid: recipient.phone.jid, phone: recipient.phone.digits };
+    case 'chat':
+      return { jid: recipient.jid, phone: recipient.phone };
   }
 }

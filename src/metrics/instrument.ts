@@ -51,6 +51,11 @@ export function instrumentMessages(repository: MessageRepository, metrics: Gatew
       metrics.message(record.type, 'accepted');
       return record;
     },
+    insertNow(message: Parameters<MessageRepository['insertNow']>[0]) {
+      const record = repository.insertNow(message);
+      metrics.message(record.type, 'accepted');
+      return record;
+    },
     async markStatus(waMessageId: string, status: MessageStatus, at?: Date, error?: string) {
       const change = await repository.markStatus(waMessageId, status, at, error);
       count(change, status, true);

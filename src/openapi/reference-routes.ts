@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { weakEtag } from '../http/etag.js';
 import { buildOpenApiDocument, type DocumentInfo } from './document.js';
 import type { RouteSpec } from '../http/route-spec.js';
 import type { DocumentedRoute, RouteDoc } from './route-doc.js';
@@ -62,17 +63,25 @@ const INIT_SCRIPT = `window.addEventListener('load', function () {
 });
 `;
 
+const PAGE_ETAG = weakEtag(PAGE);
+const INIT_SCRIPT_ETAG = weakEtag(INIT_SCRIPT);
+
 export function openApiDocument(routes: () => readonly DocumentedRoute[], info: DocumentInfo) {
-  let document: Record<string, unknown> | undefined;
+  let document: { json: string; etag: string } | undefined;
   return (_req: Request, res: Response): void => {
-    document ??= buildOpenApiDocument(routes(), info);
-    res.json(document);
+    if (!document) {
+      const json = JSON.stringify(buildOpenApiDocument(routes(), info));
+      document = { json, etag: weakEtag(json) };
+    }
+    res.setHeader('ETag', document.etag);
+    res.type('json').send(document.json);
   };
 }
 
 export function docsPage(_req: Request, res: Response): void {
   res.setHeader('Content-Security-Policy', DOCS_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('ETag', PAGE_ETAG);
   res.type('html').send(PAGE);
 }
 
@@ -83,6 +92,7 @@ export function docsAssets(req: Request, res: Response, next: NextFunction): voi
   res.setHeader('Content-Security-Policy', DOCS_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (file === 'docs-init.js') {
+    res.setHeader('ETag', INIT_SCRIPT_ETAG);
     res.type('js').send(INIT_SCRIPT);
     return;
   }

@@ -83,8 +83,12 @@ export interface OutboxUsage {
 }
 
 export interface OutboxRepository {
-  /** Throws OutboxFullError when the job or byte quota would be exceeded. */
-  enqueue(job: NewOutboxJob, now?: number): Promise<OutboxJob>;
+  /**
+   * Throws OutboxFullError when the job or byte quota would be exceeded. `alongside` (synchronous,
+   * on the same store) runs inside the same transaction after the job's insert: the message record
+   * of a new message, so a crash can never leave a record without its job or a job without its record.
+   */
+  enqueue(job: NewOutboxJob, now?: number, alongside?: () => void): Promise<OutboxJob>;
   /** The oldest job whose recipient has nothing in flight and which pacing lets go now. */
   nextReady(now: number, pacing: PacingPolicy, heldUntil?: HoldPolicy): Promise<ReadyResult>;
   /** queued → in_flight; the returned job's waMessageId (an earlier one wins) is the id to send with. */

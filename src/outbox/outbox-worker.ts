@@ -117,6 +117,15 @@ export class OutboxWorker {
         await this.options.onSettled?.({ job: done, result: 'sent' });
         return;
       }
+      // Failed on its record but not in the outbox: a crash between the two writes of a failure
+      // (or a late error ack). Never resent: the failure stands and the job settles with it.
+      if (record?.status === 'failed') {
+        const error = record.error ?? 'unknown error';
+        const failed = await outbox.fail(job.messageId, error, this.clock.now());
+        this.log.warn({ messageId: job.messageId, waMessageId: job.waMessageId, error }, 'job whose message already failed is settled as failed; not resending');
+        await this.options.onSettled?.({ job: failed, result: 'failed', error });
+        return;
+      }
     }
     const inFlight = await outbox.markInFlight(job.messageId, job.waMessageId ?? sender.newMessageId(), this.clock.now());
     const waMessageId = inFlight.waMessageId!;
@@ -135,8 +144,10 @@ export class OutboxWorker {
         this.log.warn({ messageId: job.messageId, attempt: inFlight.attempts, error }, 'outbox send failed; will retry');
         return;
       }
-      const failed = await outbox.fail(job.messageId, error, this.clock.now());
+      // Record first, as for a success: a crash in between leaves a job whose record shows the
+      // failure, which the restart settles without resending (see above).
       await messages.markStatusById(job.messageId, 'failed', new Date(this.clock.now()), error);
+      const failed = await outbox.fail(job.messageId, error, this.clock.now());
       this.log.error({ messageId: job.messageId, error }, 'outbox send failed for good');
       await this.options.onSettled?.({ job: failed, result: 'failed', error });
       return;

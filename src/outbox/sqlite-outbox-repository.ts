@@ -76,7 +76,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
     this.sql = new StatementCache(db);
   }
 
-  async enqueue(job: NewOutboxJob, now = Date.now()): Promise<OutboxJob> {
+  async enqueue(job: NewOutboxJob, now = Date.now(), alongside?: () => void): Promise<OutboxJob> {
     const bytes = job.media?.bytes ?? 0;
     return this.db
       .transaction(() => {
@@ -102,6 +102,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
             waMessageId: job.waMessageId ?? null,
             now,
           });
+        // Last, so it runs only once the job is in: a failure of either write undoes both.
+        alongside?.();
         return this.mustGet(job.messageId);
       })
       .immediate();

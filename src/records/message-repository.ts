@@ -72,6 +72,11 @@ export interface StatusChange {
 
 export interface MessageRepository {
   create(message: NewMessage): Promise<MessageRecord>;
+  /**
+   * create, synchronously, for a caller's transaction on the same store: the outbox runs it inside
+   * its enqueue so a queued message's record and its job are written together or not at all.
+   */
+  insertNow(message: NewMessage): MessageRecord;
   get(id: string): Promise<MessageRecord | null>;
   getByWaId(waMessageId: string): Promise<MessageRecord | null>;
   /** For sends whose WhatsApp id is known only after Baileys returned. */
@@ -83,6 +88,11 @@ export interface MessageRepository {
   analytics(range?: { from?: Date; to?: Date }): Promise<MessageAnalytics>;
   /** Deletes records created before `before`, except those still queued; returns how many. */
   purgeBefore(before: Date): Promise<number>;
+}
+
+/** The record `id` names: our record id, or WhatsApp's message id (GET /api/messages/:id and the changes of a message). */
+export async function findRecord(messages: Pick<MessageRepository, 'get' | 'getByWaId'>, id: string): Promise<MessageRecord | null> {
+  return (await messages.get(id)) ?? (await messages.getByWaId(id));
 }
 
 export { InvalidCursorError } from '../store/cursor.js';

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/app-error.js';
 import type { IncomingMessageRepository } from './incoming-message-repository.js';
-import type { MessageRecord, MessageRepository } from './message-repository.js';
+import { findRecord, type MessageRecord, type MessageRepository } from './message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import type { PollTally } from '../kinds/poll-repository.js';
 import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
@@ -44,14 +44,20 @@ export function listMessages(messages: MessageRepository, query: ReturnType<type
   };
 }
 
-export function getMessage(messages: MessageRepository, pollTally?: RecordsRouteDeps['pollTally']) {
+/** What one record shows beyond messageView: the edits and the delete WhatsApp took (src/changes/). */
+export interface RecordChanges {
+  describe(recordId: string): Promise<{ edited_at: string | null; edits: { text: string; at: string }[]; deleted: boolean; deleted_at: string | null }>;
+}
+
+export function getMessage(messages: MessageRepository, changes?: RecordChanges, pollTally?: RecordsRouteDeps['pollTally']) {
   return async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.id);
-    const record = (await messages.get(id)) ?? (await messages.getByWaId(id));
+    const record = await findRecord(messages, id);
     if (!record) throw notFound('Message');
     // A poll we sent shows its votes so far.
     const poll = record.type === 'poll' ? pollTally?.(record.id) : undefined;
-    res.json({ status: 'success', data: { ...messageView(record), ...(poll ? { poll } : {}) } });
+    const changed = changes ? await changes.describe(record.id) : {};
+    res.json({ status: 'success', data: { ...messageView(record), ...changed, ...(poll ? { poll } : {}) } });
   };
 }
 
@@ -91,6 +97,8 @@ export interface RecordsRouteDeps {
   defaultCountryCode: string;
   /** The tally of a poll we sent (src/kinds/poll-repository.ts), by its record id. */
   pollTally?: (recordId: string) => PollTally | null;
+  /** Edits and deletes shown on GET /api/messages/:id. */
+  changes?: RecordChanges;
 }
 
 /** Message records, their analytics, and the media of incoming messages. */
@@ -106,7 +114,7 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       doc: listMessagesDoc(messagesQuery),
       handlers: [listMessages(messages, messagesQuery)],
     },
-    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.pollTally)] },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.changes, deps.pollTally)] },
     {
       method: 'GET',
       path: '/api/analytics',

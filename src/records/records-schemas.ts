@@ -54,6 +54,19 @@ const messageRecord = named(
   }),
 );
 
+/** GET /api/messages/:id adds what was changed after sending (src/changes/). */
+const messageRecordDetail = named(
+  'MessageRecordDetail',
+  messageRecord.extend({
+    edited_at: nullableTime.meta({ description: 'When WhatsApp acknowledged the latest edit; null if never edited' }),
+    edits: z
+      .array(z.object({ text: z.string(), at: isoTimestamp }))
+      .meta({ description: 'Every edit WhatsApp acknowledged, oldest first: the last is the text recipients see now (`summary` stays the text as first sent)' }),
+    deleted: z.boolean().meta({ description: 'Deleted for everyone (WhatsApp acknowledged the delete)' }),
+    deleted_at: nullableTime.meta({ description: 'When WhatsApp acknowledged the delete' }),
+  }),
+);
+
 const exampleRecord = {
   id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11',
   message_id: '3EB0B057F6CD72C5DB18EC',
@@ -83,10 +96,24 @@ export function listMessagesDoc(query: ReturnType<typeof listMessagesQuery>): Ro
   };
 }
 
+const unchanged = { edited_at: null, edits: [], deleted: false, deleted_at: null };
+
 export const getMessageDoc: RouteDoc = {
   tag: 'Records',
   params: idParam('id', "Our record id, or WhatsApp's message id", '3EB0B057F6CD72C5DB18EC'),
-  responses: { 200: { description: 'The record', schema: z.object({ status: z.literal('success'), data: messageRecord }), examples: { record: { summary: 'A delivered text', value: { status: 'success', data: exampleRecord } } } } },
+  responses: {
+    200: {
+      description: 'The record',
+      schema: z.object({ status: z.literal('success'), data: messageRecordDetail }),
+      examples: {
+        record: { summary: 'A delivered text', value: { status: 'success', data: { ...exampleRecord, ...unchanged } } },
+        edited: {
+          summary: 'A text edited once',
+          value: { status: 'success', data: { ...exampleRecord, ...unchanged, edited_at: '2025-09-23T13:50:02.000Z', edits: [{ text: 'Corrected: the meeting is at 10:00', at: '2025-09-23T13:50:02.000Z' }] } },
+        },
+      },
+    },
+  },
   errors: ['NOT_FOUND'],
 };
 

@@ -4,21 +4,36 @@
  * counters, kept so a storm of retry receipts stays bounded across restarts.
  */
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../store/database.js';
+import { isSealed, type ContentCipher } from './sent-content-cipher.js';
 
 export class SqliteSentContentRepository implements SentContentStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  // Every send saves its content: the statements are compiled once, on first use, not per call.
+  private saveStatement?: Statement;
+  private findStatement?: Statement;
+
+  /** Without a cipher content is stored as given (tests, and the purge, which reads nothing). */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly cipher?: ContentCipher,
+  ) {}
 
   async save({ waMessageId, jid, content, at = Date.now() }: { waMessageId: string; jid: string; content: Uint8Array; at?: number }): Promise<void> {
     // A resend under the same id replaces the content with what was sent last.
-    this.db
-      .prepare('INSERT INTO sent_content (wa_message_id, jid, content, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (wa_message_id) DO UPDATE SET jid = excluded.jid, content = excluded.content')
-      .run(waMessageId, jid, Buffer.from(content), at);
+    this.saveStatement ??= this.db.prepare(
+      'INSERT INTO sent_content (wa_message_id, jid, content, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (wa_message_id) DO UPDATE SET jid = excluded.jid, content = excluded.content',
+    );
+    this.saveStatement.run(waMessageId, jid, this.cipher ? this.cipher.seal(content, waMessageId) : Buffer.from(content), at);
   }
 
   async find(waMessageId: string): Promise<Uint8Array | undefined> {
-    const row = this.db.prepare('SELECT content FROM sent_content WHERE wa_message_id = ?').get(waMessageId) as { content: Buffer } | undefined;
-    return row ? new Uint8Array(row.content) : undefined;
+    this.findStatement ??= this.db.prepare('SELECT content FROM sent_content WHERE wa_message_id = ?');
+    const row = this.findStatement.get(waMessageId) as { content: Buffer } | undefined;
+    if (!row) return undefined;
+    if (this.cipher) return this.cipher.open(row.content, waMessageId);
+    if (isSealed(row.content)) throw new Error('sent content is encrypted and no key was given');
+    return new Uint8Array(row.content);
   }
 
   /** Deletes content kept since before `before` (epoch ms); returns how many. */

@@ -3,7 +3,7 @@
  * itself so a late receipt can never move a record back.
  */
 import { randomUUID } from 'node:crypto';
-import { MESSAGE_STATUSES, type MessageStatus, type MessageType } from '../domain/vocabulary.js';
+import { CHANGE_KINDS, MESSAGE_STATUSES, type MessageStatus, type MessageType } from '../domain/vocabulary.js';
 import { keysetPage, MAX_PAGE_SIZE } from '../store/cursor.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { StatementCache } from '../store/statement-cache.js';
@@ -84,6 +84,10 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async create(message: NewMessage): Promise<MessageRecord> {
+    return this.insertNow(message);
+  }
+
+  insertNow(message: NewMessage): MessageRecord {
     const at = (message.at ?? new Date()).getTime();
     const row = this.sql
       .prepare<object, MessageRow>(
@@ -135,6 +139,8 @@ export class SqliteMessageRepository implements MessageRepository {
       [
         ['status = @status', 'status', query.status],
         ['type = @type', 'type', query.type],
+        // Edits and deletes (src/changes/) are shown on the message they change; listed only when asked for by type.
+        [`@hideChanges = 1 AND type NOT IN (${CHANGE_KINDS.map((k) => `'${k}'`).join(', ')})`, 'hideChanges', query.type === undefined ? 1 : undefined],
         ['phone = @phone', 'phone', query.phone],
         ['created_at >= @from', 'from', query.from?.getTime()],
         ['created_at < @to', 'to', query.to?.getTime()],

@@ -174,6 +174,25 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'edits and deletes of sent messages',
+    up: (db) => {
+      db.exec(`
+        -- A change (edit or delete for everyone) of a message we sent: target_id is the changed
+        -- message's record, action_id the record of the protocol message that carries the change
+        -- (its status says whether WhatsApp took it). Purging either record drops the change.
+        CREATE TABLE message_changes (
+          action_id  TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+          target_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+          kind       TEXT NOT NULL CHECK (kind IN ('edit', 'delete')),
+          text       TEXT,
+          created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX message_changes_target ON message_changes (target_id, created_at);
+      `);
+    },
+  },
+  {
+    version: 5,
     name: 'polls we sent and their votes, ids of received messages',
     up: (db) => {
       db.exec(`

@@ -83,12 +83,37 @@ export interface OutgoingMedia {
   context?: MessageContext;
 }
 
+/** A message we sent, as WhatsApp's key names it: the target of an edit or a delete for everyone. */
+export interface OwnMessageKey {
+  /** WhatsApp's message id of the message being changed. */
+  id: string;
+  /** The chat it was sent to (the JID the send used). */
+  remoteJid: string;
+}
+
+/**
+ * A new text for a message we sent (WhatsApp's MESSAGE_EDIT). `captionOf` names the media kind
+ * when the text is a caption: WhatsApp carries a caption edit as that kind's message.
+ */
+export interface OutgoingEdit {
+  kind: 'edit';
+  target: OwnMessageKey;
+  text: string;
+  captionOf?: 'image' | 'video' | 'document';
+}
+
+/** Deletes a message we sent, for everyone (WhatsApp's REVOKE). */
+export interface OutgoingDelete {
+  kind: 'delete';
+  target: OwnMessageKey;
+}
+
 /**
  * Everything the gateway can send, discriminated by `kind` (Baileys' AnyMessageContent is the
  * model). A new kind of message is one new member here and one case in the adapter's mapping
  * (src/whatsapp/baileys/outgoing-content.ts).
  */
-export type OutgoingContent = OutgoingText | OutgoingMedia | OutgoingLocation | OutgoingContacts | OutgoingReaction | OutgoingPoll;
+export type OutgoingContent = OutgoingText | OutgoingMedia | OutgoingLocation | OutgoingContacts | OutgoingReaction | OutgoingPoll | OutgoingEdit | OutgoingDelete;
 
 /** The kinds of content, as stored in message records and outbox jobs. */
 export type OutgoingKind = OutgoingContent['kind'];

@@ -38,6 +38,18 @@ describe('console login', () => {
     await request(t.app).get('/console/assets/missing.js').expect(404);
   });
 
+  test('the console and the reference page are revalidated by ETag; API answers carry none', async () => {
+    t = await buildTestApp({ API_KEY: KEY });
+    for (const path of ['/console', '/console/assets/console.js', '/docs', '/api/openapi.json']) {
+      const first = await request(t.app).get(path).expect(200);
+      const etag = first.headers.etag;
+      expect(etag).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/);
+      await request(t.app).get(path).set('If-None-Match', etag!).expect(304);
+    }
+    const health = await request(t.app).get('/api/health').expect(200);
+    expect(health.headers.etag).toBeUndefined();
+  });
+
   test('a wrong key is refused in the contract format and sets no cookie', async () => {
     t = await buildTestApp({ API_KEY: KEY });
     for (const body of [{ api_key: 'wrong-key-but-long-enough' }, { api_key: KEY.slice(0, -1) }, {}, { api_key: [KEY] }]) {

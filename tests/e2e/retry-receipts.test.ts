@@ -3,7 +3,10 @@
  * decrypt a message, and the gateway — even after a restart, when Baileys' in-memory cache is
  * empty — re-encrypts the stored content, which the phone then decrypts.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { isSealed } from '../../src/records/sent-content-cipher.js';
 import { E2EHarness, sleep, waitFor } from './support/harness.js';
 
 const RECIPIENT = '6281234567890';
@@ -27,6 +30,12 @@ describe('retry receipts', () => {
 
   test('a retry for a message sent before a gateway restart is re-encrypted and decrypted by the recipient', async () => {
     const first = await h.expectSendWorks(RECIPIENT, 'sent before the restart');
+    // What the store keeps for the retry is encrypted at rest: the text is not in the file.
+    const store = new Database(path.join(h.config.dataDir, 'gateway.db'), { readonly: true });
+    const row = store.prepare('SELECT content FROM sent_content WHERE wa_message_id = ?').get(first.id) as { content: Buffer };
+    store.close();
+    expect(isSealed(row.content)).toBe(true);
+    expect(row.content.includes(Buffer.from('sent before the restart'))).toBe(false);
     await h.restartGateway();
     await h.waitForConnected();
 

@@ -41,6 +41,7 @@ import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, 
 import { toIncomingMessage } from './message-mapping.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
+import { withSentCaptionKind } from './caption-edit.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
@@ -134,6 +135,8 @@ export class BaileysTransport implements WhatsAppTransport {
   }
 
   async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
+    // A caption edit names the kind WhatsApp got (a GIF sent as an image went out as a video).
+    if (content.kind === 'edit') content = await withSentCaptionKind(content, this.options.sentContent);
     return this.sendBaileys(jid, toBaileysContent(content), messageId);
   }
 

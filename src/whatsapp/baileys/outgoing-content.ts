@@ -2,8 +2,8 @@
  * Our OutgoingContent in Baileys' terms (AnyMessageContent). One case per kind: adding a kind to
  * the port's union is one case here, and TypeScript refuses to build until it exists.
  */
-import type { AnyMessageContent } from '@whiskeysockets/baileys';
-import type { OutgoingContent, OutgoingMedia } from '../transport.js';
+import type { AnyMessageContent, proto, WAMessageKey } from '@whiskeysockets/baileys';
+import type { OutgoingContent, OutgoingEdit, OutgoingMedia, OwnMessageKey } from '../transport.js';
 
 export function toBaileysContent(content: OutgoingContent): AnyMessageContent {
   switch (content.kind) {
@@ -24,7 +24,31 @@ export function toBaileysContent(content: OutgoingContent): AnyMessageContent {
       return { react: { text: content.emoji, key: { ...content.target, participant: content.target.participant } } };
     case 'poll':
       return { poll: { name: content.question, values: content.options, selectableCount: content.selectableCount, messageSecret: content.messageSecret } };
+    case 'edit':
+      return editContent(content);
+    case 'delete':
+      return { delete: ownKey(content.target) };
   }
+}
+
+function ownKey(target: OwnMessageKey): WAMessageKey {
+  return { remoteJid: target.remoteJid, fromMe: true, id: target.id };
+}
+
+/**
+ * A text edit is Baileys' `{ edit: key, text }` (MESSAGE_EDIT wrapping the new text). Baileys has
+ * no form for a caption edit (its media forms upload a file), but it wraps any generated content
+ * in MESSAGE_EDIT when `edit` is set: `forward` of our own message (no forwarding marks, since
+ * fromMe and not forced) generates exactly `{ <kind>Message: { caption } }`, which is how
+ * WhatsApp carries a new caption. Both still go through sendMessage (the `edit` stanza attribute,
+ * our message id, the server ack).
+ */
+function editContent(edit: OutgoingEdit): AnyMessageContent {
+  const key = ownKey(edit.target);
+  if (!edit.captionOf) return { text: edit.text, edit: key, linkPreview: null };
+  const field = `${edit.captionOf}Message` as const;
+  const message: proto.IMessage = { [field]: { caption: edit.text } };
+  return { forward: { key, message }, edit: key } as AnyMessageContent;
 }
 
 function mediaContent(media: OutgoingMedia): AnyMessageContent {

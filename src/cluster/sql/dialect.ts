@@ -1,0 +1,44 @@
+/**
+ * The few places where SQLite and PostgreSQL SQL differ, kept in one file so every query above it is
+ * written once. Everything else (upserts with ON CONFLICT … DO UPDATE … WHERE, RETURNING, CTEs with
+ * column lists, INSERT … SELECT) means the same in both.
+ */
+import { sql, type RawBuilder } from 'kysely';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/**
+ * "Now" in epoch ms, read from the DATABASE's clock, never a node's: with several nodes on one
+ * PostgreSQL, lease expiry is then decided by one clock and the nodes' skew does not matter.
+ * PostgreSQL's now() is the transaction's start, which for our single-statement operations is the
+ * moment the statement began; SQLite's julianday('now') is fixed for the statement too.
+ */
+export function dbNowMs(dialect: SqlDialectName): RawBuilder<number> {
+  return dialect === 'postgres'
+    ? sql<number>`(extract(epoch from now()) * 1000)::bigint`
+    : sql<number>`cast((julianday('now') - 2440587.5) * 86400000.0 as integer)`;
+}
+
+/** Column type for raw bytes: SQLite's BLOB, PostgreSQL's BYTEA. */
+export function bytesType(dialect: SqlDialectName): 'blob' | 'bytea' {
+  return dialect === 'postgres' ? 'bytea' : 'blob';
+}
+
+/**
+ * A bound byte parameter. PostgreSQL types a parameter inside VALUES or a SELECT list as text unless
+ * told otherwise, so bytes are cast explicitly (a no-op on SQLite).
+ */
+export function bytesParam(dialect: SqlDialectName, value: Buffer | null): RawBuilder<Buffer | null> {
+  return sql<Buffer | null>`cast(${value} as ${sql.raw(bytesType(dialect))})`;
+}
+
+/**
+ * Row lock taken by a fenced write on the lease row it joins. On PostgreSQL a write holding FOR
+ * SHARE on the lease makes a concurrent acquisition wait for the write to commit (and a write that
+ * waits on an acquisition re-checks the new token and finds nothing), so no write with an old token
+ * can commit after a newer token was granted. SQLite runs one write statement at a time over the
+ * whole file, which gives the same ordering with no clause.
+ */
+export function leaseRowLock(dialect: SqlDialectName, alias: string): RawBuilder<unknown> {
+  return dialect === 'postgres' ? sql`for share of ${sql.ref(alias)}` : sql``;
+}
