@@ -2,6 +2,7 @@
  * How long the gateway keeps what it stores, in one place: one purge pass over every store,
  * run at start and hourly by services.ts.
  */
+import type { MessageChangeRepository } from './changes/message-change-repository.js';
 import type { Config } from './config/config.js';
 import type { IdempotencyRepository } from './http/idempotency-repository.js';
 import type { OutboxRepository } from './outbox/outbox-repository.js';
@@ -21,9 +22,10 @@ export interface RetainedStores {
   retryCounters: SqliteRetryCounterRepository;
   messages: MessageRepository;
   /** Polls go with their message record. */
-  polls?: { purgeOrphans(): number };
+  polls?: { purgeOrphans(before: number): number };
   /** Ids and senders of received messages (what a reaction may name). */
   received?: { purgeBefore(time: number): number };
+  changes: MessageChangeRepository;
 }
 
 export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'messageRetentionDays'>, stores: RetainedStores): () => Promise<void> {
@@ -36,7 +38,10 @@ export function purger(config: Pick<Config, 'messageContentRetentionDays' | 'mes
     await stores.sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
     stores.retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await stores.messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
-    stores.polls?.purgeOrphans();
+    // The same grace as change links: a poll is kept just before its record is written.
+    stores.polls?.purgeOrphans(now - 60 * 60 * 1000);
     stores.received?.purgeBefore(now - 30 * DAY);
+    // An hour's grace: a link is written just before its record.
+    await stores.changes.purgeOrphans(now - 60 * 60 * 1000);
   };
 }

@@ -87,7 +87,8 @@ export function createServices(deps: {
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
   });
-  const changes = new ChangeService({ messages, incoming, changes: new SqliteMessageChangeRepository(db), delivery });
+  const changeRepository = new SqliteMessageChangeRepository(db);
+  const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
   if (outbox) {
     attachOutboxWorker(outbox, { messages, sender: delivery.outboxSender(), heldUntil: (jid) => restrictions.heldUntil(jid), onSettled: publishRecord, logger });
   }
@@ -104,6 +105,7 @@ export function createServices(deps: {
     messages,
     polls,
     received,
+    changes: changeRepository,
   });
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;

@@ -28,6 +28,8 @@ export interface MessageChangeRepository {
   add(change: { actionId: string; targetId: string; kind: ChangeKind; text: string | null; at?: Date }): Promise<void>;
   /** The changes of one message, oldest first. */
   forTarget(targetId: string): Promise<MessageChange[]>;
+  /** Drops links older than `before` whose action record is gone (purged, or never written: a crash). */
+  purgeOrphans(before: number): Promise<number>;
   /** The change an action record carries, if it is one. */
   byAction(actionId: string): Promise<MessageChange | null>;
 }
@@ -73,6 +75,12 @@ export class SqliteMessageChangeRepository implements MessageChangeRepository {
     this.sql
       .prepare('INSERT INTO message_changes (action_id, target_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(change.actionId, change.targetId, change.kind, change.text, (change.at ?? new Date()).getTime());
+  }
+
+  async purgeOrphans(before: number): Promise<number> {
+    return this.sql
+      .prepare('DELETE FROM message_changes WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = message_changes.action_id)')
+      .run(before).changes;
   }
 
   async forTarget(targetId: string): Promise<MessageChange[]> {

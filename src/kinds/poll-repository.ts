@@ -116,9 +116,13 @@ export class SqlitePollRepository implements SentPollLookup {
     return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
   }
 
-  /** Polls (and their votes) whose message record was purged; returns how many polls. */
-  purgeOrphans(): number {
-    this.sql.prepare('DELETE FROM poll_votes WHERE record_id NOT IN (SELECT id FROM messages)').run();
-    return this.sql.prepare('DELETE FROM polls WHERE record_id NOT IN (SELECT id FROM messages)').run().changes;
+  /**
+   * Polls (and their votes) whose message record is gone, kept since before `before` (epoch ms): a
+   * poll is written just before its record, so a young one without a record is not an orphan yet.
+   */
+  purgeOrphans(before: number): number {
+    const purged = this.sql.prepare('DELETE FROM polls WHERE created_at < ? AND record_id NOT IN (SELECT id FROM messages)').run(before).changes;
+    this.sql.prepare('DELETE FROM poll_votes WHERE record_id NOT IN (SELECT record_id FROM polls)').run();
+    return purged;
   }
 }

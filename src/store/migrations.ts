@@ -179,9 +179,12 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`
         -- A change (edit or delete for everyone) of a message we sent: target_id is the changed
         -- message's record, action_id the record of the protocol message that carries the change
-        -- (its status says whether WhatsApp took it). Purging either record drops the change.
+        -- (its status says whether WhatsApp took it). The change is linked before its action
+        -- record is written (that record is written with its outbox job, in one transaction), so
+        -- action_id has no foreign key: a link whose record never came is invisible (reads join
+        -- on it) and removed by the retention pass. Purging the target drops the change.
         CREATE TABLE message_changes (
-          action_id  TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+          action_id  TEXT PRIMARY KEY,
           target_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
           kind       TEXT NOT NULL CHECK (kind IN ('edit', 'delete')),
           text       TEXT,

@@ -3,6 +3,7 @@
  * after MESSAGE_CONTENT_RETENTION days, 7 by default. Expired retry counters go with it.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { SqliteMessageChangeRepository } from '../../src/changes/message-change-repository.js';
 import { loadConfig } from '../../src/config/config.js';
 import { SqliteIdempotencyRepository } from '../../src/http/idempotency-repository.js';
 import { SqliteIncomingMessageRepository } from '../../src/records/incoming-message-repository.js';
@@ -29,6 +30,7 @@ function purgeWith(env: Record<string, string>) {
     sentContent: new SqliteSentContentRepository(db),
     retryCounters: new SqliteRetryCounterRepository(db, 0),
     messages: new SqliteMessageRepository(db),
+    changes: new SqliteMessageChangeRepository(db),
   });
 }
 
@@ -50,5 +52,22 @@ describe('sent content retention', () => {
     await store.save({ waMessageId: 'TWO_DAYS', jid: 'a@s.whatsapp.net', content: encodeSentContent({ conversation: 'x' }), at: Date.now() - 2 * DAY });
     await purgeWith({ MESSAGE_CONTENT_RETENTION: '1' })();
     expect(await store.find('TWO_DAYS')).toBeUndefined();
+  });
+});
+
+describe('edit and delete links', () => {
+  test('a link whose action record never came is dropped after an hour; a fresh one and a complete one stay', async () => {
+    const messages = new SqliteMessageRepository(tmp.db);
+    const changes = new SqliteMessageChangeRepository(tmp.db);
+    const record = (id: string) => ({ id, waMessageId: `WA_${id}`, phone: '6281234567890', jid: '6281234567890@s.whatsapp.net', type: 'text' as const, summary: 'x', status: 'queued' as const });
+    await messages.create(record('target'));
+    await messages.create(record('done'));
+    const now = Date.now();
+    await changes.add({ actionId: 'crashed', targetId: 'target', kind: 'edit', text: 'lost', at: new Date(now - 2 * 60 * 60 * 1000) });
+    await changes.add({ actionId: 'in-progress', targetId: 'target', kind: 'edit', text: 'coming', at: new Date(now - 1000) });
+    await changes.add({ actionId: 'done', targetId: 'target', kind: 'edit', text: 'kept', at: new Date(now - 2 * 60 * 60 * 1000) });
+    await purgeWith({})();
+    const left = tmp.db.prepare('SELECT action_id FROM message_changes ORDER BY action_id').all() as Array<{ action_id: string }>;
+    expect(left.map((row) => row.action_id)).toEqual(['done', 'in-progress']);
   });
 });
