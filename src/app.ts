@@ -26,6 +26,7 @@ import { DOCS_ASSETS_PATH, docsAssets, referenceRoutes } from './openapi/referen
 import { metricsRoutes, requestCounter } from './metrics/http-metrics.js';
 import { groupRoutes } from './groups/group-routes.js';
 import { numberRoutes } from './numbers/number-routes.js';
+import { kindRoutes } from './kinds/kind-routes.js';
 import { changeRoutes } from './changes/change-routes.js';
 import type { Services } from './services.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
@@ -85,7 +86,15 @@ export function createApp(deps: AppDeps): express.Express {
     ...referenceRoutes(() => routes, { title: 'WhatsApp Gateway API', version: VERSION, description: API_DESCRIPTION }),
     ...linkingRoutes(infoDeps),
     ...sendRoutes(config, { delivery: services.delivery, idempotency: services.idempotency }, mediaSource),
-    ...recordsRoutes({ messages: services.messages, incoming: services.incoming, transport, defaultCountryCode: config.defaultCountryCode, changes: services.changes }),
+    ...kindRoutes({ ...services, sandbox: config.sandbox, defaultCountryCode: config.defaultCountryCode }),
+    ...recordsRoutes({
+      messages: services.messages,
+      incoming: services.incoming,
+      transport,
+      defaultCountryCode: config.defaultCountryCode,
+      changes: services.changes,
+      pollTally: (id) => services.polls.tally(id),
+    }),
     ...changeRoutes({ changes: services.changes, delivery: services.delivery, idempotency: services.idempotency, sandbox: config.sandbox }),
     ...webhookDeliveryRoutes(services.webhookDeliveries, services.dispatcher),
     ...groupRoutes({ transport, defaultCountryCode: config.defaultCountryCode }),

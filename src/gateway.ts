@@ -13,6 +13,7 @@ import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
 import { createServices, type Services } from './services.js';
+import { SqlitePollRepository } from './kinds/poll-repository.js';
 import { openDatabase, type SqliteDatabase } from './store/database.js';
 import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { contentCipher } from './records/sent-content-cipher.js';
@@ -88,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Encrypted at rest; the key file (when no MESSAGE_CONTENT_KEY) is made in the data folder.
     sentContent: new SqliteSentContentRepository(db, contentCipher(config)),
     retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
+    polls: new SqlitePollRepository(db),
   });
 
   // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.

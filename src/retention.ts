@@ -21,6 +21,8 @@ export interface RetainedStores {
   sentContent: SqliteSentContentRepository;
   retryCounters: SqliteRetryCounterRepository;
   messages: MessageRepository;
+  /** Polls go with their message record. */
+  polls?: { purgeOrphans(before: number): number };
   changes: MessageChangeRepository;
 }
 
@@ -37,6 +39,8 @@ export function purger(
     await stores.sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
     stores.retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await stores.messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
+    // The same grace as change links: a poll is kept just before its record is written.
+    stores.polls?.purgeOrphans(now - 60 * 60 * 1000);
     // An hour's grace: a link is written just before its record.
     await stores.changes.purgeOrphans(now - 60 * 60 * 1000);
   };

@@ -24,6 +24,9 @@ import { SqliteMessageRepository } from './records/sqlite-message-repository.js'
 import { publishRecordStatus, wireRecords } from './records/records-wiring.js';
 import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { purger } from './retention.js';
+import { MessageTargets } from './kinds/message-target.js';
+import { SqlitePollRepository } from './kinds/poll-repository.js';
+import { wireKinds } from './kinds/kinds-wiring.js';
 import type { SqliteDatabase } from './store/database.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
@@ -41,6 +44,10 @@ export interface Services {
   /** This gateway's Prometheus registry and hooks (GET /metrics). */
   metrics: GatewayMetrics;
   restrictions: AccountRestrictions;
+  /** Polls we sent and their votes (send-poll, the tally in GET /api/messages/:id). */
+  polls: SqlitePollRepository;
+  /** The messages a reaction may name (send-reaction). */
+  targets: MessageTargets;
   /** Edits and deletes of sent messages (src/changes/). */
   changes: ChangeService;
   start(): Promise<void>;
@@ -63,6 +70,7 @@ export function createServices(deps: {
   const idempotency = new SqliteIdempotencyRepository(db);
   const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
   const incoming = new SqliteIncomingMessageRepository(db);
+  const polls = new SqlitePollRepository(db);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
   const outbox = createOutbox(config, db);
@@ -98,6 +106,7 @@ export function createServices(deps: {
     sentContent,
     retryCounters: new SqliteRetryCounterRepository(db, 0),
     messages,
+    polls,
     changes: changeRepository,
   });
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -114,6 +123,8 @@ export function createServices(deps: {
     outbox,
     metrics,
     restrictions,
+    polls,
+    targets: new MessageTargets(messages, incoming),
     changes,
     async start() {
       stopObserving = metrics.observe({
@@ -125,6 +136,7 @@ export function createServices(deps: {
       if (outbox) unwire.push(wireOutbox(transport, outbox));
       unwire.push(wireRecords(transport, { messages, incoming, publish, downloadUrl, logger }));
       unwire.push(wireWebhooks(transport, { publish, restrictions, logger }));
+      unwire.push(wireKinds(transport, { polls, publish, logger }));
       // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
       // not), or is released when the request never got as far as a record.
       const interrupted = await idempotency.recoverInterrupted();

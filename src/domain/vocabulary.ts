@@ -19,7 +19,7 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
  * The kinds of message a record can have (`type` in GET /api/messages, its filter and the OpenAPI
  * document). A new kind of content (src/whatsapp/transport.ts OutgoingContent) adds its name here.
  */
-export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS, ...CHANGE_KINDS] as const;
+export const MESSAGE_TYPES = ['text', ...MEDIA_KINDS, 'location', 'contact', 'reaction', 'poll', ...CHANGE_KINDS] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /**

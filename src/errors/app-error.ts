@@ -139,6 +139,15 @@ export const Errors = {
   invalidReplyTo: () => new AppError(400, 'INVALID_REPLY_TO', 'Invalid reply_to: expected a WhatsApp message id'),
   invalidMentions: (detail: string) => new AppError(400, 'INVALID_MENTIONS', `Invalid mentions: ${detail}`),
   messageNotFound: () => new AppError(404, 'MESSAGE_NOT_FOUND', 'Message not found'),
+  // Location, contact cards, reactions and polls (src/kinds/).
+  locationRequired: () => new AppError(400, 'LOCATION_REQUIRED', 'Latitude and longitude required'),
+  invalidLocation: (detail: string) => new AppError(400, 'INVALID_LOCATION', `Invalid location: ${detail}`),
+  contactsRequired: (max: number) => new AppError(400, 'CONTACTS_REQUIRED', `Contacts required: "contacts", an array of 1 to ${max} {name, phone}`),
+  invalidContact: (detail: string) => new AppError(400, 'INVALID_CONTACT', `Invalid contact: ${detail}`),
+  messageIdRequired: () => new AppError(400, 'MESSAGE_ID_REQUIRED', 'Message id required: "message_id" of the message reacted to'),
+  invalidEmoji: () => new AppError(400, 'INVALID_EMOJI', 'Invalid emoji: send exactly one emoji, or "" to remove the reaction'),
+  questionRequired: () => new AppError(400, 'QUESTION_REQUIRED', 'Question required'),
+  invalidPoll: (detail: string) => new AppError(400, 'INVALID_POLL', `Invalid poll: ${detail}`),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),
 } as const;

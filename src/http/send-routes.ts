@@ -33,7 +33,7 @@ export interface SendRouteDeps {
 }
 
 /** v2.0.0's body for a sent message, or 202 with the same data when it was queued. */
-function sendResponse(successMessage: string, outcome: SendOutcome, data: Record<string, unknown>, sandbox: boolean): StoredResponse {
+export function sendResponse(successMessage: string, outcome: SendOutcome, data: Record<string, unknown>, sandbox: boolean): StoredResponse {
   const queued = outcome.status === 'queued';
   return {
     statusCode: queued ? 202 : 200,

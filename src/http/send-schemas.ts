@@ -56,15 +56,15 @@ const sentData = {
   sandbox: z.literal(true).optional().meta({ description: 'Present on a sandbox gateway: nothing reached real WhatsApp' }),
 };
 
-function sentBody(successMessage: string, data: z.ZodRawShape) {
+export function sentBody(successMessage: string, data: z.ZodRawShape) {
   const queued = successMessage.replace('sent successfully', 'queued for delivery');
   return z.object({ status: z.literal('success'), message: z.enum([successMessage, queued]), data: z.object({ ...sentData, ...data }) });
 }
 
-const exampleIds = { message_id: '3EB0B057F6CD72C5DB18EC', id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11' };
+export const exampleIds = { message_id: '3EB0B057F6CD72C5DB18EC', id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11' };
 
 /** Errors every send can answer with once its input is read. */
-const SEND_ERRORS: readonly ErrorCode[] = [
+export const SEND_ERRORS: readonly ErrorCode[] = [
   'PHONE_REQUIRED',
   'INVALID_PHONE',
   'INVALID_IDEMPOTENCY_KEY',
@@ -78,7 +78,7 @@ const SEND_ERRORS: readonly ErrorCode[] = [
   ...ADDRESSING_ERRORS,
 ];
 
-const idempotencyHeader = z.object({
+export const idempotencyHeader = z.object({
   'Idempotency-Key': z
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/)
@@ -86,7 +86,7 @@ const idempotencyHeader = z.object({
     .meta({ description: 'Any 1 to 255 visible ASCII characters; the same key with the same request within 24 h answers again without sending' }),
 });
 
-const SEND_DETAILS =
+export const SEND_DETAILS =
   "Answers 200 once WhatsApp's server acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it " +
   'while WhatsApp is unreachable. An `Idempotency-Key` header makes a retry within 24 h return the first answer ' +
   'instead of sending twice. Without a server ack within SEND_ACK_TIMEOUT the answer is 504 SEND_OUTCOME_UNKNOWN: ' +

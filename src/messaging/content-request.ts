@@ -41,6 +41,14 @@ export function recordSummary(request: ContentRequest, content: OutgoingContent)
     case 'sticker':
     case 'document':
       return { text: content.caption ?? null, fileName };
+    case 'location':
+      return { text: [content.name, content.address].filter(Boolean).join(', ') || `${content.latitude}, ${content.longitude}`, fileName };
+    case 'contact':
+      return { text: content.contacts.map((c) => c.displayName).join(', '), fileName };
+    case 'reaction':
+      return { text: content.emoji, fileName };
+    case 'poll':
+      return { text: content.question, fileName };
     case 'edit':
       return { text: content.text, fileName: null };
     case 'delete':

@@ -12,6 +12,7 @@ import { hasMedia, type IncomingMessageRepository } from './incoming-message-rep
 import { receivedView } from './received-view.js';
 import { findRecord, type MessageRecord, type MessageRepository } from './message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import type { PollTally } from '../kinds/poll-repository.js';
 import { analyticsDoc, analyticsQuery, downloadMediaDoc, getMessageDoc, listMessagesDoc, listMessagesQuery } from './records-schemas.js';
 import type { RouteSpec } from '../http/route-spec.js';
 import { withCursor } from '../http/query-params.js';
@@ -63,13 +64,15 @@ export interface RecordChanges {
   describe(recordId: string): Promise<{ edited_at: string | null; edits: { text: string; at: string }[]; deleted: boolean; deleted_at: string | null }>;
 }
 
-export function getMessage(messages: MessageRepository, changes?: RecordChanges) {
+export function getMessage(messages: MessageRepository, changes?: RecordChanges, pollTally?: RecordsRouteDeps['pollTally']) {
   return async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.id);
     const record = await findRecord(messages, id);
     if (!record) throw notFound('Message');
+    // A poll we sent shows its votes so far.
+    const poll = record.type === 'poll' ? pollTally?.(record.id) : undefined;
     const changed = changes ? await changes.describe(record.id) : {};
-    res.json({ status: 'success', data: { ...messageView(record), ...changed } });
+    res.json({ status: 'success', data: { ...messageView(record), ...changed, ...(poll ? { poll } : {}) } });
   };
 }
 
@@ -110,6 +113,8 @@ export interface RecordsRouteDeps {
   incoming: IncomingMessageRepository;
   transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
   defaultCountryCode: string;
+  /** The tally of a poll we sent (src/kinds/poll-repository.ts), by its record id. */
+  pollTally?: (recordId: string) => PollTally | null;
   /** Edits and deletes shown on GET /api/messages/:id. */
   changes?: RecordChanges;
 }
@@ -127,7 +132,7 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       doc: listMessagesDoc(messagesQuery),
       handlers: [listMessages(messages, messagesQuery, deps.incoming)],
     },
-    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.changes)] },
+    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.changes, deps.pollTally)] },
     {
       method: 'GET',
       path: '/api/analytics',

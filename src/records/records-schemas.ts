@@ -37,6 +37,14 @@ export const analyticsQuery = z
 
 const nullableTime = isoTimestamp.nullable();
 
+const pollTally = z.object({
+  question: z.string(),
+  options: z.array(z.object({ name: z.string(), votes: z.int() })),
+  voters: z
+    .array(z.object({ phone: z.string().nullable(), lid: z.string().nullable(), options: z.array(z.string()), voted_at: isoTimestamp }))
+    .meta({ description: 'Who voted for what (voters who took their vote back are left out)' }),
+});
+
 const messageRecord = named(
   'MessageRecord',
   z.object({
@@ -53,6 +61,7 @@ const messageRecord = named(
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
     status_timestamps: z.object({ queued: nullableTime, sent: nullableTime, delivered: nullableTime, read: nullableTime, failed: nullableTime }),
+    poll: pollTally.optional().meta({ description: 'GET /api/messages/{id} of a poll: its votes so far (each voter\'s latest vote counts)' }),
   }),
 );
 

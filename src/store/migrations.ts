@@ -232,6 +232,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'polls we sent and their votes',
+    up: (db) => {
+      db.exec(`
+        -- A poll we sent, under its message record: the options and the secret its votes are
+        -- encrypted with (kept as long as the record, not just MESSAGE_CONTENT_RETENTION).
+        CREATE TABLE polls (
+          record_id        TEXT PRIMARY KEY,
+          question         TEXT NOT NULL,
+          options          TEXT NOT NULL,
+          selectable_count INTEGER NOT NULL,
+          message_secret   BLOB NOT NULL,
+          created_at       INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- Each voter's latest vote (option names, JSON); [] = the vote was taken back.
+        CREATE TABLE poll_votes (
+          record_id   TEXT NOT NULL,
+          voter       TEXT NOT NULL,
+          voter_phone TEXT,
+          voter_lid   TEXT,
+          options     TEXT NOT NULL,
+          voted_at    INTEGER NOT NULL,
+          PRIMARY KEY (record_id, voter)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction; returns their versions. */

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
 import type { GroupEventMember, GroupUpdate } from '../whatsapp/group-port.js';
+import type { PollVote } from '../whatsapp/kinds.js';
 import type { ConnectionStatus, IncomingMessage, MessageStatusUpdate } from '../whatsapp/transport.js';
 import { incomingDetails, incomingKind, type IncomingDetails, type MessageChangeData, type MessageReactionData } from './incoming-events.js';
 
@@ -17,6 +18,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'message.reaction',
   'message.edited',
   'message.revoked',
+  'poll.vote',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -97,6 +99,15 @@ export interface GroupUpdateData {
   restrict: boolean | null;
 }
 
+/** A vote in a poll the gateway sent, decrypted: the options the voter has chosen now ([] = vote taken back). */
+export interface PollVoteData {
+  /** WhatsApp's id of the poll (`message_id` of its send). */
+  poll_id: string;
+  voter_phone: string | null;
+  voter_lid: string | null;
+  options: string[];
+}
+
 export interface WebhookEventDataMap {
   'message.incoming': IncomingMessageData;
   'message.status': MessageStatusData;
@@ -106,6 +117,7 @@ export interface WebhookEventDataMap {
   'message.reaction': MessageReactionData;
   'message.edited': MessageChangeData;
   'message.revoked': MessageChangeData;
+  'poll.vote': PollVoteData;
 }
 
 export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
@@ -202,4 +214,8 @@ export function groupUpdateEvent(update: GroupUpdate): WebhookEvent<'group.updat
     announce: update.announce ?? null,
     restrict: update.restrict ?? null,
   });
+}
+
+export function pollVoteEvent(vote: PollVote): WebhookEvent<'poll.vote'> {
+  return createEvent('poll.vote', { poll_id: vote.pollId, voter_phone: phoneOfJid(vote.voterPhoneJid), voter_lid: vote.voterLid ?? null, options: vote.options });
 }

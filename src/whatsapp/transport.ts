@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { AccountRestriction } from './account-restriction.js';
 import type { GroupUpdate, WhatsAppGroups } from './group-port.js';
+import type { OutgoingContacts, OutgoingLocation, OutgoingPoll, OutgoingReaction, PollVote } from './kinds.js';
 
 export type ConnectionPhase =
   | 'starting'
@@ -132,7 +133,7 @@ export interface OutgoingDelete {
  * model). A new kind of message is one new member here and one case in the adapter's mapping
  * (src/whatsapp/baileys/outgoing-content.ts).
  */
-export type OutgoingContent = OutgoingText | OutgoingMedia | OutgoingEdit | OutgoingDelete;
+export type OutgoingContent = OutgoingText | OutgoingMedia | OutgoingLocation | OutgoingContacts | OutgoingReaction | OutgoingPoll | OutgoingEdit | OutgoingDelete;
 
 /** The kinds of content, as stored in message records and outbox jobs. */
 export type OutgoingKind = OutgoingContent['kind'];
@@ -231,6 +232,8 @@ export interface TransportEventMap {
   'account-restricted': [AccountRestriction];
   /** A group the account is in changed (members, subject, description, settings). */
   'group-update': [GroupUpdate];
+  /** Someone voted in a poll the account sent (decrypted; src/whatsapp/baileys/poll-votes.ts). */
+  'poll-vote': [PollVote];
 }
 
 export interface WhatsAppTransport {

@@ -112,6 +112,8 @@ const EXPECTED_WHEN_LINKED: Record<string, number> = {
   'GET /console/assets/{name}': 200,
   // Creates the group: 201 Created.
   'POST /api/groups': 201,
+  // The example reacts to a message id this fresh gateway never sent nor received.
+  'POST /api/send-reaction': 404,
 };
 
 const SENDS = ['/api/send-message', '/api/send-image', '/api/send-document', '/api/send-audio', '/api/send-video', '/api/send-sticker'].map((p) => `POST ${p}`);

@@ -30,6 +30,8 @@ import type { AuthStore } from './auth-store.js';
 import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import { BaileysGroups } from './baileys-groups.js';
 import type { ReconnectSettings } from '../reconnect-policy.js';
+import type { SentPollLookup } from '../kinds.js';
+import { isPollVote, reportPollVote } from './poll-votes.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
@@ -66,6 +68,8 @@ export interface BaileysTransportOptions {
   retryCounters?: RetryCounterStore;
   /** How long group metadata is cached between group events (GROUP_METADATA_TTL); default 5 minutes. */
   groupMetadataTtlMs?: number;
+  /** The polls the gateway sent (options and secret), to decrypt the votes they get. */
+  polls?: SentPollLookup;
 }
 
 const DEFAULT_SEND_ACK_TIMEOUT_MS = 15_000;
@@ -281,6 +285,11 @@ export class BaileysTransport implements WhatsAppTransport {
       for (const message of messages) if (message.key.fromMe) this.emitStatus(message.key, message.status);
       if (type !== 'notify') return;
       for (const message of messages) {
+        // A vote is no message of its own: it reaches receivers as poll.vote.
+        if (isPollVote(message)) {
+          reportPollVote(message, socket.user, this.options.polls, (vote) => this.events.emit('poll-vote', vote), this.options.logger);
+          continue;
+        }
         const received = toReceivedEvent(message);
         if (received && 'message' in received) this.events.emit('incoming-message', received.message);
         else if (received) this.events.emit('incoming-change', received.change);

@@ -15,6 +15,15 @@ export function toBaileysContent(content: OutgoingContent): AnyMessageContent {
     case 'sticker':
     case 'document':
       return mediaContent(content);
+    case 'location':
+      return { location: { degreesLatitude: content.latitude, degreesLongitude: content.longitude, name: content.name, address: content.address } };
+    case 'contact':
+      // One card goes out as contactMessage, several as contactsArrayMessage (Baileys decides by count).
+      return { contacts: { displayName: content.contacts.length === 1 ? content.contacts[0]?.displayName : `${content.contacts.length} contacts`, contacts: content.contacts } };
+    case 'reaction':
+      return { react: { text: content.emoji, key: { ...content.target, participant: content.target.participant } } };
+    case 'poll':
+      return { poll: { name: content.question, values: content.options, selectableCount: content.selectableCount, messageSecret: content.messageSecret } };
     case 'edit':
       return editContent(content);
     case 'delete':
