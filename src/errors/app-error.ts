@@ -139,6 +139,8 @@ export const Errors = {
   invalidReplyTo: () => new AppError(400, 'INVALID_REPLY_TO', 'Invalid reply_to: expected a WhatsApp message id'),
   invalidMentions: (detail: string) => new AppError(400, 'INVALID_MENTIONS', `Invalid mentions: ${detail}`),
   messageNotFound: () => new AppError(404, 'MESSAGE_NOT_FOUND', 'Message not found'),
+  /** An option of every send that a kind cannot carry (a reaction shows no quote and no mention). */
+  optionNotSupported: (option: string, reason: string) => new AppError(400, 'OPTION_NOT_SUPPORTED', `Option not supported: "${option}" (${reason})`),
   // Location, contact cards, reactions and polls (src/kinds/).
   locationRequired: () => new AppError(400, 'LOCATION_REQUIRED', 'Latitude and longitude required'),
   invalidLocation: (detail: string) => new AppError(400, 'INVALID_LOCATION', `Invalid location: ${detail}`),

@@ -108,7 +108,7 @@ export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, 
 }
 
 /** The options as the idempotency layer compares requests (absent ones leave v2.0.0's fingerprint as it was). */
-function onceOptions(options: SendOptions): Record<string, unknown> {
+export function onceOptions(options: SendOptions): Record<string, unknown> {
   return { ...(options.replyTo ? { reply_to: options.replyTo } : {}), ...(options.mentions ? { mentions: options.mentions } : {}) };
 }
 

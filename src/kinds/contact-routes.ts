@@ -85,6 +85,7 @@ export function contactRoutes(deps: KindRouteDeps): RouteSpec[] {
         successMessage: 'Contact sent successfully',
         type: 'contact',
         fields,
+        sendOptions: 'accepted',
         fingerprint: (p) => ({ contacts: p.contacts }),
         content: async (p) => ({ kind: 'contact', contacts: p.contacts.map((card) => ({ displayName: card.name, vcard: buildVcard(card) })) }),
         data: (p) => ({ contacts: p.contacts.map((c) => ({ name: c.name, phone: c.phone, organization: c.organization ?? null, email: c.email ?? null })) }),

@@ -3,6 +3,7 @@
  * same bodies (JSON, form, multipart fields), the 200/202 answers and the errors every send shares.
  */
 import { z } from 'zod';
+import { GROUP_ID_EXAMPLE } from '../groups/group-id.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { exampleIds, idempotencyHeader, SEND_DETAILS, SEND_ERRORS, sentBody } from '../http/send-schemas.js';
@@ -23,7 +24,7 @@ export interface KindDocSpec {
   /** Markdown: what this endpoint adds to the common send behaviour. */
   details: string;
   example: Record<string, unknown>;
-  /** The response's `data` fields of this kind (besides phone, type, timestamp and the ids). */
+  /** The response's `data` fields of this kind (besides phone or group, type, timestamp and the ids). */
   data: z.ZodRawShape;
   exampleData: Record<string, unknown>;
   errors: readonly ErrorCode[];
@@ -34,6 +35,8 @@ export interface KindDocSpec {
 export function kindDoc(spec: KindDocSpec): RouteDoc {
   const schema = sentBody(spec.successMessage, { ...spec.data, type: z.literal(spec.type) });
   const data = { phone: '6281234567890', ...spec.exampleData, type: spec.type, timestamp: '2025-09-23 13:45:30', ...exampleIds };
+  const { phone: _phone, ...rest } = data;
+  const groupData = { group: GROUP_ID_EXAMPLE, ...rest };
   const queued = spec.successMessage.replace('sent successfully', 'queued for delivery');
   return {
     tag: 'Sending',
@@ -49,7 +52,13 @@ export function kindDoc(spec: KindDocSpec): RouteDoc {
       200: {
         description: 'Sent',
         schema,
-        examples: { sent: { summary: 'Sent', value: { status: 'success', message: spec.successMessage, data: { ...data, delivery_status: 'sent' } } } },
+        examples: {
+          sent: { summary: 'Sent', value: { status: 'success', message: spec.successMessage, data: { ...data, delivery_status: 'sent' } } },
+          group: {
+            summary: `Sent to a group (\`"group": "${GROUP_ID_EXAMPLE}"\` instead of \`phone\`)`,
+            value: { status: 'success', message: spec.successMessage, data: { ...groupData, delivery_status: 'sent' } },
+          },
+        },
       },
       202: {
         description: 'Queued in the outbox; sent when WhatsApp is reachable again',

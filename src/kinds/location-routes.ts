@@ -78,6 +78,7 @@ export function locationRoutes(deps: KindRouteDeps): RouteSpec[] {
         successMessage: 'Location sent successfully',
         type: 'location',
         fields,
+        sendOptions: 'accepted',
         fingerprint: (p) => ({ latitude: p.latitude, longitude: p.longitude, name: p.name ?? null, address: p.address ?? null }),
         content: async (p) => ({ kind: 'location', latitude: p.latitude, longitude: p.longitude, name: p.name, address: p.address }),
         data: (p) => ({ latitude: p.latitude, longitude: p.longitude, name: p.name ?? null, address: p.address ?? null }),

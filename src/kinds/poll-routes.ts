@@ -60,6 +60,7 @@ export function pollRoutes(deps: KindRouteDeps & { polls: SqlitePollRepository }
         successMessage: 'Poll sent successfully',
         type: 'poll',
         fields,
+        sendOptions: 'accepted',
         fingerprint: (p) => ({ question: p.question, options: p.options, multiple_answers: p.multiple_answers }),
         content: async (p, _to, resumeRecordId) => ({
           kind: 'poll',

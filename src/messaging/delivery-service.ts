@@ -94,6 +94,15 @@ export class DeliveryService {
     if (!this.deps.outbox) this.deps.sender.assertConnected();
   }
 
+  /**
+   * The recipient's own check (a group the account is in), for a send whose content is built from
+   * the chat first (a reaction's target): the group answers before the message it names. Cached, so
+   * the check repeated by send() asks WhatsApp nothing more.
+   */
+  async checkRecipient(to: Recipient): Promise<void> {
+    await this.deps.addressing?.checkRecipient(to);
+  }
+
   async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
     if (this.deps.addressing) request = { ...request, content: await this.deps.addressing.address(request.to, request.content, request.options) };

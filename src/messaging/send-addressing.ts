@@ -28,9 +28,14 @@ export class SendAddressing {
 
   /** The content with its context, after the recipient was found reachable; throws 404s. */
   async address(to: Recipient, content: ContentRequest, options: SendOptions | undefined): Promise<ContentRequest> {
-    if (to.kind === 'group' && this.transport.status().connected) await this.transport.groups.info(to.jid);
+    await this.checkRecipient(to);
     const context = await this.replies?.resolve(resolveRecipient(to).jid, options);
     return context ? { ...content, context: { ...content.context, ...context } } : content;
+  }
+
+  /** 404 GROUP_NOT_FOUND for a group the account is not in (asked only while connected; the outbox checks queued ones). */
+  async checkRecipient(to: Recipient): Promise<void> {
+    if (to.kind === 'group' && this.transport.status().connected) await this.transport.groups.info(to.jid);
   }
 
   /** Before the outbox sends a queued job: a group the account left fails the job for good. */
