@@ -75,6 +75,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   await mkdir(config.dataDir, { recursive: true });
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), logger);
+  // Encrypted at rest; the key file (when no MESSAGE_CONTENT_KEY) is made in the data folder. One
+  // store for the transport (retry receipts) and the services (replies quoting our own messages).
+  const sentContent = new SqliteSentContentRepository(db, contentCipher(config));
   const transport = new BaileysTransport({
     authStore: options.authStore ?? (await createSqliteAuthStore(db, config.sessionDir, logger)),
     waWebSocketUrl: config.waWebSocketUrl,
@@ -86,8 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     printQr: options.printQr,
     sendAckTimeoutMs: config.sendAckTimeoutMs,
     groupMetadataTtlMs: config.groupMetadataTtlMs,
-    // Encrypted at rest; the key file (when no MESSAGE_CONTENT_KEY) is made in the data folder.
-    sentContent: new SqliteSentContentRepository(db, contentCipher(config)),
+    sentContent,
     retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
     polls: new SqlitePollRepository(db),
   });
@@ -103,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
     });
   const media = preparer.capabilities();
-  const services = createServices({ config, db, transport, preparer, logger });
+  const services = createServices({ config, db, transport, preparer, logger, sentContent });
   await services.start();
   const app = createApp({
     config,

@@ -22,6 +22,7 @@ import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from 
 import type { MessageRepository } from './records/message-repository.js';
 import { SqliteMessageRepository } from './records/sqlite-message-repository.js';
 import { publishRecordStatus, wireRecords } from './records/records-wiring.js';
+import { contentCipher } from './records/sent-content-cipher.js';
 import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { purger } from './retention.js';
 import { MessageTargets } from './kinds/message-target.js';
@@ -63,6 +64,11 @@ export function createServices(deps: {
   transport: WhatsAppTransport;
   preparer: MediaPreparer;
   logger: Logger;
+  /**
+   * The transport's store of sent content (sealed with the content key): replies quote our own
+   * messages from it, so it must be the same store with the same cipher. Made here when not given.
+   */
+  sentContent?: SqliteSentContentRepository;
 }): Services {
   const { config, db, transport, logger } = deps;
   const metrics = createGatewayMetrics();
@@ -78,7 +84,7 @@ export function createServices(deps: {
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
   const restrictions = new AccountRestrictions(db);
-  const sentContent = new SqliteSentContentRepository(db);
+  const sentContent = deps.sentContent ?? new SqliteSentContentRepository(db, contentCipher(config));
   const replies = new ReplyContexts({ messages, incoming, sentContent, accountJid: () => transport.status().account?.jid });
   const delivery = new DeliveryService({
     transport,
