@@ -94,11 +94,7 @@ export class DeliveryService {
     if (!this.deps.outbox) this.deps.sender.assertConnected();
   }
 
-  /**
-   * The recipient's own check (a group the account is in), for a send whose content is built from
-   * the chat first (a reaction's target): the group answers before the message it names. Cached, so
-   * the check repeated by send() asks WhatsApp nothing more.
-   */
+  /** A group the account is in, checked before content built from the chat (a reaction's target); send() repeats it from the cache. */
   async checkRecipient(to: Recipient): Promise<void> {
     await this.deps.addressing?.checkRecipient(to);
   }
