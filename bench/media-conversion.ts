@@ -94,7 +94,10 @@ async function measure(label: string, preparer: MediaPreparer, inputs: PrepareIn
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   watcher.stop();
   const io = prepared
-    .map((p, i) => `${size(statSync(inputs[i]!.path).size)} → ${size(statSync(p.media.path).size)} ${p.media.mimetype.split(';')[0]}${p.media.seconds ? ` ${p.media.seconds}s` : ''}`)
+    .map(
+      (p, i) =>
+        `${size(statSync(inputs[i]!.path).size)} → ${size(statSync(p.media.path).size)} ${p.media.mimetype.split(';')[0]}${p.media.seconds ? ` ${p.media.seconds}s` : ''}`,
+    )
     .join('; ');
   await Promise.all(prepared.map((p) => p.cleanup()));
   return {
@@ -119,24 +122,66 @@ async function main(): Promise<void> {
     await Promise.all([
       // A 60 s stereo 128 kbit/s mp3: a tone with noise, loudness swelling like speech.
       ffmpeg([
-        '-f', 'lavfi', '-i', 'sine=frequency=220:sample_rate=44100:duration=60',
-        '-f', 'lavfi', '-i', 'anoisesrc=duration=60:sample_rate=44100:amplitude=0.3',
-        '-filter_complex', '[0][1]amix=inputs=2,volume=0.5+0.5*sin(2*PI*t/3):eval=frame,pan=stereo|c0=c0|c1=c0',
-        '-c:a', 'libmp3lame', '-b:a', '128k', mp3,
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=220:sample_rate=44100:duration=60',
+        '-f',
+        'lavfi',
+        '-i',
+        'anoisesrc=duration=60:sample_rate=44100:amplitude=0.3',
+        '-filter_complex',
+        '[0][1]amix=inputs=2,volume=0.5+0.5*sin(2*PI*t/3):eval=frame,pan=stereo|c0=c0|c1=c0',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '128k',
+        mp3,
       ]),
       // 30 s of 1280×720 at 30 fps in H.264 High with Vorbis: what an mkv usually holds, and
       // not what phones are promised, so it is fully re-encoded.
       ffmpeg([
-        '-f', 'lavfi', '-i', 'testsrc2=duration=30:size=1280x720:rate=30',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:duration=30',
-        '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-b:v', '3M',
-        '-c:a', 'libvorbis', mkvHigh,
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=duration=30:size=1280x720:rate=30',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=30',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-profile:v',
+        'high',
+        '-pix_fmt',
+        'yuv420p',
+        '-b:v',
+        '3M',
+        '-c:a',
+        'libvorbis',
+        mkvHigh,
       ]),
       // The same as Constrained Baseline: only remuxed (video copied, audio to AAC).
       ffmpeg([
-        '-f', 'lavfi', '-i', 'testsrc2=duration=30:size=1280x720:rate=30',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:duration=30',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-c:a', 'libvorbis', mkvBaseline,
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=duration=30:size=1280x720:rate=30',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=30',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-b:v',
+        '3M',
+        '-c:a',
+        'libvorbis',
+        mkvBaseline,
       ]),
     ]);
 

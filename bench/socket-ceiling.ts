@@ -36,7 +36,12 @@ const HTTP_CONNECTIONS = 8;
 /** Alternating slices per side in one round. */
 const SLICES = Number(process.env.BENCH_SLICES ?? 6);
 /** Passes the digit check, fails libphonenumber (no country code 999): the parse is done. */
-const INVALID_PHONE: LoadRequest = { method: 'POST', path: '/api/send-message', body: JSON.stringify({ phone: '99912345678', message: 'hi' }), expectStatus: 400 };
+const INVALID_PHONE: LoadRequest = {
+  method: 'POST',
+  path: '/api/send-message',
+  body: JSON.stringify({ phone: '99912345678', message: 'hi' }),
+  expectStatus: 400,
+};
 const STATUS: LoadRequest = { method: 'GET', path: '/api/status', expectStatus: 200 };
 
 interface Row {
@@ -49,7 +54,14 @@ interface Row {
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const row = (figure: string, gateway: string, ceiling: string, ratio: number, target: string, met: boolean): Row => ({ figure, gateway, ceiling, ratio: ratio.toFixed(2), target, met: met ? 'yes' : 'NO' });
+const row = (figure: string, gateway: string, ceiling: string, ratio: number, target: string, met: boolean): Row => ({
+  figure,
+  gateway,
+  ceiling,
+  ratio: ratio.toFixed(2),
+  target,
+  met: met ? 'yes' : 'NO',
+});
 
 interface Slice {
   count: number;
@@ -119,7 +131,9 @@ async function main(): Promise<void> {
   let emu: Emulator | undefined;
   let gateway: GatewayChild | undefined;
   try {
-    console.log(`${new Date().toISOString()}  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GB RAM; ${ROUNDS} interleaved rounds, medians`);
+    console.log(
+      `${new Date().toISOString()}  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GB RAM; ${ROUNDS} interleaved rounds, medians`,
+    );
     emu = await startEmulator({ logger: pino({ level: 'silent' }) });
     gateway = await startGatewayChild(emu, join(root, 'gateway'), soakMode ? { LOG_LEVEL: 'warn' } : {});
     children.push(gateway);
@@ -131,7 +145,9 @@ async function main(): Promise<void> {
       const result = await soak(gateway, root, { minutes, textsPerSecond: 5, imageEverySeconds: 2, recipient: RECIPIENT });
       console.log(result.samples.map((s) => `${s.minute.toFixed(1)}m ${s.rssMb.toFixed(1)}`).join('  '));
       if (result.failures.length) console.log(`${result.failures.length} sends failed, first: ${result.failures.slice(0, 3).join('; ')}`);
-      console.log(`sent ${result.texts} texts and ${result.images} images; RSS slope over the last 8 min: ${result.slopeMbPerMinute.toFixed(3)} MB/min (target ≤ 0.5: ${result.slopeMbPerMinute <= 0.5 ? 'met' : 'NOT met'})`);
+      console.log(
+        `sent ${result.texts} texts and ${result.images} images; RSS slope over the last 8 min: ${result.slopeMbPerMinute.toFixed(3)} MB/min (target ≤ 0.5: ${result.slopeMbPerMinute <= 0.5 ? 'met' : 'NOT met'})`,
+      );
       return;
     }
 
@@ -171,8 +187,18 @@ async function main(): Promise<void> {
           () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice)),
         ),
       );
-      invalid.push(await alternate(() => slice(gateway!.pid, 0, load(gateway!.port, INVALID_PHONE)), () => slice(express.pid, 0, load(express.port, INVALID_PHONE))));
-      status.push(await alternate(() => slice(gateway!.pid, 0, load(gateway!.port, STATUS)), () => slice(express.pid, 0, load(express.port, STATUS))));
+      invalid.push(
+        await alternate(
+          () => slice(gateway!.pid, 0, load(gateway!.port, INVALID_PHONE)),
+          () => slice(express.pid, 0, load(express.port, INVALID_PHONE)),
+        ),
+      );
+      status.push(
+        await alternate(
+          () => slice(gateway!.pid, 0, load(gateway!.port, STATUS)),
+          () => slice(express.pid, 0, load(express.port, STATUS)),
+        ),
+      );
       const t = texts.at(-1)!;
       const ta = textsAcked.at(-1)!;
       const i = invalid.at(-1)!;
@@ -198,22 +224,113 @@ async function main(): Promise<void> {
     const side = (pairs: Pair[], which: keyof Pair, f: (s: Slice) => number) => median(pairs.map((p) => f(p[which])));
     const ratio = (pairs: Pair[], f: (s: Slice) => number) => median(pairs.map((p) => f(p.gateway) / f(p.ceiling)));
     const rows: Row[] = [
-      row('text sends/s, sequential', fmt(side(texts, 'gateway', rate)), `bare Baileys socket, keys in memory: ${fmt(side(texts, 'ceiling', rate))}`, ratio(texts, rate), '≥ 0.80', ratio(texts, rate) >= 0.8),
-      row('CPU per text send', `${fmt(side(texts, 'gateway', cpuPer), 2)} ms`, `${fmt(side(texts, 'ceiling', cpuPer), 2)} ms`, ratio(texts, cpuPer), '≤ 1.30×', ratio(texts, cpuPer) <= 1.3),
-      row('text sends/s, vs the bare socket awaiting each server ack', fmt(side(textsAcked, 'gateway', rate)), `bare socket, awaiting acks: ${fmt(side(textsAcked, 'ceiling', rate))}`, ratio(textsAcked, rate), '(info)', true),
-      row('CPU per text send, vs the bare socket awaiting acks', `${fmt(side(textsAcked, 'gateway', cpuPer), 2)} ms`, `${fmt(side(textsAcked, 'ceiling', cpuPer), 2)} ms`, ratio(textsAcked, cpuPer), '(info)', true),
-      row('HTTP req/s, send-message invalid phone (400)', fmt(side(invalid, 'gateway', rate)), `bare Express 5: ${fmt(side(invalid, 'ceiling', rate))}`, ratio(invalid, rate), '≥ 0.80', ratio(invalid, rate) >= 0.8),
-      row('HTTP req/s, GET /api/status', fmt(side(status, 'gateway', rate)), `bare Express 5: ${fmt(side(status, 'ceiling', rate))}`, ratio(status, rate), '≥ 0.80', ratio(status, rate) >= 0.8),
-      row('HTTP CPU per 400 response', `${fmt(side(invalid, 'gateway', cpuPer), 3)} ms`, `${fmt(side(invalid, 'ceiling', cpuPer), 3)} ms`, ratio(invalid, cpuPer), '(info)', true),
-      row('HTTP CPU per status response', `${fmt(side(status, 'gateway', cpuPer), 3)} ms`, `${fmt(side(status, 'ceiling', cpuPer), 3)} ms`, ratio(status, cpuPer), '(info)', true),
-      row('idle RSS, linked', `${fmt(rssGateway, 1)} MB`, `bare Baileys socket: ${fmt(rssBare, 1)} MB`, rssGateway / rssBare, '≤ 1.10×', rssGateway / rssBare <= 1.1),
-      row('idle RSS, linked, after the load', `${fmt(rssGatewayAfter, 1)} MB`, `bare Baileys socket: ${fmt(rssBareAfter, 1)} MB`, rssGatewayAfter / rssBareAfter, '(info)', true),
+      row(
+        'text sends/s, sequential',
+        fmt(side(texts, 'gateway', rate)),
+        `bare Baileys socket, keys in memory: ${fmt(side(texts, 'ceiling', rate))}`,
+        ratio(texts, rate),
+        '≥ 0.80',
+        ratio(texts, rate) >= 0.8,
+      ),
+      row(
+        'CPU per text send',
+        `${fmt(side(texts, 'gateway', cpuPer), 2)} ms`,
+        `${fmt(side(texts, 'ceiling', cpuPer), 2)} ms`,
+        ratio(texts, cpuPer),
+        '≤ 1.30×',
+        ratio(texts, cpuPer) <= 1.3,
+      ),
+      row(
+        'text sends/s, vs the bare socket awaiting each server ack',
+        fmt(side(textsAcked, 'gateway', rate)),
+        `bare socket, awaiting acks: ${fmt(side(textsAcked, 'ceiling', rate))}`,
+        ratio(textsAcked, rate),
+        '(info)',
+        true,
+      ),
+      row(
+        'CPU per text send, vs the bare socket awaiting acks',
+        `${fmt(side(textsAcked, 'gateway', cpuPer), 2)} ms`,
+        `${fmt(side(textsAcked, 'ceiling', cpuPer), 2)} ms`,
+        ratio(textsAcked, cpuPer),
+        '(info)',
+        true,
+      ),
+      row(
+        'HTTP req/s, send-message invalid phone (400)',
+        fmt(side(invalid, 'gateway', rate)),
+        `bare Express 5: ${fmt(side(invalid, 'ceiling', rate))}`,
+        ratio(invalid, rate),
+        '≥ 0.80',
+        ratio(invalid, rate) >= 0.8,
+      ),
+      row(
+        'HTTP req/s, GET /api/status',
+        fmt(side(status, 'gateway', rate)),
+        `bare Express 5: ${fmt(side(status, 'ceiling', rate))}`,
+        ratio(status, rate),
+        '≥ 0.80',
+        ratio(status, rate) >= 0.8,
+      ),
+      row(
+        'HTTP CPU per 400 response',
+        `${fmt(side(invalid, 'gateway', cpuPer), 3)} ms`,
+        `${fmt(side(invalid, 'ceiling', cpuPer), 3)} ms`,
+        ratio(invalid, cpuPer),
+        '(info)',
+        true,
+      ),
+      row(
+        'HTTP CPU per status response',
+        `${fmt(side(status, 'gateway', cpuPer), 3)} ms`,
+        `${fmt(side(status, 'ceiling', cpuPer), 3)} ms`,
+        ratio(status, cpuPer),
+        '(info)',
+        true,
+      ),
+      row(
+        'idle RSS, linked',
+        `${fmt(rssGateway, 1)} MB`,
+        `bare Baileys socket: ${fmt(rssBare, 1)} MB`,
+        rssGateway / rssBare,
+        '≤ 1.10×',
+        rssGateway / rssBare <= 1.1,
+      ),
+      row(
+        'idle RSS, linked, after the load',
+        `${fmt(rssGatewayAfter, 1)} MB`,
+        `bare Baileys socket: ${fmt(rssBareAfter, 1)} MB`,
+        rssGatewayAfter / rssBareAfter,
+        '(info)',
+        true,
+      ),
     ];
     if (media) {
       rows.push(
-        row('30 s 720p mkv → mp4', `${fmt(media.videoPipelineS, 2)} s`, `plain ffmpeg: ${fmt(media.videoPlainS, 2)} s`, media.videoRatio, '≤ 1.10×', media.videoRatio <= 1.1),
-        row('60 s mp3 → voice note', `${fmt(media.voicePipelineS, 2)} s`, `plain ffmpeg: ${fmt(media.voicePlainS, 2)} s`, media.voiceRatio, '≤ 1.00×', media.voiceRatio <= 1.0),
-        row('two 720p conversions at once: first / last done', `${fmt(media.concurrentS[0], 2)} / ${fmt(media.concurrentS[1], 2)} s`, `one alone: ${fmt(media.videoPipelineS, 2)} s`, media.concurrentS[1] / media.concurrentS[0], 'fair: ≈ 1', media.concurrentS[1] / media.concurrentS[0] <= 1.25),
+        row(
+          '30 s 720p mkv → mp4',
+          `${fmt(media.videoPipelineS, 2)} s`,
+          `plain ffmpeg: ${fmt(media.videoPlainS, 2)} s`,
+          media.videoRatio,
+          '≤ 1.10×',
+          media.videoRatio <= 1.1,
+        ),
+        row(
+          '60 s mp3 → voice note',
+          `${fmt(media.voicePipelineS, 2)} s`,
+          `plain ffmpeg: ${fmt(media.voicePlainS, 2)} s`,
+          media.voiceRatio,
+          '≤ 1.00×',
+          media.voiceRatio <= 1.0,
+        ),
+        row(
+          'two 720p conversions at once: first / last done',
+          `${fmt(media.concurrentS[0], 2)} / ${fmt(media.concurrentS[1], 2)} s`,
+          `one alone: ${fmt(media.videoPipelineS, 2)} s`,
+          media.concurrentS[1] / media.concurrentS[0],
+          'fair: ≈ 1',
+          media.concurrentS[1] / media.concurrentS[0] <= 1.25,
+        ),
       );
     }
     console.table(rows);

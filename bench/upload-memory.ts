@@ -158,11 +158,31 @@ class RssSampler {
 async function makePaddedMp4(dir: string, name: string, bytes: number): Promise<string> {
   const path = join(dir, name);
   await run(FFMPEG, [
-    '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=duration=2:size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2',
-    '-c:v', 'libx264', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
-    '-movflags', '+faststart', path,
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=duration=2:size=640x360:rate=30',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:duration=2',
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'main',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    '-movflags',
+    '+faststart',
+    path,
   ]);
   const padding = bytes - statSync(path).size;
   if (padding < 8) throw new Error(`the clip is already ${statSync(path).size} bytes`);
@@ -187,8 +207,7 @@ async function makePaddedMp4(dir: string, name: string, bytes: number): Promise<
   const video = probe.streams.find((s) => s.codec_type === 'video');
   const audio = probe.streams.find((s) => s.codec_type === 'audio');
   const ok =
-    (probe.format.format_name ?? '').split(',').includes('mp4') &&
-    video?.codec_name === 'h264' && video.pix_fmt === 'yuv420p' && audio?.codec_name === 'aac';
+    (probe.format.format_name ?? '').split(',').includes('mp4') && video?.codec_name === 'h264' && video.pix_fmt === 'yuv420p' && audio?.codec_name === 'aac';
   if (!ok) throw new Error(`${name} does not probe as h264/aac mp4: ${JSON.stringify({ format: probe.format.format_name, video, audio })}`);
   return path;
 }
@@ -206,7 +225,15 @@ interface Timed {
 }
 
 /** POST multipart/form-data with the file streamed from disk (Content-Length known up front). */
-function postFile(port: number, endpoint: string, fields: Record<string, string>, filePath: string, fileName: string, mimetype: string, onSent: () => void): Promise<Timed> {
+function postFile(
+  port: number,
+  endpoint: string,
+  fields: Record<string, string>,
+  filePath: string,
+  fileName: string,
+  mimetype: string,
+  onSent: () => void,
+): Promise<Timed> {
   const boundary = `----bench${Date.now().toString(16)}`;
   let head = '';
   for (const [name, value] of Object.entries(fields)) {
@@ -220,7 +247,13 @@ function postFile(port: number, endpoint: string, fields: Record<string, string>
   return new Promise((resolvePromise, reject) => {
     let sentS = 0;
     const req = request(
-      { host: '127.0.0.1', port, path: endpoint, method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: endpoint,
+        method: 'POST',
+        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -248,7 +281,11 @@ function postFile(port: number, endpoint: string, fields: Record<string, string>
 
 async function postJson(port: number, endpoint: string, body: unknown): Promise<Timed> {
   const started = process.hrtime.bigint();
-  const res = await fetch(`http://127.0.0.1:${port}${endpoint}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}${endpoint}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   const totalS = Number(process.hrtime.bigint() - started) / 1e9;
   return { status: res.status, body: json, sentS: 0, totalS };
@@ -331,12 +368,18 @@ async function main(): Promise<void> {
     await sleep(3000);
     const canResetPeak = resetPeak(pid);
     const idleKb = procStatus(pid).VmRSS ?? 0;
-    console.log(`gateway pid ${pid} paired and connected; idle RSS ${mb(idleKb)} MB; VmHWM reset per case: ${canResetPeak ? 'yes' : 'no (VmHWM is the lifetime peak)'}`);
+    console.log(
+      `gateway pid ${pid} paired and connected; idle RSS ${mb(idleKb)} MB; VmHWM reset per case: ${canResetPeak ? 'yes' : 'no (VmHWM is the lifetime peak)'}`,
+    );
 
     const sampler = new RssSampler(pid);
     const rows: Row[] = [];
 
-    const measure = async (label: string, send: (onSent: () => void) => Promise<Timed>, verify: (body: Record<string, unknown>) => Promise<string>): Promise<void> => {
+    const measure = async (
+      label: string,
+      send: (onSent: () => void) => Promise<Timed>,
+      verify: (body: Record<string, unknown>) => Promise<string>,
+    ): Promise<void> => {
       const before = procStatus(pid).VmRSS ?? 0;
       resetPeak(pid);
       sampler.start();
@@ -369,15 +412,17 @@ async function main(): Promise<void> {
       });
     };
 
-    const verifyVideo = (bytes: number) => async (body: Record<string, unknown>): Promise<string> => {
-      const id = (body.data as { message_id?: string } | undefined)?.message_id;
-      const received = await emu!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy, 60_000);
-      const got = received.media?.bytes.length;
-      if (received.type !== 'video' || got !== bytes) {
-        throw new Error(`emulator got ${received.type} with ${got} bytes (${received.mediaError ?? ''}), expected a ${bytes}-byte video`);
-      }
-      return `video ${got} B decrypted = file (passed through)`;
-    };
+    const verifyVideo =
+      (bytes: number) =>
+      async (body: Record<string, unknown>): Promise<string> => {
+        const id = (body.data as { message_id?: string } | undefined)?.message_id;
+        const received = await emu!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy, 60_000);
+        const got = received.media?.bytes.length;
+        if (received.type !== 'video' || got !== bytes) {
+          throw new Error(`emulator got ${received.type} with ${got} bytes (${received.mediaError ?? ''}), expected a ${bytes}-byte video`);
+        }
+        return `video ${got} B decrypted = file (passed through)`;
+      };
 
     await measure(
       'text message',
@@ -388,11 +433,23 @@ async function main(): Promise<void> {
         return `text "${received.text ?? ''}"`;
       },
     );
-    await measure('1 MB video', (onSent) => postFile(port, '/api/send-video', { phone: RECIPIENT, caption: 'small' }, small, 'small.mp4', 'video/mp4', onSent), verifyVideo(SMALL_BYTES));
+    await measure(
+      '1 MB video',
+      (onSent) => postFile(port, '/api/send-video', { phone: RECIPIENT, caption: 'small' }, small, 'small.mp4', 'video/mp4', onSent),
+      verifyVideo(SMALL_BYTES),
+    );
     for (let i = 1; i <= RUNS; i++) {
-      await measure(`63 MB video #${i}`, (onSent) => postFile(port, '/api/send-video', { phone: RECIPIENT, caption: `big ${i}` }, big, 'big.mp4', 'video/mp4', onSent), verifyVideo(BIG_BYTES));
+      await measure(
+        `63 MB video #${i}`,
+        (onSent) => postFile(port, '/api/send-video', { phone: RECIPIENT, caption: `big ${i}` }, big, 'big.mp4', 'video/mp4', onSent),
+        verifyVideo(BIG_BYTES),
+      );
     }
-    await measure('1 MB video (again)', (onSent) => postFile(port, '/api/send-video', { phone: RECIPIENT, caption: 'small' }, small, 'small.mp4', 'video/mp4', onSent), verifyVideo(SMALL_BYTES));
+    await measure(
+      '1 MB video (again)',
+      (onSent) => postFile(port, '/api/send-video', { phone: RECIPIENT, caption: 'small' }, small, 'small.mp4', 'video/mp4', onSent),
+      verifyVideo(SMALL_BYTES),
+    );
 
     console.table(rows);
     console.log(

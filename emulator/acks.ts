@@ -33,7 +33,7 @@ export class AckRules {
     const entry = this.rules.find(({ rule, left }) => left > 0 && (rule.to === undefined || rule.to === recipientPhone));
     if (!entry) return undefined;
     entry.left--;
-    this.rules = this.rules.filter(e => e.left > 0);
+    this.rules = this.rules.filter((e) => e.left > 0);
     return entry.rule.action;
   }
 }
@@ -54,7 +54,7 @@ const REACHOUT_TIMELOCK_QUERY = '23983697327930364';
  */
 export function reachoutTimelockAnswer(iq: BinaryNode, endsAt: Date | undefined): BinaryNode | undefined {
   if (iq.attrs.xmlns !== 'w:mex' || !Array.isArray(iq.content)) return undefined;
-  const query = iq.content.find(node => node.tag === 'query');
+  const query = iq.content.find((node) => node.tag === 'query');
   if (query?.attrs.query_id !== REACHOUT_TIMELOCK_QUERY) return undefined;
   const active = endsAt !== undefined && endsAt.getTime() > Date.now();
   const data = {

@@ -15,9 +15,7 @@ import type { PairedDevices } from './paired-devices.js';
 /** A stream error as WhatsApp sends it, then the connection closes. */
 export function streamError(connection: ClientConnection, code: KickCode): void {
   const content: BinaryNode[] | undefined =
-    code === 440 ? [{ tag: 'conflict', attrs: { type: 'replaced' } }]
-      : code === 401 ? [{ tag: 'conflict', attrs: { type: 'device_removed' } }]
-        : undefined;
+    code === 440 ? [{ tag: 'conflict', attrs: { type: 'replaced' } }] : code === 401 ? [{ tag: 'conflict', attrs: { type: 'device_removed' } }] : undefined;
   connection.send({ tag: 'stream:error', attrs: code === 440 ? {} : { code: String(code) }, content });
   connection.closeSoon();
 }
@@ -51,7 +49,7 @@ export class ChatListener {
 
   /** The open connection logged in as this companion device JID. */
   connectionFor(deviceJid: string): ClientConnection | undefined {
-    return [...this.open].find(connection => connection.device !== undefined && this.devices.get(connection.device)?.jid === deviceJid);
+    return [...this.open].find((connection) => connection.device !== undefined && this.devices.get(connection.device)?.jid === deviceJid);
   }
 
   async listen(port = 0): Promise<void> {
@@ -59,15 +57,21 @@ export class ChatListener {
       res.writeHead(426).end();
     });
     const wss = new WebSocketServer({ server, path: '/ws/chat' });
-    wss.on('connection', ws => {
-      const connection = new ClientConnection(ws, this.staticKey, this.certChain, {
-        onHandshake: (shaken, result) => this.handlers.onHandshake(shaken, result),
-        onNode: (from, node) => this.handlers.onNode(from, node),
-        onClose: closed => {
-          this.open.delete(closed);
-          this.handlers.onClose(closed);
+    wss.on('connection', (ws) => {
+      const connection = new ClientConnection(
+        ws,
+        this.staticKey,
+        this.certChain,
+        {
+          onHandshake: (shaken, result) => this.handlers.onHandshake(shaken, result),
+          onNode: (from, node) => this.handlers.onNode(from, node),
+          onClose: (closed) => {
+            this.open.delete(closed);
+            this.handlers.onClose(closed);
+          },
         },
-      }, this.logger);
+        this.logger,
+      );
       this.open.add(connection);
     });
     await new Promise<void>((resolve, reject) => {
@@ -81,7 +85,7 @@ export class ChatListener {
 
   /** Stream error to every logged-in connection; 401 also marks its device removed. */
   kick(code: KickCode): number {
-    const targets = [...this.open].filter(connection => connection.device !== undefined);
+    const targets = [...this.open].filter((connection) => connection.device !== undefined);
     for (const connection of targets) {
       if (code === 401) this.devices.get(connection.device!)!.removed = true;
       streamError(connection, code);
@@ -103,7 +107,7 @@ export class ChatListener {
     wss?.close();
     if (server) {
       server.closeAllConnections();
-      await new Promise<void>(resolve => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }
 

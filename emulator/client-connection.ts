@@ -44,13 +44,15 @@ export class ClientConnection {
   ) {
     this.noise = new NoiseResponder(staticKey, certChain);
     ws.on('message', (data: Buffer) => {
-      this.queue = this.queue.then(() => this.receive(data)).catch(err => {
-        this.logger.warn({ err, connection: this.id }, 'dropping connection after a bad frame');
-        this.terminate();
-      });
+      this.queue = this.queue
+        .then(() => this.receive(data))
+        .catch((err) => {
+          this.logger.warn({ err, connection: this.id }, 'dropping connection after a bad frame');
+          this.terminate();
+        });
     });
     ws.on('close', () => this.markClosed());
-    ws.on('error', err => this.logger.debug({ err, connection: this.id }, 'client socket error'));
+    ws.on('error', (err) => this.logger.debug({ err, connection: this.id }, 'client socket error'));
   }
 
   get isOpen(): boolean {
@@ -72,7 +74,7 @@ export class ClientConnection {
         this.waiters.delete(id);
         reject(new Error(`no reply to ${node.tag} ${id} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiters.set(id, reply => {
+      this.waiters.set(id, (reply) => {
         clearTimeout(timer);
         resolve(reply);
       });

@@ -42,7 +42,7 @@ export class CompanionLinking {
   constructor(private readonly deps: LinkingDeps) {
     this.codePairings = new CodePairings({
       primaryIdentity: deps.directory.accountKey,
-      registeringNoiseKey: connection => this.pendingOf(connection)?.noiseKey,
+      registeringNoiseKey: (connection) => this.pendingOf(connection)?.noiseKey,
       logger: deps.logger.child({ module: 'pairing-code' }),
     });
   }
@@ -115,7 +115,7 @@ export class CompanionLinking {
   }
 
   private pendingOf(connection: ClientConnection): PendingRegistration | undefined {
-    return [...this.pendingRefs.values()].find(entry => entry.connection === connection);
+    return [...this.pendingRefs.values()].find((entry) => entry.connection === connection);
   }
 
   /**
@@ -160,7 +160,7 @@ export class CompanionLinking {
     connection.registration = undefined;
     logger.info({ jid }, 'companion paired; asking it to restart');
     streamError(connection, 515);
-    return devices.list().find(info => info.device === device)!;
+    return devices.list().find((info) => info.device === device)!;
   }
 
   private startRegistration(connection: ClientConnection, noiseKey: Buffer, pushName: string | undefined): void {

@@ -96,7 +96,7 @@ export class Directory {
   }
 
   contacts(): Person[] {
-    return [...this.byPhone.values()].filter(person => !person.isAccount);
+    return [...this.byPhone.values()].filter((person) => !person.isAccount);
   }
 
   private createIfPlausible(phone: string): Person | undefined {

@@ -49,11 +49,17 @@ class WhatsAppEmulator implements Emulator {
     const devices = this.devices;
     this.directory = directory;
     const notify = () => this.waiters.notify();
-    this.listener = new ChatListener(this.staticKey, makeCertChain(this.staticKey), {
-      onHandshake: (connection, result) => this.linking.onHandshake(connection, result),
-      onNode: (connection, node) => this.onNode(connection, node),
-      onClose: connection => this.linking.forget(connection),
-    }, devices, logger);
+    this.listener = new ChatListener(
+      this.staticKey,
+      makeCertChain(this.staticKey),
+      {
+        onHandshake: (connection, result) => this.linking.onHandshake(connection, result),
+        onNode: (connection, node) => this.onNode(connection, node),
+        onClose: (connection) => this.linking.forget(connection),
+      },
+      devices,
+      logger,
+    );
     const connectionFor = (deviceJid: string) => this.listener.connectionFor(deviceJid);
     this.linking = new CompanionLinking({ directory, devices, listener: this.listener, qrRefs: options.qrRefs ?? 5, logger, onLogin: notify });
     this.groups = new GroupFeatures({
@@ -61,10 +67,11 @@ class WhatsAppEmulator implements Emulator {
       devices,
       media,
       logger,
-      companions: () => devices.active().flatMap(device => {
-        const connection = connectionFor(device.jid);
-        return connection ? [{ device, connection }] : [];
-      }),
+      companions: () =>
+        devices.active().flatMap((device) => {
+          const connection = connectionFor(device.jid);
+          return connection ? [{ device, connection }] : [];
+        }),
     });
     this.traffic = new MessageTraffic({
       directory,
@@ -74,7 +81,7 @@ class WhatsAppEmulator implements Emulator {
       receipts: options.receipts,
       logger,
       connectionFor,
-      anyLoggedIn: () => this.listener.connections().find(c => c.device !== undefined),
+      anyLoggedIn: () => this.listener.connections().find((c) => c.device !== undefined),
       notify,
     });
     this.incoming = new IncomingSending({ directory, devices, groups: this.groups, media, connectionFor });
@@ -85,10 +92,10 @@ class WhatsAppEmulator implements Emulator {
       mediaHost: media.host,
       mediaAuth: media.auth,
       logger: logger.child({ module: 'iq' }),
-      onDeviceRemoved: device => {
+      onDeviceRemoved: (device) => {
         device.removed = true;
       },
-      onNumberLookup: phones => this.numberLookups.push(phones),
+      onNumberLookup: (phones) => this.numberLookups.push(phones),
     };
   }
 

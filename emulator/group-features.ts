@@ -60,7 +60,7 @@ export class GroupFeatures implements EmulatorGroups {
   }
 
   list(): GroupInfo[] {
-    return this.state.list().map(group => this.state.info(group));
+    return this.state.list().map((group) => this.state.info(group));
   }
 
   updateParticipants(jid: string, phones: string[], action: ParticipantAction, byPhone?: string): ParticipantResult[] {
@@ -125,7 +125,13 @@ export class GroupFeatures implements EmulatorGroups {
       if (copy.isOwnDeviceCopy || copy.type === 'undecryptable' || !copy.group) continue;
       connection.send({
         tag: 'receipt',
-        attrs: { from: copy.group, participant: copy.recipientDevice, id: copy.id, t: String(Math.floor(Date.now() / 1000)), ...(type === 'read' ? { type: 'read' } : {}) },
+        attrs: {
+          from: copy.group,
+          participant: copy.recipientDevice,
+          id: copy.id,
+          t: String(Math.floor(Date.now() / 1000)),
+          ...(type === 'read' ? { type: 'read' } : {}),
+        },
       });
     }
   }
@@ -136,8 +142,14 @@ export class GroupFeatures implements EmulatorGroups {
     if (!sender || sender.isAccount) throw new Error(`${fromPhone} is not a contact that can send messages`);
     const companions = this.wiring.companions();
     if (!companions.length) throw new Error('no linked companion is connected to receive the message');
-    const stanzas = await this.inbound.stanzas(groupJid, sender, companions.map(c => c.device), message, options);
-    for (const { device, stanza } of stanzas) companions.find(c => c.device === device)?.connection.send(stanza);
+    const stanzas = await this.inbound.stanzas(
+      groupJid,
+      sender,
+      companions.map((c) => c.device),
+      message,
+      options,
+    );
+    for (const { device, stanza } of stanzas) companions.find((c) => c.device === device)?.connection.send(stanza);
     return options.id;
   }
 

@@ -27,9 +27,9 @@ export function answerGroupIq(groups: Groups, directory: Directory, iq: BinaryNo
   if (iq.attrs.to === '@g.us' || iq.attrs.to === 'g.us') {
     switch (first.tag) {
       case 'participating':
-        return [{ tag: 'groups', attrs: {}, content: groups.of(me).map(group => groups.groupNode(group)) }];
+        return [{ tag: 'groups', attrs: {}, content: groups.of(me).map((group) => groups.groupNode(group)) }];
       case 'create': {
-        const participants = getBinaryNodeChildren(first, 'participant').flatMap(p => phoneOf(p.attrs.jid) ?? []);
+        const participants = getBinaryNodeChildren(first, 'participant').flatMap((p) => phoneOf(p.attrs.jid) ?? []);
         const group = groups.create({ subject: first.attrs.subject ?? '', participants });
         return [groups.groupNode(group)];
       }
@@ -67,10 +67,15 @@ function changeGroup(
   const admin = groups.isAdmin(group, me);
   if (PARTICIPANT_ACTIONS.has(change.tag)) {
     if (!admin) return errorNode(403, 'forbidden');
-    const asked = getBinaryNodeChildren(change, 'participant').map(p => ({ jid: p.attrs.jid ?? '', phone: phoneOf(p.attrs.jid) }));
-    const results = groups.updateParticipants(group, me, asked.flatMap(a => a.phone ?? []), change.tag as ParticipantAction);
+    const asked = getBinaryNodeChildren(change, 'participant').map((p) => ({ jid: p.attrs.jid ?? '', phone: phoneOf(p.attrs.jid) }));
+    const results = groups.updateParticipants(
+      group,
+      me,
+      asked.flatMap((a) => a.phone ?? []),
+      change.tag as ParticipantAction,
+    );
     const content: BinaryNode[] = asked.map(({ jid, phone }) => {
-      const status = results.find(result => result.phone === phone)?.status ?? '403';
+      const status = results.find((result) => result.phone === phone)?.status ?? '403';
       const attrs: Record<string, string> = status === '200' ? { jid } : { jid, error: status };
       return { tag: 'participant', attrs };
     });

@@ -41,7 +41,7 @@ export class GroupMessages {
     const from = companionAddress(this.directory.account.lid, sender.device);
     const recipients = getBinaryNodeChildren(getBinaryNodeChild(stanza, 'participants'), 'to');
     for (const to of recipients) await this.takeDistribution(groupJid, to, from);
-    const skmsg = getBinaryNodeChildren(stanza, 'enc').find(enc => enc.attrs.type === 'skmsg');
+    const skmsg = getBinaryNodeChildren(stanza, 'enc').find((enc) => enc.attrs.type === 'skmsg');
     if (!group || !(skmsg?.content instanceof Uint8Array)) {
       this.logger.warn({ groupJid, id: stanza.attrs.id }, 'group message for an unknown group or without skmsg');
       return [];
@@ -57,7 +57,7 @@ export class GroupMessages {
         recipientDevice: this.groups.memberJid(group, person),
         isOwnDeviceCopy: person.isAccount,
         from: sender.jid,
-        senderKeyRecipients: recipients.map(to => to.attrs.jid ?? ''),
+        senderKeyRecipients: recipients.map((to) => to.attrs.jid ?? ''),
         stanza: { ...stanza.attrs },
         receivedAt: new Date(),
       };

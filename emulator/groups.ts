@@ -109,7 +109,7 @@ export class Groups {
 
   /** Groups a person belongs to. */
   of(phone: string): GroupState[] {
-    return this.list().filter(group => group.participants.has(phone));
+    return this.list().filter((group) => group.participants.has(phone));
   }
 
   info(group: GroupState): GroupInfo {
@@ -161,7 +161,7 @@ export class Groups {
       if (status === '200') changed.push(phone);
     }
     if (changed.length) {
-      const change: BinaryNode = { tag: action, attrs: {}, content: changed.map(phone => this.participantNode(group, phone, false)) };
+      const change: BinaryNode = { tag: action, attrs: {}, content: changed.map((phone) => this.participantNode(group, phone, false)) };
       // Removed members learn that they were removed, although they are no longer listed.
       this.onChange(group, this.person(actorPhone), change, action === 'remove' ? changed : undefined);
     }

@@ -30,10 +30,8 @@ export async function buildIncomingStanza(
   message: proto.IMessage,
   options: IncomingMessageOptions & { id: string },
 ): Promise<BinaryNode> {
-  const { type, ciphertext } = await sender.party.encrypt(
-    companionAddress(accountLid, device.device),
-    encodeWAMessage(message),
-    () => devices.takeBundle(device),
+  const { type, ciphertext } = await sender.party.encrypt(companionAddress(accountLid, device.device), encodeWAMessage(message), () =>
+    devices.takeBundle(device),
   );
   const byLid = options.addressing === 'lid';
   const attrs: Record<string, string> = {
@@ -55,8 +53,15 @@ export function stanzaType(message: proto.IMessage): string {
   if (content.reactionMessage || content.encReactionMessage) return 'reaction';
   if (content.pollCreationMessage || content.pollCreationMessageV2 || content.pollCreationMessageV3 || content.pollUpdateMessage) return 'poll';
   // Baileys' getMediaType list: a static location is 'text', a contact card is media ('vcard').
-  const media = content.imageMessage || content.videoMessage || content.audioMessage || content.documentMessage || content.stickerMessage
-    || content.contactMessage || content.contactsArrayMessage || content.liveLocationMessage;
+  const media =
+    content.imageMessage ||
+    content.videoMessage ||
+    content.audioMessage ||
+    content.documentMessage ||
+    content.stickerMessage ||
+    content.contactMessage ||
+    content.contactsArrayMessage ||
+    content.liveLocationMessage;
   return media ? 'media' : 'text';
 }
 

@@ -50,7 +50,7 @@ export const incomingContent = {
 
   /** A poll as a phone makes it: V3 for single choice, V1 otherwise, with a fresh messageSecret. */
   poll(name: string, options: string[], selectableCount = 1): proto.IMessage {
-    const creation = { name, options: options.map(optionName => ({ optionName })), selectableOptionsCount: selectableCount };
+    const creation = { name, options: options.map((optionName) => ({ optionName })), selectableOptionsCount: selectableCount };
     return {
       messageContextInfo: { messageSecret: randomBytes(32) },
       ...(selectableCount === 1 ? { pollCreationMessageV3: creation } : { pollCreationMessage: creation }),

@@ -37,7 +37,7 @@ export class IncomingSending implements IncomingApi {
     const sender = directory.byPhoneNumber(fromPhone);
     if (!sender || sender.isAccount) throw new Error(`${fromPhone} is not a contact that can send messages`);
     const id = options.id ?? newMessageId();
-    const targets = devices.active().filter(device => connectionFor(device.jid));
+    const targets = devices.active().filter((device) => connectionFor(device.jid));
     if (!targets.length) throw new Error('no linked companion is connected to receive the message');
     for (const device of targets) {
       const stanza = await buildIncomingStanza(sender, directory.account.lid, device, devices, message, { ...options, id });

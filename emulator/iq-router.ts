@@ -85,7 +85,7 @@ function deviceList(ctx: IqContext, person: Person): BinaryNode {
 const usync: Handler = (ctx, _connection, iq) => {
   const request = getBinaryNodeChild(iq, 'usync');
   const queryContent = getBinaryNodeChild(request, 'query')?.content;
-  const protocols = new Set(Array.isArray(queryContent) ? queryContent.map(node => node.tag) : []);
+  const protocols = new Set(Array.isArray(queryContent) ? queryContent.map((node) => node.tag) : []);
   const users: BinaryNode[] = [];
   const askedPhones: string[] = [];
   for (const user of getBinaryNodeChildren(getBinaryNodeChild(request, 'list'), 'user')) {
@@ -111,7 +111,10 @@ const usync: Handler = (ctx, _connection, iq) => {
     {
       tag: 'usync',
       attrs: { ...request?.attrs, last: 'true', index: '0' },
-      content: [{ tag: 'result', attrs: {} }, { tag: 'list', attrs: {}, content: users }],
+      content: [
+        { tag: 'result', attrs: {} },
+        { tag: 'list', attrs: {}, content: users },
+      ],
     },
   ];
 };
@@ -225,7 +228,7 @@ const privacy: Handler = (_ctx, _connection, iq) => {
   ];
 };
 
-const mediaConn: Handler = ctx => [
+const mediaConn: Handler = (ctx) => [
   {
     tag: 'media_conn',
     attrs: { auth: ctx.mediaAuth, ttl: '3600', auth_ttl: '21600', max_buckets: '12' },

@@ -4,12 +4,7 @@ import type { MediaServer } from './media-server.js';
 import { mediaSummary, type Classified, type ReceivedMessage } from './received-message.js';
 
 /** Opens the media a message points at from the upload on the media host, as a receiving phone would. */
-export async function attachMedia(
-  record: ReceivedMessage,
-  classified: Classified,
-  media: MediaServer,
-  logger: Logger,
-): Promise<void> {
+export async function attachMedia(record: ReceivedMessage, classified: Classified, media: MediaServer, logger: Logger): Promise<void> {
   if (!classified.media) return;
   try {
     const { content, mediaType } = classified.media;

@@ -79,7 +79,13 @@ export class MediaServer {
         { name: 'basicConstraints', cA: true },
         { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 7, ip: '127.0.0.1' },
+            { type: 2, value: 'localhost' },
+          ],
+        },
       ],
     });
     const server = createServer({ key: pems.private, cert: pems.cert });
@@ -117,7 +123,7 @@ export class MediaServer {
   async close(): Promise<void> {
     this.agent.destroy();
     this.server.closeAllConnections();
-    await new Promise<void>(resolve => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private handle(method: string, rawUrl: string, body: Buffer): { status: number; body: string | Buffer } {

@@ -9,8 +9,7 @@ import { classify, mediaSummary, type ReceivedMessage } from './received-message
 import type { SignalMessageType } from './signal-party.js';
 
 /** The Signal address the emulator's parties use for a companion device of the account. */
-export const companionAddress = (accountLid: string, device: number): libsignal.ProtocolAddress =>
-  new libsignal.ProtocolAddress(`${accountLid}_1`, device);
+export const companionAddress = (accountLid: string, device: number): libsignal.ProtocolAddress => new libsignal.ProtocolAddress(`${accountLid}_1`, device);
 
 interface EncryptedCopy {
   recipientJid: string;
@@ -21,7 +20,7 @@ interface EncryptedCopy {
 function encryptedCopies(stanza: BinaryNode): EncryptedCopy[] {
   const participants = getBinaryNodeChild(stanza, 'participants');
   if (participants) {
-    return getBinaryNodeChildren(participants, 'to').flatMap(to => {
+    return getBinaryNodeChildren(participants, 'to').flatMap((to) => {
       const enc = getBinaryNodeChild(to, 'enc');
       return enc && to.attrs.jid ? [{ recipientJid: to.attrs.jid, enc }] : [];
     });

@@ -73,19 +73,24 @@ export class MessageTraffic {
     if (!party) throw new Error(`unknown recipient ${copy.recipientDevice}`);
     const connection = this.deps.connectionFor(copy.from) ?? this.deps.anyLoggedIn();
     if (!connection) throw new Error('no linked companion is connected');
-    connection.send(retryReceiptNode({
-      messageId,
-      from: copy.stanza.to ?? copy.to,
-      count: options.count ?? 1,
-      registrationId: party.registrationId,
-      bundle: options.keyBundle ? party.issueBundle() : undefined,
-    }));
+    connection.send(
+      retryReceiptNode({
+        messageId,
+        from: copy.stanza.to ?? copy.to,
+        count: options.count ?? 1,
+        registrationId: party.registrationId,
+        bundle: options.keyBundle ? party.issueBundle() : undefined,
+      }),
+    );
   }
 
   /** A receipt the companion sent for a message it received: recorded and acked. */
   onReceipt(connection: ClientConnection, node: BinaryNode): void {
     this.clientReceipts.push({ id: node.attrs.id ?? '', to: node.attrs.to ?? '', type: node.attrs.type });
-    connection.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? 's.whatsapp.net', ...(node.attrs.type ? { type: node.attrs.type } : {}) } });
+    connection.send({
+      tag: 'ack',
+      attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? 's.whatsapp.net', ...(node.attrs.type ? { type: node.attrs.type } : {}) },
+    });
     this.deps.notify();
   }
 
@@ -112,12 +117,12 @@ export class MessageTraffic {
     const toGroup = isJidGroup(to) === true;
     const copies = toGroup ? await groups.openSend(stanza, sender) : await openOutgoingMessage(stanza, sender, directory, this.deps.media, logger);
     for (const copy of copies) {
-      copy.duplicate = this.messages.some(m => m.id === copy.id && m.recipientDevice === copy.recipientDevice && m.type !== 'undecryptable');
+      copy.duplicate = this.messages.some((m) => m.id === copy.id && m.recipientDevice === copy.recipientDevice && m.type !== 'undecryptable');
     }
     this.messages.push(...copies);
     this.deps.notify();
     if (toGroup) return groups.scheduleReceipts(connection, copies, this.deps.receipts ?? {}, (ms, task) => this.later(ms, task));
-    const toContact = copies.find(copy => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
+    const toContact = copies.find((copy) => !copy.isOwnDeviceCopy && copy.type !== 'undecryptable');
     if (!connection.isOpen) return;
     const { deliver = true, read = false, delayMs = 100 } = this.deps.receipts ?? {};
     if (!toContact || stanza.attrs.category === 'peer') return;
@@ -132,7 +137,7 @@ export class MessageTraffic {
   }
 
   private receivedByContact(messageId: string): ReceivedMessage {
-    const copy = this.messages.find(message => message.id === messageId && !message.isOwnDeviceCopy);
+    const copy = this.messages.find((message) => message.id === messageId && !message.isOwnDeviceCopy);
     if (!copy) throw new Error(`no message ${messageId} was received by a contact`);
     return copy;
   }

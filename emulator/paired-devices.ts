@@ -50,11 +50,11 @@ export class PairedDevices {
   }
 
   active(): PairedDevice[] {
-    return [...this.devices.values()].filter(device => !device.removed);
+    return [...this.devices.values()].filter((device) => !device.removed);
   }
 
   list(): LinkedDeviceInfo[] {
-    return [...this.devices.values()].map(device => ({
+    return [...this.devices.values()].map((device) => ({
       jid: device.jid,
       lid: device.lid,
       device: device.device,

@@ -131,13 +131,22 @@ async function wrapWithCode(code: string, publicKey: Uint8Array): Promise<Buffer
 }
 
 /** Step 2 on the phone: what the typed code opens, and the notification that carries the phone's half. */
-export async function primaryHello(typedCode: string, hello: CompanionHello, primaryIdentity: KeyPair): Promise<{ half: PrimaryHalf; notification: BinaryNode }> {
+export async function primaryHello(
+  typedCode: string,
+  hello: CompanionHello,
+  primaryIdentity: KeyPair,
+): Promise<{ half: PrimaryHalf; notification: BinaryNode }> {
   const code = normaliseTypedCode(typedCode);
   const companionEphemeral = await unwrapWithCode(code, hello.wrappedCompanionEphemeral);
   const ephemeral = Curve.generateKeyPair();
   const notification: BinaryNode = {
     tag: 'notification',
-    attrs: { from: 's.whatsapp.net', type: 'link_code_companion_reg', id: randomBytes(8).toString('hex').toUpperCase(), t: Math.floor(Date.now() / 1000).toString() },
+    attrs: {
+      from: 's.whatsapp.net',
+      type: 'link_code_companion_reg',
+      id: randomBytes(8).toString('hex').toUpperCase(),
+      t: Math.floor(Date.now() / 1000).toString(),
+    },
     content: [
       {
         tag: 'link_code_companion_reg',
@@ -189,6 +198,8 @@ export function openKeyBundle(finish: CompanionFinish, half: PrimaryHalf, primar
   if (!companionIdentity.equals(finish.companionIdentity)) throw new Error('key bundle names another companion identity');
   if (!plain.subarray(32, 64).equals(Buffer.from(primaryIdentity.public))) throw new Error('key bundle names another primary identity');
   const sharedIdentity = Curve.sharedKey(primaryIdentity.private, companionIdentity);
-  const advSecret = Buffer.from(hkdfSync('sha256', Buffer.concat([sharedEphemeral, sharedIdentity, plain.subarray(64, 96)]), Buffer.alloc(0), ADV_SECRET_INFO, 32));
+  const advSecret = Buffer.from(
+    hkdfSync('sha256', Buffer.concat([sharedEphemeral, sharedIdentity, plain.subarray(64, 96)]), Buffer.alloc(0), ADV_SECRET_INFO, 32),
+  );
   return { companionIdentity: Buffer.from(companionIdentity), advSecret };
 }

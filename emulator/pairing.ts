@@ -1,4 +1,13 @@
-import { Curve, getBinaryNodeChild, hmacSign, proto, WA_ADV_ACCOUNT_SIG_PREFIX, WA_ADV_DEVICE_SIG_PREFIX, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys';
+import {
+  Curve,
+  getBinaryNodeChild,
+  hmacSign,
+  proto,
+  WA_ADV_ACCOUNT_SIG_PREFIX,
+  WA_ADV_DEVICE_SIG_PREFIX,
+  type BinaryNode,
+  type KeyPair,
+} from '@whiskeysockets/baileys';
 import { verify } from 'curve25519-js';
 
 /** What the phone knows of a companion once it is to sign it: from a QR, or from a pairing code's key bundle. */

@@ -24,7 +24,7 @@ export interface PollToVoteIn {
  * This is what Baileys' `decryptPollVote` reverses, given the same creator and voter JIDs.
  */
 export function encryptPollVote(poll: PollToVoteIn, voterJid: string, chosen: string[]): proto.IMessage {
-  const selectedOptions = chosen.map(name => createHash('sha256').update(Buffer.from(name)).digest());
+  const selectedOptions = chosen.map((name) => createHash('sha256').update(Buffer.from(name)).digest());
   const plaintext = encodePollVote(selectedOptions);
   const key0 = createHmac('sha256', Buffer.alloc(32)).update(poll.messageSecret).digest();
   const sign = Buffer.concat([Buffer.from(poll.id), Buffer.from(poll.creatorJid), Buffer.from(voterJid), Buffer.from('Poll Vote'), Buffer.from([1])]);
@@ -45,7 +45,7 @@ export function encryptPollVote(poll: PollToVoteIn, voterJid: string, chosen: st
 // PollVoteMessage { repeated bytes selectedOptions = 1; } written by hand so the sealed bytes do not
 // come from the same protobuf code that the receiving side decodes them with.
 function encodePollVote(options: Buffer[]): Buffer {
-  return Buffer.concat(options.flatMap(option => [Buffer.from([0x0a, option.length]), option]));
+  return Buffer.concat(options.flatMap((option) => [Buffer.from([0x0a, option.length]), option]));
 }
 
 /**

@@ -1,19 +1,7 @@
 import { normalizeMessageContent, toNumber, proto, type MediaType } from '@whiskeysockets/baileys';
 
 export type MessageKind =
-  | 'text'
-  | 'image'
-  | 'video'
-  | 'audio'
-  | 'document'
-  | 'sticker'
-  | 'location'
-  | 'contact'
-  | 'reaction'
-  | 'poll'
-  | 'protocol'
-  | 'other'
-  | 'undecryptable';
+  'text' | 'image' | 'video' | 'audio' | 'document' | 'sticker' | 'location' | 'contact' | 'reaction' | 'poll' | 'protocol' | 'other' | 'undecryptable';
 
 export interface ReceivedMedia {
   /** The original bytes, decrypted and verified against fileEncSha256, the MAC and fileSha256. */

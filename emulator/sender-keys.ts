@@ -41,9 +41,12 @@ export class SenderKeys {
     return new GroupCipher(this.store(), new SenderKeyName(group, self)).encrypt(padded);
   }
 
-  private store(): { loadSenderKey(name: SenderKeyName): Promise<SenderKeyRecord>; storeSenderKey(name: SenderKeyName, record: SenderKeyRecord): Promise<void> } {
+  private store(): {
+    loadSenderKey(name: SenderKeyName): Promise<SenderKeyRecord>;
+    storeSenderKey(name: SenderKeyName, record: SenderKeyRecord): Promise<void>;
+  } {
     return {
-      loadSenderKey: async name => this.records.get(name.toString()) ?? new SenderKeyRecord(),
+      loadSenderKey: async (name) => this.records.get(name.toString()) ?? new SenderKeyRecord(),
       storeSenderKey: async (name, record) => {
         this.records.set(name.toString(), record);
       },

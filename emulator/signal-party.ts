@@ -85,17 +85,17 @@ export class SignalParty {
       pubKey: Buffer.from(generateSignalPubKey(pair.public)),
     });
     return {
-      loadSession: async id => this.sessions.get(id),
+      loadSession: async (id) => this.sessions.get(id),
       storeSession: async (id, record) => {
         this.sessions.set(id, record);
       },
       // Trust on first use, as WhatsApp Web does.
       isTrustedIdentity: () => true,
-      loadPreKey: async id => {
+      loadPreKey: async (id) => {
         const pair = this.preKeys.get(Number(id));
         return pair && toLibsignal(pair);
       },
-      removePreKey: id => {
+      removePreKey: (id) => {
         this.preKeys.delete(Number(id));
       },
       loadSignedPreKey: () => toLibsignal(this.signedPreKey.keyPair),

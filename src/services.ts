@@ -99,7 +99,13 @@ export function createServices(deps: {
   const changeRepository = new SqliteMessageChangeRepository(db);
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
   if (outbox) {
-    attachOutboxWorker(outbox, { messages, sender: delivery.outboxSender(), heldUntil: (jid) => restrictions.heldUntil(jid), onSettled: publishRecord, logger });
+    attachOutboxWorker(outbox, {
+      messages,
+      sender: delivery.outboxSender(),
+      heldUntil: (jid) => restrictions.heldUntil(jid),
+      onSettled: publishRecord,
+      logger,
+    });
   }
 
   const downloadUrl = (messageId: string) => `${config.publicUrl}/api/media/${encodeURIComponent(messageId)}`;

@@ -79,17 +79,20 @@ export async function startGatewayChild(emu: Emulator, root: string, env: Record
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const send = (method: string, path: string, headers: Record<string, string>, body?: Buffer) =>
     new Promise<{ status: number; body: Record<string, unknown> }>((resolvePromise, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method, agent, headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => {
-          try {
-            resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-          } catch (error) {
-            reject(error as Error);
-          }
-        });
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path, method, agent, headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => {
+            try {
+              resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
+            } catch (error) {
+              reject(error as Error);
+            }
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -42,17 +42,45 @@ export async function measureMedia(dir: string, rounds: number): Promise<MediaFi
   const mp3 = join(dir, 'speech-60s.mp3');
   const mkv = join(dir, 'clip-720p-30s.mkv');
   await ffmpeg([
-    '-f', 'lavfi', '-i', 'sine=frequency=220:sample_rate=44100:duration=60',
-    '-f', 'lavfi', '-i', 'anoisesrc=duration=60:sample_rate=44100:amplitude=0.3',
-    '-filter_complex', '[0][1]amix=inputs=2,volume=0.5+0.5*sin(2*PI*t/3):eval=frame,pan=stereo|c0=c0|c1=c0',
-    '-c:a', 'libmp3lame', '-b:a', '128k', mp3,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=220:sample_rate=44100:duration=60',
+    '-f',
+    'lavfi',
+    '-i',
+    'anoisesrc=duration=60:sample_rate=44100:amplitude=0.3',
+    '-filter_complex',
+    '[0][1]amix=inputs=2,volume=0.5+0.5*sin(2*PI*t/3):eval=frame,pan=stereo|c0=c0|c1=c0',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '128k',
+    mp3,
   ]);
   // H.264 High with Vorbis in mkv: not what phones are promised, so the pipeline re-encodes it.
   await ffmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=duration=30:size=1280x720:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=30',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-b:v', '3M',
-    '-c:a', 'libvorbis', mkv,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=duration=30:size=1280x720:rate=30',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:duration=30',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-profile:v',
+    'high',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    '3M',
+    '-c:a',
+    'libvorbis',
+    mkv,
   ]);
 
   const preparer = createMediaPreparer({ tempDir: join(dir, 'tmp'), concurrency: 2, timeoutMs: 600_000 });
@@ -61,7 +89,27 @@ export async function measureMedia(dir: string, rounds: number): Promise<MediaFi
   const pipeline = (input: PrepareInput) => async () => (await preparer.prepare(input)).cleanup();
   // The same codecs and settings as the pipeline, ffmpeg choosing its own threads.
   const plainVideo = () =>
-    ffmpeg(['-i', mkv, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', join(dir, 'plain.mp4')]);
+    ffmpeg([
+      '-i',
+      mkv,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-profile:v',
+      'main',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-movflags',
+      '+faststart',
+      join(dir, 'plain.mp4'),
+    ]);
   const plainVoice = () => ffmpeg(['-i', mp3, '-ac', '1', '-ar', '16000', '-c:a', 'libopus', '-b:a', '16k', '-application', 'voip', join(dir, 'plain.ogg')]);
 
   const samples = { videoPipeline: [] as number[], videoPlain: [] as number[], voicePipeline: [] as number[], voicePlain: [] as number[] };
@@ -78,10 +126,12 @@ export async function measureMedia(dir: string, rounds: number): Promise<MediaFi
   }
 
   const started = process.hrtime.bigint();
-  const finished = await Promise.all([0, 1].map(async () => {
-    await pipeline(video)();
-    return Number(process.hrtime.bigint() - started) / 1e9;
-  }));
+  const finished = await Promise.all(
+    [0, 1].map(async () => {
+      await pipeline(video)();
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    }),
+  );
   return {
     videoPipelineS: median(samples.videoPipeline),
     videoPlainS: median(samples.videoPlain),

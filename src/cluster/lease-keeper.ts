@@ -67,7 +67,8 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
     this.clock = options.clock ?? monotonicClock;
     this.safetyMarginMs = options.safetyMarginMs ?? Math.round(options.ttlMs / 5);
     // The deadline must fall after the next renewal round, or a healthy node would fence itself.
-    if (this.safetyMarginMs <= 0 || this.safetyMarginMs >= (this.ttlMs * 2) / 3) throw new RangeError('lease safety margin must be between 0 and 2/3 of the TTL');
+    if (this.safetyMarginMs <= 0 || this.safetyMarginMs >= (this.ttlMs * 2) / 3)
+      throw new RangeError('lease safety margin must be between 0 and 2/3 of the TTL');
   }
 
   get nodeId(): string {

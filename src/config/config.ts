@@ -51,7 +51,10 @@ const envSchema = z.object({
   PACING_RECIPIENT_INTERVAL_MS: integer(1000, 0, 3_600_000),
   PACING_MAX_PER_MINUTE: integer(60, 0, 100_000),
   WEBHOOK_URL: list.refine((urls) => urls.every((u) => /^https?:\/\/\S+$/i.test(u)), { message: 'every URL must start with http:// or https://' }),
-  WEBHOOK_SECRET: z.string().optional().transform((v) => (v ?? '').trim()),
+  WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').trim()),
   WEBHOOK_TIMEOUT: integer(10, 1, 300),
   WEBHOOK_MAX_ATTEMPTS: integer(12, 1, 100),
   WEBHOOK_BACKOFF_BASE_MS: integer(5000, 10, 3_600_000),
@@ -63,9 +66,15 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v ?? '').trim())
-    .refine((v) => v === '' || v.length >= 16, { message: 'at least 16 characters (generate one with: openssl rand -hex 32), or unset to use DATA_DIR/content.key' }),
+    .refine((v) => v === '' || v.length >= 16, {
+      message: 'at least 16 characters (generate one with: openssl rand -hex 32), or unset to use DATA_DIR/content.key',
+    }),
   INCOMING_RETENTION: integer(30, 1, 365),
-  PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? v.replace(/\/+$/, '') : '')),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v.replace(/\/+$/, '') : '')),
   MEDIA_CONVERSION_CONCURRENCY: integer(2, 1, 64),
   MEDIA_CONVERSION_TIMEOUT: integer(120, 1, 3600),
   CONSOLE_SESSION_HOURS: integer(12, 1, 720),
@@ -190,13 +199,18 @@ function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
-function reconnectSettings(e: { MAX_RECONNECT_ATTEMPTS: number; RECONNECT_BASE_DELAY_MS: number; RECONNECT_MAX_DELAY_MS: number }, warnings: string[]): Config['reconnect'] {
+function reconnectSettings(
+  e: { MAX_RECONNECT_ATTEMPTS: number; RECONNECT_BASE_DELAY_MS: number; RECONNECT_MAX_DELAY_MS: number },
+  warnings: string[],
+): Config['reconnect'] {
   let maxDelayMs = e.RECONNECT_MAX_DELAY_MS;
   let baseDelayMs = e.RECONNECT_BASE_DELAY_MS;
   // Lowered rather than refused: .env files written for the old slow-retry policy (60000 was its
   // default) must still start, and the ceiling is what keeps recovery within 30 s.
   if (maxDelayMs > RECONNECT_DELAY_CEILING_MS) {
-    warnings.push(`RECONNECT_MAX_DELAY_MS=${maxDelayMs} is above ${RECONNECT_DELAY_CEILING_MS}, the most that keeps reconnection within 30 s of WhatsApp's return; using ${RECONNECT_DELAY_CEILING_MS}`);
+    warnings.push(
+      `RECONNECT_MAX_DELAY_MS=${maxDelayMs} is above ${RECONNECT_DELAY_CEILING_MS}, the most that keeps reconnection within 30 s of WhatsApp's return; using ${RECONNECT_DELAY_CEILING_MS}`,
+    );
     maxDelayMs = RECONNECT_DELAY_CEILING_MS;
   }
   if (baseDelayMs > maxDelayMs) {
@@ -257,7 +271,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     mediaUrl: { allowPrivate: e.MEDIA_URL_ALLOW_PRIVATE, timeoutMs: e.MEDIA_URL_TIMEOUT * 1000 },
     outbox: { enabled: e.QUEUE_WHEN_DISCONNECTED, maxMessages: e.OUTBOX_MAX_MESSAGES, maxBytes: e.OUTBOX_MAX_MB },
     pacing: { perRecipientIntervalMs: e.PACING_RECIPIENT_INTERVAL_MS, perMinuteLimit: e.PACING_MAX_PER_MINUTE },
-    webhooks: { urls: Object.freeze([...e.WEBHOOK_URL]), secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS },
+    webhooks: {
+      urls: Object.freeze([...e.WEBHOOK_URL]),
+      secret: e.WEBHOOK_SECRET,
+      timeoutMs: e.WEBHOOK_TIMEOUT * 1000,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+    },
     messageRetentionDays: e.MESSAGE_RETENTION_DAYS,
     sendAckTimeoutMs: e.SEND_ACK_TIMEOUT,
     groupMetadataTtlMs: e.GROUP_METADATA_TTL,
@@ -271,4 +291,3 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     warnings: Object.freeze(warnings),
   });
 }
-

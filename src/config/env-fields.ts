@@ -104,7 +104,10 @@ export const trustProxy = z
     if (v === undefined || v === '' || /^(false|0|no|off)$/i.test(v)) return false;
     if (/^(true|yes|on)$/i.test(v)) return true;
     if (/^\d+$/.test(v)) return Number(v);
-    return v.split(',').map((s) => s.trim()).filter(Boolean);
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   });
 
 export const url = (fallback: string, protocols: string[]) =>

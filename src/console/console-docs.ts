@@ -23,7 +23,9 @@ export const pageDoc: RouteDoc = {
 export const assetDoc: RouteDoc = {
   tag: TAG,
   params: z.object({ name: z.string().meta({ description: 'File name, e.g. `console.js`', examples: ['console.css'] }) }),
-  responses: { 200: { description: 'A script, a style sheet or an icon of the console', mediaType: 'text/javascript', otherMediaTypes: ['text/css', 'image/svg+xml'] } },
+  responses: {
+    200: { description: 'A script, a style sheet or an icon of the console', mediaType: 'text/javascript', otherMediaTypes: ['text/css', 'image/svg+xml'] },
+  },
   errors: ['NOT_FOUND'],
 };
 

@@ -187,7 +187,14 @@ export function consoleRoutes(deps: ConsoleDeps): RouteSpec[] {
   return [
     { method: 'GET', path: '/console', description: 'Operator console (web page)', guarded: false, doc: pageDoc, handlers: [page] },
     { method: 'GET', path: '/console/assets/:name', description: 'Operator console: scripts and styles', guarded: false, doc: assetDoc, handlers: [asset] },
-    { method: 'GET', path: '/console/session', description: 'Operator console: whether this browser is logged in', guarded: false, doc: describeSessionDoc, handlers: [describeSession] },
+    {
+      method: 'GET',
+      path: '/console/session',
+      description: 'Operator console: whether this browser is logged in',
+      guarded: false,
+      doc: describeSessionDoc,
+      handlers: [describeSession],
+    },
     {
       method: 'POST',
       path: '/console/session',
@@ -197,6 +204,13 @@ export function consoleRoutes(deps: ConsoleDeps): RouteSpec[] {
       handlers: [loginLimiter, express.json({ limit: '4kb' }), login],
     },
     { method: 'DELETE', path: '/console/session', description: 'Operator console: log out', guarded: false, doc: logoutDoc, handlers: [logout] },
-    { method: 'GET', path: '/console/events', description: 'Operator console: live connection and QR events (server-sent events)', guarded: true, doc: eventsDoc, handlers: [events] },
+    {
+      method: 'GET',
+      path: '/console/events',
+      description: 'Operator console: live connection and QR events (server-sent events)',
+      guarded: true,
+      doc: eventsDoc,
+      handlers: [events],
+    },
   ];
 }

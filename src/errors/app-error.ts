@@ -30,16 +30,10 @@ export const Errors = {
   messageNotText: () => new AppError(400, 'INVALID_MESSAGE', 'Message must be a string'),
   messageTooLong: (max: number) => new AppError(400, 'MESSAGE_TOO_LONG', `Message too long (maximum ${max} characters)`),
   fileRequired: () => new AppError(400, 'FILE_REQUIRED', 'File required'),
-  invalidFileType: (allowed: readonly string[]) =>
-    new AppError(400, 'INVALID_FILE_TYPE', `Invalid file type. Allowed: ${JSON.stringify(allowed)}`),
+  invalidFileType: (allowed: readonly string[]) => new AppError(400, 'INVALID_FILE_TYPE', `Invalid file type. Allowed: ${JSON.stringify(allowed)}`),
   fileContentMismatch: (extension: string, detected: string | undefined) =>
-    new AppError(
-      400,
-      'FILE_CONTENT_MISMATCH',
-      `File content does not match its .${extension} extension` + (detected ? ` (looks like ${detected})` : ''),
-    ),
-  unexpectedFileField: (field: string) =>
-    new AppError(400, 'UNEXPECTED_FILE_FIELD', `Unexpected file field "${field}": send one file in the "file" field`),
+    new AppError(400, 'FILE_CONTENT_MISMATCH', `File content does not match its .${extension} extension` + (detected ? ` (looks like ${detected})` : '')),
+  unexpectedFileField: (field: string) => new AppError(400, 'UNEXPECTED_FILE_FIELD', `Unexpected file field "${field}": send one file in the "file" field`),
   tooManyFiles: () => new AppError(400, 'TOO_MANY_FILES', 'Only one file may be sent (field "file")'),
   unexpectedFile: () => new AppError(400, 'UNEXPECTED_FILE_FIELD', 'Unexpected file: this endpoint takes form fields only'),
   /** Nobody reads it (the client has gone); it keeps an abort out of the 500s and error logs. */
@@ -56,8 +50,7 @@ export const Errors = {
   malformedJson: () => new AppError(400, 'MALFORMED_JSON', 'Malformed JSON in request body'),
   bodyTooLarge: (limit: string) => new AppError(413, 'BODY_TOO_LARGE', `Request body too large (maximum ${limit})`),
   // 400, not 415: the contract answers every bad request with 400.
-  unsupportedContentType: (expected: string) =>
-    new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
+  unsupportedContentType: (expected: string) => new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', `Unsupported Content-Type: expected ${expected}`),
   invalidParameter: (name: string, expected: string) => new AppError(400, 'INVALID_PARAMETER', `Invalid ${name}: expected ${expected}`),
   // POST /api/check-number: the batch of numbers, and WhatsApp's lookup.
   phonesRequired: (max: number) => new AppError(400, 'PHONES_REQUIRED', `Phone numbers required: "phones", an array of 1 to ${max} numbers`),
@@ -65,8 +58,7 @@ export const Errors = {
   numberCheckFailed: (reason: string) => new AppError(502, 'NUMBER_CHECK_FAILED', `Could not check the numbers with WhatsApp: ${reason}`),
   // Requests Node's HTTP parser refuses before Express sees them (src/http/client-errors.ts).
   malformedRequest: (detail: string) => new AppError(400, 'MALFORMED_REQUEST', `Malformed HTTP request: ${detail}`),
-  headersTooLarge: (limit: string) =>
-    new AppError(431, 'HEADERS_TOO_LARGE', `Request line or headers too large (maximum ${limit})`),
+  headersTooLarge: (limit: string) => new AppError(431, 'HEADERS_TOO_LARGE', `Request line or headers too large (maximum ${limit})`),
   expectationFailed: (expect: string) =>
     new AppError(417, 'EXPECTATION_FAILED', `Unsupported Expect header: ${JSON.stringify(expect)} (only 100-continue is supported)`),
   requestTimeout: () => new AppError(408, 'REQUEST_TIMEOUT', 'Request not received in time'),
@@ -84,8 +76,7 @@ export const Errors = {
     ),
   sendFailed: (reason: string) => new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`),
   /** WhatsApp's server refused the message (error ack): the code is WhatsApp's. */
-  sendRejected: (waErrorCode: number, reason: string) =>
-    new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`, { wa_error_code: waErrorCode }),
+  sendRejected: (waErrorCode: number, reason: string) => new AppError(500, 'SEND_FAILED', `Failed to send message: ${reason}`, { wa_error_code: waErrorCode }),
   sendOutcomeUnknown: (reason: string, ids: { id: string; messageId: string }) =>
     new AppError(
       504,
@@ -115,15 +106,13 @@ export const Errors = {
   qrNotAvailable: (reason: string, retryAfterSeconds: number, message = 'QR code not available yet', extra: Record<string, unknown> = {}) =>
     new AppError(503, 'QR_NOT_AVAILABLE', message, { reason, ...extra }, { 'Retry-After': String(retryAfterSeconds) }),
   alreadyConnected: () => new AppError(409, 'ALREADY_CONNECTED', 'Bot already connected'),
-  alreadyLinked: () =>
-    new AppError(409, 'ALREADY_LINKED', 'Bot already linked to a WhatsApp account and reconnecting; POST /api/logout first to link again'),
+  alreadyLinked: () => new AppError(409, 'ALREADY_LINKED', 'Bot already linked to a WhatsApp account and reconnecting; POST /api/logout first to link again'),
   /** WhatsApp answered the pairing code request with an error (e.g. 400 bad-request, 429 rate-overlimit). */
   pairingCodeRefused: (code: number, text: string) =>
     new AppError(502, 'PAIRING_CODE_REFUSED', `WhatsApp refused the pairing code request: ${text} (${code})`, { whatsapp_error: { code, text } }),
   /** Sandbox only: the emulated phone could not link (a wrong code, no QR or code to act on). */
   sandboxLinkFailed: (reason: string) => new AppError(400, 'SANDBOX_LINK_FAILED', `The emulated phone could not link: ${reason}`),
-  pairingCodeNoAnswer: (reason: string) =>
-    new AppError(504, 'PAIRING_CODE_NO_ANSWER', `WhatsApp did not answer the pairing code request: ${reason}`),
+  pairingCodeNoAnswer: (reason: string) => new AppError(504, 'PAIRING_CODE_NO_ANSWER', `WhatsApp did not answer the pairing code request: ${reason}`),
   // Groups (src/groups/, src/whatsapp/baileys/baileys-groups.ts).
   invalidGroupId: () => new AppError(400, 'INVALID_GROUP_ID', 'Invalid group id: expected 120363012345678901@g.us or its digits'),
   subjectRequired: () => new AppError(400, 'SUBJECT_REQUIRED', 'Subject required'),

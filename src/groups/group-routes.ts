@@ -65,18 +65,25 @@ const BODY_ERRORS: readonly ErrorCode[] = ['MALFORMED_JSON', 'BODY_TOO_LARGE', '
 
 const TAG = 'Groups';
 const DETAILS =
-  'Group ids are WhatsApp\'s (`120363012345678901@g.us`); the bare digits are accepted too. A group the account is not in answers ' +
+  "Group ids are WhatsApp's (`120363012345678901@g.us`); the bare digits are accepted too. A group the account is not in answers " +
   '404 `Group not found`; a change that needs an admin, when the account is not one, 403. Group metadata is cached ' +
   '(GROUP_METADATA_TTL) and refreshed by group events.';
 
-function doc(success: { status?: 200 | 201; description: string; message: string; data: z.ZodType; example: unknown }, rest: Omit<RouteDoc, 'tag' | 'responses'>): RouteDoc {
+function doc(
+  success: { status?: 200 | 201; description: string; message: string; data: z.ZodType; example: unknown },
+  rest: Omit<RouteDoc, 'tag' | 'responses'>,
+): RouteDoc {
   const body = { status: 'success', message: success.message, data: success.example };
   return {
     tag: TAG,
     details: DETAILS,
     ...rest,
     responses: {
-      [success.status ?? 200]: { description: success.description, schema: successBody(success.message, success.data), examples: { ok: { summary: success.description, value: body } } },
+      [success.status ?? 200]: {
+        description: success.description,
+        schema: successBody(success.message, success.data),
+        examples: { ok: { summary: success.description, value: body } },
+      },
     },
   };
 }
@@ -109,7 +116,10 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups',
       description: 'Groups the account is in',
       guarded: true,
-      doc: doc({ description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupSummary), example: [EXAMPLES.summary] }, { errors: WHATSAPP_ERRORS }),
+      doc: doc(
+        { description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupSummary), example: [EXAMPLES.summary] },
+        { errors: WHATSAPP_ERRORS },
+      ),
       handlers: [connected, async (_req, res) => send(res, GROUP_MESSAGES.list, (await groups.list()).map(summarise))],
     },
     {
@@ -120,7 +130,10 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       doc: doc(
         { status: 201, description: 'Created; the account is its superadmin', message: GROUP_MESSAGES.create, data: groupInfo, example: EXAMPLES.created },
         {
-          body: { content: { 'application/json': createFields }, examples: { group: { summary: 'The account and one member', value: { subject: 'Arisan RT 05', participants: ['6281234567890'] } } } },
+          body: {
+            content: { 'application/json': createFields },
+            examples: { group: { summary: 'The account and one member', value: { subject: 'Arisan RT 05', participants: ['6281234567890'] } } },
+          },
           errors: [...WHATSAPP_ERRORS, ...BODY_ERRORS, 'SUBJECT_REQUIRED', 'PARTICIPANTS_REQUIRED', 'PHONE_REQUIRED', 'INVALID_PHONE', 'INVALID_PARAMETER'],
         },
       ),
@@ -138,7 +151,10 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id',
       description: 'One group: subject, description, owner, members',
       guarded: true,
-      doc: doc({ description: 'The group', message: GROUP_MESSAGES.info, data: groupInfo, example: EXAMPLES.info }, { params: groupIdParams, errors: ONE_GROUP_ERRORS }),
+      doc: doc(
+        { description: 'The group', message: GROUP_MESSAGES.info, data: groupInfo, example: EXAMPLES.info },
+        { params: groupIdParams, errors: ONE_GROUP_ERRORS },
+      ),
       handlers: [connected, async (req, res) => send(res, GROUP_MESSAGES.info, describe(await groups.info(idOf(req))))],
     },
     {
@@ -150,7 +166,10 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
         { description: 'Changed; the group as it is now', message: GROUP_MESSAGES.update, data: groupInfo, example: EXAMPLES.info },
         {
           params: groupIdParams,
-          body: { content: { 'application/json': updateGroupFields }, examples: { subject: { summary: 'A new subject', value: { subject: 'Arisan RT 05', description: 'Kumpul tiap Minggu' } } } },
+          body: {
+            content: { 'application/json': updateGroupFields },
+            examples: { subject: { summary: 'A new subject', value: { subject: 'Arisan RT 05', description: 'Kumpul tiap Minggu' } } },
+          },
           errors: [...ONE_GROUP_ERRORS, ...BODY_ERRORS, 'GROUP_ADMIN_REQUIRED', 'SUBJECT_REQUIRED', 'INVALID_PARAMETER'],
         },
       ),
@@ -172,11 +191,27 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       description: 'Add, remove, promote or demote group members',
       guarded: true,
       doc: doc(
-        { description: 'A result per participant', message: GROUP_MESSAGES.participants, data: z.array(participantResult), example: [{ phone: '6281234567891', status: 200 }] },
+        {
+          description: 'A result per participant',
+          message: GROUP_MESSAGES.participants,
+          data: z.array(participantResult),
+          example: [{ phone: '6281234567891', status: 200 }],
+        },
         {
           params: groupIdParams,
-          body: { content: { 'application/json': changeFields }, examples: { add: { summary: 'Add a member', value: { action: 'add', participants: ['6281234567891'] } } } },
-          errors: [...ONE_GROUP_ERRORS, ...BODY_ERRORS, 'GROUP_ADMIN_REQUIRED', 'PARTICIPANTS_REQUIRED', 'PHONE_REQUIRED', 'INVALID_PHONE', 'INVALID_PARAMETER'],
+          body: {
+            content: { 'application/json': changeFields },
+            examples: { add: { summary: 'Add a member', value: { action: 'add', participants: ['6281234567891'] } } },
+          },
+          errors: [
+            ...ONE_GROUP_ERRORS,
+            ...BODY_ERRORS,
+            'GROUP_ADMIN_REQUIRED',
+            'PARTICIPANTS_REQUIRED',
+            'PHONE_REQUIRED',
+            'INVALID_PHONE',
+            'INVALID_PARAMETER',
+          ],
         },
       ),
       handlers: [
@@ -185,7 +220,11 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
         async (req, res) => {
           const id = idOf(req);
           const { action, participants } = parseRequest(changeFields, req.body);
-          send(res, GROUP_MESSAGES.participants, (await groups.updateParticipants(id, action, participants)).map((r) => ({ phone: r.phone, status: r.status })));
+          send(
+            res,
+            GROUP_MESSAGES.participants,
+            (await groups.updateParticipants(id, action, participants)).map((r) => ({ phone: r.phone, status: r.status })),
+          );
         },
       ],
     },
@@ -195,7 +234,12 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       description: "The group's invite code and link",
       guarded: true,
       doc: doc(
-        { description: 'The invite code', message: GROUP_MESSAGES.inviteCode, data: inviteCode, example: { id: GROUP_ID_EXAMPLE, code: 'Fh2zK4bQ9xW1aB3cD5eF7g', link: inviteLink('Fh2zK4bQ9xW1aB3cD5eF7g') } },
+        {
+          description: 'The invite code',
+          message: GROUP_MESSAGES.inviteCode,
+          data: inviteCode,
+          example: { id: GROUP_ID_EXAMPLE, code: 'Fh2zK4bQ9xW1aB3cD5eF7g', link: inviteLink('Fh2zK4bQ9xW1aB3cD5eF7g') },
+        },
         { params: groupIdParams, errors: [...ONE_GROUP_ERRORS, 'GROUP_ADMIN_REQUIRED'] },
       ),
       handlers: [
@@ -212,7 +256,10 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id/leave',
       description: 'Leave a group',
       guarded: true,
-      doc: doc({ description: 'The account left the group', message: GROUP_MESSAGES.leave, data: z.object({ id: z.string() }), example: { id: GROUP_ID_EXAMPLE } }, { params: groupIdParams, body: null, errors: ONE_GROUP_ERRORS }),
+      doc: doc(
+        { description: 'The account left the group', message: GROUP_MESSAGES.leave, data: z.object({ id: z.string() }), example: { id: GROUP_ID_EXAMPLE } },
+        { params: groupIdParams, body: null, errors: ONE_GROUP_ERRORS },
+      ),
       handlers: [
         connected,
         async (req, res) => {

@@ -86,7 +86,9 @@ export const groupInfo = z.object({
 
 export const participantResult = z.object({
   phone: z.string(),
-  status: z.int().meta({ description: "WhatsApp's code for this participant: 200 done, 403 not on WhatsApp (or not allowed), 404 not a member, 409 already a member" }),
+  status: z
+    .int()
+    .meta({ description: "WhatsApp's code for this participant: 200 done, 403 not on WhatsApp (or not allowed), 404 not a member, 409 already a member" }),
 });
 
 export const inviteCode = z.object({

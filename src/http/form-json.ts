@@ -32,7 +32,13 @@ export function formOrJsonBody(limit: string): RequestHandler[] {
     jsonInForm.delete(req);
     if (value === MALFORMED) {
       const error = Errors.malformedJson();
-      return next(new AppError(error.status, error.code, `${error.message} (it was sent as application/x-www-form-urlencoded; send JSON with Content-Type: application/json)`));
+      return next(
+        new AppError(
+          error.status,
+          error.code,
+          `${error.message} (it was sent as application/x-www-form-urlencoded; send JSON with Content-Type: application/json)`,
+        ),
+      );
     }
     req.body = value;
     next();

@@ -130,7 +130,9 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
   }
 
   async park(scope: string, key: string): Promise<void> {
-    this.sql.prepare("UPDATE idempotency_keys SET resumable = 1 WHERE scope = ? AND key = ? AND state = 'in_progress' AND message_id IS NOT NULL").run(scope, key);
+    this.sql
+      .prepare("UPDATE idempotency_keys SET resumable = 1 WHERE scope = ? AND key = ? AND state = 'in_progress' AND message_id IS NOT NULL")
+      .run(scope, key);
   }
 
   async recoverInterrupted(): Promise<{ resumable: number; released: number }> {

@@ -50,7 +50,9 @@ export async function performOnce(
   if (!KEY_PATTERN.test(key)) {
     throw new AppError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   }
-  const scope = createHash('sha256').update(presentedKey(req) ?? '').digest('hex');
+  const scope = createHash('sha256')
+    .update(presentedKey(req) ?? '')
+    .digest('hex');
   const fingerprint = requestFingerprint({
     method: req.method,
     path: req.path,
@@ -62,7 +64,13 @@ export async function performOnce(
     throw new AppError(409, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key was already used with a different request');
   }
   if (claim === 'in-progress') {
-    throw new AppError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed (or was interrupted); use a new key', {}, { 'Retry-After': '5' });
+    throw new AppError(
+      409,
+      'IDEMPOTENCY_KEY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed (or was interrupted); use a new key',
+      {},
+      { 'Retry-After': '5' },
+    );
   }
   if (claim !== 'new' && 'replay' in claim) return { response: claim.replay, replayed: true };
   const context: OnceContext = {

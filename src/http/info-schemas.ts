@@ -37,9 +37,19 @@ export const serviceInfoDoc: RouteDoc = {
         notice: z.string().optional(),
         features: z.object(
           Object.fromEntries(
-            ['text_messages', 'image_messages', 'document_messages', 'audio_messages', 'video_messages', 'sticker_messages', 'webhooks', 'analytics', 'rate_limiting', 'api_auth', 'media_conversion'].map(
-              (k) => [k, featureText],
-            ),
+            [
+              'text_messages',
+              'image_messages',
+              'document_messages',
+              'audio_messages',
+              'video_messages',
+              'sticker_messages',
+              'webhooks',
+              'analytics',
+              'rate_limiting',
+              'api_auth',
+              'media_conversion',
+            ].map((k) => [k, featureText]),
           ),
         ),
         supported_formats: byFormat(z.array(z.string())),
@@ -115,7 +125,17 @@ export const healthDoc: RouteDoc = {
   },
 };
 
-const CONNECTION_PHASES = ['starting', 'connecting', 'awaiting_qr', 'awaiting_pairing_code', 'open', 'waiting_to_retry', 'replaced', 'logged_out', 'stopped'] as const;
+const CONNECTION_PHASES = [
+  'starting',
+  'connecting',
+  'awaiting_qr',
+  'awaiting_pairing_code',
+  'open',
+  'waiting_to_retry',
+  'replaced',
+  'logged_out',
+  'stopped',
+] as const;
 
 export const botStatusDoc: RouteDoc = {
   tag: 'Service',
@@ -131,7 +151,13 @@ export const botStatusDoc: RouteDoc = {
         session_folder: z.string(),
         environment: z.string(),
         sandbox: sandboxFlag,
-        features: z.object({ webhooks: z.boolean(), analytics: z.boolean(), rate_limiting: z.boolean(), api_authentication: z.boolean(), media_conversion: z.boolean() }),
+        features: z.object({
+          webhooks: z.boolean(),
+          analytics: z.boolean(),
+          rate_limiting: z.boolean(),
+          api_authentication: z.boolean(),
+          media_conversion: z.boolean(),
+        }),
         supported_formats: byFormat(z.array(z.string())),
         connection: z.object({
           state: z.enum(CONNECTION_PHASES),
@@ -227,7 +253,7 @@ export const pairingCodeDoc = (defaultCountryCode: string): RouteDoc => {
     tag: 'Linking',
     details:
       'The code is returned only once WhatsApp accepted the request; it lives about 2½ minutes and only the newest one counts. ' +
-      'QRs pause while a code is pending. A refusal (502) carries `whatsapp_error` with WhatsApp\'s code and text.',
+      "QRs pause while a code is pending. A refusal (502) carries `whatsapp_error` with WhatsApp's code and text.",
     body: {
       content: { 'application/json': schema, 'application/x-www-form-urlencoded': schema, 'multipart/form-data': schema },
       examples: { phone: { summary: 'Link the account of this number', value: { phone: '6281234567890' } } },
@@ -252,7 +278,16 @@ export const pairingCodeDoc = (defaultCountryCode: string): RouteDoc => {
         },
       },
     },
-    errors: ['PHONE_REQUIRED', 'INVALID_PHONE', 'MALFORMED_JSON', 'ALREADY_CONNECTED', 'ALREADY_LINKED', 'PAIRING_CODE_REFUSED', 'PAIRING_CODE_NO_ANSWER', 'CONNECTION_STOPPED'],
+    errors: [
+      'PHONE_REQUIRED',
+      'INVALID_PHONE',
+      'MALFORMED_JSON',
+      'ALREADY_CONNECTED',
+      'ALREADY_LINKED',
+      'PAIRING_CODE_REFUSED',
+      'PAIRING_CODE_NO_ANSWER',
+      'CONNECTION_STOPPED',
+    ],
   };
 };
 
@@ -264,7 +299,12 @@ export const logoutDoc: RouteDoc = {
     200: {
       description: 'Unlinked',
       schema: z.object({ status: z.literal('success'), message: z.string() }),
-      examples: { loggedOut: { summary: 'Unlinked', value: { status: 'success', message: 'Logged out: the device was unlinked; scan the new QR at /api/qr to link again' } } },
+      examples: {
+        loggedOut: {
+          summary: 'Unlinked',
+          value: { status: 'success', message: 'Logged out: the device was unlinked; scan the new QR at /api/qr to link again' },
+        },
+      },
     },
   },
 };

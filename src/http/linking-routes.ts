@@ -25,7 +25,11 @@ function qrUnavailable(status: ConnectionStatus, now = Date.now()) {
   }
   if (status.phase === 'awaiting_pairing_code') {
     // Nothing is scheduled: the state changes when the code is typed on the phone or expires.
-    return Errors.qrNotAvailable('pairing_code_pending', 5, 'QR code not available: a pairing code is in progress (enter it on the phone, or request a new one)');
+    return Errors.qrNotAvailable(
+      'pairing_code_pending',
+      5,
+      'QR code not available: a pairing code is in progress (enter it on the phone, or request a new one)',
+    );
   }
   // A socket is being opened: WhatsApp's QR refs usually follow within a second.
   return Errors.qrNotAvailable('connecting', 1);
@@ -91,6 +95,13 @@ export function linkingRoutes(deps: InfoDeps): RouteSpec[] {
       doc: pairingCodeDoc(config.defaultCountryCode),
       handlers: [...textBodyParsers(), pairingCode({ transport, defaultCountryCode: config.defaultCountryCode })],
     },
-    { method: 'POST', path: '/api/logout', description: 'Unlink the WhatsApp account (a new QR follows)', guarded: true, doc: logoutDoc, handlers: [logout(deps)] },
+    {
+      method: 'POST',
+      path: '/api/logout',
+      description: 'Unlink the WhatsApp account (a new QR follows)',
+      guarded: true,
+      doc: logoutDoc,
+      handlers: [logout(deps)],
+    },
   ];
 }

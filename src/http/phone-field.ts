@@ -9,22 +9,24 @@ import { normalisePhone } from '../messaging/phone-number.js';
 import { carry, failsWith } from './request-validation.js';
 
 export function phoneField(defaultCountryCode: string, description = 'Recipient') {
-  return z
-    // PHP and spreadsheet clients often send the number as a JSON number.
-    .union([z.string(), z.int()], { error: failsWith(() => Errors.phoneRequired()) })
-    .meta({
-      description:
-        `${description}: 6281234567890, +6281234567890 or 081234567890 (a leading 0 takes the default country ` +
-        `code, here ${defaultCountryCode}); spaces, dashes, dots and parentheses are ignored`,
-      examples: ['6281234567890'],
-    })
-    .transform((value, ctx) => {
-      try {
-        return normalisePhone(value, defaultCountryCode);
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        ctx.issues.push({ code: 'custom', message: carry(error), input: value });
-        return z.NEVER;
-      }
-    });
+  return (
+    z
+      // PHP and spreadsheet clients often send the number as a JSON number.
+      .union([z.string(), z.int()], { error: failsWith(() => Errors.phoneRequired()) })
+      .meta({
+        description:
+          `${description}: 6281234567890, +6281234567890 or 081234567890 (a leading 0 takes the default country ` +
+          `code, here ${defaultCountryCode}); spaces, dashes, dots and parentheses are ignored`,
+        examples: ['6281234567890'],
+      })
+      .transform((value, ctx) => {
+        try {
+          return normalisePhone(value, defaultCountryCode);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          ctx.issues.push({ code: 'custom', message: carry(error), input: value });
+          return z.NEVER;
+        }
+      })
+  );
 }

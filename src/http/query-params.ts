@@ -38,12 +38,21 @@ export const limitParam = z.coerce
   .meta({ description: 'Page size (50 unless given)' });
 
 export const textParam = (name: string, description: string) =>
-  z.string({ error: invalid(name, 'a single value') }).min(1).optional().meta({ description });
+  z
+    .string({ error: invalid(name, 'a single value') })
+    .min(1)
+    .optional()
+    .meta({ description });
 
 export const cursorParam = textParam('cursor', '`next_cursor` of the previous page');
 
 export const page = (item: z.ZodType) =>
-  z.object({ status: z.literal('success'), data: z.array(item), total: z.int(), next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last' }) });
+  z.object({
+    status: z.literal('success'),
+    data: z.array(item),
+    total: z.int(),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last' }),
+  });
 
 export const idParam = (name: string, description: string, example: string) => z.object({ [name]: z.string().meta({ description, examples: [example] }) });
 

@@ -26,10 +26,13 @@ export function createRateLimiter(options: { enabled: boolean; max: number; wind
   const clients = new Map<string, ClientWindow>();
   // Forget clients whose window is over, so memory follows the clients of one window. (A window
   // may be longer than a timer can wait: 31 days > 2^31 ms.)
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [key, window] of clients) if (window.resetAt <= now) clients.delete(key);
-  }, Math.min(windowMs, 10 * 60_000));
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [key, window] of clients) if (window.resetAt <= now) clients.delete(key);
+    },
+    Math.min(windowMs, 10 * 60_000),
+  );
   sweep.unref();
 
   return (req: Request, res: Response, next: NextFunction) => {

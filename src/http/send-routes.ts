@@ -58,7 +58,10 @@ export function sendTextHandler({ delivery, idempotency, sandbox, defaultCountry
     const { message } = parseRequest(fields, req.body);
 
     const result = await performOnce(req, idempotency, { fields: { ...echo, message, ...onceOptions(options) } }, async (once) => {
-      const outcome = await delivery.send({ to, content: { kind: 'text', text: message }, options }, { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord });
+      const outcome = await delivery.send(
+        { to, content: { kind: 'text', text: message }, options },
+        { resumeRecordId: once.resumeRecordId, onRecord: once.bindRecord },
+      );
       return sendResponse('Text message sent successfully', outcome, { ...echo, message, type: 'text' }, sandbox);
     });
     writeOnceResult(res, result);

@@ -50,9 +50,9 @@ const sentData = {
   timestamp: z.string().regex(LOCAL_TIME).meta({ description: 'Local server time, YYYY-MM-DD HH:mm:ss' }),
   message_id: z.string().meta({ description: "WhatsApp's message id" }),
   id: z.string().meta({ description: 'Our record id (GET /api/messages/{id})' }),
-  delivery_status: z
-    .enum(['sent', 'delivered', 'read', 'queued'])
-    .meta({ description: "`sent`: WhatsApp's server acknowledged it (`delivered`/`read` when a receipt came even sooner); `queued`: the outbox holds it (202)" }),
+  delivery_status: z.enum(['sent', 'delivered', 'read', 'queued']).meta({
+    description: "`sent`: WhatsApp's server acknowledged it (`delivered`/`read` when a receipt came even sooner); `queued`: the outbox holds it (202)",
+  }),
   sandbox: z.literal(true).optional().meta({ description: 'Present on a sandbox gateway: nothing reached real WhatsApp' }),
 };
 
@@ -91,7 +91,7 @@ export const SEND_DETAILS =
   'while WhatsApp is unreachable. An `Idempotency-Key` header makes a retry within 24 h return the first answer ' +
   'instead of sending twice. Without a server ack within SEND_ACK_TIMEOUT the answer is 504 SEND_OUTCOME_UNKNOWN: ' +
   'a retry with the same key continues the same message under the same WhatsApp id. ' +
-  'Exactly one of `phone` (or a contact\'s LID, `123456789012345@lid`) and `group`; `reply_to` quotes a message of the same chat, ' +
+  "Exactly one of `phone` (or a contact's LID, `123456789012345@lid`) and `group`; `reply_to` quotes a message of the same chat, " +
   '`mentions` lists the numbers `@<digits>` in the text mentions.';
 
 export function sendTextDoc(fields: SendTextFields): RouteDoc {
@@ -115,7 +115,8 @@ export function sendTextDoc(fields: SendTextFields): RouteDoc {
         examples: {
           sent: { summary: 'Sent', value: { status: 'success', message: 'Text message sent successfully', data: { ...data, delivery_status: 'sent' } } },
           group: {
-            summary: 'Sent to a group (`{"group": "120363012345678901@g.us", "message": "Thanks @6281234567890!", "mentions": ["6281234567890"], "reply_to": "3EB0C767D26A1B2F3C4D"}`)',
+            summary:
+              'Sent to a group (`{"group": "120363012345678901@g.us", "message": "Thanks @6281234567890!", "mentions": ["6281234567890"], "reply_to": "3EB0C767D26A1B2F3C4D"}`)',
             value: { status: 'success', message: 'Text message sent successfully', data: { ...groupData, delivery_status: 'sent' } },
           },
         },
@@ -123,7 +124,12 @@ export function sendTextDoc(fields: SendTextFields): RouteDoc {
       202: {
         description: 'Queued in the outbox; sent when WhatsApp is reachable again',
         schema,
-        examples: { queued: { summary: 'Queued', value: { status: 'success', message: 'Text message queued for delivery', data: { ...data, delivery_status: 'queued' } } } },
+        examples: {
+          queued: {
+            summary: 'Queued',
+            value: { status: 'success', message: 'Text message queued for delivery', data: { ...data, delivery_status: 'queued' } },
+          },
+        },
       },
     },
     errors: [
@@ -155,7 +161,10 @@ const MEDIA_EXAMPLES: Record<MediaKind, { filename: string; caption?: string; fi
  * example sends as it stands (a `url` example would need the network).
  */
 const BASE64_EXAMPLES: Record<MediaKind, { filename: string; dataUrl: string }> = {
-  image: { filename: 'dot.png', dataUrl: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAADElEQVQImWP438EAAAQRAYgkvRUdAAAAAElFTkSuQmCC' },
+  image: {
+    filename: 'dot.png',
+    dataUrl: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAADElEQVQImWP438EAAAQRAYgkvRUdAAAAAElFTkSuQmCC',
+  },
   document: { filename: 'note.txt', dataUrl: 'data:text/plain;base64,SGVsbG8gZnJvbSBXaGF0c0FwcCBHYXRld2F5IEFQSSEK' },
   audio: { filename: 'silence.wav', dataUrl: 'data:audio/wav;base64,UklGRjQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YRAAAAAAAAAAAAAAAAAAAAAAAAAA' },
   video: { filename: 'clip.mp4', dataUrl: 'data:video/mp4;base64,AAAAGGZ0eXBpc29tAAACAGlzb21pc28y' },
@@ -166,12 +175,20 @@ const BASE64_EXAMPLES: Record<MediaKind, { filename: string; dataUrl: string }> 
 function mediaSourceBody(policy: UploadPolicy, fields: UploadFields) {
   const rules = `${policy.extensions.join(', ')}, at most ${formatSize(policy.maxBytes)}`;
   return fields.extend({
-    url: z.string().optional().meta({
-      description: `An http(s) URL the gateway fetches the file from (${rules}); not together with \`base64\`. Loopback, private, link-local and metadata addresses are refused unless MEDIA_URL_ALLOW_PRIVATE=true.`,
-      examples: ['https://example.com/photos/sunset.jpg'],
+    url: z
+      .string()
+      .optional()
+      .meta({
+        description: `An http(s) URL the gateway fetches the file from (${rules}); not together with \`base64\`. Loopback, private, link-local and metadata addresses are refused unless MEDIA_URL_ALLOW_PRIVATE=true.`,
+        examples: ['https://example.com/photos/sunset.jpg'],
+      }),
+    base64: z
+      .string()
+      .optional()
+      .meta({ description: `The file's bytes in base64, or a data URL (${rules}); not together with \`url\`` }),
+    filename: z.string().optional().meta({
+      description: 'The file name, whose extension must be accepted: required with `base64`; with `url`, taken from the URL or its Content-Type when absent',
     }),
-    base64: z.string().optional().meta({ description: `The file's bytes in base64, or a data URL (${rules}); not together with \`url\`` }),
-    filename: z.string().optional().meta({ description: 'The file name, whose extension must be accepted: required with `base64`; with `url`, taken from the URL or its Content-Type when absent' }),
   });
 }
 
@@ -185,7 +202,15 @@ export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteD
   const sample = MEDIA_EXAMPLES[policy.kind];
   const caption = policy.acceptsCaption ? { caption: sample.caption ?? null } : {};
   const request: Record<string, unknown> = { phone: '6281234567890', ...(policy.acceptsCaption ? { caption: sample.caption } : {}), file: sample.filename };
-  const data = { phone: '6281234567890', filename: sample.filename, ...caption, type: policy.kind, file_size_kb: sample.file_size_kb, timestamp: '2025-09-23 13:45:30', ...exampleIds };
+  const data = {
+    phone: '6281234567890',
+    filename: sample.filename,
+    ...caption,
+    type: policy.kind,
+    file_size_kb: sample.file_size_kb,
+    timestamp: '2025-09-23 13:45:30',
+    ...exampleIds,
+  };
   const schema = sentBody(policy.successMessage, {
     filename: z.string().meta({ description: "The client's original file name" }),
     ...(policy.acceptsCaption ? { caption: z.string().nullable() } : {}),
@@ -213,7 +238,9 @@ export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteD
       200: {
         description: 'Sent',
         schema,
-        examples: { sent: { summary: 'Sent', value: { status: 'success', message: policy.successMessage, data: { ...data, delivery_status: 'sent' } } } as Example },
+        examples: {
+          sent: { summary: 'Sent', value: { status: 'success', message: policy.successMessage, data: { ...data, delivery_status: 'sent' } } } as Example,
+        },
       },
       202: {
         description: 'Queued in the outbox; sent when WhatsApp is reachable again',

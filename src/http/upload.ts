@@ -50,13 +50,10 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string, mediaS
     if (error) return next(error);
     // A JSON body without url or base64 has no file in it, as v2.0.0 answered: "File required".
     if (!hasMediaSource(req.body)) return next(Errors.fileRequired());
-    mediaSource.obtain(req.body as Record<string, unknown>, policy).then(
-      (media) => {
-        req.file = asUploadedFile(media);
-        next();
-      },
-      next,
-    );
+    mediaSource.obtain(req.body as Record<string, unknown>, policy).then((media) => {
+      req.file = asUploadedFile(media);
+      next();
+    }, next);
   };
 
   return (req: Request, res: Response, next: NextFunction) => {

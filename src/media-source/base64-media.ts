@@ -21,7 +21,10 @@ function unwrapDataUrl(value: string): Payload {
   if (!/^data:/i.test(value)) return { data: value };
   const comma = value.indexOf(',');
   if (comma < 0) throw Errors.invalidBase64('a data URL needs a comma before the data (data:<type>;base64,<data>)');
-  const header = value.slice(5, comma).split(';').map((p) => p.trim());
+  const header = value
+    .slice(5, comma)
+    .split(';')
+    .map((p) => p.trim());
   if (!header.slice(1).some((p) => p.toLowerCase() === 'base64')) throw Errors.invalidBase64('a data URL must be base64-encoded (data:<type>;base64,<data>)');
   const type = header[0]?.toLowerCase();
   return { data: value.slice(comma + 1), ...(type ? { declaredType: type } : {}) };

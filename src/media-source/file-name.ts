@@ -54,8 +54,11 @@ export function extensionForMime(contentType: string | undefined): string | unde
 
 /** Only the last path segment, without control characters: a name is a label, never a path. */
 export function cleanFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const last = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const last = basename(name.replace(/\\/g, '/'))
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
   return last === '.' || last === '..' ? '' : last;
 }
 

@@ -9,7 +9,11 @@ import type { LookupFunction } from 'node:net';
 import type { AddressPolicy } from './address-policy.js';
 
 /** The shape of dns.lookup that the guard wraps; tests inject a resolver with fixed answers. */
-export type Resolver = (hostname: string, options: LookupAllOptions, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 export const systemResolver: Resolver = (hostname, options, callback) => dnsLookup(hostname, options, callback);
 

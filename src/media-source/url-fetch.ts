@@ -61,7 +61,7 @@ function describe(error: unknown, url: URL, timedOut: boolean, timeoutMs: number
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return `host ${url.hostname} not found`;
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED') return 'the connection closed before the whole file arrived';
-  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return 'the server\'s TLS certificate is not trusted';
+  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return "the server's TLS certificate is not trusted";
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
   return 'network error';
 }

@@ -3,13 +3,7 @@
  * code, so the HTTP layer can render it without knowing how conversion works.
  */
 export type MediaErrorCode =
-  | 'MEDIA_UNDECODABLE'
-  | 'MEDIA_TOO_LARGE'
-  | 'MEDIA_DIMENSIONS_TOO_LARGE'
-  | 'MEDIA_TIMEOUT'
-  | 'MEDIA_BUSY'
-  | 'CONVERSION_UNAVAILABLE'
-  | 'CONVERSION_FAILED';
+  'MEDIA_UNDECODABLE' | 'MEDIA_TOO_LARGE' | 'MEDIA_DIMENSIONS_TOO_LARGE' | 'MEDIA_TIMEOUT' | 'MEDIA_BUSY' | 'CONVERSION_UNAVAILABLE' | 'CONVERSION_FAILED';
 
 export class MediaError extends Error {
   override readonly name = 'MediaError';
@@ -35,12 +29,7 @@ export const mediaErrors = {
   /** The client sent something we cannot read: their fault, so 400. */
   undecodable(kind: keyof typeof NOUNS, extension: string, cause?: unknown): MediaError {
     const claimed = extension ? `not really ${extension}` : `not a supported ${NOUNS[kind]} format`;
-    return new MediaError(
-      400,
-      'MEDIA_UNDECODABLE',
-      `Could not decode ${NOUNS[kind]} file: the file is corrupt or ${claimed}`,
-      { cause },
-    );
+    return new MediaError(400, 'MEDIA_UNDECODABLE', `Could not decode ${NOUNS[kind]} file: the file is corrupt or ${claimed}`, { cause });
   },
   /** A valid image with more pixels than we decode: the client's to shrink, so 400. */
   tooManyPixels(kind: keyof typeof NOUNS, limitPixels: number, width?: number, height?: number): MediaError {

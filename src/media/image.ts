@@ -46,7 +46,9 @@ export async function prepareImage(ctx: ConversionContext, input: ConversionInpu
   // Transparency survives as PNG; opaque images are smaller as JPEG.
   const asPng = meta.hasAlpha === true;
   const output = ctx.temp.allocate(asPng ? 'png' : 'jpg');
-  const image = sharp(input.path, { animated: false }).timeout({ seconds: timeoutSeconds(ctx) }).rotate();
+  const image = sharp(input.path, { animated: false })
+    .timeout({ seconds: timeoutSeconds(ctx) })
+    .rotate();
   const info = await (asPng ? image.png() : image.jpeg({ quality: 90, mozjpeg: true })).toFile(output).catch(refuse);
   ctx.job.signal.throwIfAborted();
   return {
@@ -61,12 +63,7 @@ export async function prepareImage(ctx: ConversionContext, input: ConversionInpu
   };
 }
 
-async function animatedAsLoopingVideo(
-  ctx: ConversionContext,
-  sharp: SharpModule,
-  input: ConversionInput,
-  format: 'gif' | 'webp',
-): Promise<OutgoingMedia> {
+async function animatedAsLoopingVideo(ctx: ConversionContext, sharp: SharpModule, input: ConversionInput, format: 'gif' | 'webp'): Promise<OutgoingMedia> {
   const tools = requireTools(ctx);
   let source = input.path;
   if (format === 'webp') {

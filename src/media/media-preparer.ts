@@ -119,9 +119,17 @@ export function createMediaPreparer(options: MediaPreparerOptions): ConvertingMe
         };
         const started = Date.now();
         try {
-          const media = await convert(ctx, { path: input.path, originalName: input.originalName, extension, ...(input.caption !== undefined ? { caption: input.caption } : {}) });
+          const media = await convert(ctx, {
+            path: input.path,
+            originalName: input.originalName,
+            extension,
+            ...(input.caption !== undefined ? { caption: input.caption } : {}),
+          });
           job.signal.throwIfAborted();
-          logger.debug({ kind: input.kind, file: input.originalName, sentAs: media.kind, ms: Date.now() - started, converted: media.path !== input.path }, 'media prepared');
+          logger.debug(
+            { kind: input.kind, file: input.originalName, sentAs: media.kind, ms: Date.now() - started, converted: media.path !== input.path },
+            'media prepared',
+          );
           return { media, cleanup: () => temp.removeAll() };
         } catch (error) {
           await temp.removeAll();

@@ -348,11 +348,7 @@ export const WHATSAPP_VOICE_FRAMING: VoiceNoteFraming = {
  * Rewrites an Ogg Opus file with the frames regrouped into code 3 packets of up to
  * `maxPacketSamples`, fresh header pages and the original pre-skip and end trimming.
  */
-export async function repacketizeOggOpus(
-  inputPath: string,
-  outputPath: string,
-  framing: VoiceNoteFraming = WHATSAPP_VOICE_FRAMING,
-): Promise<OggOpusInfo> {
+export async function repacketizeOggOpus(inputPath: string, outputPath: string, framing: VoiceNoteFraming = WHATSAPP_VOICE_FRAMING): Promise<OggOpusInfo> {
   const file = await open(outputPath, 'w');
   try {
     const writer = new OggPageWriter(file);
@@ -404,10 +400,7 @@ export async function repacketizeOggOpus(
         const frameSamples = samplesPerFrame(parsed.toc);
         for (const frame of parsed.frames) {
           const current = group as { toc: number; frames: Buffer[]; samples: number } | null;
-          const joinable =
-            current !== null &&
-            (current.toc & 0xfc) === (parsed.toc & 0xfc) &&
-            current.samples + frameSamples <= framing.maxPacketSamples;
+          const joinable = current !== null && (current.toc & 0xfc) === (parsed.toc & 0xfc) && current.samples + frameSamples <= framing.maxPacketSamples;
           if (!joinable) {
             await emitGroup();
             group = { toc: parsed.toc, frames: [], samples: 0 };

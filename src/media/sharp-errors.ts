@@ -19,7 +19,9 @@ export async function sharpInputError(
   if (/^timeout/i.test(message)) return error;
   if (/pixel limit/i.test(message)) {
     // Only the header is read: the dimensions for the message, not the pixels.
-    const meta = await sharp(input.path, { limitInputPixels: false }).metadata().catch(() => undefined);
+    const meta = await sharp(input.path, { limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
     return mediaErrors.tooManyPixels(kind, SHARP_PIXEL_LIMIT, meta?.width, meta?.pageHeight ?? meta?.height);
   }
   return mediaErrors.undecodable(kind, input.extension, error);

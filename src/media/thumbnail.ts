@@ -23,22 +23,30 @@ export async function imageThumbnail(sharp: SharpModule, path: string, timeoutSe
  * A frame of a video as JPEG, straight from ffmpeg (no sharp needed). Taken a little way in,
  * because first frames are often black; falls back to the very first frame for short clips.
  */
-export async function videoThumbnail(
-  tools: MediaTools,
-  path: string,
-  durationSeconds: number | undefined,
-  signal: AbortSignal,
-): Promise<Buffer | undefined> {
+export async function videoThumbnail(tools: MediaTools, path: string, durationSeconds: number | undefined, signal: AbortSignal): Promise<Buffer | undefined> {
   const offsets = [Math.min(1, (durationSeconds ?? 0) / 3), 0].filter((v, i, all) => all.indexOf(v) === i);
   for (const offset of offsets) {
     const result = await runTool(
       tools.ffmpeg,
       [
         ...FFMPEG_BASE_ARGS,
-        '-ss', offset.toFixed(3), '-i', path,
-        '-map', '0:v:0', '-frames:v', '1',
-        '-vf', `scale=w=${THUMBNAIL_MAX_SIDE}:h=${THUMBNAIL_MAX_SIDE}:force_original_aspect_ratio=decrease,format=yuvj420p`,
-        '-c:v', 'mjpeg', '-q:v', '6', '-f', 'image2pipe', 'pipe:1',
+        '-ss',
+        offset.toFixed(3),
+        '-i',
+        path,
+        '-map',
+        '0:v:0',
+        '-frames:v',
+        '1',
+        '-vf',
+        `scale=w=${THUMBNAIL_MAX_SIDE}:h=${THUMBNAIL_MAX_SIDE}:force_original_aspect_ratio=decrease,format=yuvj420p`,
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '6',
+        '-f',
+        'image2pipe',
+        'pipe:1',
       ],
       { signal, maxStdoutBytes: THUMBNAIL_MAX_BYTES },
     );

@@ -132,15 +132,31 @@ export async function encodeMp4(
   const videoArgs = copyVideo
     ? ['-c:v', 'copy']
     : [
-        '-vf', filters.join(','),
-        '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23',
+        '-vf',
+        filters.join(','),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '23',
         // A cap keeps long clips inside WhatsApp's size limit without hurting ordinary ones.
-        '-maxrate', '2500k', '-bufsize', '5000k',
-        '-profile:v', 'main', '-level:v', '3.1', '-pix_fmt', 'yuv420p',
+        '-maxrate',
+        '2500k',
+        '-bufsize',
+        '5000k',
+        '-profile:v',
+        'main',
+        '-level:v',
+        '3.1',
+        '-pix_fmt',
+        'yuv420p',
         // Keep the source's own frame timing: constant-rate output would repeat every frame of
         // a GIF or a variable-rate phone clip up to its base rate.
-        '-vsync', 'vfr',
-        '-threads', String(ctx.threads),
+        '-vsync',
+        'vfr',
+        '-threads',
+        String(ctx.threads),
       ];
 
   const audio = options.keepAudio ? audioStream(probe) : undefined;
@@ -149,9 +165,14 @@ export async function encodeMp4(
     : audio.codec_name === 'aac' && (audio.channels ?? 2) <= 2
       ? ['-map', `0:${audio.index}`, '-c:a', 'copy']
       : [
-          '-map', `0:${audio.index}`,
-          '-c:a', 'aac', '-b:a', '128k',
-          '-ac', String(Math.min(audio.channels ?? 2, 2)),
+          '-map',
+          `0:${audio.index}`,
+          '-c:a',
+          'aac',
+          '-b:a',
+          '128k',
+          '-ac',
+          String(Math.min(audio.channels ?? 2, 2)),
           ...(['44100', '48000'].includes(audio.sample_rate ?? '') ? [] : ['-ar', '44100']),
         ];
   ctx.logger.debug({ file: input.originalName, copyVideo, copyAudio: audioArgs.includes('copy') }, 'converting video to mp4');
@@ -159,13 +180,25 @@ export async function encodeMp4(
     tools.ffmpeg,
     [
       ...FFMPEG_BASE_ARGS,
-      '-i', input.path,
-      '-map', `0:${stream.index}`,
+      '-i',
+      input.path,
+      '-map',
+      `0:${stream.index}`,
       ...audioArgs,
-      '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
+      '-sn',
+      '-dn',
+      '-map_metadata',
+      '-1',
+      '-map_chapters',
+      '-1',
       ...videoArgs,
-      '-max_muxing_queue_size', '1024',
-      '-movflags', '+faststart', '-f', 'mp4', outputPath,
+      '-max_muxing_queue_size',
+      '1024',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      outputPath,
     ],
     { signal: ctx.job.signal },
   );

@@ -50,7 +50,9 @@ export class AccountRestrictions {
       until: new Date(until).toISOString(),
       untilFromWhatsApp: report.until !== undefined,
     };
-    this.statements.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(META_KEY, JSON.stringify(active));
+    this.statements
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(META_KEY, JSON.stringify(active));
     this.stored = active;
     return active;
   }

@@ -38,7 +38,22 @@ const DOCUMENT_SIGNATURES: Record<string, readonly string[]> = {
 };
 
 /** Containers that carry audio or video whatever file-type calls them. */
-const AV_CONTAINERS = ['video/mp4', 'audio/mp4', 'audio/x-m4a', 'video/x-m4v', 'video/quicktime', 'video/webm', 'audio/webm', 'video/x-matroska', 'audio/x-matroska', 'video/3gpp', 'video/3gpp2', 'audio/ogg', 'video/ogg', 'application/ogg'];
+const AV_CONTAINERS = [
+  'video/mp4',
+  'audio/mp4',
+  'audio/x-m4a',
+  'video/x-m4v',
+  'video/quicktime',
+  'video/webm',
+  'audio/webm',
+  'video/x-matroska',
+  'audio/x-matroska',
+  'video/3gpp',
+  'video/3gpp2',
+  'audio/ogg',
+  'video/ogg',
+  'application/ogg',
+];
 
 function acceptable(kind: MediaKind, extension: string, mime: string): boolean {
   switch (kind) {

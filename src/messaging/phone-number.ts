@@ -22,7 +22,8 @@ export function normalisePhone(input: unknown, defaultCountryCode: string): Norm
   const compact = raw.trim().replace(SEPARATORS, '');
   let digits: string;
   if (compact.startsWith('+')) digits = compact.slice(1);
-  else if (compact.startsWith('00')) digits = compact.slice(2); // international call prefix
+  else if (compact.startsWith('00'))
+    digits = compact.slice(2); // international call prefix
   else if (compact.startsWith('0')) digits = defaultCountryCode + compact.slice(1);
   else digits = compact;
 

@@ -41,7 +41,7 @@ export function createGatewayMetrics(now: () => number = Date.now) {
   });
   const sendDuration = new Histogram({
     name: 'wa_gateway_send_duration_seconds',
-    help: 'From acceptance to WhatsApp\'s server ack (outbox waits included)',
+    help: "From acceptance to WhatsApp's server ack (outbox waits included)",
     labelNames: ['type'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
     registers,

@@ -12,9 +12,7 @@ import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-rep
 import type { GatewayMetrics } from './gateway-metrics.js';
 
 /** Catalogue messages a record's failure may carry, back to their codes; anything else is SEND_FAILED. */
-const CODE_BY_MESSAGE = new Map(
-  [Errors.notConnected(), Errors.shuttingDown(), Errors.internal()].map((error) => [error.message, error.code]),
-);
+const CODE_BY_MESSAGE = new Map([Errors.notConnected(), Errors.shuttingDown(), Errors.internal()].map((error) => [error.message, error.code]));
 
 export function failureCode(reason: string | null): string {
   if (reason && CODE_BY_MESSAGE.has(reason)) return CODE_BY_MESSAGE.get(reason) ?? 'SEND_FAILED';

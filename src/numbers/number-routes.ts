@@ -41,7 +41,11 @@ export function checkNumberFields(defaultCountryCode: string) {
     phones: z
       .array(phone, {
         error: (issue) =>
-          carry(issue.input === undefined || issue.input === null ? Errors.phonesRequired(MAX_PHONES_PER_CHECK) : Errors.invalidParameter('phones', `an array of 1 to ${MAX_PHONES_PER_CHECK} phone numbers`)),
+          carry(
+            issue.input === undefined || issue.input === null
+              ? Errors.phonesRequired(MAX_PHONES_PER_CHECK)
+              : Errors.invalidParameter('phones', `an array of 1 to ${MAX_PHONES_PER_CHECK} phone numbers`),
+          ),
       })
       .min(1, { error: () => carry(Errors.phonesRequired(MAX_PHONES_PER_CHECK)) })
       .max(MAX_PHONES_PER_CHECK, { error: () => carry(Errors.tooManyPhones(MAX_PHONES_PER_CHECK)) })
@@ -69,8 +73,17 @@ export function checkNumberFields(defaultCountryCode: string) {
 const numberStatus = z.object({
   phone: z.string().meta({ description: 'The number as normalised digits' }),
   exists: z.boolean().meta({ description: 'Whether the number has a WhatsApp account' }),
-  jid: z.string().nullable().meta({ description: "The account's JID as WhatsApp names it; null when not on WhatsApp", examples: ['6281234567890@s.whatsapp.net'] }),
-  lid: z.string().nullable().meta({ description: "The account's LID (WhatsApp's private id for it), when WhatsApp gave one; null when not on WhatsApp", examples: ['123456789012345@lid'] }),
+  jid: z
+    .string()
+    .nullable()
+    .meta({ description: "The account's JID as WhatsApp names it; null when not on WhatsApp", examples: ['6281234567890@s.whatsapp.net'] }),
+  lid: z
+    .string()
+    .nullable()
+    .meta({
+      description: "The account's LID (WhatsApp's private id for it), when WhatsApp gave one; null when not on WhatsApp",
+      examples: ['123456789012345@lid'],
+    }),
 });
 const SUCCESS_MESSAGE = 'Phone numbers checked';
 

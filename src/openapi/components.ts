@@ -38,7 +38,10 @@ export function errorBodySchema(codes: readonly ErrorCode[]): z.ZodType {
       : {}),
     ...(codes.includes('QR_NOT_AVAILABLE')
       ? {
-          reason: z.enum(['connecting', 'waiting_to_retry', 'pairing_code_pending']).optional().meta({ description: 'QR_NOT_AVAILABLE: why there is no QR now' }),
+          reason: z
+            .enum(['connecting', 'waiting_to_retry', 'pairing_code_pending'])
+            .optional()
+            .meta({ description: 'QR_NOT_AVAILABLE: why there is no QR now' }),
           next_retry_at: isoTimestamp.optional().meta({ description: 'QR_NOT_AVAILABLE while waiting to retry: when the next attempt starts' }),
         }
       : {}),

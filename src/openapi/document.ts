@@ -63,7 +63,10 @@ function parameters(route: DocumentedRoute): JsonSchema[] {
     const { description, examples, ...rest } = schema;
     result.push({ name, in: 'path', required: true, description, schema: rest, ...(Array.isArray(examples) ? { example: examples[0] } : {}) });
   }
-  for (const [where, fields] of [['query', route.doc.query], ['header', route.doc.headers]] as const) {
+  for (const [where, fields] of [
+    ['query', route.doc.query],
+    ['header', route.doc.headers],
+  ] as const) {
     if (!fields) continue;
     const object = inline(fields, 'input');
     const required = new Set((object.required ?? []) as string[]);
@@ -160,7 +163,10 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: D
       let first = true;
       for (const [mediaType, schema] of Object.entries(doc.body.content)) {
         const examples = doc.body.examplesByType?.[mediaType as RequestMediaType] ?? (first ? doc.body.examples : undefined);
-        content[mediaType] = { schema: refTo(requests, schema, `${pascal(opId)}Request${first ? '' : pascal(mediaType.split('/')[1]!)}`), ...(examples ? { examples } : {}) };
+        content[mediaType] = {
+          schema: refTo(requests, schema, `${pascal(opId)}Request${first ? '' : pascal(mediaType.split('/')[1]!)}`),
+          ...(examples ? { examples } : {}),
+        };
         first = false;
       }
       operation.requestBody = { required: true, content };

@@ -106,7 +106,11 @@ export const openApiDoc: RouteDoc = {
   responses: {
     200: {
       description: 'The OpenAPI document',
-      schema: z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }),
+      schema: z.looseObject({
+        openapi: z.literal('3.1.0'),
+        info: z.looseObject({ title: z.string(), version: z.string() }),
+        paths: z.record(z.string(), z.unknown()),
+      }),
     },
   },
 };

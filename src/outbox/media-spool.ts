@@ -16,7 +16,9 @@ export class MediaSpool {
   /** Moves a finished upload into the spool under a random name; returns where it now lives. */
   async adopt(tempPath: string, originalName: string): Promise<{ path: string; bytes: number }> {
     await mkdir(this.dir, { recursive: true });
-    const ext = extname(originalName).toLowerCase().replace(/[^.a-z0-9]/g, '');
+    const ext = extname(originalName)
+      .toLowerCase()
+      .replace(/[^.a-z0-9]/g, '');
     const path = join(this.dir, `${randomUUID()}${ext}`);
     try {
       await rename(tempPath, path);

@@ -60,7 +60,8 @@ export class OutboxWorker {
   async start(): Promise<void> {
     if (this.running) return;
     const recovered = await this.options.outbox.recoverInFlight();
-    if (recovered.length > 0) this.log.warn({ jobs: recovered.map((j) => j.messageId) }, 'outbox jobs interrupted by a restart will be checked and resent under their original ids');
+    if (recovered.length > 0)
+      this.log.warn({ jobs: recovered.map((j) => j.messageId) }, 'outbox jobs interrupted by a restart will be checked and resent under their original ids');
     this.running = true;
     this.kick();
   }
@@ -122,7 +123,10 @@ export class OutboxWorker {
       if (record?.status === 'failed') {
         const error = record.error ?? 'unknown error';
         const failed = await outbox.fail(job.messageId, error, this.clock.now());
-        this.log.warn({ messageId: job.messageId, waMessageId: job.waMessageId, error }, 'job whose message already failed is settled as failed; not resending');
+        this.log.warn(
+          { messageId: job.messageId, waMessageId: job.waMessageId, error },
+          'job whose message already failed is settled as failed; not resending',
+        );
         await this.options.onSettled?.({ job: failed, result: 'failed', error });
         return;
       }
@@ -163,10 +167,13 @@ export class OutboxWorker {
   private schedule(at: number): void {
     if (!this.running) return;
     this.clearTimer();
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      this.kick();
-    }, Math.max(0, at - this.clock.now()));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.kick();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
   }
 
   private clearTimer(): void {

@@ -89,7 +89,10 @@ export function analytics(messages: MessageRepository, query: typeof analyticsQu
 /** The incoming message types (IncomingMessage.type) that carry a downloadable file. */
 
 /** Streams the decrypted media of an incoming message (never an upload: those are not kept). */
-export function downloadIncomingMedia(incoming: IncomingMessageRepository, download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>) {
+export function downloadIncomingMedia(
+  incoming: IncomingMessageRepository,
+  download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>,
+) {
   return async (req: Request, res: Response): Promise<void> => {
     const stored = await incoming.get(String(req.params.messageId));
     // Every received message is stored; only those of a media kind have something to download.
@@ -132,7 +135,14 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       doc: listMessagesDoc(messagesQuery),
       handlers: [listMessages(messages, messagesQuery, deps.incoming)],
     },
-    { method: 'GET', path: '/api/messages/:id', description: 'One message record', guarded: true, doc: getMessageDoc, handlers: [getMessage(messages, deps.changes, deps.pollTally)] },
+    {
+      method: 'GET',
+      path: '/api/messages/:id',
+      description: 'One message record',
+      guarded: true,
+      doc: getMessageDoc,
+      handlers: [getMessage(messages, deps.changes, deps.pollTally)],
+    },
     {
       method: 'GET',
       path: '/api/analytics',

@@ -28,7 +28,9 @@ export function listMessagesQuery(defaultCountryCode: string) {
       limit: limitParam,
       cursor: cursorParam,
     })
-    .refine(({ direction, status }) => !(direction === 'in' && status), { error: invalid('status', 'no status with direction=in (received messages have none)') });
+    .refine(({ direction, status }) => !(direction === 'in' && status), {
+      error: invalid('status', 'no status with direction=in (received messages have none)'),
+    });
 }
 
 export const analyticsQuery = z
@@ -61,7 +63,7 @@ const messageRecord = named(
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
     status_timestamps: z.object({ queued: nullableTime, sent: nullableTime, delivered: nullableTime, read: nullableTime, failed: nullableTime }),
-    poll: pollTally.optional().meta({ description: 'GET /api/messages/{id} of a poll: its votes so far (each voter\'s latest vote counts)' }),
+    poll: pollTally.optional().meta({ description: "GET /api/messages/{id} of a poll: its votes so far (each voter's latest vote counts)" }),
   }),
 );
 
@@ -70,9 +72,9 @@ const messageRecordDetail = named(
   'MessageRecordDetail',
   messageRecord.extend({
     edited_at: nullableTime.meta({ description: 'When WhatsApp acknowledged the latest edit; null if never edited' }),
-    edits: z
-      .array(z.object({ text: z.string(), at: isoTimestamp }))
-      .meta({ description: 'Every edit WhatsApp acknowledged, oldest first: the last is the text recipients see now (`summary` stays the text as first sent)' }),
+    edits: z.array(z.object({ text: z.string(), at: isoTimestamp })).meta({
+      description: 'Every edit WhatsApp acknowledged, oldest first: the last is the text recipients see now (`summary` stays the text as first sent)',
+    }),
     deleted: z.boolean().meta({ description: 'Deleted for everyone (WhatsApp acknowledged the delete)' }),
     deleted_at: nullableTime.meta({ description: 'When WhatsApp acknowledged the delete' }),
   }),
@@ -130,7 +132,15 @@ export const getMessageDoc: RouteDoc = {
         record: { summary: 'A delivered text', value: { status: 'success', data: { ...exampleRecord, ...unchanged } } },
         edited: {
           summary: 'A text edited once',
-          value: { status: 'success', data: { ...exampleRecord, ...unchanged, edited_at: '2025-09-23T13:50:02.000Z', edits: [{ text: 'Corrected: the meeting is at 10:00', at: '2025-09-23T13:50:02.000Z' }] } },
+          value: {
+            status: 'success',
+            data: {
+              ...exampleRecord,
+              ...unchanged,
+              edited_at: '2025-09-23T13:50:02.000Z',
+              edits: [{ text: 'Corrected: the meeting is at 10:00', at: '2025-09-23T13:50:02.000Z' }],
+            },
+          },
         },
       },
     },

@@ -57,7 +57,9 @@ export class SqliteRetryCounterRepository implements RetryCounterStore {
 
   set<T>(key: string, value: T): void {
     this.db
-      .prepare('INSERT INTO retry_counters (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+      .prepare(
+        'INSERT INTO retry_counters (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+      )
       .run(key, JSON.stringify(value ?? null), this.now() + this.ttlMs);
   }
 

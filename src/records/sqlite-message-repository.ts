@@ -73,7 +73,12 @@ const STATUS_COLUMN: Record<MessageStatus, string> = {
 
 /** canTransition as SQL: for each target, the quoted list of statuses a record may leave for it. */
 const ALLOWED_FROM = Object.fromEntries(
-  MESSAGE_STATUSES.map((to) => [to, MESSAGE_STATUSES.filter((from) => canTransition(from, to)).map((from) => `'${from}'`).join(', ') || 'NULL']),
+  MESSAGE_STATUSES.map((to) => [
+    to,
+    MESSAGE_STATUSES.filter((from) => canTransition(from, to))
+      .map((from) => `'${from}'`)
+      .join(', ') || 'NULL',
+  ]),
 ) as Record<MessageStatus, string>;
 
 export class SqliteMessageRepository implements MessageRepository {

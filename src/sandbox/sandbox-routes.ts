@@ -82,7 +82,9 @@ export function sandboxRoutes(emulator: SandboxPhones, defaultCountryCode: strin
     code: z
       .string({ error: failsWith(() => Errors.invalidParameter('code', 'the 8-character pairing code from POST /api/pairing-code')) })
       .trim()
-      .regex(/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/, { error: failsWith(() => Errors.invalidParameter('code', 'the 8-character pairing code from POST /api/pairing-code')) })
+      .regex(/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/, {
+        error: failsWith(() => Errors.invalidParameter('code', 'the 8-character pairing code from POST /api/pairing-code')),
+      })
       .meta({ examples: ['ABCD-1234'] }),
   });
   const listMessages = (req: Request, res: Response) => {
@@ -92,7 +94,10 @@ export function sandboxRoutes(emulator: SandboxPhones, defaultCountryCode: strin
   };
   const incomingFields = z.object({
     from: phoneField(defaultCountryCode, 'The contact who writes'),
-    text: z.string({ error: messageRequired }).regex(/\S/, { error: messageRequired }).meta({ examples: ['Hi from the sandbox'] }),
+    text: z
+      .string({ error: messageRequired })
+      .regex(/\S/, { error: messageRequired })
+      .meta({ examples: ['Hi from the sandbox'] }),
   });
   const incoming = async (req: Request, res: Response) => {
     const { from, text } = parseRequest(incomingFields, req.body);
@@ -112,7 +117,12 @@ export function sandboxRoutes(emulator: SandboxPhones, defaultCountryCode: strin
     const linked = await emulator.scanQr(qr).catch((error: unknown) => {
       throw linkFailure(error);
     });
-    res.json({ status: 'success', sandbox: true, message: 'The emulated phone scanned the QR; the gateway connects in a moment', data: { device: linked.jid } });
+    res.json({
+      status: 'success',
+      sandbox: true,
+      message: 'The emulated phone scanned the QR; the gateway connects in a moment',
+      data: { device: linked.jid },
+    });
   };
   return [
     {
@@ -122,7 +132,10 @@ export function sandboxRoutes(emulator: SandboxPhones, defaultCountryCode: strin
       guarded: true,
       doc: {
         tag: 'Sandbox',
-        body: { content: { 'application/json': pairingCodeFields }, examples: { code: { summary: 'The code the gateway gave', value: { code: 'ABCD-1234' } } } },
+        body: {
+          content: { 'application/json': pairingCodeFields },
+          examples: { code: { summary: 'The code the gateway gave', value: { code: 'ABCD-1234' } } },
+        },
         responses: { 200: { description: 'The emulated phone linked the gateway', schema: linkedAnswer } },
         errors: ['INVALID_PARAMETER', 'SANDBOX_LINK_FAILED', 'MALFORMED_JSON', 'BODY_TOO_LARGE'],
       },
@@ -166,11 +179,19 @@ export function sandboxRoutes(emulator: SandboxPhones, defaultCountryCode: strin
       guarded: true,
       doc: {
         tag: 'Sandbox',
-        body: { content: { 'application/json': incomingFields }, examples: { text: { summary: 'A contact writes', value: { from: '6281234567890', text: 'Hi from the sandbox' } } } },
+        body: {
+          content: { 'application/json': incomingFields },
+          examples: { text: { summary: 'A contact writes', value: { from: '6281234567890', text: 'Hi from the sandbox' } } },
+        },
         responses: {
           200: {
             description: 'Delivered to the gateway',
-            schema: z.object({ status: z.literal('success'), sandbox: z.literal(true), message: z.string(), data: z.object({ id: z.string(), from: z.string() }) }),
+            schema: z.object({
+              status: z.literal('success'),
+              sandbox: z.literal(true),
+              message: z.string(),
+              data: z.object({ id: z.string(), from: z.string() }),
+            }),
           },
         },
         errors: ['PHONE_REQUIRED', 'INVALID_PHONE', 'MESSAGE_REQUIRED', 'MALFORMED_JSON', 'BODY_TOO_LARGE'],

@@ -284,12 +284,14 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
     if (migration.version <= current) continue;
     // IMMEDIATE takes the write lock up front and the check is repeated under it, so two
     // processes opening the same file at once cannot both run a migration.
-    const ran = db.transaction(() => {
-      if (isApplied.get(migration.version)) return false;
-      migration.up(db);
-      record.run(migration.version, migration.name, new Date().toISOString());
-      return true;
-    }).immediate();
+    const ran = db
+      .transaction(() => {
+        if (isApplied.get(migration.version)) return false;
+        migration.up(db);
+        record.run(migration.version, migration.name, new Date().toISOString());
+        return true;
+      })
+      .immediate();
     if (!ran) continue;
     logger?.info({ version: migration.version, name: migration.name }, 'migration applied');
     applied.push(migration.version);

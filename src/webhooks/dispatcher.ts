@@ -158,9 +158,9 @@ export class WebhookDispatcher {
           // kills the gateway; the delivery stays pending and is tried again.
           .catch((err: unknown) => this.log.error({ err, deliveryId: delivery.id }, 'could not record a webhook attempt'))
           .finally(() => {
-          this.inFlight.delete(delivery.id);
-          this.kick();
-        });
+            this.inFlight.delete(delivery.id);
+            this.kick();
+          });
         this.inFlight.set(delivery.id, attempt);
       }
     }
@@ -229,7 +229,10 @@ export class WebhookDispatcher {
     const delay = Math.max(backoffDelay(attempt, this.backoff, this.random), Math.min(retryAfterMs ?? 0, this.backoff.maxMs));
     await this.repository.markAttemptFailed(delivery.id, { at: now, error, statusCode, nextAttemptAt: giveUp ? null : now + delay });
     if (giveUp) {
-      this.log.warn({ delivery: delivery.id, url: delivery.url, event: delivery.eventType, attempts: attempt, error }, 'webhook delivery failed for good; replayable');
+      this.log.warn(
+        { delivery: delivery.id, url: delivery.url, event: delivery.eventType, attempts: attempt, error },
+        'webhook delivery failed for good; replayable',
+      );
     } else {
       this.log.info({ delivery: delivery.id, url: delivery.url, attempt, error, retryInMs: delay }, 'webhook delivery failed; will retry');
     }

@@ -192,7 +192,10 @@ export function connectionUpdateEvent(status: ConnectionStatus): WebhookEvent<'c
   });
 }
 
-export function accountRestrictedEvent(report: AccountRestriction, active: { since: string; until: string; untilFromWhatsApp: boolean }): WebhookEvent<'account.restricted'> {
+export function accountRestrictedEvent(
+  report: AccountRestriction,
+  active: { since: string; until: string; untilFromWhatsApp: boolean },
+): WebhookEvent<'account.restricted'> {
   return createEvent('account.restricted', {
     code: report.code,
     reason: report.reason,
@@ -217,5 +220,10 @@ export function groupUpdateEvent(update: GroupUpdate): WebhookEvent<'group.updat
 }
 
 export function pollVoteEvent(vote: PollVote): WebhookEvent<'poll.vote'> {
-  return createEvent('poll.vote', { poll_id: vote.pollId, voter_phone: phoneOfJid(vote.voterPhoneJid), voter_lid: vote.voterLid ?? null, options: vote.options });
+  return createEvent('poll.vote', {
+    poll_id: vote.pollId,
+    voter_phone: phoneOfJid(vote.voterPhoneJid),
+    voter_lid: vote.voterLid ?? null,
+    options: vote.options,
+  });
 }

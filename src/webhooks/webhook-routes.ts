@@ -29,7 +29,6 @@ export function replayDelivery(dispatcher: WebhookDispatcher) {
   };
 }
 
-
 /** The webhook delivery log and replays; only when webhooks are configured. */
 export function webhookDeliveryRoutes(deliveries: WebhookDeliveryRepository, dispatcher: WebhookDispatcher | undefined): RouteSpec[] {
   if (!dispatcher) return [];

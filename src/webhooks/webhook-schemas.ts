@@ -46,7 +46,10 @@ export const replayDeliveryDoc: RouteDoc = {
   params: idParam('id', 'Webhook delivery id', '9b1d2c3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e'),
   body: null,
   responses: {
-    202: { description: 'Queued again', schema: z.object({ status: z.literal('success'), message: z.literal('Webhook delivery queued again'), data: webhookDelivery }) },
+    202: {
+      description: 'Queued again',
+      schema: z.object({ status: z.literal('success'), message: z.literal('Webhook delivery queued again'), data: webhookDelivery }),
+    },
   },
   errors: ['NOT_FOUND'],
 };

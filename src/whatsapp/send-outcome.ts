@@ -53,7 +53,7 @@ export class SendOutcomeUnknownError extends Error {
     super(
       why === 'ack-timeout'
         ? `no acknowledgement from WhatsApp's server within ${Math.round((timeoutMs ?? 0) / 100) / 10} s`
-        : "the connection to WhatsApp closed before the server acknowledged the message",
+        : 'the connection to WhatsApp closed before the server acknowledged the message',
     );
     this.name = 'SendOutcomeUnknownError';
   }

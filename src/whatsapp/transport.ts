@@ -133,7 +133,8 @@ export interface OutgoingDelete {
  * model). A new kind of message is one new member here and one case in the adapter's mapping
  * (src/whatsapp/baileys/outgoing-content.ts).
  */
-export type OutgoingContent = OutgoingText | OutgoingMedia | OutgoingLocation | OutgoingContacts | OutgoingReaction | OutgoingPoll | OutgoingEdit | OutgoingDelete;
+export type OutgoingContent =
+  OutgoingText | OutgoingMedia | OutgoingLocation | OutgoingContacts | OutgoingReaction | OutgoingPoll | OutgoingEdit | OutgoingDelete;
 
 /** The kinds of content, as stored in message records and outbox jobs. */
 export type OutgoingKind = OutgoingContent['kind'];
@@ -143,7 +144,6 @@ export interface SentMessage {
   /** The recipient JID WhatsApp used. */
   jid: string;
 }
-
 
 export interface MessageStatusUpdate {
   messageId: string;

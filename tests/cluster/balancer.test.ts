@@ -28,8 +28,7 @@ function settle(nodes: string[], sessions: string[], start: Map<string, string |
   throw new Error('did not settle');
 }
 
-const counts = (holders: Map<string, string | null>, nodes: string[]) =>
-  nodes.map((n) => [...holders.values()].filter((owner) => owner === n).length);
+const counts = (holders: Map<string, string | null>, nodes: string[]) => nodes.map((n) => [...holders.values()].filter((owner) => owner === n).length);
 
 describe('balance plan', () => {
   test('6 sessions over 3 nodes: 2 each; after one dies: 3 each, and the survivors keep theirs', () => {
@@ -69,7 +68,7 @@ describe.each(DIALECTS)('balancing real nodes on %s', (dialect) => {
   const dbs = useTestDatabases(dialect);
   const TTL = 900;
 
-  test('2/2/2 over three nodes; a dead node\'s sessions spread 3/3 after its TTL; a SIGTERM\'d node\'s move at once', async () => {
+  test("2/2/2 over three nodes; a dead node's sessions spread 3/3 after its TTL; a SIGTERM'd node's move at once", async () => {
     const stores = await dbs.nodes(3);
     const cluster = ['node-a', 'node-b', 'node-c'].map((id, i) => {
       const leases = new LeaseRepository(stores[i]!, id);
@@ -98,7 +97,12 @@ describe.each(DIALECTS)('balancing real nodes on %s', (dialect) => {
       // node-b is stopped with SIGTERM: hands over at once, no waiting for a TTL.
       await b.keeper.releaseAll();
       await rebalance(a, SESSIONS);
-      expect(a.keeper.heldLeases().map((l) => l.session).sort()).toEqual(SESSIONS);
+      expect(
+        a.keeper
+          .heldLeases()
+          .map((l) => l.session)
+          .sort(),
+      ).toEqual(SESSIONS);
     } finally {
       for (const node of cluster) node.keeper.stop();
     }

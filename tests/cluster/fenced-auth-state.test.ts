@@ -64,7 +64,9 @@ describe.each(DIALECTS)('fenced Baileys auth state on %s', (dialect) => {
     // A still runs its old socket for a moment: everything it tries to persist is refused.
     authA.state.creds.me = { id: '6281234567890:2@s.whatsapp.net', name: 'Stale' };
     await expect(authA.saveCreds()).rejects.toBeInstanceOf(FencedOffError);
-    await expect(authA.state.keys.set({ 'pre-key': { '1': null, '3': { public: randomBytes(32), private: randomBytes(32) } } })).rejects.toBeInstanceOf(FencedOffError);
+    await expect(authA.state.keys.set({ 'pre-key': { '1': null, '3': { public: randomBytes(32), private: randomBytes(32) } } })).rejects.toBeInstanceOf(
+      FencedOffError,
+    );
     await expect(authA.clear()).rejects.toBeInstanceOf(FencedOffError);
     const reread = await useFencedAuthState(b.keys, 'sales', leaseB!.token);
     expect(reread.state.creds.me?.name).toBe('Gateway');
@@ -75,6 +77,6 @@ describe.each(DIALECTS)('fenced Baileys auth state on %s', (dialect) => {
     await reread.clear();
     const fresh = await useFencedAuthState(b.keys, 'sales', leaseB!.token);
     expect(fresh.state.creds.me).toBeUndefined();
-    expect((await fresh.state.keys.get('pre-key', ['1', '2']))).toEqual({ '1': null, '2': null });
+    expect(await fresh.state.keys.get('pre-key', ['1', '2'])).toEqual({ '1': null, '2': null });
   });
 });

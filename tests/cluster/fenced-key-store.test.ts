@@ -80,8 +80,16 @@ describe.each(DIALECTS)('fenced key store on %s', (dialect) => {
       if (i % 2 === 0) expect(outcome.status === 'rejected' && outcome.reason instanceof FencedOffError).toBe(true);
       else expect(outcome.status).toBe('fulfilled');
     });
-    const preKeys = await b.keys.get('sales', 'pre-key', Array.from({ length: 40 }, (_, i) => `${i}`));
-    expect(Object.keys(preKeys).map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+    const preKeys = await b.keys.get(
+      'sales',
+      'pre-key',
+      Array.from({ length: 40 }, (_, i) => `${i}`),
+    );
+    expect(
+      Object.keys(preKeys)
+        .map(Number)
+        .sort((x, y) => x - y),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1));
     expect(Object.values(preKeys).every((v) => v.equals(bytes('b')))).toBe(true);
     expect((await b.keys.get('sales', 'session', ['peer'])).peer!.toString()).toMatch(/^b-/);
   });
@@ -145,7 +153,11 @@ describe.each(DIALECTS)('fenced key store on %s', (dialect) => {
     const { a } = await twoNodes();
     const lease = await a.leases.acquire('sales', LONG_TTL);
     const ids = Array.from({ length: 1200 }, (_, i) => `${i}`);
-    await a.keys.write('sales', lease!.token, ids.map((id) => ({ type: 'pre-key', id, value: bytes(`pk-${id}`) })));
+    await a.keys.write(
+      'sales',
+      lease!.token,
+      ids.map((id) => ({ type: 'pre-key', id, value: bytes(`pk-${id}`) })),
+    );
     const back = await a.keys.get('sales', 'pre-key', ids);
     expect(Object.keys(back)).toHaveLength(1200);
     expect(back['1199']).toEqual(bytes('pk-1199'));

@@ -31,7 +31,9 @@ async function cutOff(dialect: string, target: DatabaseTarget, observer: SqlData
     raw.exec('BEGIN IMMEDIATE');
     return {
       lease: async (session) => {
-        const row = raw.prepare(`select owner_node, token, expires_at > ${dbNowMs('sqlite').compile(observer.db).sql} as live from session_leases where session = ?`).get(session) as {
+        const row = raw
+          .prepare(`select owner_node, token, expires_at > ${dbNowMs('sqlite').compile(observer.db).sql} as live from session_leases where session = ?`)
+          .get(session) as {
           owner_node: string;
           token: number;
           live: number;
@@ -148,7 +150,7 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     expect(lost).toEqual([]);
   });
 
-  test("release reports the session lost first, then hands it over at once", async () => {
+  test('release reports the session lost first, then hands it over at once', async () => {
     const { keeper, lost, other } = await setup();
     const held = await keeper.claim('sales');
     expect(await other.acquire('sales', TTL)).toBeNull();

@@ -21,15 +21,21 @@ describe.each(DIALECTS)('shared store on %s', (dialect) => {
   test('bigint columns read back as numbers and bytes as Buffers, NULL bytes as null', async () => {
     const [store] = await dbs.nodes(1);
     const db = store!.db;
-    await db.insertInto('session_leases').values({ session: 's', owner_node: 'n', token: 2 ** 40, expires_at: 1_800_000_000_000 }).execute();
+    await db
+      .insertInto('session_leases')
+      .values({ session: 's', owner_node: 'n', token: 2 ** 40, expires_at: 1_800_000_000_000 })
+      .execute();
     const lease = await db.selectFrom('session_leases').selectAll().executeTakeFirstOrThrow();
     expect(lease).toEqual({ session: 's', owner_node: 'n', token: 2 ** 40, expires_at: 1_800_000_000_000 });
 
     const bytes = Buffer.from([0, 1, 2, 255, 0]);
-    await db.insertInto('session_keys').values([
-      { session: 's', type: 't', id: 'a', value: bytes },
-      { session: 's', type: 't', id: 'b', value: null },
-    ]).execute();
+    await db
+      .insertInto('session_keys')
+      .values([
+        { session: 's', type: 't', id: 'a', value: bytes },
+        { session: 's', type: 't', id: 'b', value: null },
+      ])
+      .execute();
     const keys = await db.selectFrom('session_keys').select(['id', 'value']).orderBy('id').execute();
     expect(Buffer.isBuffer(keys[0]!.value)).toBe(true);
     expect(keys[0]!.value!.equals(bytes)).toBe(true);

@@ -27,7 +27,10 @@ async function logIn(app: TestApp['app'], headers: Record<string, string> = {}) 
 describe('console login', () => {
   test('GET /console serves the page with a strict content security policy, and its assets', async () => {
     t = await buildTestApp({ API_KEY: KEY });
-    const page = await request(t.app).get('/console').expect(200).expect('Content-Type', /text\/html/);
+    const page = await request(t.app)
+      .get('/console')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(page.text).toContain('/console/assets/console.js');

@@ -77,7 +77,12 @@ describe('operator console in Chromium', () => {
     await waitVisible(page, '#page-link');
     await waitVisible(page, '#qr-image');
     expect(await isShown(page, '#link-linked')).toBe(false);
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } } }).document.querySelector('#qr-image').complete, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } } }).document.querySelector('#qr-image')
+          .complete,
+      { timeout: 10_000 },
+    );
     await screenshot(page, 'link-qr');
 
     const qr = await scanQrOnPage(page, '#qr-image');
@@ -146,13 +151,17 @@ describe('operator console in Chromium', () => {
     await page.select('#messages-filter select[name=type]', 'image');
     await page.click('#messages-filter button[type=submit]');
     await page.waitForFunction(
-      () => (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> } }).document.querySelectorAll('#messages-rows tr').length === 1,
+      () =>
+        (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> } }).document.querySelectorAll('#messages-rows tr').length ===
+        1,
       { timeout: 10_000 },
     );
     await page.select('#messages-filter select[name=type]', '');
     await page.click('#messages-filter button[type=submit]');
     await page.waitForFunction(
-      () => (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> } }).document.querySelectorAll('#messages-rows tr').length === 2,
+      () =>
+        (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> } }).document.querySelectorAll('#messages-rows tr').length ===
+        2,
       { timeout: 10_000 },
     );
     await waitForText(page, '#incoming-rows', /\+6281234567890 \(Budi\)textIs my order ready\?/);
@@ -192,7 +201,9 @@ describe('operator console in Chromium', () => {
     await page.click('#webhooks-filter button[type=submit]');
     await page.waitForFunction(
       (id: string) => {
-        const row = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector(`#webhooks-rows tr[data-id="${id}"]`);
+        const row = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector(
+          `#webhooks-rows tr[data-id="${id}"]`,
+        );
         return row?.textContent?.includes('delivered') && row.textContent.includes('HTTP 200');
       },
       { timeout: 10_000, polling: 200 },
@@ -241,7 +252,11 @@ describe('operator console in Chromium', () => {
 
   test('the key appears in no URL the browser requested, in no browser storage and in no log line', async () => {
     const stored = await page.evaluate(() => {
-      const w = globalThis as unknown as { localStorage: { length: number }; sessionStorage: { length: number }; document: { cookie: string; documentElement: { outerHTML: string } } };
+      const w = globalThis as unknown as {
+        localStorage: { length: number };
+        sessionStorage: { length: number };
+        document: { cookie: string; documentElement: { outerHTML: string } };
+      };
       return { local: w.localStorage.length, session: w.sessionStorage.length, cookie: w.document.cookie, html: w.document.documentElement.outerHTML };
     });
     expect(stored).toMatchObject({ local: 0, session: 0, cookie: '' });

@@ -33,11 +33,27 @@ describe('console in sandbox mode', () => {
     await new Promise((r) => probe.close(r));
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [SANDBOX], {
-      env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(root, 'data'), UPLOAD_DIR: path.join(root, 'uploads'), LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: path.join(root, 'data'),
+        UPLOAD_DIR: path.join(root, 'uploads'),
+        LOG_LEVEL: 'warn',
+      },
       cwd: root,
       stdio: 'ignore',
     });
-    await waitFor(() => fetch(`${base}/api/health`).then((r) => r.ok, () => false), 30_000, 'the sandbox to listen', 100);
+    await waitFor(
+      () =>
+        fetch(`${base}/api/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+      'the sandbox to listen',
+      100,
+    );
     chromium = await launchBrowser();
     page = await chromium.browser.newPage();
   }, 60_000);

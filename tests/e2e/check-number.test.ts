@@ -27,7 +27,10 @@ describe('check number', () => {
 
   test("answers from WhatsApp's lookup, one query for the batch: jid and lid of each account, nulls for a number not on WhatsApp", async () => {
     const before = h.emu.numberLookups.length;
-    const res = await h.api.post('/api/check-number').send({ phones: ['+62 812-3456-7890', '0857-1111-2222', SITI.phone] }).expect(200);
+    const res = await h.api
+      .post('/api/check-number')
+      .send({ phones: ['+62 812-3456-7890', '0857-1111-2222', SITI.phone] })
+      .expect(200);
     expect(res.body).toEqual({
       status: 'success',
       message: 'Phone numbers checked',
@@ -42,12 +45,18 @@ describe('check number', () => {
 
   test('a second check is answered from the cache: WhatsApp is not asked again, a new number alone is', async () => {
     const before = h.emu.numberLookups.length;
-    const again = await h.api.post('/api/check-number').send({ phones: [SITI.phone, NOBODY, BUDI.phone] }).expect(200);
+    const again = await h.api
+      .post('/api/check-number')
+      .send({ phones: [SITI.phone, NOBODY, BUDI.phone] })
+      .expect(200);
     expect(again.body.data.map((d: { exists: boolean }) => d.exists)).toEqual([true, false, true]);
     expect(h.emu.numberLookups.length).toBe(before);
 
     const fresh = '6281377778888'; // unknown to the emulator, plausible: on WhatsApp, as any such number there
-    const res = await h.api.post('/api/check-number').send({ phones: [BUDI.phone, fresh] }).expect(200);
+    const res = await h.api
+      .post('/api/check-number')
+      .send({ phones: [BUDI.phone, fresh] })
+      .expect(200);
     expect(res.body.data[1]).toMatchObject({ phone: fresh, exists: true, jid: `${fresh}@s.whatsapp.net`, lid: expect.stringMatching(/^\d+@lid$/) });
     expect(h.emu.numberLookups.slice(before)).toEqual([[fresh]]);
   });
@@ -55,7 +64,11 @@ describe('check number', () => {
   test('a number checked (its LID now known) still gets a send on every device', async () => {
     const res = await h.sendText(SITI.phone, 'after the check').expect(200);
     const id = res.body.data.message_id as string;
-    const copies = await Promise.all([0, 1].map((device) => h.emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy && (/:(\d+)@/.exec(m.recipientDevice)?.[1] ?? '0') === String(device))));
+    const copies = await Promise.all(
+      [0, 1].map((device) =>
+        h.emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy && (/:(\d+)@/.exec(m.recipientDevice)?.[1] ?? '0') === String(device)),
+      ),
+    );
     for (const copy of copies) expect(copy).toMatchObject({ type: 'text', text: 'after the check' });
   });
 
@@ -63,12 +76,18 @@ describe('check number', () => {
     await h.emu.goAway();
     try {
       await h.waitForStatus((s) => !s.bot_connected, 5000, 'disconnected');
-      const res = await h.api.post('/api/check-number').send({ phones: [BUDI.phone] }).expect(503);
+      const res = await h.api
+        .post('/api/check-number')
+        .send({ phones: [BUDI.phone] })
+        .expect(503);
       expect(res.body).toMatchObject({ code: 'BOT_NOT_CONNECTED', message: 'Bot not connected' });
     } finally {
       await h.emu.comeBack();
     }
     await h.waitForStatus((s) => s.bot_connected, 10_000, 'reconnected');
-    await h.api.post('/api/check-number').send({ phones: [BUDI.phone] }).expect(200);
+    await h.api
+      .post('/api/check-number')
+      .send({ phones: [BUDI.phone] })
+      .expect(200);
   });
 });

@@ -65,7 +65,10 @@ describe('groups through the real socket and the emulator', () => {
   });
 
   test('create: the emulator has the group with the account as superadmin; numbers not on WhatsApp are left out', async () => {
-    const res = await h.api.post('/api/groups').send({ subject: 'Arisan RT 05', participants: [BUDI, `+${SITI}`, NOT_ON_WHATSAPP] }).expect(201);
+    const res = await h.api
+      .post('/api/groups')
+      .send({ subject: 'Arisan RT 05', participants: [BUDI, `+${SITI}`, NOT_ON_WHATSAPP] })
+      .expect(201);
     expect(res.body).toMatchObject({ status: 'success', message: 'Group created successfully' });
     const group = res.body.data as GroupBody;
     expect(group.id).toMatch(/^120363\d+@g\.us$/);
@@ -94,11 +97,22 @@ describe('groups through the real socket and the emulator', () => {
     const list = await h.api.get('/api/groups').expect(200);
     expect(list.body.message).toBe('Groups retrieved successfully');
     const listed = list.body.data as Array<Record<string, unknown>>;
-    expect(listed.find((g) => g.id === mine.jid)).toEqual({ id: mine.jid, subject: 'Keluarga', participants: 3, announce: false, restrict: false, owner: BUDI });
+    expect(listed.find((g) => g.id === mine.jid)).toEqual({
+      id: mine.jid,
+      subject: 'Keluarga',
+      participants: 3,
+      announce: false,
+      restrict: false,
+      owner: BUDI,
+    });
     expect(listed.find((g) => g.id === notMine.jid)).toBeUndefined();
 
     const info = await h.api.get(`/api/groups/${mine.jid.replace('@g.us', '')}`).expect(200);
-    expect(info.body).toMatchObject({ status: 'success', message: 'Group retrieved successfully', data: { id: mine.jid, subject: 'Keluarga', description: 'Grup keluarga', owner: BUDI } });
+    expect(info.body).toMatchObject({
+      status: 'success',
+      message: 'Group retrieved successfully',
+      data: { id: mine.jid, subject: 'Keluarga', description: 'Grup keluarga', owner: BUDI },
+    });
     expect((info.body.data as GroupBody).participants).toContainEqual({ phone: BUDI, lid: BUDI_LID, admin: 'superadmin' });
 
     // A phone-addressed group names members by phone JID, with their LID beside it.
@@ -118,11 +132,17 @@ describe('groups through the real socket and the emulator', () => {
   });
 
   test('participants: add (already in: 409, not on WhatsApp: 403), promote, demote, remove (not a member: 404)', async () => {
-    const { body } = await h.api.post('/api/groups').send({ subject: 'Panitia', participants: [BUDI] }).expect(201);
+    const { body } = await h.api
+      .post('/api/groups')
+      .send({ subject: 'Panitia', participants: [BUDI] })
+      .expect(201);
     const id = (body.data as GroupBody).id;
     const path = `/api/groups/${id}/participants`;
 
-    const added = await h.api.post(path).send({ action: 'add', participants: [ANDI, BUDI, NOT_ON_WHATSAPP] }).expect(200);
+    const added = await h.api
+      .post(path)
+      .send({ action: 'add', participants: [ANDI, BUDI, NOT_ON_WHATSAPP] })
+      .expect(200);
     expect(added.body).toEqual({
       status: 'success',
       message: 'Participants updated successfully',
@@ -134,16 +154,25 @@ describe('groups through the real socket and the emulator', () => {
     });
     expect(h.emu.groups.info(id)!.participants).toContainEqual({ phone: ANDI, admin: null });
 
-    await h.api.post(path).send({ action: 'promote', participants: [ANDI] }).expect(200);
+    await h.api
+      .post(path)
+      .send({ action: 'promote', participants: [ANDI] })
+      .expect(200);
     expect(h.emu.groups.info(id)!.participants).toContainEqual({ phone: ANDI, admin: 'admin' });
     // Read-your-writes: the cache was dropped by the change, so info shows it at once.
     const promoted = await h.api.get(`/api/groups/${id}`).expect(200);
     expect((promoted.body.data as GroupBody).participants).toContainEqual(expect.objectContaining({ phone: ANDI, admin: 'admin' }));
 
-    await h.api.post(path).send({ action: 'demote', participants: [ANDI] }).expect(200);
+    await h.api
+      .post(path)
+      .send({ action: 'demote', participants: [ANDI] })
+      .expect(200);
     expect(h.emu.groups.info(id)!.participants).toContainEqual({ phone: ANDI, admin: null });
 
-    const removed = await h.api.post(path).send({ action: 'remove', participants: [ANDI, SITI] }).expect(200);
+    const removed = await h.api
+      .post(path)
+      .send({ action: 'remove', participants: [ANDI, SITI] })
+      .expect(200);
     expect(removed.body.data).toEqual([
       { phone: ANDI, status: 200 },
       { phone: SITI, status: 404 },
@@ -151,8 +180,11 @@ describe('groups through the real socket and the emulator', () => {
     expect(h.emu.groups.info(id)!.participants.map((p) => p.phone)).not.toContain(ANDI);
   });
 
-  test('subject and description change on WhatsApp; invite code and link are the group\'s', async () => {
-    const { body } = await h.api.post('/api/groups').send({ subject: 'Lama', participants: [BUDI] }).expect(201);
+  test("subject and description change on WhatsApp; invite code and link are the group's", async () => {
+    const { body } = await h.api
+      .post('/api/groups')
+      .send({ subject: 'Lama', participants: [BUDI] })
+      .expect(201);
     const id = (body.data as GroupBody).id;
     const patched = await h.api.patch(`/api/groups/${id}`).send({ subject: 'Baru', description: 'Deskripsi baru' }).expect(200);
     expect(patched.body).toMatchObject({ message: 'Group updated successfully', data: { id, subject: 'Baru', description: 'Deskripsi baru' } });
@@ -164,12 +196,19 @@ describe('groups through the real socket and the emulator', () => {
 
     const invite = await h.api.get(`/api/groups/${id}/invite-code`).expect(200);
     const code = h.emu.groups.info(id)!.inviteCode;
-    expect(invite.body).toEqual({ status: 'success', message: 'Invite code retrieved successfully', data: { id, code, link: `https://chat.whatsapp.com/${code}` } });
+    expect(invite.body).toEqual({
+      status: 'success',
+      message: 'Invite code retrieved successfully',
+      data: { id, code, link: `https://chat.whatsapp.com/${code}` },
+    });
   });
 
   test('a member who is not an admin: changes answer 403; a group the account is not in: 404', async () => {
     const member = h.emu.groups.create({ subject: 'Bukan admin', participants: [h.emu.account.phone, SITI], owner: BUDI });
-    const forbidden = await h.api.post(`/api/groups/${member.jid}/participants`).send({ action: 'add', participants: [ANDI] }).expect(403);
+    const forbidden = await h.api
+      .post(`/api/groups/${member.jid}/participants`)
+      .send({ action: 'add', participants: [ANDI] })
+      .expect(403);
     expect(forbidden.body).toMatchObject({ status: 'error', code: 'GROUP_ADMIN_REQUIRED' });
     expect((await h.api.get(`/api/groups/${member.jid}/invite-code`).expect(403)).body.code).toBe('GROUP_ADMIN_REQUIRED');
     expect(h.emu.groups.info(member.jid)!.participants.map((p) => p.phone)).not.toContain(ANDI);
@@ -191,7 +230,11 @@ describe('groups through the real socket and the emulator', () => {
     await waitFor(() => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && e.data.action === 'create'), 5000, 'the create event');
 
     h.emu.groups.updateParticipants(group.jid, [ANDI], 'add', BUDI);
-    const added = await waitFor(() => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && e.data.action === 'add'), 5000, 'the add event');
+    const added = await waitFor(
+      () => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && e.data.action === 'add'),
+      5000,
+      'the add event',
+    );
     expect(added.data).toEqual({
       group: group.jid,
       author: { phone: BUDI, lid: BUDI_LID },
@@ -204,7 +247,11 @@ describe('groups through the real socket and the emulator', () => {
     });
 
     h.emu.groups.setSubject(group.jid, 'Diganti Budi', BUDI);
-    const renamed = await waitFor(() => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && e.data.subject === 'Diganti Budi'), 5000, 'the subject event');
+    const renamed = await waitFor(
+      () => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && e.data.subject === 'Diganti Budi'),
+      5000,
+      'the subject event',
+    );
     expect(renamed.data).toMatchObject({ action: null, participants: [], author: { phone: BUDI, lid: BUDI_LID } });
 
     h.emu.groups.setDescription(group.jid, 'Aturan baru', BUDI);
@@ -212,9 +259,16 @@ describe('groups through the real socket and the emulator', () => {
     h.emu.groups.updateParticipants(group.jid, [ANDI], 'promote', BUDI);
     const find = (what: string, match: (data: Record<string, unknown>) => boolean) =>
       waitFor(() => events().find((e) => e.event === 'group.update' && e.data.group === group.jid && match(e.data)), 5000, what);
-    expect((await find('the description event', (d) => d.description !== null)).data).toMatchObject({ description: 'Aturan baru', subject: null, announce: null });
+    expect((await find('the description event', (d) => d.description !== null)).data).toMatchObject({
+      description: 'Aturan baru',
+      subject: null,
+      announce: null,
+    });
     expect((await find('the announce event', (d) => d.announce !== null)).data).toMatchObject({ announce: true, description: null, restrict: null });
-    expect((await find('the promote event', (d) => d.action === 'promote')).data).toMatchObject({ participants: [{ phone: ANDI, lid: '123456789012347@lid' }], author: { phone: BUDI } });
+    expect((await find('the promote event', (d) => d.action === 'promote')).data).toMatchObject({
+      participants: [{ phone: ANDI, lid: '123456789012347@lid' }],
+      author: { phone: BUDI },
+    });
   });
 
   test('metadata is cached: lookups and group sends through the socket make one query, refreshed after a member change', async () => {
@@ -231,7 +285,8 @@ describe('groups through the real socket and the emulator', () => {
     const sends = [];
     for (let i = 0; i < 5; i++) sends.push(await transport.send(group.jid, { kind: 'text', text: `burst ${i}` }));
     expect(h.emu.groups.metadataQueries(group.jid)).toBe(warmed);
-    for (const sent of sends) await h.emu.waitForMessage((m) => m.id === sent.messageId && m.group === group.jid && m.to === `${SITI}@s.whatsapp.net` && m.type === 'text');
+    for (const sent of sends)
+      await h.emu.waitForMessage((m) => m.id === sent.messageId && m.group === group.jid && m.to === `${SITI}@s.whatsapp.net` && m.type === 'text');
 
     // Another member adds Dewi: the cached members are dropped; the next lookup asks once and sees her.
     h.emu.groups.updateParticipants(group.jid, [DEWI], 'add', BUDI);
@@ -258,7 +313,10 @@ describe('groups through the real socket and the emulator', () => {
   });
 
   test('leave: the account is out of the group; afterwards the group is not found', async () => {
-    const { body } = await h.api.post('/api/groups').send({ subject: 'Pergi', participants: [BUDI] }).expect(201);
+    const { body } = await h.api
+      .post('/api/groups')
+      .send({ subject: 'Pergi', participants: [BUDI] })
+      .expect(201);
     const id = (body.data as GroupBody).id;
     await h.api.get(`/api/groups/${id}`).expect(200);
     const left = await h.api.post(`/api/groups/${id}/leave`).expect(200);
@@ -273,7 +331,14 @@ describe('groups through the real socket and the emulator', () => {
       await h.waitForStatus((s) => !s.bot_connected, 5000, 'disconnected');
       const res = await h.api.get('/api/groups').expect(503);
       expect(res.body).toMatchObject({ code: 'BOT_NOT_CONNECTED', message: 'Bot not connected' });
-      expect((await h.api.post('/api/groups').send({ subject: 'x', participants: [BUDI] }).expect(503)).body.code).toBe('BOT_NOT_CONNECTED');
+      expect(
+        (
+          await h.api
+            .post('/api/groups')
+            .send({ subject: 'x', participants: [BUDI] })
+            .expect(503)
+        ).body.code,
+      ).toBe('BOT_NOT_CONNECTED');
     } finally {
       await h.emu.comeBack();
     }

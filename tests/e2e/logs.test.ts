@@ -52,7 +52,12 @@ describe('log lines of a gateway that starts, pairs and sends', () => {
   const raw: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      raw.push(...chunk.toString().split('\n').filter((line) => line.length > 0));
+      raw.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line.length > 0),
+      );
       done();
     },
   });

@@ -117,7 +117,11 @@ async function expectWhatsAppVoiceNote(media: ReceivedMedia, received: ReceivedM
 }
 
 /** What every video WhatsApp receives must be: H.264 4:2:0 (+ AAC) in a faststart mp4. */
-async function expectPhonePlayableMp4(received: ReceivedMessage, media: ReceivedMedia, expected: { seconds: number; audioChannels?: number }): Promise<ProbeResult> {
+async function expectPhonePlayableMp4(
+  received: ReceivedMessage,
+  media: ReceivedMedia,
+  expected: { seconds: number; audioChannels?: number },
+): Promise<ProbeResult> {
   expect(media.mimetype).toBe('video/mp4');
   expect(media.hasThumbnail).toBe(true);
 

@@ -38,7 +38,11 @@ async function sendImagesApart(idleCutoffMs: number, count: number, gapMs: numbe
   const delivered: boolean[] = [];
   for (let i = 0; i < count; i++) {
     if (i > 0) await sleep(gapMs);
-    const res = await h.api.post('/api/send-image').field('phone', RECIPIENT).field('caption', `image ${i + 1}`).attach('file', files.png, 'photo.png');
+    const res = await h.api
+      .post('/api/send-image')
+      .field('phone', RECIPIENT)
+      .field('caption', `image ${i + 1}`)
+      .attach('file', files.png, 'photo.png');
     statuses.push(res.status);
     if (res.status !== 200) continue;
     const id = (res.body as { data: { message_id: string } }).data.message_id;

@@ -47,7 +47,13 @@ describe('GET /metrics after sends through the emulator', () => {
     const { port } = receiver.address() as { port: number };
     h = await E2EHarness.start({
       emulator: { receipts: { deliver: true, delayMs: 50 } },
-      env: { WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, WEBHOOK_SECRET: 'metrics-test-secret-0123456789', QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', PACING_MAX_PER_MINUTE: '0' },
+      env: {
+        WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+        WEBHOOK_SECRET: 'metrics-test-secret-0123456789',
+        QUEUE_WHEN_DISCONNECTED: 'true',
+        PACING_RECIPIENT_INTERVAL_MS: '0',
+        PACING_MAX_PER_MINUTE: '0',
+      },
     });
   });
 
@@ -78,7 +84,10 @@ describe('GET /metrics after sends through the emulator', () => {
     await waitFor(
       async () => {
         const now = await scrape();
-        return sample(now, 'wa_gateway_messages_total', { type: 'text', status: 'delivered' }) === 2 && sample(now, 'wa_gateway_messages_total', { type: 'image', status: 'delivered' }) === 1;
+        return (
+          sample(now, 'wa_gateway_messages_total', { type: 'text', status: 'delivered' }) === 2 &&
+          sample(now, 'wa_gateway_messages_total', { type: 'image', status: 'delivered' }) === 1
+        );
       },
       5000,
       'three delivery receipts',
@@ -89,7 +98,11 @@ describe('GET /metrics after sends through the emulator', () => {
     await waitFor(
       async () => {
         const now = await scrape();
-        return webhookCalls > 0 && sample(now, 'wa_gateway_webhook_backlog') === 0 && sample(now, 'wa_gateway_webhook_deliveries_total', { outcome: 'delivered' }) === webhookCalls;
+        return (
+          webhookCalls > 0 &&
+          sample(now, 'wa_gateway_webhook_backlog') === 0 &&
+          sample(now, 'wa_gateway_webhook_deliveries_total', { outcome: 'delivered' }) === webhookCalls
+        );
       },
       5000,
       'webhooks delivered',

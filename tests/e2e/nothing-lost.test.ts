@@ -73,16 +73,24 @@ describe('nothing lost, end to end', () => {
   test('status goes sent → delivered → read as receipts arrive, and each change is a webhook', async () => {
     const res = await h.sendText(CONTACT, 'track my status').expect(200);
     const { id, message_id } = res.body.data as { id: string; message_id: string };
-    const record = async () => (await h.api.get(`/api/messages/${id}`).expect(200)).body.data as { status: string; status_timestamps: Record<string, string | null> };
+    const record = async () =>
+      (await h.api.get(`/api/messages/${id}`).expect(200)).body.data as { status: string; status_timestamps: Record<string, string | null> };
     await waitFor(async () => (await record()).status === 'delivered', 5000, 'delivered');
     h.emu.sendReceipt(message_id, 'read');
-    const read = await waitFor(async () => {
-      const r = await record();
-      return r.status === 'read' ? r : undefined;
-    }, 5000, 'read');
+    const read = await waitFor(
+      async () => {
+        const r = await record();
+        return r.status === 'read' ? r : undefined;
+      },
+      5000,
+      'read',
+    );
     expect(read.status_timestamps).toMatchObject({ sent: expect.any(String), delivered: expect.any(String), read: expect.any(String) });
     await waitFor(() => receiver.events('message.status').filter((e) => e.event.data.message_id === message_id).length >= 2, 5000, 'status webhooks');
-    const statuses = receiver.events('message.status').filter((e) => e.event.data.message_id === message_id).map((e) => e.event.data.status);
+    const statuses = receiver
+      .events('message.status')
+      .filter((e) => e.event.data.message_id === message_id)
+      .map((e) => e.event.data.status);
     expect(statuses).toEqual(expect.arrayContaining(['delivered', 'read']));
   });
 
@@ -112,17 +120,25 @@ describe('nothing lost, end to end', () => {
   test('a receiver that fails three times gets the event on the fourth try', async () => {
     receiver.failuresPerEvent = 3;
     const id = await h.emu.sendIncomingText(CONTACT, 'retry me please');
-    await waitFor(() => {
-      const attempts = receiver.hits.filter((x) => x.body.includes(id));
-      return attempts.length >= 4 ? attempts : undefined;
-    }, 10_000, 'four attempts');
+    await waitFor(
+      () => {
+        const attempts = receiver.hits.filter((x) => x.body.includes(id));
+        return attempts.length >= 4 ? attempts : undefined;
+      },
+      10_000,
+      'four attempts',
+    );
     const attempts = receiver.hits.filter((x) => x.body.includes(id));
     expect(attempts.map((a) => a.headers['x-webhook-attempt'])).toEqual(['1', '2', '3', '4']);
-    const log = await waitFor(async () => {
-      const res = await h.api.get('/api/webhooks/deliveries?event=message.incoming').expect(200);
-      const items = res.body.data as Array<{ payload?: string; status: string; attempts: number }>;
-      return items.find((d) => JSON.stringify(d).includes(id) && d.status === 'delivered');
-    }, 5000, 'delivered in the log');
+    const log = await waitFor(
+      async () => {
+        const res = await h.api.get('/api/webhooks/deliveries?event=message.incoming').expect(200);
+        const items = res.body.data as Array<{ payload?: string; status: string; attempts: number }>;
+        return items.find((d) => JSON.stringify(d).includes(id) && d.status === 'delivered');
+      },
+      5000,
+      'delivered in the log',
+    );
     expect(log.attempts).toBe(4);
   });
 

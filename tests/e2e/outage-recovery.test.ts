@@ -55,75 +55,81 @@ describe('outage recovery with the production reconnect policy (clock ×30)', ()
   test.each([
     ['60 s', 60_000],
     ['5 min', 5 * 60_000],
-  ])('WhatsApp away for %s: /api/status shows the real next attempt, and the gateway is back within 30 s of its return', async (_label, outageMs) => {
-    const events: Timed<ConnectionStatus>[] = [];
-    const record = (status: ConnectionStatus) => events.push({ at: Date.now(), value: status });
-    h.gateway.transport.events.on('connection', record);
-    try {
-      await h.emu.goAway();
-      const wentAway = Date.now();
-      const samples: Sample[] = [];
-      while (Date.now() - wentAway < scaled(outageMs)) {
-        const before = Date.now();
-        const value = await h.status();
-        samples.push({ before, after: Date.now(), value });
-        await sleep(25);
-      }
-      const lastBeforeReturn = await h.status();
-      await h.emu.comeBack();
-      const cameBack = Date.now();
-      const opened = await waitFor(
-        () => events.find((e) => e.at >= cameBack && e.value.connected),
-        scaled(RECOVERY_BOUND_MS) + LOGIN_ALLOWANCE_MS,
-        'the connection open again',
-      );
-
-      // During the outage: every next_retry_at /api/status showed is when the next attempt really
-      // started, and the attempt count it showed is the number of attempts that had failed. (A
-      // sample during which the state changed cannot be placed exactly, so it is left out.)
-      const waiting = samples.filter(
-        (s) => s.value.connection.state === 'waiting_to_retry' && !events.some((e) => e.at >= s.before && e.at <= s.after),
-      );
-      expect(waiting.length).toBeGreaterThan(3);
-      for (const sample of waiting) {
-        const promised = Date.parse(sample.value.connection.next_retry_at ?? 'missing');
-        const attempt = events.find((e) => e.at > sample.after && e.value.phase === 'connecting');
-        expect(attempt).toBeDefined();
-        expect(attempt!.at).toBeGreaterThanOrEqual(promised - EARLY_TOLERANCE_MS);
-        // Not scheduled further out than it said either: the attempt came when promised, give or take timer lateness.
-        expect(attempt!.at - promised).toBeLessThan(scaled(production.maxDelayMs));
-        const failedBefore = events.filter((e) => e.at < sample.before && e.value.phase === 'waiting_to_retry').length;
-        expect(sample.value.connection_attempts).toBe(failedBefore);
-      }
-
-      // No wait the policy scheduled was longer than the cap, however long the outage had lasted.
-      const scheduled = events.filter((e) => e.value.phase === 'waiting_to_retry').map((e) => Date.parse(e.value.nextRetryAt!) - e.at);
-      expect(Math.max(...scheduled)).toBeLessThanOrEqual(scaled(production.maxDelayMs) + EARLY_TOLERANCE_MS);
-      if (outageMs >= 5 * 60_000) {
-        // Long enough to pass MAX_RECONNECT_ATTEMPTS: reported as long, and still retrying at the cap.
-        expect(lastBeforeReturn).toMatchObject({ bot_connected: false, thread_alive: true, connection: { slow_retry: true } });
-        expect(lastBeforeReturn.connection_attempts).toBeGreaterThan(production.maxAttempts);
-      }
-
-      // After the return: the attempt that logs in starts within the bound (policy time, scaled),
-      // and the login on top of it stays within the real-time allowance.
-      const successful = [...events].reverse().find((e) => e.at <= opened.at && e.value.phase === 'connecting')!;
-      const attemptStartedAfter = Math.max(0, successful.at - cameBack);
-      const loginMs = opened.at - successful.at;
-      expect(attemptStartedAfter).toBeLessThanOrEqual(scaled(RECOVERY_BOUND_MS));
-      expect(loginMs).toBeLessThanOrEqual(LOGIN_ALLOWANCE_MS);
-      expect(await h.status()).toMatchObject({ bot_connected: true, connection_attempts: 0, connection: { state: 'open', slow_retry: false, next_retry_at: null } });
-
-      await h.expectSendWorks(RECIPIENT, `after an outage of ${outageMs / 1000} s`);
-      if (process.env.E2E_REPORT) {
-        process.stderr.write(
-          `outage ${outageMs / 1000} s (scaled ${scaled(outageMs)} ms): ${samples.length} status samples, ${scheduled.length} attempts failed, ` +
-            `longest wait ${Math.max(...scheduled)} ms; after the return the attempt started in ${attemptStartedAfter} ms ` +
-            `(= ${(attemptStartedAfter / CLOCK / 1000).toFixed(1)} s production), login ${loginMs} ms\n`,
+  ])(
+    'WhatsApp away for %s: /api/status shows the real next attempt, and the gateway is back within 30 s of its return',
+    async (_label, outageMs) => {
+      const events: Timed<ConnectionStatus>[] = [];
+      const record = (status: ConnectionStatus) => events.push({ at: Date.now(), value: status });
+      h.gateway.transport.events.on('connection', record);
+      try {
+        await h.emu.goAway();
+        const wentAway = Date.now();
+        const samples: Sample[] = [];
+        while (Date.now() - wentAway < scaled(outageMs)) {
+          const before = Date.now();
+          const value = await h.status();
+          samples.push({ before, after: Date.now(), value });
+          await sleep(25);
+        }
+        const lastBeforeReturn = await h.status();
+        await h.emu.comeBack();
+        const cameBack = Date.now();
+        const opened = await waitFor(
+          () => events.find((e) => e.at >= cameBack && e.value.connected),
+          scaled(RECOVERY_BOUND_MS) + LOGIN_ALLOWANCE_MS,
+          'the connection open again',
         );
+
+        // During the outage: every next_retry_at /api/status showed is when the next attempt really
+        // started, and the attempt count it showed is the number of attempts that had failed. (A
+        // sample during which the state changed cannot be placed exactly, so it is left out.)
+        const waiting = samples.filter((s) => s.value.connection.state === 'waiting_to_retry' && !events.some((e) => e.at >= s.before && e.at <= s.after));
+        expect(waiting.length).toBeGreaterThan(3);
+        for (const sample of waiting) {
+          const promised = Date.parse(sample.value.connection.next_retry_at ?? 'missing');
+          const attempt = events.find((e) => e.at > sample.after && e.value.phase === 'connecting');
+          expect(attempt).toBeDefined();
+          expect(attempt!.at).toBeGreaterThanOrEqual(promised - EARLY_TOLERANCE_MS);
+          // Not scheduled further out than it said either: the attempt came when promised, give or take timer lateness.
+          expect(attempt!.at - promised).toBeLessThan(scaled(production.maxDelayMs));
+          const failedBefore = events.filter((e) => e.at < sample.before && e.value.phase === 'waiting_to_retry').length;
+          expect(sample.value.connection_attempts).toBe(failedBefore);
+        }
+
+        // No wait the policy scheduled was longer than the cap, however long the outage had lasted.
+        const scheduled = events.filter((e) => e.value.phase === 'waiting_to_retry').map((e) => Date.parse(e.value.nextRetryAt!) - e.at);
+        expect(Math.max(...scheduled)).toBeLessThanOrEqual(scaled(production.maxDelayMs) + EARLY_TOLERANCE_MS);
+        if (outageMs >= 5 * 60_000) {
+          // Long enough to pass MAX_RECONNECT_ATTEMPTS: reported as long, and still retrying at the cap.
+          expect(lastBeforeReturn).toMatchObject({ bot_connected: false, thread_alive: true, connection: { slow_retry: true } });
+          expect(lastBeforeReturn.connection_attempts).toBeGreaterThan(production.maxAttempts);
+        }
+
+        // After the return: the attempt that logs in starts within the bound (policy time, scaled),
+        // and the login on top of it stays within the real-time allowance.
+        const successful = [...events].reverse().find((e) => e.at <= opened.at && e.value.phase === 'connecting')!;
+        const attemptStartedAfter = Math.max(0, successful.at - cameBack);
+        const loginMs = opened.at - successful.at;
+        expect(attemptStartedAfter).toBeLessThanOrEqual(scaled(RECOVERY_BOUND_MS));
+        expect(loginMs).toBeLessThanOrEqual(LOGIN_ALLOWANCE_MS);
+        expect(await h.status()).toMatchObject({
+          bot_connected: true,
+          connection_attempts: 0,
+          connection: { state: 'open', slow_retry: false, next_retry_at: null },
+        });
+
+        await h.expectSendWorks(RECIPIENT, `after an outage of ${outageMs / 1000} s`);
+        if (process.env.E2E_REPORT) {
+          process.stderr.write(
+            `outage ${outageMs / 1000} s (scaled ${scaled(outageMs)} ms): ${samples.length} status samples, ${scheduled.length} attempts failed, ` +
+              `longest wait ${Math.max(...scheduled)} ms; after the return the attempt started in ${attemptStartedAfter} ms ` +
+              `(= ${(attemptStartedAfter / CLOCK / 1000).toFixed(1)} s production), login ${loginMs} ms\n`,
+          );
+        }
+      } finally {
+        h.gateway.transport.events.off('connection', record);
       }
-    } finally {
-      h.gateway.transport.events.off('connection', record);
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 });

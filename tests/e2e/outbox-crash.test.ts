@@ -140,11 +140,15 @@ describe('outbox across a kill -9', () => {
     expect(toRecipient.length - firstArrival.length).toBeLessThanOrEqual(1);
     expect(toRecipient.filter((m) => !m.duplicate)).toHaveLength(QUEUED);
 
-    const records = await waitFor(async () => {
-      const list = await api('GET', '/api/messages?limit=200').catch(() => undefined);
-      const items = (list?.body.data ?? []) as Array<{ id: string; status: string }>;
-      return items.length === QUEUED && items.every((r) => r.status !== 'queued') ? items : undefined;
-    }, 10_000, 'every record past queued');
+    const records = await waitFor(
+      async () => {
+        const list = await api('GET', '/api/messages?limit=200').catch(() => undefined);
+        const items = (list?.body.data ?? []) as Array<{ id: string; status: string }>;
+        return items.length === QUEUED && items.every((r) => r.status !== 'queued') ? items : undefined;
+      },
+      10_000,
+      'every record past queued',
+    );
     expect(records.every((r) => r.status !== 'failed')).toBe(true);
   }, 120_000);
 });

@@ -25,10 +25,14 @@ describe('recipients', () => {
   test('a contact with a phone and two companion devices gets the message on all three, each decrypted', async () => {
     const res = await h.sendText(THREE_DEVICES.phone, 'to every device').expect(200);
     const id = res.body.data.message_id as string;
-    const copies = await waitFor(() => {
-      const found = h.emu.messages.filter((m) => m.id === id && !m.isOwnDeviceCopy);
-      return found.length >= 3 ? found : undefined;
-    }, 5000, 'three device copies');
+    const copies = await waitFor(
+      () => {
+        const found = h.emu.messages.filter((m) => m.id === id && !m.isOwnDeviceCopy);
+        return found.length >= 3 ? found : undefined;
+      },
+      5000,
+      'three device copies',
+    );
     const devices = copies.map((m) => /:(\d+)@/.exec(m.recipientDevice)?.[1] ?? '0').sort();
     expect(devices).toEqual(['0', '1', '2']);
     for (const copy of copies) expect(copy).toMatchObject({ type: 'text', text: 'to every device', to: `${THREE_DEVICES.phone}@s.whatsapp.net` });

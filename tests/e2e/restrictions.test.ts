@@ -30,7 +30,9 @@ describe('account restricted by WhatsApp (463)', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    h = await E2EHarness.start({ env: { QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', WEBHOOK_URL: url, WEBHOOK_SECRET: 'restriction-test-secret-0123' } });
+    h = await E2EHarness.start({
+      env: { QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', WEBHOOK_URL: url, WEBHOOK_SECRET: 'restriction-test-secret-0123' },
+    });
     try {
       await h.pair();
     } catch (error) {
@@ -54,10 +56,14 @@ describe('account restricted by WhatsApp (463)', () => {
     expect(refused.body).toMatchObject({ code: 'SEND_FAILED', wa_error_code: 463 });
     expect(refused.body.message).toMatch(/account restricted/);
 
-    const status = await waitFor(async () => {
-      const body = (await h.api.get('/api/status').expect(200)).body as { restriction: Record<string, unknown> | null };
-      return body.restriction ?? undefined;
-    }, 5000, 'the restriction in /api/status');
+    const status = await waitFor(
+      async () => {
+        const body = (await h.api.get('/api/status').expect(200)).body as { restriction: Record<string, unknown> | null };
+        return body.restriction ?? undefined;
+      },
+      5000,
+      'the restriction in /api/status',
+    );
     expect(status).toMatchObject({ code: 463, until_from_whatsapp: true, new_contacts_paused: true });
     expect(Math.abs(Date.parse(String(status.until)) - endsAt.getTime())).toBeLessThan(1500);
 

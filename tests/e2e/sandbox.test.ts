@@ -28,7 +28,14 @@ describe('sandbox mode', () => {
     await new Promise((r) => probe.close(r));
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [SANDBOX], {
-      env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(root, 'data'), UPLOAD_DIR: path.join(root, 'uploads'), LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: path.join(root, 'data'),
+        UPLOAD_DIR: path.join(root, 'uploads'),
+        LOG_LEVEL: 'warn',
+      },
       cwd: root,
       stdio: 'ignore',
     });
@@ -113,7 +120,11 @@ describe('sandbox mode', () => {
     const typed = second.data.pairing_code;
     const entered = await post('/api/sandbox/enter-pairing-code', { code: `${typed.slice(0, 4)}-${typed.slice(4)}` });
     expect(entered.status).toBe(200);
-    expect(await entered.json()).toMatchObject({ status: 'success', sandbox: true, data: { device: expect.stringMatching(/^6281111111111:\d+@s\.whatsapp\.net$/) } });
+    expect(await entered.json()).toMatchObject({
+      status: 'success',
+      sandbox: true,
+      data: { device: expect.stringMatching(/^6281111111111:\d+@s\.whatsapp\.net$/) },
+    });
     await waitForState((s) => s.bot_connected);
   }, 30_000);
 

@@ -97,12 +97,7 @@ describe('send endpoints deliver to the recipient (files sent as uploaded)', () 
   test.each(PASS_THROUGH_CASES)('sending a $kind ($fileName): the recipient decrypts the uploaded bytes', async (c) => {
     const policy = DEFAULT_UPLOAD_POLICIES[c.kind];
     const uploaded = c.file(files);
-    const res = await h.api
-      .post(policy.endpoint)
-      .field('phone', RECIPIENT)
-      .field('caption', c.caption)
-      .attach('file', uploaded, c.fileName)
-      .expect(200);
+    const res = await h.api.post(policy.endpoint).field('phone', RECIPIENT).field('caption', c.caption).attach('file', uploaded, c.fileName).expect(200);
     expect(res.body).toMatchObject({
       status: 'success',
       message: policy.successMessage,

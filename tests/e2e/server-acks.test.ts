@@ -87,7 +87,9 @@ describe('without the outbox: the response says what WhatsApp acknowledged', () 
     expect(res.body).toMatchObject({ status: 'error', code: 'SEND_FAILED', wa_error_code: 479 });
     expect(res.body.message).toMatch(/WhatsApp error 479: .*invalid/);
     const page = await h.api.get('/api/messages?status=failed').expect(200);
-    const record = (page.body.data as Array<{ summary: string; error: string; status_timestamps: { failed: string | null } }>).find((m) => m.summary === 'refused');
+    const record = (page.body.data as Array<{ summary: string; error: string; status_timestamps: { failed: string | null } }>).find(
+      (m) => m.summary === 'refused',
+    );
     expect(record?.error).toMatch(/^WhatsApp error 479/);
     expect(record?.status_timestamps.failed).not.toBeNull();
     expect(h.emu.messages.filter((m) => m.text === 'refused')).toHaveLength(0);

@@ -71,7 +71,13 @@ describe('npm start entry point', () => {
   test('no request can end it: the issue-8 uploads, a dropped connection and parser errors leave it serving', async () => {
     const port = await freePort();
     // The outbox accepts sends while WhatsApp is away, so the upload endpoints read their bodies.
-    const { child, exited, output } = run({ PORT: String(port), HOST: '127.0.0.1', WA_WS_URL: 'ws://127.0.0.1:9/ws/chat', LOG_LEVEL: 'warn', QUEUE_WHEN_DISCONNECTED: 'true' });
+    const { child, exited, output } = run({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WA_WS_URL: 'ws://127.0.0.1:9/ws/chat',
+      LOG_LEVEL: 'warn',
+      QUEUE_WHEN_DISCONNECTED: 'true',
+    });
     await waitForHealth(port);
     const url = `http://127.0.0.1:${port}`;
     const forms: Array<[string, (form: FormData, file: Blob, name: string) => void]> = [
@@ -80,7 +86,11 @@ describe('npm start entry point', () => {
       ['a caption over 64 KB after the file', (f, file, name) => (f.append('file', file, name), f.append('caption', 'c'.repeat(70_000)))],
       ['21 extra fields', (f, file, name) => (f.append('file', file, name), Array.from({ length: 21 }, (_, i) => f.append(`x${i}`, 'y')))],
     ];
-    for (const [endpoint, ext] of [['/api/send-image', 'png'], ['/api/send-document', 'pdf'], ['/api/send-audio', 'mp3']] as const) {
+    for (const [endpoint, ext] of [
+      ['/api/send-image', 'png'],
+      ['/api/send-document', 'pdf'],
+      ['/api/send-audio', 'mp3'],
+    ] as const) {
       const name = `a.${ext}`;
       for (const [what, build] of forms) {
         const form = new FormData();
@@ -92,7 +102,11 @@ describe('npm start entry point', () => {
         expect(answer.code).not.toBe('FILE_CONTENT_MISMATCH');
       }
       const boundary = 'b0undary';
-      const body = multipart(boundary, [{ name: 'phone', value: '6281234567890' }, { name: 'file', value: SAMPLE_FILES[ext]!, filename: name }, { name: 'caption', value: 'z'.repeat(3000) }]);
+      const body = multipart(boundary, [
+        { name: 'phone', value: '6281234567890' },
+        { name: 'file', value: SAMPLE_FILES[ext]!, filename: name },
+        { name: 'caption', value: 'z'.repeat(3000) },
+      ]);
       const head = postHead(endpoint, `multipart/form-data; boundary=${boundary}`, body.length);
       // The body ends inside the caption after the file; then a client drops the connection there.
       const truncated = await rawExchange(port, { pieces: [head, body.subarray(0, body.length - 1500)] });
@@ -113,8 +127,11 @@ describe('npm start entry point', () => {
     const port = await freePort();
     // Planted faults, fired on demand once the gateway serves: SIGUSR2 rejects a promise nobody
     // awaits, SIGHUP throws out of a timer callback.
-    const plant = 'process.on("SIGUSR2",()=>{Promise.reject(new Error("planted rejection"))});process.on("SIGHUP",()=>setTimeout(()=>{throw new Error("planted exception")}))';
-    const { child, exited, output } = run({ PORT: String(port), HOST: '127.0.0.1', WA_WS_URL: 'ws://127.0.0.1:9/ws/chat', LOG_LEVEL: 'warn' }, [`--import=data:text/javascript,${encodeURIComponent(plant)}`]);
+    const plant =
+      'process.on("SIGUSR2",()=>{Promise.reject(new Error("planted rejection"))});process.on("SIGHUP",()=>setTimeout(()=>{throw new Error("planted exception")}))';
+    const { child, exited, output } = run({ PORT: String(port), HOST: '127.0.0.1', WA_WS_URL: 'ws://127.0.0.1:9/ws/chat', LOG_LEVEL: 'warn' }, [
+      `--import=data:text/javascript,${encodeURIComponent(plant)}`,
+    ]);
     await waitForHealth(port);
     child.kill('SIGUSR2');
     for (let i = 0; i < 100 && !output().includes('planted rejection'); i++) await new Promise((r) => setTimeout(r, 50));

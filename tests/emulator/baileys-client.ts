@@ -47,9 +47,9 @@ export class Client {
     readonly sock: WASocket,
     readonly authDir: string,
   ) {
-    sock.ev.on('connection.update', update => this.record(() => this.updates.push(update)));
-    sock.ev.on('messages.upsert', upsert => this.record(() => this.upserts.push(upsert)));
-    sock.ev.on('messages.update', updates => this.record(() => this.messageUpdates.push(...updates)));
+    sock.ev.on('connection.update', (update) => this.record(() => this.updates.push(update)));
+    sock.ev.on('messages.upsert', (upsert) => this.record(() => this.upserts.push(upsert)));
+    sock.ev.on('messages.update', (updates) => this.record(() => this.messageUpdates.push(...updates)));
   }
 
   /** Connects a socket with the creds in authDir (a new temp dir when absent: a fresh, unpaired companion). */
@@ -69,17 +69,17 @@ export class Client {
   }
 
   async waitForClose(timeoutMs = 5000): Promise<number | undefined> {
-    const update = await this.waitForUpdate(u => u.connection === 'close', timeoutMs);
+    const update = await this.waitForUpdate((u) => u.connection === 'close', timeoutMs);
     const error = update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
     return error?.output?.statusCode;
   }
 
   waitForOpen(timeoutMs = 5000): Promise<Partial<ConnectionState>> {
-    return this.waitForUpdate(u => u.connection === 'open', timeoutMs);
+    return this.waitForUpdate((u) => u.connection === 'open', timeoutMs);
   }
 
   waitForStatus(id: string, status: number, timeoutMs = 5000): Promise<BaileysEventMap['messages.update'][number]> {
-    return this.waitFor(() => this.messageUpdates.find(u => u.key.id === id && u.update.status === status), timeoutMs, `status ${status} for ${id}`);
+    return this.waitFor(() => this.messageUpdates.find((u) => u.key.id === id && u.update.status === status), timeoutMs, `status ${status} for ${id}`);
   }
 
   waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -106,9 +106,9 @@ export class Client {
 
   /** Ends the socket (if still open); keeps the auth folder for a later connect. */
   async end(): Promise<void> {
-    if (!this.updates.some(u => u.connection === 'close')) {
+    if (!this.updates.some((u) => u.connection === 'close')) {
       this.sock.end(undefined);
-      await this.waitForUpdate(u => u.connection === 'close').catch(() => undefined);
+      await this.waitForUpdate((u) => u.connection === 'close').catch(() => undefined);
     }
   }
 
@@ -127,7 +127,7 @@ export class Client {
 /** QR → scan → 515 → reconnect with the saved creds → open. Returns the open, logged-in client. */
 export async function pairAndLogin(emu: Emulator, extra: Partial<UserFacingSocketConfig> = {}): Promise<Client> {
   const registering = await Client.connect(emu, undefined, extra);
-  const { qr } = await registering.waitForUpdate(u => !!u.qr);
+  const { qr } = await registering.waitForUpdate((u) => !!u.qr);
   await emu.scanQr(qr!);
   const code = await registering.waitForClose();
   if (code !== 515) throw new Error(`expected a 515 restart after pairing, got ${code}`);

@@ -28,7 +28,7 @@ describe('emulator: kicking, dropping and going away', () => {
 
   let paired: Client;
   beforeEach(async () => {
-    if (paired && !emu.pairedDevices().find(d => d.jid === paired.sock.authState.creds.me?.id)?.removed) return;
+    if (paired && !emu.pairedDevices().find((d) => d.jid === paired.sock.authState.creds.me?.id)?.removed) return;
     paired = await pairAndLogin(emu);
     clients.add(paired);
   });
@@ -79,14 +79,14 @@ describe('emulator: kicking, dropping and going away', () => {
     paired = await relogin(paired);
     await paired.waitForOpen();
     const sent = await paired.sock.sendMessage('6281234567890@s.whatsapp.net', { text: 'after coming back' });
-    await expect(emu.waitForMessage(m => m.id === sent!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ text: 'after coming back' });
+    await expect(emu.waitForMessage((m) => m.id === sent!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ text: 'after coming back' });
   });
 
   test('401 device_removed: loggedOut, and the next login gets <failure reason=401>', async () => {
     await paired.waitForOpen();
     emu.kick(401);
     expect(await paired.waitForClose()).toBe(401);
-    expect(emu.pairedDevices().find(d => d.jid === paired.sock.authState.creds.me?.id)?.removed).toBe(true);
+    expect(emu.pairedDevices().find((d) => d.jid === paired.sock.authState.creds.me?.id)?.removed).toBe(true);
     const refused = await relogin(paired);
     expect(await refused.waitForClose()).toBe(401);
   });
@@ -96,7 +96,7 @@ describe('emulator: kicking, dropping and going away', () => {
     const jid = paired.sock.authState.creds.me!.id;
     await paired.sock.logout();
     expect(await paired.waitForClose()).toBe(401);
-    await expect(waitUntil(() => emu.pairedDevices().find(d => d.jid === jid)?.removed === true)).resolves.toBe(true);
+    await expect(waitUntil(() => emu.pairedDevices().find((d) => d.jid === jid)?.removed === true)).resolves.toBe(true);
     const refused = await relogin(paired);
     expect(await refused.waitForClose()).toBe(401);
   });
@@ -106,7 +106,7 @@ async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<bo
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) return false;
-    await new Promise(resolve => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return true;
 }

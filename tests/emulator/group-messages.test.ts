@@ -25,7 +25,7 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
       ],
     });
     client = await pairAndLogin(emu);
-    client.sock.ev.on('message-receipt.update', updates => receipts.push(...updates));
+    client.sock.ev.on('message-receipt.update', (updates) => receipts.push(...updates));
   });
 
   afterAll(async () => {
@@ -40,24 +40,24 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
       const sent = await client.sock.sendMessage(group.jid, { text: 'halo semua' });
       const id = sent!.key.id!;
       const copies = await until(() => {
-        const found = emu.messages.filter(m => m.id === id);
+        const found = emu.messages.filter((m) => m.id === id);
         return found.length === 3 ? found : undefined;
       }, 'three member copies');
-      expect(copies.map(c => c.to).sort()).toEqual([pn(emu.account.phone), pn(BUDI), pn(SITI)].sort());
+      expect(copies.map((c) => c.to).sort()).toEqual([pn(emu.account.phone), pn(BUDI), pn(SITI)].sort());
       for (const copy of copies) {
         expect(copy).toMatchObject({ type: 'text', text: 'halo semua', group: group.jid, chat: group.jid });
       }
-      const budi = copies.find(c => c.to === pn(BUDI))!;
+      const budi = copies.find((c) => c.to === pn(BUDI))!;
       expect(budi.recipientDevice).toBe(addressingMode === 'lid' ? `${BUDI_LID}@lid` : pn(BUDI));
       expect(budi.stanza).toMatchObject({ to: group.jid, addressing_mode: addressingMode });
       // The first message carried the sender key to each member's phone (and the account's own phone).
-      const addressed = budi.senderKeyRecipients!.map(jid => jid.split('@')[0]!.split(':')[0]);
+      const addressed = budi.senderKeyRecipients!.map((jid) => jid.split('@')[0]!.split(':')[0]);
       const user = (phone: string, lid: string): string => (addressingMode === 'lid' ? lid : phone);
       expect(addressed).toEqual(expect.arrayContaining([user(BUDI, BUDI_LID), user(SITI, SITI_LID), user(emu.account.phone, emu.account.lid)]));
 
       // The second reuses the sender key: no <participants>, still readable by everyone.
       const second = await client.sock.sendMessage(group.jid, { text: 'pesan kedua' });
-      const again = await emu.waitForMessage(m => m.id === second!.key.id && m.to === pn(SITI));
+      const again = await emu.waitForMessage((m) => m.id === second!.key.id && m.to === pn(SITI));
       expect(again).toMatchObject({ text: 'pesan kedua', senderKeyRecipients: [] });
 
       // Delivery receipts come from each member with participant, as in groups. Baileys merges one
@@ -65,8 +65,8 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
       const fromBudi = (userJid: string | null | undefined): boolean => !!userJid?.startsWith(user(BUDI, BUDI_LID));
       await until(
         () =>
-          receipts.find(r => r.key.id === id && fromBudi(r.receipt.userJid)) ??
-          client.upserts.flatMap(u => u.messages).find(m => m.key.id === id && m.userReceipt?.some(r => fromBudi(r.userJid))),
+          receipts.find((r) => r.key.id === id && fromBudi(r.receipt.userJid)) ??
+          client.upserts.flatMap((u) => u.messages).find((m) => m.key.id === id && m.userReceipt?.some((r) => fromBudi(r.userJid))),
         'receipt from Budi',
       );
     });
@@ -75,12 +75,12 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
   test('a member added later gets the sender key with the next message only', async () => {
     const group = emu.groups.create({ subject: 'Tambah anggota', participants: [BUDI] });
     const first = await client.sock.sendMessage(group.jid, { text: 'sebelum' });
-    await emu.waitForMessage(m => m.id === first!.key.id && m.to === pn(BUDI));
+    await emu.waitForMessage((m) => m.id === first!.key.id && m.to === pn(BUDI));
     await client.sock.groupParticipantsUpdate(group.jid, [pn(SITI)], 'add');
     const next = await client.sock.sendMessage(group.jid, { text: 'sesudah' });
-    const siti = await emu.waitForMessage(m => m.id === next!.key.id && m.to === pn(SITI));
+    const siti = await emu.waitForMessage((m) => m.id === next!.key.id && m.to === pn(SITI));
     expect(siti).toMatchObject({ text: 'sesudah' });
-    expect(siti.senderKeyRecipients!.map(jid => jid.split(/[:@]/)[0])).toEqual([SITI_LID]);
+    expect(siti.senderKeyRecipients!.map((jid) => jid.split(/[:@]/)[0])).toEqual([SITI_LID]);
   });
 
   test('without a metadata cache every send queries the group once; the count shows it', async () => {
@@ -94,7 +94,7 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     const group = emu.groups.create({ subject: 'Media', participants: [BUDI] });
     const bytes = Buffer.from('%PDF-1.4 laporan');
     const sent = await client.sock.sendMessage(group.jid, { document: bytes, mimetype: 'application/pdf', fileName: 'laporan.pdf' });
-    const copy = await emu.waitForMessage(m => m.id === sent!.key.id && m.to === pn(BUDI));
+    const copy = await emu.waitForMessage((m) => m.id === sent!.key.id && m.to === pn(BUDI));
     expect(copy.type).toBe('document');
     expect(copy.media?.bytes.equals(bytes)).toBe(true);
   });
@@ -104,14 +104,14 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     const cache = new Map<string, GroupMetadata>();
     // Same device, reconnected with Baileys' cachedGroupMetadata hook.
     await client.end();
-    client = await Client.connect(emu, client.authDir, { cachedGroupMetadata: async jid => cache.get(jid) });
+    client = await Client.connect(emu, client.authDir, { cachedGroupMetadata: async (jid) => cache.get(jid) });
     await client.waitForOpen();
     const before = emu.groups.metadataQueries(group.jid);
     cache.set(group.jid, await client.sock.groupMetadata(group.jid));
     const ids = [];
     for (let i = 0; i < 10; i++) ids.push((await client.sock.sendMessage(group.jid, { text: `burst ${i}` }))!.key.id!);
     expect(emu.groups.metadataQueries(group.jid)).toBe(before + 1);
-    for (const id of ids) await emu.waitForMessage(m => m.id === id && m.to === pn(SITI) && m.type === 'text');
+    for (const id of ids) await emu.waitForMessage((m) => m.id === id && m.to === pn(SITI) && m.type === 'text');
   });
 
   test('concurrent sends to a fresh group are opened in order: every member decrypts every one', async () => {
@@ -121,7 +121,7 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     const lookups = new Map<string, Promise<GroupMetadata>>();
     await client.end();
     client = await Client.connect(emu, client.authDir, {
-      cachedGroupMetadata: jid => {
+      cachedGroupMetadata: (jid) => {
         if (!lookups.has(jid)) lookups.set(jid, client.sock.groupMetadata(jid));
         return lookups.get(jid)!;
       },
@@ -129,14 +129,19 @@ describe('emulator: group messages sent by the real Baileys (sender keys)', () =
     await client.waitForOpen();
     const group = emu.groups.create({ subject: 'Serentak', participants: [BUDI, SITI] });
     const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => client.sock.sendMessage(group.jid, { text: `serentak ${i}` })));
-    const ids = sent.map(s => s!.key.id!);
+    const ids = sent.map((s) => s!.key.id!);
     const copies = await until(() => {
-      const found = emu.messages.filter(m => ids.includes(m.id) && !m.isOwnDeviceCopy);
+      const found = emu.messages.filter((m) => ids.includes(m.id) && !m.isOwnDeviceCopy);
       return found.length >= 20 ? found : undefined;
     }, 'twenty member copies');
-    expect(copies.filter(c => c.type === 'undecryptable').map(c => c.error)).toEqual([]);
+    expect(copies.filter((c) => c.type === 'undecryptable').map((c) => c.error)).toEqual([]);
     for (const phone of [BUDI, SITI]) {
-      expect(copies.filter(c => c.to === pn(phone) && c.type === 'text').map(c => c.text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `serentak ${i}`).sort());
+      expect(
+        copies
+          .filter((c) => c.to === pn(phone) && c.type === 'text')
+          .map((c) => c.text)
+          .sort(),
+      ).toEqual(Array.from({ length: 10 }, (_, i) => `serentak ${i}`).sort());
     }
   });
 });

@@ -12,7 +12,7 @@ describe('emulator: messages from contacts to the companion', () => {
   let restoreTimers: () => void;
 
   const upserted = (id: string): Promise<WAMessage> =>
-    client.waitFor(() => client.upserts.flatMap(u => u.messages).find(m => m.key.id === id), 5000, `upsert ${id}`);
+    client.waitFor(() => client.upserts.flatMap((u) => u.messages).find((m) => m.key.id === id), 5000, `upsert ${id}`);
 
   beforeAll(async () => {
     restoreTimers = unrefBaileysTimers();
@@ -35,12 +35,12 @@ describe('emulator: messages from contacts to the companion', () => {
     expect(message.pushName).toBe('Budi');
     // The first message built a session from one of the companion's one-time prekeys.
     expect(emu.pairedDevices()[0]!.preKeyCount).toBe(before - 1);
-    await expect(emu.waitForClientReceipt(r => r.id === id)).resolves.toMatchObject({ to: `${CONTACT}@s.whatsapp.net` });
+    await expect(emu.waitForClientReceipt((r) => r.id === id)).resolves.toMatchObject({ to: `${CONTACT}@s.whatsapp.net` });
   });
 
   test('the session works both ways: a reply decrypts, and the next incoming message too', async () => {
     const reply = await client.sock.sendMessage(`${CONTACT}@s.whatsapp.net`, { text: 'balasan' });
-    await expect(emu.waitForMessage(m => m.id === reply!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ text: 'balasan' });
+    await expect(emu.waitForMessage((m) => m.id === reply!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ text: 'balasan' });
     const id = await emu.sendIncomingText(CONTACT, 'pesan kedua');
     expect((await upserted(id)).message?.conversation).toBe('pesan kedua');
   });

@@ -16,7 +16,12 @@ describe('emulator: the fields of every kind the companion sends, to a person an
 
   beforeAll(async () => {
     restoreTimers = unrefBaileysTimers();
-    emu = await startEmulator({ contacts: [{ phone: BUDI, lid: '123456789012345', pushName: 'Budi' }, { phone: SITI, lid: '123456789012346' }] });
+    emu = await startEmulator({
+      contacts: [
+        { phone: BUDI, lid: '123456789012345', pushName: 'Budi' },
+        { phone: SITI, lid: '123456789012346' },
+      ],
+    });
     client = await pairAndLogin(emu);
     groupJid = emu.groups.create({ subject: 'Semua jenis', participants: [BUDI, SITI] }).jid;
   });
@@ -35,11 +40,11 @@ describe('emulator: the fields of every kind the companion sends, to a person an
   /** Sends with the real socket; resolves with Budi's decrypted copy (his phone's view). */
   async function send(to: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<{ key: WAMessageKey; copy: ReceivedMessage }> {
     const sent = await client.sock.sendMessage(to, content, options);
-    const copy = await emu.waitForMessage(m => m.id === sent!.key.id && m.to === pn(BUDI) && !m.isOwnDeviceCopy);
+    const copy = await emu.waitForMessage((m) => m.id === sent!.key.id && m.to === pn(BUDI) && !m.isOwnDeviceCopy);
     return { key: sent!.key, copy };
   }
 
-  test.each([0, 1])('reply and mentions: stanzaId, participant, quoted text, mentionedJid (target %i)', async index => {
+  test.each([0, 1])('reply and mentions: stanzaId, participant, quoted text, mentionedJid (target %i)', async (index) => {
     const [, to] = targets()[index]!;
     const { key, copy: original } = await send(to, { text: 'pesan asli' });
     expect(original.text).toBe('pesan asli');
@@ -52,7 +57,7 @@ describe('emulator: the fields of every kind the companion sends, to a person an
     expect(context?.participant).toBeTruthy();
   });
 
-  test.each([0, 1])('location and contact card (target %i)', async index => {
+  test.each([0, 1])('location and contact card (target %i)', async (index) => {
     const [, to] = targets()[index]!;
     const { copy: location } = await send(to, { location: { degreesLatitude: -6.2, degreesLongitude: 106.816666, name: 'Monas' } });
     expect(location.type).toBe('location');
@@ -62,18 +67,22 @@ describe('emulator: the fields of every kind the companion sends, to a person an
     expect(contact.message.contactMessage).toMatchObject({ displayName: 'Siti Aminah', vcard: VCARD });
   });
 
-  test.each([0, 1])('poll (v3 single choice, v1 multiple) with its messageSecret (target %i)', async index => {
+  test.each([0, 1])('poll (v3 single choice, v1 multiple) with its messageSecret (target %i)', async (index) => {
     const [, to] = targets()[index]!;
     const { copy: single } = await send(to, { poll: { name: 'Makan di mana?', values: ['Padang', 'Sunda'], selectableCount: 1 } });
     expect(single.type).toBe('poll');
-    expect(single.message.pollCreationMessageV3).toMatchObject({ name: 'Makan di mana?', selectableOptionsCount: 1, options: [{ optionName: 'Padang' }, { optionName: 'Sunda' }] });
+    expect(single.message.pollCreationMessageV3).toMatchObject({
+      name: 'Makan di mana?',
+      selectableOptionsCount: 1,
+      options: [{ optionName: 'Padang' }, { optionName: 'Sunda' }],
+    });
     expect(single.message.messageContextInfo?.messageSecret).toHaveLength(32);
     const { copy: multi } = await send(to, { poll: { name: 'Hari apa?', values: ['Sabtu', 'Minggu', 'Senin'], selectableCount: 2 } });
     expect(multi.message.pollCreationMessage).toMatchObject({ name: 'Hari apa?', selectableOptionsCount: 2 });
-    expect(multi.message.pollCreationMessage?.options?.map(o => o.optionName)).toEqual(['Sabtu', 'Minggu', 'Senin']);
+    expect(multi.message.pollCreationMessage?.options?.map((o) => o.optionName)).toEqual(['Sabtu', 'Minggu', 'Senin']);
   });
 
-  test.each([0, 1])('reaction, edit and delete for everyone name their target (target %i)', async index => {
+  test.each([0, 1])('reaction, edit and delete for everyone name their target (target %i)', async (index) => {
     const [, to] = targets()[index]!;
     const { key } = await send(to, { text: 'akan diubah' });
     const { copy: reaction } = await send(to, { react: { text: '👍', key } });

@@ -33,7 +33,12 @@ function png(width: number, height: number): Buffer {
   header.set([8, 2, 0, 0, 0], 8);
   const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x7f)]);
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('emulator: messages sent by the real Baileys', () => {
@@ -56,11 +61,17 @@ describe('emulator: messages sent by the real Baileys', () => {
   test('a text is decrypted for the recipient and for the own phone (deviceSentMessage)', async () => {
     const sent = await client.sock.sendMessage(`${CONTACT}@s.whatsapp.net`, { text: 'hello from baileys' });
     const id = sent!.key.id!;
-    const forContact = await emu.waitForMessage(m => m.id === id && !m.isOwnDeviceCopy);
+    const forContact = await emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
     expect(forContact).toMatchObject({ to: `${CONTACT}@s.whatsapp.net`, chat: `${CONTACT}@s.whatsapp.net`, type: 'text', text: 'hello from baileys' });
     expect(forContact.from).toBe(emu.pairedDevices()[0]!.jid);
-    const ownCopy = await emu.waitForMessage(m => m.id === id && m.isOwnDeviceCopy);
-    expect(ownCopy).toMatchObject({ to: emu.account.jid, chat: `${CONTACT}@s.whatsapp.net`, destinationJid: `${CONTACT}@s.whatsapp.net`, type: 'text', text: 'hello from baileys' });
+    const ownCopy = await emu.waitForMessage((m) => m.id === id && m.isOwnDeviceCopy);
+    expect(ownCopy).toMatchObject({
+      to: emu.account.jid,
+      chat: `${CONTACT}@s.whatsapp.net`,
+      destinationJid: `${CONTACT}@s.whatsapp.net`,
+      type: 'text',
+      text: 'hello from baileys',
+    });
     expect(ownCopy.rawMessage.deviceSentMessage?.message).toBeDefined();
   });
 
@@ -75,17 +86,20 @@ describe('emulator: messages sent by the real Baileys', () => {
   test('later messages reuse the session and still decrypt', async () => {
     for (const text of ['second', 'third']) {
       const sent = await client.sock.sendMessage(`${CONTACT}@s.whatsapp.net`, { text });
-      await expect(emu.waitForMessage(m => m.id === sent!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ text });
+      await expect(emu.waitForMessage((m) => m.id === sent!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ text });
     }
   });
 
   test('any plausible number becomes a contact on demand, and LID-addressed sends map back to the phone', async () => {
     const other = '6289876543210';
     const sent = await client.sock.sendMessage(`${other}@s.whatsapp.net`, { text: 'to a stranger' });
-    await expect(emu.waitForMessage(m => m.id === sent!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({ to: `${other}@s.whatsapp.net`, text: 'to a stranger' });
+    await expect(emu.waitForMessage((m) => m.id === sent!.key.id && !m.isOwnDeviceCopy)).resolves.toMatchObject({
+      to: `${other}@s.whatsapp.net`,
+      text: 'to a stranger',
+    });
 
     const byLid = await client.sock.sendMessage('123456789012345@lid', { text: 'by lid' });
-    const copy = await emu.waitForMessage(m => m.id === byLid!.key.id && !m.isOwnDeviceCopy);
+    const copy = await emu.waitForMessage((m) => m.id === byLid!.key.id && !m.isOwnDeviceCopy);
     expect(copy).toMatchObject({ to: `${CONTACT}@s.whatsapp.net`, recipientDevice: '123456789012345@lid', text: 'by lid' });
   });
 
@@ -103,7 +117,7 @@ describe('emulator: messages sent by the real Baileys', () => {
   test('an image is uploaded over HTTPS and decrypts to the original bytes', async () => {
     const original = png(64, 48);
     const sent = await client.sock.sendMessage(`${CONTACT}@s.whatsapp.net`, { image: original, caption: 'a picture', mimetype: 'image/png' });
-    const copy = await emu.waitForMessage(m => m.id === sent!.key.id && !m.isOwnDeviceCopy);
+    const copy = await emu.waitForMessage((m) => m.id === sent!.key.id && !m.isOwnDeviceCopy);
     expect(copy).toMatchObject({ type: 'image', caption: 'a picture' });
     expect(copy.mediaError).toBeUndefined();
     expect(copy.media?.bytes.equals(original)).toBe(true);
@@ -113,7 +127,7 @@ describe('emulator: messages sent by the real Baileys', () => {
   test('a document keeps its file name', async () => {
     const original = Buffer.from('%PDF-1.4 not really a pdf but bytes are bytes');
     const sent = await client.sock.sendMessage(`${CONTACT}@s.whatsapp.net`, { document: original, mimetype: 'application/pdf', fileName: 'report.pdf' });
-    const copy = await emu.waitForMessage(m => m.id === sent!.key.id && !m.isOwnDeviceCopy);
+    const copy = await emu.waitForMessage((m) => m.id === sent!.key.id && !m.isOwnDeviceCopy);
     expect(copy).toMatchObject({ type: 'document', media: { fileName: 'report.pdf', mimetype: 'application/pdf' } });
     expect(copy.media?.bytes.equals(original)).toBe(true);
   });

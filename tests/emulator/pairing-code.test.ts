@@ -70,7 +70,7 @@ describe('emulator: pairing a new companion by code', () => {
     expect(client.updates.some((u) => u.connection === 'close')).toBe(false);
   });
 
-  test('companion_hello gets an iq result with the pairing ref, or WhatsApp\'s error when refused', async () => {
+  test("companion_hello gets an iq result with the pairing ref, or WhatsApp's error when refused", async () => {
     const client = await registering();
     const hello = (): BinaryNode => ({
       tag: 'iq',

@@ -23,7 +23,7 @@ describe('emulator: pairing a new companion by QR', () => {
   test('QR, scan, 515 restart, then a login with the saved creds reaches open', async () => {
     const registering = await Client.connect(emu);
     clients.push(registering);
-    const { qr } = await registering.waitForUpdate(u => !!u.qr);
+    const { qr } = await registering.waitForUpdate((u) => !!u.qr);
     expect(qr).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#2@/);
 
     const linked = await emu.scanQr(qr!);
@@ -35,7 +35,7 @@ describe('emulator: pairing a new companion by QR', () => {
     const client = await Client.connect(emu, registering.authDir);
     clients.push(client);
     await client.waitForOpen();
-    await client.waitForUpdate(u => u.receivedPendingNotifications === true);
+    await client.waitForUpdate((u) => u.receivedPendingNotifications === true);
     expect(emu.logins).toBe(1);
     // The fresh companion found no prekeys on the server and uploaded its initial batch.
     expect(emu.pairedDevices()[0]!.preKeyCount).toBeGreaterThan(800);

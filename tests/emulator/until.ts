@@ -5,6 +5,6 @@ export async function until<T>(probe: () => T | undefined | null | false, what: 
     const value = probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -6,7 +6,10 @@ import { buildTestApp, type TestApp } from '../support/test-app.js';
 let t: TestApp;
 afterEach(() => t?.cleanup());
 
-const check = (body: unknown) => request(t.app).post('/api/check-number').send(body as object);
+const check = (body: unknown) =>
+  request(t.app)
+    .post('/api/check-number')
+    .send(body as object);
 const onWhatsApp = (phone: string) => ({ phone, exists: true, jid: `${phone}@s.whatsapp.net`, lid: `${FakeTransport.lidOf(phone)}@lid` });
 const notOnWhatsApp = (phone: string) => ({ phone, exists: false, jid: null, lid: null });
 
@@ -77,7 +80,12 @@ describe('POST /api/check-number', () => {
     ['a string, not an array', 'INVALID_PARAMETER', 'Invalid phones: expected an array of 1 to 50 phone numbers', { phones: '6281234567890' }],
     ['an object, not an array', 'INVALID_PARAMETER', 'Invalid phones: expected an array of 1 to 50 phone numbers', { phones: { 0: '6281234567890' } }],
     ['51 numbers', 'TOO_MANY_PHONES', 'Too many phone numbers (maximum 50 per request)', { phones: Array.from({ length: 51 }, () => '6281234567890') }],
-    ['51 numbers, some invalid (the count is checked first)', 'TOO_MANY_PHONES', 'Too many phone numbers (maximum 50 per request)', { phones: Array.from({ length: 51 }, () => 'x') }],
+    [
+      '51 numbers, some invalid (the count is checked first)',
+      'TOO_MANY_PHONES',
+      'Too many phone numbers (maximum 50 per request)',
+      { phones: Array.from({ length: 51 }, () => 'x') },
+    ],
     ['an invalid number', 'INVALID_PHONE', 'Invalid phone number: phones[1] ("12")', { phones: ['6281234567890', '12', '6281298765432'] }],
     ['letters', 'INVALID_PHONE', 'Invalid phone number: phones[0] ("not-a-number")', { phones: ['not-a-number'] }],
     ['an unknown country code', 'INVALID_PHONE', 'Invalid phone number: phones[1] ("+999123456789")', { phones: ['6281234567890', '+999123456789'] }],
@@ -149,7 +157,11 @@ describe('POST /api/check-number', () => {
   test('behind the API key, like the sends', async () => {
     t = await buildTestApp({ API_KEY: 'k'.repeat(32) });
     await check({ phones: ['6281234567890'] }).expect(401);
-    await request(t.app).post('/api/check-number').set('X-API-Key', 'k'.repeat(32)).send({ phones: ['6281234567890'] }).expect(200);
+    await request(t.app)
+      .post('/api/check-number')
+      .set('X-API-Key', 'k'.repeat(32))
+      .send({ phones: ['6281234567890'] })
+      .expect(200);
   });
 
   test('rate limited, like the sends', async () => {

@@ -30,12 +30,20 @@ describe('GET /docs over HTTP', () => {
     expect(res.headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
     // No CDN, no inline script: every script and stylesheet comes from /docs/assets.
     const sources = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
-    expect(sources.sort()).toEqual(['/docs/assets/docs-init.js', '/docs/assets/favicon-32x32.png', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css']);
+    expect(sources.sort()).toEqual([
+      '/docs/assets/docs-init.js',
+      '/docs/assets/favicon-32x32.png',
+      '/docs/assets/swagger-ui-bundle.js',
+      '/docs/assets/swagger-ui.css',
+    ]);
     expect(res.text).not.toMatch(/<script>[^<]/);
   });
 
   test("serves Swagger UI's files from the installed package, and nothing else of it", async () => {
-    await request(t.app).get('/docs/assets/swagger-ui-bundle.js').expect(200).expect('Content-Type', /javascript/);
+    await request(t.app)
+      .get('/docs/assets/swagger-ui-bundle.js')
+      .expect(200)
+      .expect('Content-Type', /javascript/);
     await request(t.app).get('/docs/assets/swagger-ui.css').expect(200).expect('Content-Type', /css/);
     const init = await request(t.app).get('/docs/assets/docs-init.js').expect(200);
     expect(init.text).toContain("url: '/api/openapi.json'");

@@ -75,7 +75,10 @@ describe('every group route while WhatsApp is not connected', () => {
 describe('POST /api/groups', () => {
   test('creates the group (201) with the numbers normalised; the account is superadmin', async () => {
     t = await buildTestApp();
-    const res = await api().post('/api/groups').send({ subject: '  Arisan RT 05 ', participants: ['081234567890', `+${SITI}`, BUDI] }).expect(201);
+    const res = await api()
+      .post('/api/groups')
+      .send({ subject: '  Arisan RT 05 ', participants: ['081234567890', `+${SITI}`, BUDI] })
+      .expect(201);
     expect(res.body).toMatchObject({ status: 'success', message: 'Group created successfully' });
     expect(res.body.data).toEqual({
       id: expect.stringMatching(/^120363\d+@g\.us$/),
@@ -95,13 +98,23 @@ describe('POST /api/groups', () => {
     ['no subject', { participants: [BUDI] }, 'SUBJECT_REQUIRED', 'Subject required'],
     ['a blank subject', { subject: '   ', participants: [BUDI] }, 'SUBJECT_REQUIRED', 'Subject required'],
     ['a subject that is no text', { subject: 42, participants: [BUDI] }, 'SUBJECT_REQUIRED', 'Subject required'],
-    ['a subject over 100 characters', { subject: 'x'.repeat(101), participants: [BUDI] }, 'INVALID_PARAMETER', 'Invalid subject: expected at most 100 characters'],
+    [
+      'a subject over 100 characters',
+      { subject: 'x'.repeat(101), participants: [BUDI] },
+      'INVALID_PARAMETER',
+      'Invalid subject: expected at most 100 characters',
+    ],
     ['no participants', { subject: 'Arisan' }, 'PARTICIPANTS_REQUIRED', 'Participants required: an array of phone numbers'],
     ['an empty list', { subject: 'Arisan', participants: [] }, 'PARTICIPANTS_REQUIRED', 'Participants required'],
     ['one number, not a list', { subject: 'Arisan', participants: BUDI }, 'PARTICIPANTS_REQUIRED', 'Participants required'],
     ['a bad number', { subject: 'Arisan', participants: ['12ab'] }, 'INVALID_PHONE', 'Invalid phone number'],
     ['a null number', { subject: 'Arisan', participants: [null] }, 'PHONE_REQUIRED', 'Phone number required'],
-    ['1025 numbers', { subject: 'Arisan', participants: Array.from({ length: 1025 }, (_, i) => `62812${String(i).padStart(7, '0')}`) }, 'INVALID_PARAMETER', 'at most 1024'],
+    [
+      '1025 numbers',
+      { subject: 'Arisan', participants: Array.from({ length: 1025 }, (_, i) => `62812${String(i).padStart(7, '0')}`) },
+      'INVALID_PARAMETER',
+      'at most 1024',
+    ],
   ])('%s → 400 %s', async (_label, body, code, message) => {
     t = await buildTestApp();
     expectError(await api().post('/api/groups').send(body), 400, code, message);
@@ -111,8 +124,19 @@ describe('POST /api/groups', () => {
   test('bodies: malformed JSON, a form, and one over 64 KB are refused', async () => {
     t = await buildTestApp();
     expectError(await api().post('/api/groups').set('Content-Type', 'application/json').send('{"subject":'), 400, 'MALFORMED_JSON');
-    expectError(await api().post('/api/groups').type('form').send({ subject: 'Arisan', participants: BUDI }), 400, 'UNSUPPORTED_CONTENT_TYPE', 'expected application/json');
-    expectError(await api().post('/api/groups').send({ subject: 'Arisan', participants: [BUDI], pad: 'x'.repeat(70_000) }), 413, 'BODY_TOO_LARGE');
+    expectError(
+      await api().post('/api/groups').type('form').send({ subject: 'Arisan', participants: BUDI }),
+      400,
+      'UNSUPPORTED_CONTENT_TYPE',
+      'expected application/json',
+    );
+    expectError(
+      await api()
+        .post('/api/groups')
+        .send({ subject: 'Arisan', participants: [BUDI], pad: 'x'.repeat(70_000) }),
+      413,
+      'BODY_TOO_LARGE',
+    );
   });
 });
 
@@ -122,7 +146,11 @@ describe('GET /api/groups/:id', () => {
     const id = t.transport.groups.seed({ subject: 'Arisan', members: [FAKE_ACCOUNT_PHONE, SITI], owner: BUDI });
     for (const given of [id, id.replace('@g.us', ''), encodeURIComponent(id)]) {
       const res = await api().get(`/api/groups/${given}`).expect(200);
-      expect(res.body).toMatchObject({ status: 'success', message: 'Group retrieved successfully', data: { id, subject: 'Arisan', owner: BUDI, description: null } });
+      expect(res.body).toMatchObject({
+        status: 'success',
+        message: 'Group retrieved successfully',
+        data: { id, subject: 'Arisan', owner: BUDI, description: null },
+      });
       expect(res.body.data.participants).toEqual([
         { phone: BUDI, lid: null, admin: 'superadmin' },
         { phone: FAKE_ACCOUNT_PHONE, lid: null, admin: null },
@@ -145,7 +173,10 @@ describe('GET /api/groups/:id', () => {
 describe('PATCH /api/groups/:id', () => {
   test('changes the subject and description and answers with the group as it is now', async () => {
     t = await buildTestApp();
-    const { body } = await api().post('/api/groups').send({ subject: 'Lama', participants: [BUDI] }).expect(201);
+    const { body } = await api()
+      .post('/api/groups')
+      .send({ subject: 'Lama', participants: [BUDI] })
+      .expect(201);
     const id = body.data.id as string;
     const res = await api().patch(`/api/groups/${id}`).send({ subject: 'Baru', description: 'Tiap Minggu' }).expect(200);
     expect(res.body).toMatchObject({ status: 'success', message: 'Group updated successfully', data: { id, subject: 'Baru', description: 'Tiap Minggu' } });
@@ -163,8 +194,20 @@ describe('PATCH /api/groups/:id', () => {
     expectError(await api().patch(`/api/groups/${restricted}`).send({}), 400, 'INVALID_PARAMETER', 'Invalid body: expected subject and/or description');
     expectError(await api().patch(`/api/groups/${restricted}`).send({ subject: '' }), 400, 'SUBJECT_REQUIRED');
     expectError(await api().patch(`/api/groups/${restricted}`).send({ description: 7 }), 400, 'INVALID_PARAMETER', 'Invalid description');
-    expectError(await api().patch(`/api/groups/${restricted}`).send({ description: 'x'.repeat(2049) }), 400, 'INVALID_PARAMETER', 'at most 2048');
-    expectError(await api().patch(`/api/groups/${restricted}`).send({ subject: 'Mine now' }), 403, 'GROUP_ADMIN_REQUIRED', 'Forbidden: the account is not an admin of this group');
+    expectError(
+      await api()
+        .patch(`/api/groups/${restricted}`)
+        .send({ description: 'x'.repeat(2049) }),
+      400,
+      'INVALID_PARAMETER',
+      'at most 2048',
+    );
+    expectError(
+      await api().patch(`/api/groups/${restricted}`).send({ subject: 'Mine now' }),
+      403,
+      'GROUP_ADMIN_REQUIRED',
+      'Forbidden: the account is not an admin of this group',
+    );
     expectError(await api().patch(`/api/groups/${other}`).send({ subject: 'Mine now' }), 404, 'GROUP_NOT_FOUND');
     expectError(await api().patch('/api/groups/nope').send({ subject: 'x' }), 400, 'INVALID_GROUP_ID');
     expect(t.transport.groups.groups.get(restricted)!.subject).toBe('Terkunci');
@@ -174,9 +217,15 @@ describe('PATCH /api/groups/:id', () => {
 describe('POST /api/groups/:id/participants', () => {
   test('answers a result per participant, as WhatsApp gives them', async () => {
     t = await buildTestApp();
-    const { body } = await api().post('/api/groups').send({ subject: 'Panitia', participants: [BUDI] }).expect(201);
+    const { body } = await api()
+      .post('/api/groups')
+      .send({ subject: 'Panitia', participants: [BUDI] })
+      .expect(201);
     const path = `/api/groups/${body.data.id}/participants`;
-    const added = await api().post(path).send({ action: 'add', participants: [SITI, BUDI, '6280000000000'] }).expect(200);
+    const added = await api()
+      .post(path)
+      .send({ action: 'add', participants: [SITI, BUDI, '6280000000000'] })
+      .expect(200);
     expect(added.body).toEqual({
       status: 'success',
       message: 'Participants updated successfully',
@@ -186,11 +235,24 @@ describe('POST /api/groups/:id/participants', () => {
         { phone: '6280000000000', status: 403 },
       ],
     });
-    expect((await api().post(path).send({ action: 'promote', participants: [SITI] }).expect(200)).body.data).toEqual([{ phone: SITI, status: 200 }]);
+    expect(
+      (
+        await api()
+          .post(path)
+          .send({ action: 'promote', participants: [SITI] })
+          .expect(200)
+      ).body.data,
+    ).toEqual([{ phone: SITI, status: 200 }]);
     expect(t.transport.groups.groups.get(body.data.id)!.members.get(SITI)).toBe('admin');
-    await api().post(path).send({ action: 'demote', participants: [SITI] }).expect(200);
+    await api()
+      .post(path)
+      .send({ action: 'demote', participants: [SITI] })
+      .expect(200);
     expect(t.transport.groups.groups.get(body.data.id)!.members.get(SITI)).toBeNull();
-    const removed = await api().post(path).send({ action: 'remove', participants: [SITI, '6281299999999'] }).expect(200);
+    const removed = await api()
+      .post(path)
+      .send({ action: 'remove', participants: [SITI, '6281299999999'] })
+      .expect(200);
     expect(removed.body.data).toEqual([
       { phone: SITI, status: 200 },
       { phone: '6281299999999', status: 404 },
@@ -203,24 +265,64 @@ describe('POST /api/groups/:id/participants', () => {
     const other = t.transport.groups.seed({ subject: 'Not mine', members: [SITI], owner: BUDI });
     const path = `/api/groups/${member}/participants`;
     for (const action of [undefined, 'kick', 5]) {
-      expectError(await api().post(path).send({ action, participants: [SITI] }), 400, 'INVALID_PARAMETER', 'Invalid action: expected add, remove, promote or demote');
+      expectError(
+        await api()
+          .post(path)
+          .send({ action, participants: [SITI] }),
+        400,
+        'INVALID_PARAMETER',
+        'Invalid action: expected add, remove, promote or demote',
+      );
     }
     expectError(await api().post(path).send({ action: 'add' }), 400, 'PARTICIPANTS_REQUIRED');
-    expectError(await api().post(path).send({ action: 'add', participants: ['x'] }), 400, 'INVALID_PHONE');
-    expectError(await api().post(path).send({ action: 'add', participants: [SITI] }), 403, 'GROUP_ADMIN_REQUIRED');
-    expectError(await api().post(`/api/groups/${other}/participants`).send({ action: 'add', participants: [BUDI] }), 404, 'GROUP_NOT_FOUND');
-    expectError(await api().post('/api/groups/x/participants').send({ action: 'add', participants: [BUDI] }), 400, 'INVALID_GROUP_ID');
+    expectError(
+      await api()
+        .post(path)
+        .send({ action: 'add', participants: ['x'] }),
+      400,
+      'INVALID_PHONE',
+    );
+    expectError(
+      await api()
+        .post(path)
+        .send({ action: 'add', participants: [SITI] }),
+      403,
+      'GROUP_ADMIN_REQUIRED',
+    );
+    expectError(
+      await api()
+        .post(`/api/groups/${other}/participants`)
+        .send({ action: 'add', participants: [BUDI] }),
+      404,
+      'GROUP_NOT_FOUND',
+    );
+    expectError(
+      await api()
+        .post('/api/groups/x/participants')
+        .send({ action: 'add', participants: [BUDI] }),
+      400,
+      'INVALID_GROUP_ID',
+    );
   });
 });
 
 describe('GET /api/groups/:id/invite-code', () => {
   test("the code and the group's link; only for admins", async () => {
     t = await buildTestApp();
-    const { body } = await api().post('/api/groups').send({ subject: 'Undangan', participants: [BUDI] }).expect(201);
+    const { body } = await api()
+      .post('/api/groups')
+      .send({ subject: 'Undangan', participants: [BUDI] })
+      .expect(201);
     const id = body.data.id as string;
-    const res = await api().get(`/api/groups/${id.replace('@g.us', '')}/invite-code`).expect(200);
+    const res = await api()
+      .get(`/api/groups/${id.replace('@g.us', '')}/invite-code`)
+      .expect(200);
     const code = t.transport.groups.groups.get(id)!.inviteCode;
-    expect(res.body).toEqual({ status: 'success', message: 'Invite code retrieved successfully', data: { id, code, link: `https://chat.whatsapp.com/${code}` } });
+    expect(res.body).toEqual({
+      status: 'success',
+      message: 'Invite code retrieved successfully',
+      data: { id, code, link: `https://chat.whatsapp.com/${code}` },
+    });
 
     const member = t.transport.groups.seed({ subject: 'Member', members: [FAKE_ACCOUNT_PHONE], owner: BUDI });
     expectError(await api().get(`/api/groups/${member}/invite-code`), 403, 'GROUP_ADMIN_REQUIRED');
@@ -245,7 +347,15 @@ describe('GET / lists the group endpoints', () => {
   test('every group route is in the index', async () => {
     t = await buildTestApp();
     const text = JSON.stringify((await api().get('/').expect(200)).body);
-    for (const route of ['GET /api/groups', 'POST /api/groups', 'GET /api/groups/:id', 'PATCH /api/groups/:id', 'POST /api/groups/:id/participants', 'GET /api/groups/:id/invite-code', 'POST /api/groups/:id/leave']) {
+    for (const route of [
+      'GET /api/groups',
+      'POST /api/groups',
+      'GET /api/groups/:id',
+      'PATCH /api/groups/:id',
+      'POST /api/groups/:id/participants',
+      'GET /api/groups/:id/invite-code',
+      'POST /api/groups/:id/leave',
+    ]) {
       expect(text).toContain(route);
     }
   });

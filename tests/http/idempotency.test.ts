@@ -57,7 +57,11 @@ describe('Idempotency-Key', () => {
 
   test('an unusable key is a 400', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-message').set('Idempotency-Key', 'x'.repeat(300)).send({ phone: '6281234567890', message: 'hi' }).expect(400);
+    const res = await request(t.app)
+      .post('/api/send-message')
+      .set('Idempotency-Key', 'x'.repeat(300))
+      .send({ phone: '6281234567890', message: 'hi' })
+      .expect(400);
     expect(res.body.code).toBe('INVALID_IDEMPOTENCY_KEY');
   });
 });

@@ -78,7 +78,14 @@ describe('GET /', () => {
     t = await buildTestApp();
     const { createApp } = await import('../../src/app.js');
     const { pino } = await import('pino');
-    const app = createApp({ config: t.config, transport: t.transport, services: t.services, media: { conversion: false, ffmpeg: false, sharp: false }, logger: pino({ level: 'silent' }), isShuttingDown: () => true });
+    const app = createApp({
+      config: t.config,
+      transport: t.transport,
+      services: t.services,
+      media: { conversion: false, ffmpeg: false, sharp: false },
+      logger: pino({ level: 'silent' }),
+      isShuttingDown: () => true,
+    });
     await request(app).get('/api/health').expect(200);
     const res = await request(app).get('/api/status').expect(503);
     expect(res.body.code).toBe('SHUTTING_DOWN');

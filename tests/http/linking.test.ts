@@ -36,11 +36,15 @@ describe('GET /api/qr', () => {
 
   test('renders the QR as SVG', async () => {
     await awaitingQr();
-    const res = await request(t.app).get('/api/qr?format=svg').buffer(true).parse((r, cb) => {
-      let text = '';
-      r.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      r.on('end', () => cb(null, text));
-    }).expect(200);
+    const res = await request(t.app)
+      .get('/api/qr?format=svg')
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = '';
+        r.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        r.on('end', () => cb(null, text));
+      })
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
     expect(res.body as string).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*viewBox="0 0 \d+ \d+"/);
     expect(res.body as string).toContain('<path');
@@ -49,8 +53,15 @@ describe('GET /api/qr', () => {
   test.each(['jpg', 'PNG', '', 'svg;png'])('format=%s is 400 INVALID_PARAMETER, whatever the connection does', async (format) => {
     t = await buildTestApp();
     t.transport.phase = 'connecting';
-    const res = await request(t.app).get(`/api/qr?format=${encodeURIComponent(format)}`).expect(400);
-    expect(res.body).toEqual({ status: 'error', message: 'Invalid format: expected json, png, svg', timestamp: expect.stringMatching(ISO), code: 'INVALID_PARAMETER' });
+    const res = await request(t.app)
+      .get(`/api/qr?format=${encodeURIComponent(format)}`)
+      .expect(400);
+    expect(res.body).toEqual({
+      status: 'error',
+      message: 'Invalid format: expected json, png, svg',
+      timestamp: expect.stringMatching(ISO),
+      code: 'INVALID_PARAMETER',
+    });
   });
 
   test('a repeated format parameter is 400', async () => {
@@ -177,7 +188,7 @@ describe('POST /api/pairing-code', () => {
     expect(res.body.code).toBe('MALFORMED_JSON');
   });
 
-  test('WhatsApp\'s refusal comes back as 502 with its reason', async () => {
+  test("WhatsApp's refusal comes back as 502 with its reason", async () => {
     t = await buildTestApp();
     t.transport.phase = 'awaiting_qr';
     t.transport.pairingCodeAnswer = Errors.pairingCodeRefused(429, 'rate-overlimit');

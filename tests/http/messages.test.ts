@@ -129,11 +129,23 @@ describe('webhooks', () => {
     t.transport.events.emit('message-status', { messageId: body.data.message_id, jid: '6281234567890@s.whatsapp.net', status: 'delivered' });
     await until(() => received.some((r) => r.body.includes('"message.status"') && r.body.includes('"delivered"')));
     // The gateway's own "sent", and WhatsApp's receipt (deliveries run in parallel: any order).
-    expect(received.filter((r) => r.body.includes('"message.status"')).map((r) => JSON.parse(r.body).data.status).sort()).toEqual(['delivered', 'sent']);
+    expect(
+      received
+        .filter((r) => r.body.includes('"message.status"'))
+        .map((r) => JSON.parse(r.body).data.status)
+        .sort(),
+    ).toEqual(['delivered', 'sent']);
     const hit = received.find((r) => r.body.includes('"delivered"'))!;
-    const verdict = verifyWebhookSignature(secret, { timestamp: hit.headers['x-webhook-timestamp'] as string, signature: hit.headers['x-webhook-signature'] as string }, hit.body);
+    const verdict = verifyWebhookSignature(
+      secret,
+      { timestamp: hit.headers['x-webhook-timestamp'] as string, signature: hit.headers['x-webhook-signature'] as string },
+      hit.body,
+    );
     expect(verdict).toEqual({ valid: true });
-    expect(JSON.parse(hit.body)).toMatchObject({ event: 'message.status', data: { id: body.data.id, message_id: body.data.message_id, status: 'delivered', phone: '6281234567890' } });
+    expect(JSON.parse(hit.body)).toMatchObject({
+      event: 'message.status',
+      data: { id: body.data.id, message_id: body.data.message_id, status: 'delivered', phone: '6281234567890' },
+    });
 
     // A send that fails is reported too (the gateway's own status, not only WhatsApp's receipts).
     t.transport.nextFailure = new Error('not on WhatsApp');
@@ -174,11 +186,14 @@ describe('GET /api/media/:messageId', () => {
       raw: '{"key":{"id":"IN-1"}}',
     });
     const res = await until(async () => (await request(t.app).get('/api/media/IN-1')).status === 200).then(() =>
-      request(t.app).get('/api/media/IN-1').buffer(true).parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      }),
+      request(t.app)
+        .get('/api/media/IN-1')
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => done(null, Buffer.concat(chunks)));
+        }),
     );
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/jpeg');
@@ -204,7 +219,13 @@ describe('GET /api/media/:messageId', () => {
 describe('GET /api/messages?direction=in', () => {
   test('lists received messages of every kind in the documented shape; records stay as they were', async () => {
     t = await buildTestApp();
-    const base = { from: '6281234567890@s.whatsapp.net', fromPhoneJid: '6281234567890@s.whatsapp.net', chat: '6281234567890@s.whatsapp.net', timestamp: Math.floor(Date.now() / 1000), raw: '{}' };
+    const base = {
+      from: '6281234567890@s.whatsapp.net',
+      fromPhoneJid: '6281234567890@s.whatsapp.net',
+      chat: '6281234567890@s.whatsapp.net',
+      timestamp: Math.floor(Date.now() / 1000),
+      raw: '{}',
+    };
     t.transport.events.emit('incoming-message', { ...base, messageId: 'T1', type: 'conversation', kind: 'text', text: 'halo' });
     t.transport.events.emit('incoming-message', {
       ...base,
@@ -216,7 +237,8 @@ describe('GET /api/messages?direction=in', () => {
     });
     t.transport.events.emit('incoming-change', { ...base, change: 'edit', messageId: 'T1', changeId: 'E1', text: 'halo semua' });
     await send('outgoing');
-    const list = async () => (await request(t.app).get('/api/messages?direction=in').expect(200)).body as { data: Array<Record<string, unknown>>; total: number };
+    const list = async () =>
+      (await request(t.app).get('/api/messages?direction=in').expect(200)).body as { data: Array<Record<string, unknown>>; total: number };
     await until(async () => (await list()).data.find((m) => m.message_id === 'T1')?.edited_text === 'halo semua');
     const body = await list();
     expect(body.total).toBe(2);

@@ -35,7 +35,9 @@ function exampleRequests(path: string, op: Operation) {
   if (examples.length === 0) return [{ url, query, mediaType: undefined, body: undefined }];
   // A media type with examples of its own is sent those; the others are sent the shared ones.
   const shared = Object.values(content).find((media) => media.examples)!.examples!;
-  return Object.entries(content).flatMap(([mediaType, media]) => Object.values(media.examples ?? shared).map((example) => ({ url, query, mediaType, body: example.value })));
+  return Object.entries(content).flatMap(([mediaType, media]) =>
+    Object.values(media.examples ?? shared).map((example) => ({ url, query, mediaType, body: example.value })),
+  );
 }
 
 async function send(app: TestApp['app'], method: string, path: string, op: Operation, withKey: boolean): Promise<Answer[]> {
@@ -53,7 +55,11 @@ async function send(app: TestApp['app'], method: string, path: string, op: Opera
       }
     }
     const res = await req;
-    answers.push({ operation: `${method} ${path}${r.mediaType ? ` (${r.mediaType})` : ''}`, status: res.status, body: res.type === 'application/json' ? res.body : res.type });
+    answers.push({
+      operation: `${method} ${path}${r.mediaType ? ` (${r.mediaType})` : ''}`,
+      status: res.status,
+      body: res.type === 'application/json' ? res.body : res.type,
+    });
   }
   return answers;
 }
@@ -61,7 +67,11 @@ async function send(app: TestApp['app'], method: string, path: string, op: Opera
 /** The answer's status is documented, and its body matches the documented schema (or media type). */
 function checkAgainstDocument(doc: OpenApiDocument, op: Operation, answer: Answer, compile: ReturnType<typeof schemaValidator>): void {
   const documented = op.responses[String(answer.status)];
-  expect({ operation: answer.operation, status: answer.status, documented: documented !== undefined }).toEqual({ operation: answer.operation, status: answer.status, documented: true });
+  expect({ operation: answer.operation, status: answer.status, documented: documented !== undefined }).toEqual({
+    operation: answer.operation,
+    status: answer.status,
+    documented: true,
+  });
   const content = documented!.content ?? {};
   if (typeof answer.body === 'string') {
     expect(Object.keys(content).some((type) => type === answer.body || type === '*/*')).toBe(true);
@@ -142,7 +152,12 @@ describe('every documented example, through the real app', () => {
     checkAgainstDocument(doc, doc.paths['/api/messages/{id}']!.get!, { operation: 'GET /api/messages/{id}', status: 200, body: got.body }, compile);
     const deliveries = await request(t.app).get('/api/webhooks/deliveries').set('X-API-Key', KEY).expect(200);
     expect(deliveries.body.data.length).toBeGreaterThan(0);
-    checkAgainstDocument(doc, doc.paths['/api/webhooks/deliveries']!.get!, { operation: 'GET /api/webhooks/deliveries', status: 200, body: deliveries.body }, compile);
+    checkAgainstDocument(
+      doc,
+      doc.paths['/api/webhooks/deliveries']!.get!,
+      { operation: 'GET /api/webhooks/deliveries', status: 200, body: deliveries.body },
+      compile,
+    );
   });
 
   test('waiting for a QR scan: the QR as documented; sends refused with a documented 503', async () => {
@@ -180,8 +195,12 @@ describe('documented examples match their own schemas', () => {
     let checked = 0;
     for (const { method, path, operation } of operations(doc)) {
       const media = [
-        ...Object.entries(operation.responses).flatMap(([status, r]) => Object.entries(r.content ?? {}).map(([type, m]) => ({ where: `${method} ${path} ${status} ${type}`, ...m }))),
-        ...Object.entries(operation.requestBody?.content ?? {}).filter(([type]) => type === 'application/json').map(([type, m]) => ({ where: `${method} ${path} request ${type}`, ...m })),
+        ...Object.entries(operation.responses).flatMap(([status, r]) =>
+          Object.entries(r.content ?? {}).map(([type, m]) => ({ where: `${method} ${path} ${status} ${type}`, ...m })),
+        ),
+        ...Object.entries(operation.requestBody?.content ?? {})
+          .filter(([type]) => type === 'application/json')
+          .map(([type, m]) => ({ where: `${method} ${path} request ${type}`, ...m })),
       ];
       for (const { where, schema, examples } of media) {
         if (!schema || !examples) continue;

@@ -45,7 +45,9 @@ describe('GET /api/openapi.json', () => {
     const schemas = operations(doc).flatMap(({ operation }) => [
       ...(operation.parameters ?? []).map((p) => p.schema),
       ...Object.values(operation.requestBody?.content ?? {}).map((media) => media.schema),
-      ...Object.values(operation.responses).flatMap((response) => Object.values(response.content ?? {}).flatMap((media) => (media.schema ? [media.schema] : []))),
+      ...Object.values(operation.responses).flatMap((response) =>
+        Object.values(response.content ?? {}).flatMap((media) => (media.schema ? [media.schema] : [])),
+      ),
     ]);
     for (const schema of schemas) expect(typeof compile(schema)).toBe('function');
     expect(schemas.length).toBeGreaterThan(50);
@@ -78,11 +80,23 @@ describe('GET /api/openapi.json', () => {
     }
   });
 
-  test('guarded routes require X-API-Key or Bearer; GET /, health, the document, /docs and the console\'s page and log-in are public', () => {
+  test("guarded routes require X-API-Key or Bearer; GET /, health, the document, /docs and the console's page and log-in are public", () => {
     expect(Object.keys(doc.components.securitySchemes as object).sort()).toEqual(['apiKey', 'bearer']);
-    const publicOps = operations(doc).filter(({ operation }) => operation.security.length === 0).map(({ method, path }) => `${method} ${path}`);
+    const publicOps = operations(doc)
+      .filter(({ operation }) => operation.security.length === 0)
+      .map(({ method, path }) => `${method} ${path}`);
     expect(publicOps.sort()).toEqual(
-      ['GET /', 'GET /api/health', 'GET /api/openapi.json', 'GET /docs', 'GET /console', 'GET /console/assets/{name}', 'GET /console/session', 'POST /console/session', 'DELETE /console/session'].sort(),
+      [
+        'GET /',
+        'GET /api/health',
+        'GET /api/openapi.json',
+        'GET /docs',
+        'GET /console',
+        'GET /console/assets/{name}',
+        'GET /console/session',
+        'POST /console/session',
+        'DELETE /console/session',
+      ].sort(),
     );
     for (const { operation } of operations(doc).filter(({ operation }) => operation.security.length > 0)) {
       expect(operation.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
@@ -102,14 +116,32 @@ describe('GET /api/openapi.json', () => {
     expect(body.properties.message?.maxLength).toBe(MAX_TEXT_LENGTH);
     expect(op.requestBody!.content['application/json']!.examples!.text!.value).toEqual({ phone: '6281234567890', message: 'Hello from WhatsApp Gateway API!' });
     expect(op.responses['400']!.content!['application/json']!.schema!.properties).toMatchObject({
-      code: { enum: expect.arrayContaining(['PHONE_REQUIRED', 'INVALID_PHONE', 'MESSAGE_REQUIRED', 'RECIPIENT_CONFLICT', 'INVALID_GROUP_ID', 'INVALID_REPLY_TO', 'INVALID_MENTIONS']) },
+      code: {
+        enum: expect.arrayContaining([
+          'PHONE_REQUIRED',
+          'INVALID_PHONE',
+          'MESSAGE_REQUIRED',
+          'RECIPIENT_CONFLICT',
+          'INVALID_GROUP_ID',
+          'INVALID_REPLY_TO',
+          'INVALID_MENTIONS',
+        ]),
+      },
     });
-    expect(op.responses['404']!.content!['application/json']!.schema!.properties).toMatchObject({ code: { enum: expect.arrayContaining(['GROUP_NOT_FOUND', 'MESSAGE_NOT_FOUND']) } });
+    expect(op.responses['404']!.content!['application/json']!.schema!.properties).toMatchObject({
+      code: { enum: expect.arrayContaining(['GROUP_NOT_FOUND', 'MESSAGE_NOT_FOUND']) },
+    });
   });
 
   test('uploads are multipart/form-data with a binary `file`, `phone` and (where the kind has one) `caption`, or JSON with `url`/`base64`', () => {
     const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>>; required: string[] }>;
-    for (const [path, caption] of [['/api/send-image', true], ['/api/send-document', true], ['/api/send-audio', false], ['/api/send-video', true], ['/api/send-sticker', false]] as const) {
+    for (const [path, caption] of [
+      ['/api/send-image', true],
+      ['/api/send-document', true],
+      ['/api/send-audio', false],
+      ['/api/send-video', true],
+      ['/api/send-sticker', false],
+    ] as const) {
       const content = doc.paths[path]!.post!.requestBody!.content;
       expect(Object.keys(content)).toEqual(['multipart/form-data', 'application/json']);
       const schema = schemas[(content['multipart/form-data']!.schema.$ref as string).split('/').pop()!]!;
@@ -118,9 +150,13 @@ describe('GET /api/openapi.json', () => {
       expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['phone', 'group', 'reply_to', 'mentions']));
       expect('caption' in schema.properties).toBe(caption);
       const json = schemas[(content['application/json']!.schema.$ref as string).split('/').pop()!]!;
-      expect(Object.keys(json.properties).sort()).toEqual(['base64', 'filename', ...(caption ? ['caption'] : []), 'group', 'mentions', 'phone', 'reply_to', 'url'].sort());
+      expect(Object.keys(json.properties).sort()).toEqual(
+        ['base64', 'filename', ...(caption ? ['caption'] : []), 'group', 'mentions', 'phone', 'reply_to', 'url'].sort(),
+      );
       expect(json.required ?? []).toEqual([]);
-      expect(Object.values(content['application/json']!.examples!).map((e) => Object.keys(e.value as object).sort())).toEqual([['base64', 'filename', 'phone']]);
+      expect(Object.values(content['application/json']!.examples!).map((e) => Object.keys(e.value as object).sort())).toEqual([
+        ['base64', 'filename', 'phone'],
+      ]);
     }
   });
 
@@ -189,12 +225,17 @@ describe('the route table must document each route', () => {
     expect(undocumented([route({ method: 'POST', path: '/api/things', doc: { tag: 'Things', responses: { 200: { description: 'Done' } } } })])).toEqual([
       'POST /api/things: no body schema (body: null if it reads none)',
     ]);
-    expect(undocumented([route({ method: 'POST', path: '/api/things', doc: { tag: 'Things', body: null, responses: { 200: { description: 'Done' } } } })])).toEqual([]);
+    expect(
+      undocumented([route({ method: 'POST', path: '/api/things', doc: { tag: 'Things', body: null, responses: { 200: { description: 'Done' } } } })]),
+    ).toEqual([]);
   });
 
   test('a schema change changes the document', () => {
     const before = buildOpenApiDocument([route({})], info);
-    const after = buildOpenApiDocument([route({ doc: { ...route({}).doc, responses: { 200: { description: 'The thing', schema: z.object({ id: z.string().max(9) }) } } } })], info);
+    const after = buildOpenApiDocument(
+      [route({ doc: { ...route({}).doc, responses: { 200: { description: 'The thing', schema: z.object({ id: z.string().max(9) }) } } } })],
+      info,
+    );
     expect(JSON.stringify(after)).not.toEqual(JSON.stringify(before));
     expect(JSON.stringify(after)).toContain('"maxLength":9');
   });

@@ -47,7 +47,12 @@ describe('outbox', () => {
   test('queued media is kept on disk outside the upload folder and sent with its bytes', async () => {
     t = await buildTestApp(OUTBOX_ON);
     t.transport.setPhase('connecting');
-    const res = await request(t.app).post('/api/send-document').field('phone', '6281234567890').field('caption', 'invoice').attach('file', SAMPLE_FILES.pdf!, 'invoice.pdf').expect(202);
+    const res = await request(t.app)
+      .post('/api/send-document')
+      .field('phone', '6281234567890')
+      .field('caption', 'invoice')
+      .attach('file', SAMPLE_FILES.pdf!, 'invoice.pdf')
+      .expect(202);
     expect(res.body.message).toBe('Document queued for delivery');
     expect(await t.uploadsLeft()).toEqual([]);
     const spool = path.join(t.config.dataDir, 'outbox-media');
@@ -65,7 +70,11 @@ describe('outbox', () => {
   test('queued messages go out in the order they were accepted', async () => {
     t = await buildTestApp(OUTBOX_ON);
     t.transport.setPhase('waiting_to_retry');
-    for (const [phone, message] of [['6281234567890', 'one'], ['6289876543210', 'two'], ['6281234567890', 'three']]) {
+    for (const [phone, message] of [
+      ['6281234567890', 'one'],
+      ['6289876543210', 'two'],
+      ['6281234567890', 'three'],
+    ]) {
       await request(t.app).post('/api/send-message').send({ phone, message }).expect(202);
     }
     t.transport.setPhase('open');
@@ -90,7 +99,11 @@ describe('outbox', () => {
   test('concurrent sends cannot slip past pacing together', async () => {
     t = await buildTestApp({ QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '5000', PACING_MAX_PER_MINUTE: '0' });
     const results = await Promise.all(
-      [1, 2, 3, 4, 5].map((i) => request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: `burst ${i}` })),
+      [1, 2, 3, 4, 5].map((i) =>
+        request(t.app)
+          .post('/api/send-message')
+          .send({ phone: '6281234567890', message: `burst ${i}` }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 202, 202, 202, 202]);
     expect(t.transport.sent).toHaveLength(1);

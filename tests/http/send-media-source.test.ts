@@ -56,14 +56,20 @@ describe('media by base64', () => {
 
   test('without a filename: 400 FILENAME_REQUIRED', async () => {
     const t = await app();
-    const res = await request(t.app).post(image.endpoint).send({ phone: '081234567890', base64: PNG.toString('base64') }).expect(400);
+    const res = await request(t.app)
+      .post(image.endpoint)
+      .send({ phone: '081234567890', base64: PNG.toString('base64') })
+      .expect(400);
     expect(res.body).toMatchObject({ status: 'error', code: 'FILENAME_REQUIRED' });
     expect(t.transport.sent).toHaveLength(0);
   });
 
   test('a wrong extension: 400 INVALID_FILE_TYPE, as for an upload', async () => {
     const t = await app();
-    const res = await request(t.app).post(image.endpoint).send({ phone: '081234567890', base64: PNG.toString('base64'), filename: 'dot.exe' }).expect(400);
+    const res = await request(t.app)
+      .post(image.endpoint)
+      .send({ phone: '081234567890', base64: PNG.toString('base64'), filename: 'dot.exe' })
+      .expect(400);
     expect(res.body).toMatchObject({ status: 'error', code: 'INVALID_FILE_TYPE', message: `Invalid file type. Allowed: ${JSON.stringify(image.extensions)}` });
     expect(t.transport.sent).toHaveLength(0);
   });

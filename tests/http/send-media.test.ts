@@ -134,14 +134,20 @@ describe('upload edge cases', () => {
     const res = await request(t.app)
       .post('/api/send-image')
       .set('Content-Type', 'multipart/form-data; boundary=XYZ')
-      .send('--XYZ\r\nContent-Disposition: form-data; name="phone"\r\n\r\n6281234567890\r\n--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n\xff\xd8\xff')
+      .send(
+        '--XYZ\r\nContent-Disposition: form-data; name="phone"\r\n\r\n6281234567890\r\n--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n\xff\xd8\xff',
+      )
       .expect(400);
     expect(res.body).toMatchObject({ status: 'error', code: 'MALFORMED_MULTIPART' });
   });
 
   test('UTF-8 file names survive', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-document').field('phone', '6281234567890').attach('file', SAMPLE_FILES.pdf!, 'laporan-keuangan-Grüße-日本.pdf').expect(200);
+    const res = await request(t.app)
+      .post('/api/send-document')
+      .field('phone', '6281234567890')
+      .attach('file', SAMPLE_FILES.pdf!, 'laporan-keuangan-Grüße-日本.pdf')
+      .expect(200);
     expect(res.body.data.filename).toBe('laporan-keuangan-Grüße-日本.pdf');
     expect(t.transport.sent[0]?.media?.fileName).toBe('laporan-keuangan-Grüße-日本.pdf');
   });

@@ -94,13 +94,19 @@ describe('POST /api/send-message', () => {
 
   test('a body over 1 MB is a 413 in the error format', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'x'.repeat(1_100_000) }).expect(413);
+    const res = await request(t.app)
+      .post('/api/send-message')
+      .send({ phone: '6281234567890', message: 'x'.repeat(1_100_000) })
+      .expect(413);
     expect(res.body).toMatchObject({ status: 'error', code: 'BODY_TOO_LARGE', message: 'Request body too large (maximum 1MB)' });
   });
 
   test('a message over 65536 characters is refused', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'x'.repeat(65_537) }).expect(400);
+    const res = await request(t.app)
+      .post('/api/send-message')
+      .send({ phone: '6281234567890', message: 'x'.repeat(65_537) })
+      .expect(400);
     expect(res.body.code).toBe('MESSAGE_TOO_LONG');
   });
 

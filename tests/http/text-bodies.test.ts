@@ -32,11 +32,16 @@ describe('JSON bodies under other Content-Types', () => {
 
   test('a form body that starts like JSON but is broken says what was received', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-message').set('Content-Type', 'application/x-www-form-urlencoded').send('{"phone":"6281234567890","message":');
+    const res = await request(t.app)
+      .post('/api/send-message')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('{"phone":"6281234567890","message":');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       status: 'error',
-      message: expect.stringMatching(/^Malformed JSON in request body \(it was sent as application\/x-www-form-urlencoded; send JSON with Content-Type: application\/json\)$/),
+      message: expect.stringMatching(
+        /^Malformed JSON in request body \(it was sent as application\/x-www-form-urlencoded; send JSON with Content-Type: application\/json\)$/,
+      ),
       timestamp: expect.any(String),
       code: 'MALFORMED_JSON',
     });
@@ -52,7 +57,10 @@ describe('JSON bodies under other Content-Types', () => {
 
   test('an ordinary form still works, with + meaning a space as forms say', async () => {
     t = await buildTestApp();
-    const res = await request(t.app).post('/api/send-message').set('Content-Type', 'application/x-www-form-urlencoded').send('phone=6281234567890&message=hello+there%21');
+    const res = await request(t.app)
+      .post('/api/send-message')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('phone=6281234567890&message=hello+there%21');
     expect(res.status).toBe(200);
     expect(t.transport.sent[0]?.text).toBe('hello there!');
   });

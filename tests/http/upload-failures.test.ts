@@ -129,7 +129,13 @@ describe('text endpoint', () => {
     const res = await request(t.app)
       .post('/api/send-message')
       .set('Content-Type', CONTENT_TYPE)
-      .send(multipart(BOUNDARY, [{ name: 'phone', value: '6281234567890' }, { name: 'message', value: 'hi' }, { name: 'file', value: 'x', filename: 'a.txt' }]));
+      .send(
+        multipart(BOUNDARY, [
+          { name: 'phone', value: '6281234567890' },
+          { name: 'message', value: 'hi' },
+          { name: 'file', value: 'x', filename: 'a.txt' },
+        ]),
+      );
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 'error', code: 'UNEXPECTED_FILE_FIELD' });
     expect(res.body.message).not.toContain('unknown');
@@ -147,7 +153,10 @@ describe('an error found before the body is read still reaches the client', () =
     t = await buildTestApp(env);
     server = await listen(t.app);
     const boundary = 'KZ+(_,.T-';
-    const body = multipart(boundary, [{ name: 'phone', value: '6281234567890' }, { name: 'blob', value: 'y'.repeat(2 * 1024 * 1024) }]);
+    const body = multipart(boundary, [
+      { name: 'phone', value: '6281234567890' },
+      { name: 'blob', value: 'y'.repeat(2 * 1024 * 1024) },
+    ]);
     const head = postHead('/api/send-document', `multipart/form-data; boundary=${boundary}`, body.length, headers);
     const answer = await rawExchange(server.port, { pieces: [head, body], end: false });
     expect(answer?.status).toBe(status);

@@ -105,7 +105,7 @@ describe('base64 media', () => {
     expect(error.message).toBe('Invalid "base64": it must be a string');
   });
 
-  test('over the kind\'s limit: 413 from the length alone, before anything is decoded or written', async () => {
+  test("over the kind's limit: 413 from the length alone, before anything is decoded or written", async () => {
     const sticker = DEFAULT_UPLOAD_POLICIES.sticker;
     // One byte over 1MB, as base64: 4 * ceil((1MB + 1) / 3) characters.
     const base64 = 'A'.repeat(4 * Math.ceil((sticker.maxBytes + 1) / 3));
@@ -132,12 +132,15 @@ describe('choosing the source', () => {
     expect(error.message).toBe('Could not fetch media: "url" must be an http or https URL');
   });
 
-  test("jsonBodyLimitFor leaves room for a full-size file as MIME-wrapped base64 in a data URL", () => {
+  test('jsonBodyLimitFor leaves room for a full-size file as MIME-wrapped base64 in a data URL', () => {
     for (const policy of Object.values(DEFAULT_UPLOAD_POLICIES)) {
       const encoded = 4 * Math.ceil(policy.maxBytes / 3);
       // 76-character lines, each ending in CRLF, which JSON writes as the four characters \r\n.
       const wrapped = encoded + Math.ceil(encoded / 76) * 4;
-      const body = JSON.stringify({ phone: '6281234567890', caption: 'x'.repeat(1024), filename: 'a.bin', base64: '' }).length + 'data:application/octet-stream;base64,'.length + wrapped;
+      const body =
+        JSON.stringify({ phone: '6281234567890', caption: 'x'.repeat(1024), filename: 'a.bin', base64: '' }).length +
+        'data:application/octet-stream;base64,'.length +
+        wrapped;
       expect(jsonBodyLimitFor(policy)).toBeGreaterThanOrEqual(body);
       expect(jsonBodyLimitFor(policy)).toBeLessThan(policy.maxBytes * 1.5);
     }

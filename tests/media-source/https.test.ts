@@ -21,7 +21,10 @@ async function startHttps(host: string): Promise<HttpsServer> {
     curve: 'P-256',
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: host }] }],
   });
-  const server = https.createServer({ key: pems.private, cert: pems.cert }, (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(SAMPLE_FILES.png));
+  const server = https.createServer(
+    { key: pems.private, cert: pems.cert },
+    (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(SAMPLE_FILES.png),
+  );
   const state: HttpsServer = {
     port: 0,
     tcpConnections: 0,

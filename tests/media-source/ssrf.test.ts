@@ -130,7 +130,13 @@ describe('addresses written as numbers', () => {
   });
 
   test('the metadata address and private ranges are refused before any connection is tried', async () => {
-    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/', 'http://10.0.0.1/', 'http://192.168.0.1/', 'http://100.100.100.200/']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/',
+      'http://10.0.0.1/',
+      'http://192.168.0.1/',
+      'http://100.100.100.200/',
+    ]) {
       const error = await refusal(productionSource().obtain({ url, filename: 'x.png' }, image));
       expect(error.message).toBe('Could not fetch media: the address is not allowed (private or local network)');
     }
@@ -224,7 +230,10 @@ describe('URLs refused before connecting', () => {
   });
 
   test('credentials in a redirect location', async () => {
-    publicServer.handle('/to-credentials', (_req, res) => void res.writeHead(302, { location: `http://admin:x@127.0.0.2:${publicServer.port}/image.png` }).end());
+    publicServer.handle(
+      '/to-credentials',
+      (_req, res) => void res.writeHead(302, { location: `http://admin:x@127.0.0.2:${publicServer.port}/image.png` }).end(),
+    );
     await refusal(testSource().obtain({ url: `${publicServer.origin}/to-credentials` }, image));
     expect(publicServer.connections).toBe(1);
   });
@@ -232,7 +241,11 @@ describe('URLs refused before connecting', () => {
 
 describe('MEDIA_URL_ALLOW_PRIVATE=true', () => {
   test('fetches from loopback, by address and by name, through the production defaults', async () => {
-    for (const url of [`${privateServer.origin}/image.png`, `http://localhost:${privateServer.port}/image.png`, `http://2130706433:${privateServer.port}/image.png`]) {
+    for (const url of [
+      `${privateServer.origin}/image.png`,
+      `http://localhost:${privateServer.port}/image.png`,
+      `http://2130706433:${privateServer.port}/image.png`,
+    ]) {
       const media = await productionSource(true).obtain({ url }, image);
       expect(media.size).toBe(SAMPLE_FILES.png!.length);
       removeDir(media.path);

@@ -32,14 +32,24 @@ beforeAll(async () => {
   server = await startServer('127.0.0.2');
   server.handle('/photo.png', (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(png));
   server.handle('/photo', (_req, res) => void res.writeHead(200, { 'content-type': 'image/jpeg; charset=binary' }).end(SAMPLE_FILES.jpg));
-  server.handle('/download', (_req, res) => void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="holiday.png"' }).end(png));
-  server.handle('/download-utf8', (_req, res) =>
-    void res.writeHead(200, { 'content-disposition': `attachment; filename="fallback.png"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20..%2F..%2Fetc.png` }).end(png),
+  server.handle(
+    '/download',
+    (_req, res) =>
+      void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="holiday.png"' }).end(png),
+  );
+  server.handle(
+    '/download-utf8',
+    (_req, res) =>
+      void res.writeHead(200, { 'content-disposition': `attachment; filename="fallback.png"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20..%2F..%2Fetc.png` }).end(png),
   );
   server.handle('/fake.jpg', (_req, res) => void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(SAMPLE_FILES.exe));
   server.handle('/setup.exe', (_req, res) => void res.writeHead(200).end(SAMPLE_FILES.exe));
   server.handle('/gone.png', (_req, res) => void res.writeHead(404).end('not here'));
-  for (let n = 0; n <= 5; n++) server.handle(`/hops/${n}`, (_req, res) => void (n === 0 ? res.writeHead(200, { 'content-type': 'image/png' }).end(png) : res.writeHead(302, { location: `/hops/${n - 1}` }).end()));
+  for (let n = 0; n <= 5; n++)
+    server.handle(
+      `/hops/${n}`,
+      (_req, res) => void (n === 0 ? res.writeHead(200, { 'content-type': 'image/png' }).end(png) : res.writeHead(302, { location: `/hops/${n - 1}` }).end()),
+    );
   server.handle('/loop', (_req, res) => void res.writeHead(302, { location: '/loop' }).end());
   server.handle('/stall', (_req, res) => whenClosed(res, () => 0));
   server.handle('/stall-body.png', (_req, res) => {
@@ -68,7 +78,10 @@ beforeAll(async () => {
     res.flushHeaders();
     whenClosed(res, () => 0);
   });
-  server.handle('/at-limit.png', (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([png, Buffer.alloc(LIMIT - png.length)])));
+  server.handle(
+    '/at-limit.png',
+    (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([png, Buffer.alloc(LIMIT - png.length)])),
+  );
   server.handle('/cut-short.png', (_req, res) => {
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': '4096' });
     res.write(png);
@@ -93,7 +106,13 @@ afterEach(() => {
 const kept = new Set<string>();
 
 function source(timeoutMs = 20_000) {
-  return createMediaSource({ uploadDir, allowPrivate: false, timeoutMs, addressPolicy: onlyTestPublicServer, resolver: fixedResolver({ 'media.test': ['127.0.0.2'] }) });
+  return createMediaSource({
+    uploadDir,
+    allowPrivate: false,
+    timeoutMs,
+    addressPolicy: onlyTestPublicServer,
+    resolver: fixedResolver({ 'media.test': ['127.0.0.2'] }),
+  });
 }
 
 async function fetched(url: string, policy: UploadPolicy = image, filename?: string) {
@@ -138,9 +157,9 @@ describe('the file name', () => {
     ['/photo.png', undefined, 'photo.png', 'the URL path'],
     ['/photo', undefined, 'photo.jpg', 'the URL path, extension from the Content-Type'],
     ['/download', undefined, 'holiday.png', 'Content-Disposition'],
-    ['/download-utf8', undefined, 'etc.png', "Content-Disposition filename*, reduced to its last segment"],
-    ['/photo.png', 'mine.png', 'mine.png', 'the client\'s filename wins'],
-    ['/photo', 'mine', 'mine.jpg', 'the client\'s filename, extension from the Content-Type'],
+    ['/download-utf8', undefined, 'etc.png', 'Content-Disposition filename*, reduced to its last segment'],
+    ['/photo.png', 'mine.png', 'mine.png', "the client's filename wins"],
+    ['/photo', 'mine', 'mine.jpg', "the client's filename, extension from the Content-Type"],
   ])('%s with filename %s → %s (%s)', async (urlPath, filename, expected, _why) => {
     const media = await fetched(`${server.origin}${urlPath}`, image, filename);
     expect(media.originalName).toBe(expected);
@@ -188,7 +207,7 @@ describe('answers that are not the file', () => {
   });
 });
 
-test('a storage failure is not reported as the URL\'s fault', async () => {
+test("a storage failure is not reported as the URL's fault", async () => {
   const missing = path.join(uploadDir, 'gone');
   const media = createMediaSource({ uploadDir: missing, allowPrivate: false, timeoutMs: 20_000, addressPolicy: onlyTestPublicServer });
   const error = await media.obtain({ url: `${server.origin}/photo.png` }, image).catch((e: unknown) => e);
@@ -232,7 +251,12 @@ describe('the time limit', () => {
 describe('the size limit', () => {
   test('a body that never ends is cut off at the limit: 413, the connection dropped, no file left', async () => {
     const error = await failure(source().obtain({ url: `${server.origin}/endless.png` }, image));
-    expect(error).toMatchObject({ status: 413, code: 'FILE_TOO_LARGE', message: 'File too large. Maximum size for images is 256KB', extra: { max_size: '256KB' } });
+    expect(error).toMatchObject({
+      status: 413,
+      code: 'FILE_TOO_LARGE',
+      message: 'File too large. Maximum size for images is 256KB',
+      extra: { max_size: '256KB' },
+    });
     // The server's stream ends because the gateway hung up; what it managed to send is bounded by
     // the limit plus what the kernel's socket buffers took in, not by the server's patience.
     const sent = await hungUp.at(-1)!;

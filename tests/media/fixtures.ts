@@ -69,7 +69,10 @@ export function streamOf(probed: Probed, type: 'audio' | 'video'): ProbedStream 
 }
 
 const SINE = (seconds: number, channels = 2): string[] => [
-  '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
   ...(channels === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
 ];
 
@@ -84,8 +87,14 @@ export const AUDIO_FIXTURES: Record<string, string[]> = {
 };
 
 const TESTSRC = (seconds: number, size = '320x240', rate = 25): string[] => [
-  '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=${size}:rate=${rate}`,
-  '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc=duration=${seconds}:size=${size}:rate=${rate}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
   '-shortest',
 ];
 
@@ -189,7 +198,7 @@ export function childProcessNames(): string[] {
 /** Top-level MP4 boxes in order: faststart puts `moov` before `mdat`. */
 export function topLevelBoxes(bytes: Buffer): string[] {
   const boxes: string[] = [];
-  for (let offset = 0; offset + 8 <= bytes.length; ) {
+  for (let offset = 0; offset + 8 <= bytes.length;) {
     let size = bytes.readUInt32BE(offset);
     const type = bytes.toString('latin1', offset + 4, offset + 8);
     if (size === 1) size = Number(bytes.readBigUInt64BE(offset + 8));

@@ -84,7 +84,16 @@ describe('images: thumbnail and dimensions; GIFs as looping video', () => {
 
   test('a GIF with uneven frame delays keeps its timing and is not inflated past 30 fps', async () => {
     const prepared = await preparer.prepare({ kind: 'image', path: join(inputs, 'uneven.gif'), originalName: 'uneven.gif' });
-    const result = await run(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,avg_frame_rate:format=duration', '-of', 'json', prepared.media.path]);
+    const result = await run(FFPROBE, [
+      '-v',
+      'error',
+      '-count_frames',
+      '-show_entries',
+      'stream=nb_read_frames,avg_frame_rate:format=duration',
+      '-of',
+      'json',
+      prepared.media.path,
+    ]);
     const info = JSON.parse(result.stdout.toString()) as { streams: [{ nb_read_frames: string; avg_frame_rate: string }]; format: { duration: string } };
     expect(Number(info.format.duration)).toBeCloseTo(3.11, 0);
     expect(Number(info.streams[0].nb_read_frames)).toBeLessThanOrEqual(Math.ceil(30 * Number(info.format.duration)) + 1);

@@ -12,7 +12,20 @@ beforeAll(async () => {
   inputs = makeTempDir('prep-in');
   tempDir = makeTempDir('prep-tmp');
   await generate(inputs, {
-    'small.avi': ['-f', 'lavfi', '-i', 'testsrc=duration=1:size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=duration=1', '-c:v', 'mpeg4', '-c:a', 'libmp3lame'],
+    'small.avi': [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=1:size=320x240:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=1',
+      '-c:v',
+      'mpeg4',
+      '-c:a',
+      'libmp3lame',
+    ],
     // Cheap to make, slow to convert: 10 s of 720p for x264.
     'long.avi': ['-f', 'lavfi', '-i', 'testsrc2=duration=10:size=1280x720:rate=30', '-c:v', 'mpeg4', '-q:v', '5'],
     'tone.wav': ['-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'pcm_s16le'],
@@ -33,7 +46,10 @@ describe('media preparer', () => {
   test('without ffmpeg: says so, refuses audio and video with 500, still sends images and documents', async () => {
     const preparer = createMediaPreparer({ tempDir, ffmpegPath: join(inputs, 'no-such-ffmpeg') });
     expect(preparer.capabilities()).toEqual({ conversion: false, ffmpeg: false, sharp: true });
-    for (const [kind, name] of [['audio', 'tone.wav'], ['video', 'small.avi']] as const) {
+    for (const [kind, name] of [
+      ['audio', 'tone.wav'],
+      ['video', 'small.avi'],
+    ] as const) {
       await expect(preparer.prepare({ kind, path: join(inputs, name), originalName: name })).rejects.toMatchObject({
         status: 500,
         code: 'CONVERSION_UNAVAILABLE',

@@ -12,10 +12,29 @@ beforeAll(async () => {
   dir = makeTempDir('ogg');
   // Speech-like input: a tone with noise, so SILK frames differ in size (VBR code 3 packets).
   await ffmpeg([
-    '-f', 'lavfi', '-i', 'sine=frequency=300:duration=2.5',
-    '-f', 'lavfi', '-i', 'anoisesrc=duration=2.5:amplitude=0.2',
-    '-filter_complex', 'amix=inputs=2', '-ac', '1', '-ar', '16000',
-    '-c:a', 'libopus', '-b:a', '16k', '-application', 'voip', '-f', 'ogg', join(dir, 'ffmpeg.ogg'),
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=300:duration=2.5',
+    '-f',
+    'lavfi',
+    '-i',
+    'anoisesrc=duration=2.5:amplitude=0.2',
+    '-filter_complex',
+    'amix=inputs=2',
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '16k',
+    '-application',
+    'voip',
+    '-f',
+    'ogg',
+    join(dir, 'ffmpeg.ogg'),
   ]);
 });
 

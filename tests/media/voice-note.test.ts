@@ -3,18 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createMediaPreparer, MediaError, type MediaPreparer } from '../../src/media/index.js';
 import { readOggOpusInfo } from '../../src/media/ogg-opus.js';
-import {
-  AUDIO_FIXTURES,
-  filesIn,
-  generate,
-  makeTempDir,
-  makeWhatsAppVoiceNote,
-  probe,
-  readBytes,
-  removeDir,
-  streamOf,
-  writeRandomBytes,
-} from './fixtures.js';
+import { AUDIO_FIXTURES, filesIn, generate, makeTempDir, makeWhatsAppVoiceNote, probe, readBytes, removeDir, streamOf, writeRandomBytes } from './fixtures.js';
 
 let inputs: string;
 let tempDir: string;
@@ -82,7 +71,7 @@ describe('voice notes: every accepted audio format becomes a WhatsApp PTT', () =
     expect(filesIn(tempDir)).toEqual([]);
   });
 
-  test('a corrupt mp3 is the client\'s fault: 400 that says so, and no temp files left', async () => {
+  test("a corrupt mp3 is the client's fault: 400 that says so, and no temp files left", async () => {
     const attempt = preparer.prepare({ kind: 'audio', path: join(inputs, 'corrupt.mp3'), originalName: 'song.mp3' });
     await expect(attempt).rejects.toBeInstanceOf(MediaError);
     await expect(attempt).rejects.toMatchObject({

@@ -36,7 +36,13 @@ describe('outbox job content', () => {
       jpegThumbnail: Buffer.from('thumb'),
       context: { quotedId: '3EB0QUOTED', mentions: ['6282222222222@s.whatsapp.net'] },
     };
-    await outbox.enqueue({ messageId: 'm1', jid: JID, kind: 'audio', media: { path: media.path, bytes: 10, fileName: 'a.ogg', mimetype: media.mimetype }, options: encodeJobContent(media) });
+    await outbox.enqueue({
+      messageId: 'm1',
+      jid: JID,
+      kind: 'audio',
+      media: { path: media.path, bytes: 10, fileName: 'a.ogg', mimetype: media.mimetype },
+      options: encodeJobContent(media),
+    });
     const decoded = decodeJobContent((await outbox.get('m1'))!) as OutgoingMedia;
     expect(decoded).toEqual(media);
     expect(decoded.waveform).toBeInstanceOf(Uint8Array);
@@ -59,7 +65,17 @@ describe('outbox job content', () => {
     });
     expect(decodeJobContent((await outbox.get('old-text'))!)).toEqual({ kind: 'text', text: 'queued before the upgrade' });
     const gif = decodeJobContent((await outbox.get('old-gif'))!) as OutgoingMedia;
-    expect(gif).toMatchObject({ kind: 'video', path: '/spool/old.mp4', mimetype: 'video/mp4', fileName: 'old.mp4', caption: 'a gif', gifPlayback: true, seconds: 2, width: 320, height: 240 });
+    expect(gif).toMatchObject({
+      kind: 'video',
+      path: '/spool/old.mp4',
+      mimetype: 'video/mp4',
+      fileName: 'old.mp4',
+      caption: 'a gif',
+      gifPlayback: true,
+      seconds: 2,
+      width: 320,
+      height: 240,
+    });
     expect(gif.jpegThumbnail?.toString()).toBe('jpg');
   });
 
@@ -67,7 +83,13 @@ describe('outbox job content', () => {
     const file = join(tmp.dir, 'old.pdf');
     writeFileSync(file, 'pdf bytes');
     await outbox.enqueue({ messageId: 'old-text', jid: JID, kind: 'text', text: 'still goes out', media: null, options: null });
-    await outbox.enqueue({ messageId: 'old-doc', jid: JID, kind: 'document', media: { path: file, bytes: 9, fileName: 'report.pdf', mimetype: 'application/pdf', caption: null }, options: { kind: 'document' } });
+    await outbox.enqueue({
+      messageId: 'old-doc',
+      jid: JID,
+      kind: 'document',
+      media: { path: file, bytes: 9, fileName: 'report.pdf', mimetype: 'application/pdf', caption: null },
+      options: { kind: 'document' },
+    });
     const transport = new FakeTransport();
     const logger = pino({ level: 'silent' });
     const delivery = new DeliveryService({
@@ -79,8 +101,16 @@ describe('outbox job content', () => {
     const sender = delivery.outboxSender();
     await sender.send((await outbox.get('old-text'))!, '3EB0OLD1');
     await sender.send((await outbox.get('old-doc'))!, '3EB0OLD2');
-    expect(transport.sent.map((s) => ({ jid: s.jid, text: s.text, messageId: s.messageId }))[0]).toEqual({ jid: JID, text: 'still goes out', messageId: '3EB0OLD1' });
-    expect(transport.sent[1]).toMatchObject({ jid: JID, messageId: '3EB0OLD2', media: { kind: 'document', fileName: 'report.pdf', mimetype: 'application/pdf' } });
+    expect(transport.sent.map((s) => ({ jid: s.jid, text: s.text, messageId: s.messageId }))[0]).toEqual({
+      jid: JID,
+      text: 'still goes out',
+      messageId: '3EB0OLD1',
+    });
+    expect(transport.sent[1]).toMatchObject({
+      jid: JID,
+      messageId: '3EB0OLD2',
+      media: { kind: 'document', fileName: 'report.pdf', mimetype: 'application/pdf' },
+    });
     expect(transport.sent[1]?.bytes?.toString()).toBe('pdf bytes');
   });
 });

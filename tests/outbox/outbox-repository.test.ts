@@ -44,7 +44,10 @@ describe('SqliteOutboxRepository', () => {
     expect((await take())?.messageId).toBe('m3');
     await outbox.complete('m1');
     const second = await take();
-    expect(second).toMatchObject({ messageId: 'm2', media: { path: '/spool/m2.jpg', bytes: 500, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: 'hi' } });
+    expect(second).toMatchObject({
+      messageId: 'm2',
+      media: { path: '/spool/m2.jpg', bytes: 500, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: 'hi' },
+    });
     expect(second?.options).toEqual({ viewOnce: false });
   });
 

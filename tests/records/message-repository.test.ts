@@ -19,7 +19,16 @@ describe('SqliteMessageRepository', () => {
 
   test('create and get: a queued text record with its summary and timestamps', async () => {
     const created = await repo.create({ phone, jid, type: 'text', text: 'hello', status: 'queued', at: t(0) });
-    expect(created).toMatchObject({ phone, jid, type: 'text', summary: 'hello', status: 'queued', waMessageId: null, queuedAt: t(0).toISOString(), sentAt: null });
+    expect(created).toMatchObject({
+      phone,
+      jid,
+      type: 'text',
+      summary: 'hello',
+      status: 'queued',
+      waMessageId: null,
+      queuedAt: t(0).toISOString(),
+      sentAt: null,
+    });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await repo.get(created.id)).toEqual(created);
     expect(await repo.get('nope')).toBeNull();

@@ -59,7 +59,15 @@ describe('edit and delete links', () => {
   test('a link whose action record never came is dropped after an hour; a fresh one and a complete one stay', async () => {
     const messages = new SqliteMessageRepository(tmp.db);
     const changes = new SqliteMessageChangeRepository(tmp.db);
-    const record = (id: string) => ({ id, waMessageId: `WA_${id}`, phone: '6281234567890', jid: '6281234567890@s.whatsapp.net', type: 'text' as const, summary: 'x', status: 'queued' as const });
+    const record = (id: string) => ({
+      id,
+      waMessageId: `WA_${id}`,
+      phone: '6281234567890',
+      jid: '6281234567890@s.whatsapp.net',
+      type: 'text' as const,
+      summary: 'x',
+      status: 'queued' as const,
+    });
     await messages.create(record('target'));
     await messages.create(record('done'));
     const now = Date.now();

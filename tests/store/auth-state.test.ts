@@ -20,7 +20,10 @@ function sampleKeys(): SignalDataSet {
     'app-state-sync-version': { critical_unblock_low: { version: 3, hash: randomBytes(128), indexValueMap: { 'bWFj/Lw==': { valueMac: randomBytes(32) } } } },
     'lid-mapping': { '6281234567890': '123456789012345', '123456789012345_reverse': '6281234567890' },
     'device-list': { '6281234567890': ['0', '2'] },
-    tctoken: { __index: { token: Buffer.from('["6281234567890@s.whatsapp.net"]') }, '6281234567890@s.whatsapp.net': { token: randomBytes(16), timestamp: '1700000000' } },
+    tctoken: {
+      __index: { token: Buffer.from('["6281234567890@s.whatsapp.net"]') },
+      '6281234567890@s.whatsapp.net': { token: randomBytes(16), timestamp: '1700000000' },
+    },
     'identity-key': { '6281234567890.0': randomBytes(33) },
   };
 }
@@ -74,10 +77,14 @@ describe('useSqliteAuthState', () => {
 
   test('keys.set is one transaction: a failure half-way leaves nothing written', async () => {
     const auth = await useSqliteAuthState(tmp.db);
-    const poison = { toJSON: () => { throw new Error('unserialisable'); } };
-    await expect(
-      auth.state.keys.set({ 'pre-key': { '10': { public: randomBytes(32), private: randomBytes(32) }, '11': poison as never } }),
-    ).rejects.toThrow('unserialisable');
+    const poison = {
+      toJSON: () => {
+        throw new Error('unserialisable');
+      },
+    };
+    await expect(auth.state.keys.set({ 'pre-key': { '10': { public: randomBytes(32), private: randomBytes(32) }, '11': poison as never } })).rejects.toThrow(
+      'unserialisable',
+    );
     expect(await auth.state.keys.get('pre-key', ['10'])).toEqual({ '10': null });
   });
 });

@@ -37,7 +37,7 @@ describe('rememberMissingKeys', () => {
     expect(store.lookups()).toBe(1);
   });
 
-  test('a set after a miss makes the key visible at once, also through Baileys\' cache; a delete hides it again', async () => {
+  test("a set after a miss makes the key visible at once, also through Baileys' cache; a delete hides it again", async () => {
     const store = await countingStore(handle.db);
     const keys = makeCacheableSignalKeyStore(rememberMissingKeys(store.keys));
     expect((await keys.get('tctoken', [JID]))[JID]).toBeFalsy();

@@ -38,10 +38,12 @@ export class FakeGroups implements WhatsAppGroups {
 
   async list(): Promise<GroupSummary[]> {
     this.gate();
-    return [...this.groups.values()].filter((g) => g.members.has(FAKE_ACCOUNT_PHONE)).map((g) => {
-      const { participants, ...info } = this.describe(g);
-      return { ...info, participants: participants.length, announce: g.announce, restrict: g.restrict };
-    });
+    return [...this.groups.values()]
+      .filter((g) => g.members.has(FAKE_ACCOUNT_PHONE))
+      .map((g) => {
+        const { participants, ...info } = this.describe(g);
+        return { ...info, participants: participants.length, announce: g.announce, restrict: g.restrict };
+      });
   }
 
   async info(id: string): Promise<GroupInfo> {
@@ -50,7 +52,13 @@ export class FakeGroups implements WhatsAppGroups {
 
   async create(subject: string, phones: readonly string[]): Promise<GroupInfo> {
     this.gate();
-    return this.describe(this.make(subject, FAKE_ACCOUNT_PHONE, phones.filter((p) => !this.notOnWhatsApp.has(p))));
+    return this.describe(
+      this.make(
+        subject,
+        FAKE_ACCOUNT_PHONE,
+        phones.filter((p) => !this.notOnWhatsApp.has(p)),
+      ),
+    );
   }
 
   async updateParticipants(id: string, action: ParticipantAction, phones: readonly string[]): Promise<ParticipantResult[]> {
@@ -91,7 +99,17 @@ export class FakeGroups implements WhatsAppGroups {
     const id = `1203630000000000${String(this.counter).padStart(2, '0')}@g.us`;
     const members = new Map<string, GroupAdminRole | null>([[owner, 'superadmin']]);
     for (const phone of phones) if (!members.has(phone)) members.set(phone, null);
-    const group: FakeGroup = { id, subject, description: null, owner, createdAt: new Date(), announce: false, restrict: false, inviteCode: `FakeInvite${this.counter}`, members };
+    const group: FakeGroup = {
+      id,
+      subject,
+      description: null,
+      owner,
+      createdAt: new Date(),
+      announce: false,
+      restrict: false,
+      inviteCode: `FakeInvite${this.counter}`,
+      members,
+    };
     this.groups.set(id, group);
     return group;
   }

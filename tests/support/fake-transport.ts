@@ -110,7 +110,9 @@ export class FakeTransport implements WhatsAppTransport {
     this.nextLookupFailure = undefined;
     if (failure) throw failure;
     return phones.map((phone) =>
-      this.notOnWhatsApp.has(phone) ? { phone, exists: false } : { phone, exists: true, jid: `${phone}@s.whatsapp.net`, lid: `${FakeTransport.lidOf(phone)}@lid` },
+      this.notOnWhatsApp.has(phone)
+        ? { phone, exists: false }
+        : { phone, exists: true, jid: `${phone}@s.whatsapp.net`, lid: `${FakeTransport.lidOf(phone)}@lid` },
     );
   }
 

@@ -56,6 +56,8 @@ export function blackPng(width: number, height: number): Buffer {
 
 /** A JPEG cut after its headers: the header reads fine, the pixels do not. */
 export async function truncatedJpeg(): Promise<Buffer> {
-  const whole = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#f80' } }).jpeg().toBuffer();
+  const whole = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#f80' } })
+    .jpeg()
+    .toBuffer();
   return whole.subarray(0, Math.floor(whole.length * 0.6));
 }

@@ -26,7 +26,9 @@ export async function fetchDocument(app: Express): Promise<OpenApiDocument> {
 }
 
 export function operations(doc: OpenApiDocument): Array<{ method: string; path: string; operation: Operation }> {
-  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })));
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
+  );
 }
 
 // ajv-formats is CommonJS with a default export; under ESM interop it may arrive wrapped.
@@ -47,7 +49,10 @@ function rebase(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rebase);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/components/schemas/', 'https://gateway.test/components#/$defs/') : rebase(v)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string' ? v.replace('#/components/schemas/', 'https://gateway.test/components#/$defs/') : rebase(v),
+      ]),
     );
   }
   return value;

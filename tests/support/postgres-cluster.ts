@@ -83,7 +83,19 @@ export async function startPostgresCluster(database = 'gateway'): Promise<Postgr
   };
   let forgetAtExit: (() => void) | undefined;
   try {
-    const [initCmd, initArgs] = pgCommand('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+    const [initCmd, initArgs] = pgCommand('initdb', [
+      '-D',
+      dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     await run(initCmd, initArgs);
     const port = await startOnFreePort(dataDir, socketDir, join(root, 'server.log'));
     forgetAtExit = stopAtExit(dataDir);

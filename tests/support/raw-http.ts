@@ -142,5 +142,7 @@ export function multipart(boundary: string, parts: Part[], closing = true): Buff
 
 /** A POST head for a body of `length` bytes. */
 export function postHead(path: string, contentType: string, length: number, extra: string[] = []): string {
-  return [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${contentType}`, `Content-Length: ${length}`, 'Connection: close', ...extra, '', ''].join('\r\n');
+  return [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${contentType}`, `Content-Length: ${length}`, 'Connection: close', ...extra, '', ''].join(
+    '\r\n',
+  );
 }

@@ -47,17 +47,27 @@ describe('BaileysGroups: WhatsApp refusals become API errors', () => {
     );
     expect([asMember.status, asMember.code]).toEqual([403, 'GROUP_ADMIN_REQUIRED']);
     const outsider = await failure(
-      groupsWith({ groupMetadata: async () => Promise.reject(refusal(403, 'forbidden')), groupInviteCode: async () => Promise.reject(refusal(403, 'forbidden')) }).inviteCode(G),
+      groupsWith({
+        groupMetadata: async () => Promise.reject(refusal(403, 'forbidden')),
+        groupInviteCode: async () => Promise.reject(refusal(403, 'forbidden')),
+      }).inviteCode(G),
     );
     expect([outsider.status, outsider.code]).toEqual([404, 'GROUP_NOT_FOUND']);
   });
 
   test("other codes keep WhatsApp's code and text; no answer in time is 504; a closed connection 503", async () => {
     const conflict = await failure(groupsWith({ groupUpdateDescription: async () => Promise.reject(refusal(409, 'conflict')) }).updateDescription(G, 'x'));
-    expect([conflict.status, conflict.code, conflict.message, conflict.extra]).toEqual([502, 'GROUP_REQUEST_REFUSED', 'WhatsApp refused the group request: conflict (409)', { whatsapp_error: { code: 409, text: 'conflict' } }]);
+    expect([conflict.status, conflict.code, conflict.message, conflict.extra]).toEqual([
+      502,
+      'GROUP_REQUEST_REFUSED',
+      'WhatsApp refused the group request: conflict (409)',
+      { whatsapp_error: { code: 409, text: 'conflict' } },
+    ]);
     const timedOut = await failure(groupsWith({ groupFetchAllParticipating: async () => Promise.reject(new Boom('Timed Out', { statusCode: 408 })) }).list());
     expect([timedOut.status, timedOut.code]).toEqual([504, 'GROUP_REQUEST_NO_ANSWER']);
-    const closed = await failure(groupsWith({ groupCreate: async () => Promise.reject(new Boom('Connection Closed', { statusCode: 428 })) }).create('x', ['6281234567890']));
+    const closed = await failure(
+      groupsWith({ groupCreate: async () => Promise.reject(new Boom('Connection Closed', { statusCode: 428 })) }).create('x', ['6281234567890']),
+    );
     expect([closed.status, closed.code]).toEqual([503, 'BOT_NOT_CONNECTED']);
   });
 

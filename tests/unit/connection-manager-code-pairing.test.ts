@@ -73,7 +73,7 @@ describe('ConnectionManager: linking by code', () => {
     expect(m.status().phase).toBe('awaiting_pairing_code');
   });
 
-  test('a refused code shows the registration\'s latest QR again', async () => {
+  test("a refused code shows the registration's latest QR again", async () => {
     const { m, shown, nextSession } = setup();
     m.start();
     await nextSession(1);

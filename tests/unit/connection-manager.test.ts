@@ -63,7 +63,13 @@ describe('ConnectionManager', () => {
     expect(m.status().phase).toBe('awaiting_qr');
     expect(m.currentQr()).toBe('2@ref,noise,identity,secret');
     s1.emit({ connection: 'open' });
-    expect(m.status()).toMatchObject({ connected: true, phase: 'open', connectionAttempts: 0, running: true, account: { jid: '6281111111111:5@s.whatsapp.net' } });
+    expect(m.status()).toMatchObject({
+      connected: true,
+      phase: 'open',
+      connectionAttempts: 0,
+      running: true,
+      account: { jid: '6281111111111:5@s.whatsapp.net' },
+    });
     expect(m.currentQr()).toBeNull();
     expect(m.socket()).toBe('socket-1');
   });

@@ -35,7 +35,16 @@ describe('Dockerfile', () => {
 
   test('.dockerignore keeps secrets, state and installed output out of the build context', async () => {
     const ignored = dockerignore(await read('.dockerignore'));
-    for (const path of ['.env', '.env.production', 'data/gateway.db', 'session/creds.json', 'uploads/x.jpg', 'node_modules/express/index.js', 'dist/src/main.js', '.git/HEAD']) {
+    for (const path of [
+      '.env',
+      '.env.production',
+      'data/gateway.db',
+      'session/creds.json',
+      'uploads/x.jpg',
+      'node_modules/express/index.js',
+      'dist/src/main.js',
+      '.git/HEAD',
+    ]) {
       expect([path, ignored(path)]).toEqual([path, true]);
     }
     for (const path of ['.env.example', 'src/main.ts', 'package.json', 'package-lock.json']) expect([path, ignored(path)]).toEqual([path, false]);

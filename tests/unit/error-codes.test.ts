@@ -10,7 +10,9 @@ const table = ERROR_CODES as Record<string, number>;
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))),
+  );
   return nested.flat();
 }
 
@@ -23,7 +25,14 @@ describe('ERROR_CODES', () => {
   });
 
   test("has media preparation's codes, with the status the sender answers them with", () => {
-    const samples = [mediaErrors.undecodable('audio', 'mp3'), mediaErrors.tooLarge('x', 1, 2), mediaErrors.timeout(1000), mediaErrors.busy(), mediaErrors.unavailable('ffmpeg'), mediaErrors.failed('x')];
+    const samples = [
+      mediaErrors.undecodable('audio', 'mp3'),
+      mediaErrors.tooLarge('x', 1, 2),
+      mediaErrors.timeout(1000),
+      mediaErrors.busy(),
+      mediaErrors.unavailable('ffmpeg'),
+      mediaErrors.failed('x'),
+    ];
     for (const e of samples) {
       const answered = e.status < 500 || e.status === 503 ? e.status : 500;
       expect(`${e.code} ${table[e.code]}`).toBe(`${e.code} ${answered}`);

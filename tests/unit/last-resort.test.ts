@@ -29,7 +29,11 @@ describe('installLastResort', () => {
     await new Promise((r) => setImmediate(r));
     expect(exits).toEqual([]);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 50, msg: expect.stringContaining('unhandled promise rejection'), err: { type: 'TypeError', message: 'planted', stack: expect.any(String) } });
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      msg: expect.stringContaining('unhandled promise rejection'),
+      err: { type: 'TypeError', message: 'planted', stack: expect.any(String) },
+    });
   });
 
   test('an uncaught exception is logged as fatal and exits with 1', async () => {

@@ -22,7 +22,11 @@ function answering(users: User[]) {
         attrs: u.jid ? { jid: u.jid } : {},
         content: [{ tag: 'contact', attrs: { type: u.type }, content: u.echo }, ...(u.lid ? [{ tag: 'lid', attrs: { val: u.lid } }] : [])],
       }));
-      return query.parseUSyncQueryResult({ tag: 'iq', attrs: { type: 'result' }, content: [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: list }] }] });
+      return query.parseUSyncQueryResult({
+        tag: 'iq',
+        attrs: { type: 'result' },
+        content: [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: list }] }],
+      });
     },
     signalRepository: { lidMapping: { storeLIDPNMappings: async (pairs: Array<{ pn: string; lid: string }>) => void stored.push(...pairs) } },
   };
@@ -39,7 +43,10 @@ describe('lookupNumbers', () => {
       { jid: '6281234567890@s.whatsapp.net', type: 'in', echo: '+6281234567890', lid: '222@lid' },
     ]);
     const found = await lookupNumbers(socket, ['6281234567890', '5511987654321', '6281298765432'], logger);
-    expect(asked[0]?.content).toEqual([{ tag: 'contact', attrs: {} }, { tag: 'lid', attrs: {} }]);
+    expect(asked[0]?.content).toEqual([
+      { tag: 'contact', attrs: {} },
+      { tag: 'lid', attrs: {} },
+    ]);
     expect(found).toEqual([
       { phone: '6281234567890', exists: true, jid: '6281234567890@s.whatsapp.net', lid: '222@lid' },
       { phone: '5511987654321', exists: true, jid: '551187654321@s.whatsapp.net', lid: '111@lid' },

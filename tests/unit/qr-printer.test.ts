@@ -25,7 +25,7 @@ function readBack(lines: string[], colour: boolean): boolean[][] {
 }
 
 describe('renderQr', () => {
-  test.each([true, false])('draws exactly the QR\'s modules, with a 2-module light quiet zone (colour: %s)', (colour) => {
+  test.each([true, false])("draws exactly the QR's modules, with a 2-module light quiet zone (colour: %s)", (colour) => {
     const lines = renderQr(REAL_SIZED_QR, colour);
     const { modules } = QRCode.create(REAL_SIZED_QR, { errorCorrectionLevel: 'L' });
     const size = modules.size;

@@ -23,7 +23,10 @@ describe('ServerAckTracker', () => {
     const tracker = new ServerAckTracker(ws, 20, () => undefined);
     const pending = tracker.expect('A');
     let settled = false;
-    pending.acked.then(() => (settled = true), () => (settled = true));
+    pending.acked.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await new Promise((r) => setTimeout(r, 60));
     expect(settled).toBe(false);
     pending.startTimeout();

@@ -41,8 +41,19 @@ describe('deploy/wa.service', () => {
     expect(Number(one('Unit.StartLimitBurst'))).toBeGreaterThan(0);
     expect(Number(one('Service.LimitNOFILE'))).toBeGreaterThanOrEqual(4096);
     for (const key of [
-      'NoNewPrivileges', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectKernelLogs',
-      'ProtectControlGroups', 'ProtectClock', 'ProtectHostname', 'RestrictNamespaces', 'RestrictRealtime', 'RestrictSUIDSGID', 'LockPersonality',
+      'NoNewPrivileges',
+      'PrivateTmp',
+      'PrivateDevices',
+      'ProtectKernelTunables',
+      'ProtectKernelModules',
+      'ProtectKernelLogs',
+      'ProtectControlGroups',
+      'ProtectClock',
+      'ProtectHostname',
+      'RestrictNamespaces',
+      'RestrictRealtime',
+      'RestrictSUIDSGID',
+      'LockPersonality',
     ]) {
       expect([key, one(`Service.${key}`)]).toEqual([key, 'true']);
     }

@@ -5,7 +5,10 @@ import { DEFAULT_UPLOAD_POLICIES, extensionOf, formatSize } from '../../src/mess
 describe('upload policy table', () => {
   test('matches the contract table', () => {
     const summary = Object.fromEntries(
-      MEDIA_KINDS.map((k) => [k, [DEFAULT_UPLOAD_POLICIES[k].extensions.join(','), formatSize(DEFAULT_UPLOAD_POLICIES[k].maxBytes), DEFAULT_UPLOAD_POLICIES[k].acceptsCaption]]),
+      MEDIA_KINDS.map((k) => [
+        k,
+        [DEFAULT_UPLOAD_POLICIES[k].extensions.join(','), formatSize(DEFAULT_UPLOAD_POLICIES[k].maxBytes), DEFAULT_UPLOAD_POLICIES[k].acceptsCaption],
+      ]),
     );
     expect(summary).toEqual({
       image: ['jpg,jpeg,png,gif,webp', '16MB', true],

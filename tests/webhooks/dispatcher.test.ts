@@ -7,7 +7,8 @@ import { tempDatabase } from '../store/temp-db.js';
 import { startReceiver, waitFor } from './receiver.js';
 
 const secret = 'whsec-test';
-const statusEvent = () => createEvent('message.status', { id: 'm1', message_id: 'W1', jid: '628@s.whatsapp.net', phone: '628', status: 'delivered', error: null, error_code: null });
+const statusEvent = () =>
+  createEvent('message.status', { id: 'm1', message_id: 'W1', jid: '628@s.whatsapp.net', phone: '628', status: 'delivered', error: null, error_code: null });
 
 describe('WebhookDispatcher', () => {
   let tmp: ReturnType<typeof tempDatabase>;
@@ -55,7 +56,15 @@ describe('WebhookDispatcher', () => {
     const two = await receiver();
     const d = dispatcher({ urls: [one.url, two.url] });
     d.start();
-    const event = connectionUpdateEvent({ connected: true, phase: 'open', connectionAttempts: 0, maxAttempts: 5, running: true, slowRetry: false, account: { jid: '628:1@s.whatsapp.net' } });
+    const event = connectionUpdateEvent({
+      connected: true,
+      phase: 'open',
+      connectionAttempts: 0,
+      maxAttempts: 5,
+      running: true,
+      slowRetry: false,
+      account: { jid: '628:1@s.whatsapp.net' },
+    });
     await d.publish(event);
     await waitFor(() => one.requests.length === 1 && two.requests.length === 1);
 

@@ -94,7 +94,15 @@ describe('webhook events', () => {
     const base = { messageId: 'M1', changeId: 'P1', chat: '999@lid', from: '999@lid', fromLid: '999@lid', timestamp: 1700000000 };
     expect(messageChangeEvent({ ...base, change: 'edit', text: 'baru' })).toMatchObject({
       event: 'message.edited',
-      data: { message_id: 'M1', text: 'baru', from_phone: null, from_lid: '999@lid', chat: '999@lid', participant: null, changed_at: '2023-11-14T22:13:20.000Z' },
+      data: {
+        message_id: 'M1',
+        text: 'baru',
+        from_phone: null,
+        from_lid: '999@lid',
+        chat: '999@lid',
+        participant: null,
+        changed_at: '2023-11-14T22:13:20.000Z',
+      },
     });
     expect(messageChangeEvent({ ...base, change: 'revoke' })).toMatchObject({ event: 'message.revoked', data: { message_id: 'M1', text: null } });
   });
@@ -109,7 +117,12 @@ describe('webhook events', () => {
       error: null,
       error_code: null,
     });
-    const refused = messageStatusEvent({ messageId: 'W2', jid: '6281234567890@s.whatsapp.net', status: 'failed', error: 'WhatsApp error 463: account restricted' });
+    const refused = messageStatusEvent({
+      messageId: 'W2',
+      jid: '6281234567890@s.whatsapp.net',
+      status: 'failed',
+      error: 'WhatsApp error 463: account restricted',
+    });
     expect(refused.data).toMatchObject({ status: 'failed', error_code: 463 });
     const connection = connectionUpdateEvent({
       connected: false,

@@ -12,8 +12,7 @@ describe('SqliteWebhookDeliveryRepository', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  const event = (eventId: string, urls: string[]) =>
-    urls.map((url) => ({ eventId, eventType: 'message.status', url, payload: `{"id":"${eventId}"}` }));
+  const event = (eventId: string, urls: string[]) => urls.map((url) => ({ eventId, eventType: 'message.status', url, payload: `{"id":"${eventId}"}` }));
 
   test('due, retry scheduling, give-up, filters, pagination and replay', async () => {
     const [a, b] = await repo.enqueue(event('e1', ['http://a', 'http://b']), 100);

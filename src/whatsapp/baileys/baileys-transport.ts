@@ -268,7 +268,11 @@ export class BaileysTransport implements WhatsAppTransport {
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );
     this.acks.set(socket, acks);
-    this.groups.attach(socket, (update) => this.events.emit('group-update', update), (error) => this.options.logger.warn({ err: error }, 'could not report a group change'));
+    this.groups.attach(
+      socket,
+      (update) => this.events.emit('group-update', update),
+      (error) => this.options.logger.warn({ err: error }, 'could not report a group change'),
+    );
     socket.ev.on('connection.update', (update) => {
       if (update.connection === 'close') acks.close();
     });

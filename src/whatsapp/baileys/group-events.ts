@@ -48,7 +48,10 @@ export function watchGroupEvents(ev: EventSource, { cache, emit, phoneOfLid, onE
   ev.on('groups.upsert', (groups) => {
     for (const metadata of groups) {
       cache.store(metadata);
-      publish({ id: metadata.id, action: 'create', participants: metadata.participants.map(eventMember), subject: metadata.subject }, author(metadata.author, metadata.authorPn));
+      publish(
+        { id: metadata.id, action: 'create', participants: metadata.participants.map(eventMember), subject: metadata.subject },
+        author(metadata.author, metadata.authorPn),
+      );
     }
   });
   ev.on('groups.update', (updates) => {
@@ -69,7 +72,10 @@ export function watchGroupEvents(ev: EventSource, { cache, emit, phoneOfLid, onE
     cache.learnPhones(event.participants);
     cache.invalidate(event.id);
     if (!ACTIONS.includes(event.action)) return;
-    publish({ id: event.id, action: event.action as ParticipantAction, participants: event.participants.map(eventMember) }, author(event.author, event.authorPn));
+    publish(
+      { id: event.id, action: event.action as ParticipantAction, participants: event.participants.map(eventMember) },
+      author(event.author, event.authorPn),
+    );
   });
 }
 

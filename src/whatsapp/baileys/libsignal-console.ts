@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 
-const LIBSIGNAL_NOTICES = /^(Closing session|Opening session|Removing old closed session|Session already (closed|open)|Closing open session|Closing stale open session|Migrating session|Decrypted message with closed session)/;
+const LIBSIGNAL_NOTICES =
+  /^(Closing session|Opening session|Removing old closed session|Session already (closed|open)|Closing open session|Closing stale open session|Migrating session|Decrypted message with closed session)/;
 
 /* eslint-disable no-console -- this module exists to intercept a library's console output */
 let installed = false;

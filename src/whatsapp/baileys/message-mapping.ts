@@ -67,4 +67,3 @@ function changeOf(protocol: proto.Message.IProtocolMessage, changeId: string, se
   }
   return undefined;
 }
-

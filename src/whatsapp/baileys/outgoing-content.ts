@@ -19,7 +19,12 @@ export function toBaileysContent(content: OutgoingContent): AnyMessageContent {
       return { location: { degreesLatitude: content.latitude, degreesLongitude: content.longitude, name: content.name, address: content.address } };
     case 'contact':
       // One card goes out as contactMessage, several as contactsArrayMessage (Baileys decides by count).
-      return { contacts: { displayName: content.contacts.length === 1 ? content.contacts[0]?.displayName : `${content.contacts.length} contacts`, contacts: content.contacts } };
+      return {
+        contacts: {
+          displayName: content.contacts.length === 1 ? content.contacts[0]?.displayName : `${content.contacts.length} contacts`,
+          contacts: content.contacts,
+        },
+      };
     case 'reaction':
       return { react: { text: content.emoji, key: { ...content.target, participant: content.target.participant } } };
     case 'poll':

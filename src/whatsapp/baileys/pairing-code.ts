@@ -24,9 +24,7 @@ import {
   type WASocket,
 } from '@whiskeysockets/baileys';
 
-export type PairingCodeFailure =
-  | { kind: 'refused'; code: number; text: string }
-  | { kind: 'no-answer'; reason: string };
+export type PairingCodeFailure = { kind: 'refused'; code: number; text: string } | { kind: 'no-answer'; reason: string };
 
 export class PairingCodeError extends Error {
   constructor(readonly failure: PairingCodeFailure) {

@@ -64,9 +64,8 @@ export class QrPrinter {
     const tty = this.out.isTTY === true;
     const lines = renderQr(qr, tty);
     const needed = lines.length + 2;
-    const footer = tty && this.out.rows !== undefined && this.out.rows < needed
-      ? `This terminal has ${this.out.rows} lines; the QR needs ${needed}. ${FOOTER}`
-      : FOOTER;
+    const footer =
+      tty && this.out.rows !== undefined && this.out.rows < needed ? `This terminal has ${this.out.rows} lines; the QR needs ${needed}. ${FOOTER}` : FOOTER;
     this.out.write(`${tty ? HOME_AND_ERASE : '\n'}${HEADER}\n${lines.join('\n')}\n${footer}\n`);
   }
 }

@@ -12,8 +12,7 @@ import { decodeAuthValue, encodeAuthValue, hasStoredCreds } from './sqlite-auth-
 export const SESSION_IMPORT_META_KEY = 'multi_file_session_import';
 
 export type SessionImportResult =
-  | { imported: true; keys: number; skipped: string[] }
-  | { imported: false; reason: 'already-imported' | 'db-has-creds' | 'no-session' };
+  { imported: true; keys: number; skipped: string[] } | { imported: false; reason: 'already-imported' | 'db-has-creds' | 'no-session' };
 
 /**
  * Every key type Baileys 7 writes, longest first: file names are `<type>-<id>.json` and types
@@ -56,11 +55,7 @@ export function parseKeyFileName(fileName: string): { type: keyof SignalDataType
   return fixedId ? { type, id: idFromFileName(type, fixedId) } : null;
 }
 
-export async function importMultiFileSession(
-  db: SqliteDatabase,
-  sessionDir: string,
-  logger: Logger = pino({ level: 'silent' }),
-): Promise<SessionImportResult> {
+export async function importMultiFileSession(db: SqliteDatabase, sessionDir: string, logger: Logger = pino({ level: 'silent' })): Promise<SessionImportResult> {
   const log = logger.child({ module: 'session-import' });
   // Once imported, never again: after a logout the DB is empty but the old folder still holds
   // creds the server has revoked, and re-importing them would loop on 401.
@@ -99,9 +94,7 @@ export async function importMultiFileSession(
   }
 
   const now = Date.now();
-  const upsertKey = db.prepare(
-    'INSERT INTO auth_keys (type, id, data) VALUES (?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET data = excluded.data',
-  );
+  const upsertKey = db.prepare('INSERT INTO auth_keys (type, id, data) VALUES (?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET data = excluded.data');
   const imported = db
     .transaction(() => {
       // Re-checked under the write lock: another process may have imported in the meantime.

@@ -36,9 +36,7 @@ export function useSqliteAuthState(db: SqliteDatabase): Promise<SqliteAuthState>
   const readKeys = db.prepare<[string, string], { id: string; data: string }>(
     'SELECT id, data FROM auth_keys WHERE type = ? AND id IN (SELECT value FROM json_each(?))',
   );
-  const upsertKey = db.prepare(
-    'INSERT INTO auth_keys (type, id, data) VALUES (?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET data = excluded.data',
-  );
+  const upsertKey = db.prepare('INSERT INTO auth_keys (type, id, data) VALUES (?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET data = excluded.data');
   const deleteKey = db.prepare('DELETE FROM auth_keys WHERE type = ? AND id = ?');
 
   const stored = readCreds.get();

@@ -18,8 +18,7 @@ const README_SCREENSHOTS = new URL('../../../docs/screenshots/', import.meta.url
  * Screenshots go to the README's folder only when asked (`UPDATE_SCREENSHOTS=1 npm run jest --
  * tests/console`); otherwise to a temp folder, so a test run leaves the checkout clean.
  */
-export const SCREENSHOT_DIR =
-  process.env.UPDATE_SCREENSHOTS === '1' ? README_SCREENSHOTS.pathname : path.join(tmpdir(), 'wa-console-screenshots');
+export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? README_SCREENSHOTS.pathname : path.join(tmpdir(), 'wa-console-screenshots');
 
 export interface TestBrowser {
   browser: Browser;
@@ -33,7 +32,15 @@ export async function launchBrowser(): Promise<TestBrowser> {
     headless: true,
     userDataDir,
     defaultViewport: { width: 1200, height: 860 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
   return {
     browser,

@@ -17,9 +17,13 @@ export const VIDEO_SECONDS = 2;
 export const VOICE_NOTE_SECONDS = 3;
 
 const SINE = (seconds: number): string[] => [
-  '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
   // Stereo input, so "mono" in the output is something the conversion did.
-  '-af', 'pan=stereo|c0=c0|c1=c0',
+  '-af',
+  'pan=stereo|c0=c0|c1=c0',
 ];
 
 const AUDIO: Record<string, string[]> = {
@@ -32,9 +36,16 @@ const AUDIO: Record<string, string[]> = {
 };
 
 const CLIP = (size = '160x120', rate = 15): string[] => [
-  '-f', 'lavfi', '-i', `testsrc=duration=${VIDEO_SECONDS}:size=${size}:rate=${rate}`,
-  '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${VIDEO_SECONDS}`,
-  '-af', 'pan=stereo|c0=c0|c1=c0',
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc=duration=${VIDEO_SECONDS}:size=${size}:rate=${rate}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=440:sample_rate=44100:duration=${VIDEO_SECONDS}`,
+  '-af',
+  'pan=stereo|c0=c0|c1=c0',
   '-shortest',
 ];
 
@@ -69,7 +80,11 @@ async function inBatches(jobs: Array<() => Promise<void>>, limit: number): Promi
 export async function createConversionFixtures(dir: string): Promise<ConversionFixtures> {
   const at = (name: string) => path.join(dir, name);
   const jobs: Array<() => Promise<void>> = [
-    ...Object.entries({ ...AUDIO, ...VIDEO }).map(([name, args]) => () => ffmpeg([...args, at(name)])),
+    ...Object.entries({ ...AUDIO, ...VIDEO }).map(
+      ([name, args]) =>
+        () =>
+          ffmpeg([...args, at(name)]),
+    ),
     async () => void (await makeWhatsAppVoiceNote(dir, 'voice.ogg')),
     async () => void (await rgbaImage(96, 64).png().toFile(at('photo.png'))),
     async () => void (await rgbaImage(120, 80).flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toFile(at('photo.jpg'))),
@@ -86,7 +101,20 @@ export async function createConversionFixtures(dir: string): Promise<ConversionF
   ];
   await inBatches(jobs, 3);
 
-  const names = [...Object.keys(AUDIO), ...Object.keys(VIDEO), 'voice.ogg', 'photo.png', 'photo.jpg', 'rotated.jpg', 'anim.gif', 'anim.webp', 'still.webp', 'opaque.webp', 'sticker.webp', 'sticker-animated.webp'];
+  const names = [
+    ...Object.keys(AUDIO),
+    ...Object.keys(VIDEO),
+    'voice.ogg',
+    'photo.png',
+    'photo.jpg',
+    'rotated.jpg',
+    'anim.gif',
+    'anim.webp',
+    'still.webp',
+    'opaque.webp',
+    'sticker.webp',
+    'sticker-animated.webp',
+  ];
   const files: Record<string, Buffer> = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(at(name))] as const)));
   Object.assign(files, {
     'Invoice 42.pdf': tinyPdf(),
@@ -193,7 +221,9 @@ export function tinyDocx(): Buffer {
     { name: '_rels/.rels', data: Buffer.from(RELS.toString('utf8').replace('%TARGET%', 'word/document.xml'), 'utf8') },
     {
       name: 'word/document.xml',
-      data: xml('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Laporan Q3</w:t></w:r></w:p></w:body></w:document>'),
+      data: xml(
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Laporan Q3</w:t></w:r></w:p></w:body></w:document>',
+      ),
     },
   ]);
 }
@@ -230,7 +260,9 @@ export function tinyXlsx(): Buffer {
     },
     {
       name: 'xl/worksheets/sheet1.xml',
-      data: xml('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>42</t></is></c></row></sheetData></worksheet>'),
+      data: xml(
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>42</t></is></c></row></sheetData></worksheet>',
+      ),
     },
   ]);
 }

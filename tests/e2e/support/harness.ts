@@ -39,7 +39,12 @@ export interface StatusBody {
 }
 
 /** Polls `probe` until it returns something other than undefined/false; rejects after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition', intervalMs = 20): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  what = 'condition',
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -147,10 +152,14 @@ export class E2EHarness {
 
   /** Resolves with the first /api/status body that satisfies `predicate`. */
   waitForStatus(predicate: (status: StatusBody) => boolean, timeoutMs = 5000, what = 'status'): Promise<StatusBody> {
-    return waitFor(async () => {
-      const s = await this.status();
-      return predicate(s) ? s : undefined;
-    }, timeoutMs, what);
+    return waitFor(
+      async () => {
+        const s = await this.status();
+        return predicate(s) ? s : undefined;
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   waitForConnected(timeoutMs = 10_000): Promise<StatusBody> {
@@ -159,11 +168,15 @@ export class E2EHarness {
 
   /** Polls GET /api/qr until a QR is offered and returns it (without scanning). */
   waitForQr(timeoutMs = 10_000): Promise<string> {
-    return waitFor(async () => {
-      const res = await this.api.get('/api/qr');
-      const body = res.body as { qr?: string };
-      return res.status === 200 && typeof body.qr === 'string' ? body.qr : undefined;
-    }, timeoutMs, 'a QR at /api/qr');
+    return waitFor(
+      async () => {
+        const res = await this.api.get('/api/qr');
+        const body = res.body as { qr?: string };
+        return res.status === 200 && typeof body.qr === 'string' ? body.qr : undefined;
+      },
+      timeoutMs,
+      'a QR at /api/qr',
+    );
   }
 
   /** POST /api/send-message (the response, whatever its status). */

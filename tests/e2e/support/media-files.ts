@@ -49,12 +49,28 @@ export async function createMediaFiles(dir: string): Promise<MediaFiles> {
   const mp4Path = path.join(dir, 'clip.mp4');
   const quiet = ['-hide_banner', '-loglevel', 'error', '-y'];
   const [png, webp] = await Promise.all([
-    sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer(),
-    sharp({ create: { width: 512, height: 512, channels: 4, background: { r: 30, g: 120, b: 200, alpha: 0.8 } } }).webp().toBuffer(),
+    sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+      .png()
+      .toBuffer(),
+    sharp({ create: { width: 512, height: 512, channels: 4, background: { r: 30, g: 120, b: 200, alpha: 0.8 } } })
+      .webp()
+      .toBuffer(),
     run(FFMPEG, [...quiet, '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5', '-c:a', 'libmp3lame', '-b:a', '64k', mp3Path]),
     run(FFMPEG, [
-      ...quiet, '-f', 'lavfi', '-i', 'testsrc=size=64x64:rate=10:duration=0.5',
-      '-c:v', 'libx264', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', mp4Path,
+      ...quiet,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x64:rate=10:duration=0.5',
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'baseline',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      mp4Path,
     ]),
   ]);
   return { png, webp, pdf: tinyPdf(), mp3: await readFile(mp3Path), mp4: await readFile(mp4Path) };

@@ -57,7 +57,7 @@ export function imageInfo(bytes: Buffer) {
 /** Top-level ISO-BMFF boxes in file order: `ftyp` first, and `moov` before `mdat` for faststart. */
 export function mp4TopLevelBoxes(bytes: Buffer): string[] {
   const boxes: string[] = [];
-  for (let offset = 0; offset + 8 <= bytes.length; ) {
+  for (let offset = 0; offset + 8 <= bytes.length;) {
     let size = bytes.readUInt32BE(offset);
     const type = bytes.toString('latin1', offset + 4, offset + 8);
     if (size === 1 && offset + 16 <= bytes.length) size = Number(bytes.readBigUInt64BE(offset + 8));

@@ -87,10 +87,16 @@ function encodeBody(body: BodySpec, limit: number, real: Record<string, Buffer>)
           disposition += part.filenameStar ? `; filename*=UTF-8''${encodeURIComponent(part.filename)}` : `; filename="${quoted(part.filename)}"`;
         }
         const type = part.contentType ? `Content-Type: ${part.contentType}${eol}` : '';
-        chunks.push(Buffer.from(`--${body.boundary}${eol}Content-Disposition: ${disposition}${eol}${type}${eol}`), contentBytes(part.content, limit, real), Buffer.from(eol));
+        chunks.push(
+          Buffer.from(`--${body.boundary}${eol}Content-Disposition: ${disposition}${eol}${type}${eol}`),
+          contentBytes(part.content, limit, real),
+          Buffer.from(eol),
+        );
       }
       if (body.closing) chunks.push(Buffer.from(`--${body.boundary}--${eol}`));
-      const boundary = { same: `; boundary=${body.boundary}`, quoted: `; boundary="${body.boundary}"`, other: '; boundary=SomethingElse', missing: '' }[body.header];
+      const boundary = { same: `; boundary=${body.boundary}`, quoted: `; boundary="${body.boundary}"`, other: '; boundary=SomethingElse', missing: '' }[
+        body.header
+      ];
       return { bytes: Buffer.concat(chunks), contentType: `multipart/form-data${boundary}` };
     }
   }
@@ -193,7 +199,12 @@ export async function startHostileTarget(): Promise<HostileTarget> {
         // A cut body ends with a half-close (FIN): the server must not wait for the rest forever.
         // A whole one keeps the socket open for the answer, as curl does: Node aborts an incoming
         // request whose client half-closes (its http server does not allow half-open sockets).
-        await rawExchange(server.port, { pieces: [head, body.subarray(0, cut)], abort: delivery.kind === 'abort', end: delivery.kind === 'cut', timeoutMs: 20_000 }),
+        await rawExchange(server.port, {
+          pieces: [head, body.subarray(0, cut)],
+          abort: delivery.kind === 'abort',
+          end: delivery.kind === 'cut',
+          timeoutMs: 20_000,
+        }),
       );
       if (response) checkResponse(response);
       else if (delivery.kind === 'whole') throw new Error('a complete request got no answer');

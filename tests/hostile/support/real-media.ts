@@ -41,8 +41,25 @@ export async function makeRealSamples(): Promise<Record<string, Buffer>> {
   try {
     const mp4 = path.join(dir, 'clip.mp4');
     await promisify(execFile)(FFMPEG, [
-      '-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '0.5',
-      '-c:v', 'libx264', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-y', mp4,
+      '-hide_banner',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=10',
+      '-t',
+      '0.5',
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'main',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-y',
+      mp4,
     ]);
     const [png, jpg, webp, gif] = await Promise.all([
       picture().png().toBuffer(),

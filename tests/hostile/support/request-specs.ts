@@ -31,7 +31,15 @@ export interface PartSpec {
 }
 
 export type BodySpec =
-  | { type: 'multipart'; parts: PartSpec[]; boundary: string; header: 'same' | 'other' | 'missing' | 'quoted'; preamble: boolean; closing: boolean; lf: boolean }
+  | {
+      type: 'multipart';
+      parts: PartSpec[];
+      boundary: string;
+      header: 'same' | 'other' | 'missing' | 'quoted';
+      preamble: boolean;
+      closing: boolean;
+      lf: boolean;
+    }
   | { type: 'json'; value: unknown; contentType: string; bom: boolean }
   | { type: 'form'; fields: Array<[string, string]>; contentType: string }
   | { type: 'raw'; content: Content; contentType: string | null }
@@ -86,9 +94,17 @@ function filePart(kind: MediaKind | null): fc.Arbitrary<PartSpec> {
   const own = kind ? DEFAULT_UPLOAD_POLICIES[kind].extensions : ALL_EXTENSIONS;
   return fc.record(
     {
-      name: fc.oneof({ weight: 10, arbitrary: fc.constant('file') }, { weight: 1, arbitrary: fc.constantFrom('caption', 'image', 'FILE', 'file[]', 'phone', '') }),
+      name: fc.oneof(
+        { weight: 10, arbitrary: fc.constant('file') },
+        { weight: 1, arbitrary: fc.constantFrom('caption', 'image', 'FILE', 'file[]', 'phone', '') },
+      ),
       filename: fc.oneof(
-        { weight: 10, arbitrary: fc.tuple(fc.constantFrom('photo', 'a', 'x'.repeat(300), '../up', 'Grüße 日本', 'a"b'), fc.constantFrom(...own)).map(([b, e]) => `${b}.${e}`) },
+        {
+          weight: 10,
+          arbitrary: fc
+            .tuple(fc.constantFrom('photo', 'a', 'x'.repeat(300), '../up', 'Grüße 日本', 'a"b'), fc.constantFrom(...own))
+            .map(([b, e]) => `${b}.${e}`),
+        },
         { weight: 1, arbitrary: fc.constantFrom('noextension', '.png', 'a.PNG', 'a.exe', 'a.png.exe', '', 'a.', 'a.tar.gz') },
         { weight: 1, arbitrary: WEIRD_TEXT },
       ),
@@ -106,7 +122,14 @@ const fieldPart = (names: string[]): fc.Arbitrary<PartSpec> =>
     content: fc.oneof(
       { weight: 5, arbitrary: phoneValue.map((text): Content => ({ kind: 'text', text })) },
       { weight: 2, arbitrary: WEIRD_TEXT.map((text): Content => ({ kind: 'text', text })) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('repeat' as const), char: fc.constantFrom('c', 'é', '\u0000'), length: fc.constantFrom(65_536, 65_537, 70_000, 1_048_577) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('repeat' as const),
+          char: fc.constantFrom('c', 'é', '\u0000'),
+          length: fc.constantFrom(65_536, 65_537, 70_000, 1_048_577),
+        }),
+      },
     ),
   });
 
@@ -130,7 +153,10 @@ function multipartBody(endpoint: Endpoint): fc.Arbitrary<BodySpec> {
         const all = [...base, ...extra, ...base.slice(0, dupes < 6 ? 0 : dupes - 5)];
         return fc.shuffledSubarray(all, { minLength: all.length });
       }),
-    boundary: fc.oneof(fc.constantFrom('XyZ', 'WebKitFormBoundary7MA4YWxkTrZu0gW', '----', 'a'.repeat(70)), fc.stringMatching(/^[A-Za-z0-9'()+_,./:=?-]{1,70}$/)),
+    boundary: fc.oneof(
+      fc.constantFrom('XyZ', 'WebKitFormBoundary7MA4YWxkTrZu0gW', '----', 'a'.repeat(70)),
+      fc.stringMatching(/^[A-Za-z0-9'()+_,./:=?-]{1,70}$/),
+    ),
     header: fc.constantFrom('same', 'same', 'same', 'same', 'same', 'same', 'other', 'missing', 'quoted'),
     preamble: fc.boolean(),
     closing: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
@@ -142,7 +168,14 @@ const jsonValue = fc.oneof(
   fc.record(
     {
       phone: fc.oneof(phoneValue, fc.integer(), fc.constant(null), fc.array(phoneValue, { maxLength: 2 }), fc.object({ maxDepth: 1 })),
-      message: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant('m'.repeat(65_537)), fc.array(fc.string(), { maxLength: 2 })),
+      message: fc.oneof(
+        fc.string({ maxLength: 80 }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant('m'.repeat(65_537)),
+        fc.array(fc.string(), { maxLength: 2 }),
+      ),
       caption: fc.string({ maxLength: 20 }),
     },
     { requiredKeys: [] },
@@ -155,18 +188,40 @@ function textBody(): fc.Arbitrary<BodySpec> {
     fc.record({
       type: fc.constant('json' as const),
       value: jsonValue,
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/vnd.api+json', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'text/plain'),
+      contentType: fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'application/vnd.api+json',
+        'application/json; charset=latin1',
+        'application/json; charset=utf-16',
+        'application/x-www-form-urlencoded',
+        'text/plain',
+      ),
       bom: fc.boolean(),
     }),
     fc.record({
       type: fc.constant('form' as const),
-      fields: fc.array(fc.tuple(fc.constantFrom('phone', 'message', 'caption', 'phone[]', 'message[a]', '__proto__'), fc.oneof(phoneValue, WEIRD_TEXT)), { maxLength: 30 }),
-      contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=iso-8859-1', 'application/x-www-form-urlencoded; charset=koi8-r'),
+      fields: fc.array(fc.tuple(fc.constantFrom('phone', 'message', 'caption', 'phone[]', 'message[a]', '__proto__'), fc.oneof(phoneValue, WEIRD_TEXT)), {
+        maxLength: 30,
+      }),
+      contentType: fc.constantFrom(
+        'application/x-www-form-urlencoded',
+        'application/x-www-form-urlencoded; charset=iso-8859-1',
+        'application/x-www-form-urlencoded; charset=koi8-r',
+      ),
     }),
     fc.record({
       type: fc.constant('raw' as const),
       content: contentFor(null),
-      contentType: fc.constantFrom(null, 'application/octet-stream', 'application/json', 'multipart/form-data', 'multipart/form-data; boundary=', 'text/html', 'application/x-www-form-urlencoded'),
+      contentType: fc.constantFrom(
+        null,
+        'application/octet-stream',
+        'application/json',
+        'multipart/form-data',
+        'multipart/form-data; boundary=',
+        'text/html',
+        'application/x-www-form-urlencoded',
+      ),
     }),
     fc.constant({ type: 'none' as const }),
   );
@@ -178,20 +233,42 @@ function wellFormedBody(endpoint: Endpoint): fc.Arbitrary<BodySpec> {
   const phone = fc.constantFrom('6281234567890', '081234567890', '+62 812-3456-7890');
   if (!kind) {
     return fc.oneof(
-      fc.record({ type: fc.constant('json' as const), value: fc.record({ phone, message: fc.string({ minLength: 1, maxLength: 60 }) }), contentType: fc.constant('application/json'), bom: fc.constant(false) }),
-      fc.record({ type: fc.constant('form' as const), fields: fc.tuple(phone, fc.string({ minLength: 1, maxLength: 60 })).map(([p, m]): Array<[string, string]> => [['phone', p], ['message', m]]), contentType: fc.constant('application/x-www-form-urlencoded') }),
+      fc.record({
+        type: fc.constant('json' as const),
+        value: fc.record({ phone, message: fc.string({ minLength: 1, maxLength: 60 }) }),
+        contentType: fc.constant('application/json'),
+        bom: fc.constant(false),
+      }),
+      fc.record({
+        type: fc.constant('form' as const),
+        fields: fc.tuple(phone, fc.string({ minLength: 1, maxLength: 60 })).map(([p, m]): Array<[string, string]> => [
+          ['phone', p],
+          ['message', m],
+        ]),
+        contentType: fc.constant('application/x-www-form-urlencoded'),
+      }),
     );
   }
   // Documents are sent as they are, so their magic-number samples do; other kinds need real files.
   const extensions = DEFAULT_UPLOAD_POLICIES[kind].extensions.filter((ext) => kind === 'document' || REAL_EXTENSIONS.includes(ext));
   const parts = fc.tuple(
     phone.map((text): PartSpec => ({ name: 'phone', content: { kind: 'text', text } })),
-    fc.tuple(fc.constantFrom(...extensions), fc.constantFrom('photo', 'Grüße 日本', 'x'.repeat(200))).map(([ext, base]): PartSpec => ({ name: 'file', filename: `${base}.${ext}`, contentType: 'application/octet-stream', content: { kind: 'real', ext } })),
-    fc.option(fc.string({ maxLength: 40 }).map((text): PartSpec => ({ name: 'caption', content: { kind: 'text', text } })), { nil: undefined }),
+    fc
+      .tuple(fc.constantFrom(...extensions), fc.constantFrom('photo', 'Grüße 日本', 'x'.repeat(200)))
+      .map(([ext, base]): PartSpec => ({ name: 'file', filename: `${base}.${ext}`, contentType: 'application/octet-stream', content: { kind: 'real', ext } })),
+    fc.option(
+      fc.string({ maxLength: 40 }).map((text): PartSpec => ({ name: 'caption', content: { kind: 'text', text } })),
+      { nil: undefined },
+    ),
   );
   return fc.record({
     type: fc.constant('multipart' as const),
-    parts: parts.chain((all) => fc.shuffledSubarray(all.filter((p): p is PartSpec => p !== undefined), { minLength: all.filter(Boolean).length })),
+    parts: parts.chain((all) =>
+      fc.shuffledSubarray(
+        all.filter((p): p is PartSpec => p !== undefined),
+        { minLength: all.filter(Boolean).length },
+      ),
+    ),
     boundary: fc.constant('----WebKitFormBoundary7MA4YWxkTrZu0gW'),
     header: fc.constant('same' as const),
     preamble: fc.constant(false),
