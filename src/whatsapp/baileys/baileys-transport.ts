@@ -3,7 +3,6 @@
  * The ConnectionManager decides when to connect; this adapter builds sockets, maps Baileys events
  * to the port's events (message shapes: message-mapping.ts).
  */
-import type { DeliveryStatus } from '../../domain/vocabulary.js';
 import { EventEmitter } from 'node:events';
 import NodeCache from '@cacheable/node-cache';
 import type { Readable } from 'node:stream';
@@ -31,14 +30,13 @@ import { createBaileysLogger, type BaileysLogger } from './baileys-logger.js';
 import { BaileysGroups } from './baileys-groups.js';
 import type { ReconnectSettings } from '../reconnect-policy.js';
 import type { SentPollLookup } from '../kinds.js';
-import { isPollVote, reportPollVote } from './poll-votes.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
 import { MediaDownloader } from './media-download.js';
-import { toReceivedEvent } from './message-mapping.js';
+import { reportMessageEvents } from './socket-message-events.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
 import { withSentCaptionKind } from './caption-edit.js';
@@ -79,14 +77,6 @@ const HISTORY = proto.HistorySync.HistorySyncType;
 const BROWSER = Browsers.ubuntu('Chrome');
 
 type Boomish = { output?: { statusCode?: number }; message?: string };
-
-// `sent` and `failed` come from WhatsApp's server ack itself (ServerAckTracker), not from here:
-// Baileys' ERROR status carries no code, and nothing in rc14 reports a positive server ack.
-const STATUS_BY_CODE: Record<number, DeliveryStatus> = {
-  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
-  [proto.WebMessageInfo.Status.READ]: 'read',
-  [proto.WebMessageInfo.Status.PLAYED]: 'played',
-};
 
 export class BaileysTransport implements WhatsAppTransport {
   readonly events = new EventEmitter<TransportEventMap>();
@@ -224,13 +214,6 @@ export class BaileysTransport implements WhatsAppTransport {
     return { messageId: id, jid: sent?.key.remoteJid ?? jid };
   }
 
-  /** Reports a status of one of our own messages; anything else (and unknown codes) is ignored. */
-  private emitStatus(key: WAMessage['key'], code: number | null | undefined): void {
-    const status = typeof code === 'number' ? STATUS_BY_CODE[code] : undefined;
-    if (!status || !key.id || !key.fromMe) return;
-    this.events.emit('message-status', { messageId: key.id, jid: key.remoteJid ?? '', status });
-  }
-
   private async createSession(): Promise<SocketSession<WASocket>> {
     const { state, saveCreds } = await this.options.authStore.load();
     if (isUnfinishedCodePairing(state.creds)) {
@@ -279,26 +262,7 @@ export class BaileysTransport implements WhatsAppTransport {
     socket.ev.on('creds.update', () => {
       saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
     });
-    socket.ev.on('messages.update', (updates) => {
-      for (const { key, update } of updates) this.emitStatus(key, update.status);
-    });
-    socket.ev.on('messages.upsert', ({ messages, type }) => {
-      // Baileys buffers the upsert of a message we sent; a receipt that arrives before the flush is
-      // merged into that upsert (status on the message, type 'append') and no messages.update
-      // follows. Without this, a fast phone's "delivered" was never recorded.
-      for (const message of messages) if (message.key.fromMe) this.emitStatus(message.key, message.status);
-      if (type !== 'notify') return;
-      for (const message of messages) {
-        // A vote is no message of its own: it reaches receivers as poll.vote.
-        if (isPollVote(message)) {
-          reportPollVote(message, socket.user, this.options.polls, (vote) => this.events.emit('poll-vote', vote), this.options.logger);
-          continue;
-        }
-        const received = toReceivedEvent(message);
-        if (received && 'message' in received) this.events.emit('incoming-message', received.message);
-        else if (received) this.events.emit('incoming-change', received.change);
-      }
-    });
+    reportMessageEvents(socket, { events: this.events, polls: this.options.polls, logger: this.options.logger });
     return {
       socket,
       onUpdate: (listener) =>
