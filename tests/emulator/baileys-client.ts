@@ -12,6 +12,12 @@ import {
 } from '@whiskeysockets/baileys';
 import { pino } from 'pino';
 import type { Emulator } from '../../emulator/index.js';
+
+/**
+ * How long a wait for the socket may take before the test fails: a fresh companion uploads 800+
+ * prekeys after pairing, which took over 5 s on a loaded 2-core CI machine (inside the 30 s test timeout).
+ */
+const WAIT_MS = 15_000;
 import { routeLibsignalConsole } from '../../src/whatsapp/baileys/libsignal-console.js';
 
 const { HistorySyncType } = proto.HistorySync;
@@ -64,21 +70,21 @@ export class Client {
   }
 
   /** Resolves with the first connection update (past or future) that matches. */
-  waitForUpdate(match: (update: Partial<ConnectionState>) => boolean, timeoutMs = 5000): Promise<Partial<ConnectionState>> {
+  waitForUpdate(match: (update: Partial<ConnectionState>) => boolean, timeoutMs = WAIT_MS): Promise<Partial<ConnectionState>> {
     return this.waitFor(() => this.updates.find(match), timeoutMs, 'connection update');
   }
 
-  async waitForClose(timeoutMs = 5000): Promise<number | undefined> {
+  async waitForClose(timeoutMs = WAIT_MS): Promise<number | undefined> {
     const update = await this.waitForUpdate((u) => u.connection === 'close', timeoutMs);
     const error = update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
     return error?.output?.statusCode;
   }
 
-  waitForOpen(timeoutMs = 5000): Promise<Partial<ConnectionState>> {
+  waitForOpen(timeoutMs = WAIT_MS): Promise<Partial<ConnectionState>> {
     return this.waitForUpdate((u) => u.connection === 'open', timeoutMs);
   }
 
-  waitForStatus(id: string, status: number, timeoutMs = 5000): Promise<BaileysEventMap['messages.update'][number]> {
+  waitForStatus(id: string, status: number, timeoutMs = WAIT_MS): Promise<BaileysEventMap['messages.update'][number]> {
     return this.waitFor(() => this.messageUpdates.find((u) => u.key.id === id && u.update.status === status), timeoutMs, `status ${status} for ${id}`);
   }
 
