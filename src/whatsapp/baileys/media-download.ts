@@ -2,17 +2,22 @@
  * Downloads of received media. Baileys fetches them with the global fetch, which ignores the
  * `fetchAgent` uploads use; a media host with its own certificate authority (the emulator, in
  * tests and the sandbox) is trusted through an undici dispatcher instead. Without a CA the
- * system's roots apply, as for any fetch.
+ * system's roots apply, as for any fetch. undici is loaded on the first download, not at start:
+ * a gateway at rest does not carry it (idle RSS is a measured target).
  */
 import { downloadMediaMessage, normalizeMessageContent, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Readable } from 'node:stream';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 
 export class MediaDownloader {
-  private readonly dispatcher?: Agent;
+  private dispatcher?: Promise<Agent>;
 
-  constructor(options: { ca?: string }) {
-    if (options.ca) this.dispatcher = new Agent({ connect: { ca: options.ca } });
+  constructor(private readonly options: { ca?: string }) {}
+
+  private agent(): Promise<Agent> | undefined {
+    const { ca } = this.options;
+    if (ca && !this.dispatcher) this.dispatcher = import('undici').then(({ Agent }) => new Agent({ connect: { ca } }));
+    return this.dispatcher;
   }
 
   async download(
@@ -20,7 +25,8 @@ export class MediaDownloader {
     socket: WASocket,
     logger: NonNullable<Parameters<typeof downloadMediaMessage>[3]>['logger'],
   ): Promise<{ stream: Readable; mimetype?: string; fileName?: string }> {
-    const options = this.dispatcher ? { options: { dispatcher: this.dispatcher } as RequestInit } : {};
+    const dispatcher = await this.agent();
+    const options = dispatcher ? { options: { dispatcher } as RequestInit } : {};
     const stream = await downloadMediaMessage(message, 'stream', options, { logger, reuploadRequest: socket.updateMediaMessage });
     // Disappearing and view-once messages wrap the media; look through the wrapper for its details.
     const content = normalizeMessageContent(message.message) ?? {};
@@ -29,6 +35,6 @@ export class MediaDownloader {
   }
 
   close(): void {
-    void this.dispatcher?.close().catch(() => undefined);
+    void this.dispatcher?.then((agent) => agent.close()).catch(() => undefined);
   }
 }
