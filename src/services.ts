@@ -69,6 +69,8 @@ export function createServices(deps: {
    * messages from it, so it must be the same store with the same cipher. Made here when not given.
    */
   sentContent?: SqliteSentContentRepository;
+  /** Where this session's routes live (`/api`, or `/api/sessions/<name>`): media links in events. */
+  apiBase?: string;
 }): Services {
   const { config, db, transport, logger } = deps;
   const metrics = createGatewayMetrics();
@@ -108,7 +110,8 @@ export function createServices(deps: {
     });
   }
 
-  const downloadUrl = (messageId: string) => `${config.publicUrl}/api/media/${encodeURIComponent(messageId)}`;
+  const apiBase = deps.apiBase ?? '/api';
+  const downloadUrl = (messageId: string) => `${config.publicUrl}${apiBase}/media/${encodeURIComponent(messageId)}`;
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const purge = purger(config, {
     idempotency,

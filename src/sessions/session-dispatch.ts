@@ -1,0 +1,37 @@
+/**
+ * `/api/sessions/:session/...`: every account route, for the session the path names. Each
+ * session's routes are built once (on its first request) from its own transport and services, in
+ * a router of their own; a deleted session's router goes with its runtime.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { RouteSpec } from '../http/route-spec.js';
+import { SessionErrors } from './session-errors.js';
+import type { SessionManager } from './session-manager.js';
+import { isSessionName } from './session-name.js';
+import type { SessionRuntime } from './session-runtime.js';
+
+export const SESSION_PREFIX = '/api/sessions/:session';
+
+/** `/api/send-message` → `/send-message`: the path inside the session's router. */
+export const pathInSession = (path: string) => path.replace(/^\/api(?=\/)/, '');
+
+export function sessionDispatch(sessions: Pick<SessionManager, 'get'>, routesOf: (runtime: SessionRuntime) => RouteSpec[]): RequestHandler {
+  const routers = new WeakMap<SessionRuntime, express.Router>();
+  const routerFor = (runtime: SessionRuntime) => {
+    let router = routers.get(runtime);
+    if (!router) {
+      router = express.Router();
+      for (const route of routesOf(runtime)) {
+        router[route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](pathInSession(route.path), ...route.handlers);
+      }
+      routers.set(runtime, router);
+    }
+    return router;
+  };
+  return (req: Request, res: Response, next: NextFunction) => {
+    const name = req.params.session;
+    const runtime = isSessionName(name) ? sessions.get(name) : undefined;
+    if (!runtime) return next(SessionErrors.notFound());
+    routerFor(runtime)(req, res, next);
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The list of sessions besides `default`, in the default session's database (table `sessions`,
+ * migration 7). Webhook secrets are sealed with the content key, like sent message content.
+ */
+import type { ContentCipher } from '../records/sent-content-cipher.js';
+import type { SqliteDatabase } from '../store/database.js';
+
+export interface SessionSettings {
+  name: string;
+  /** This session's own webhook; null = the global WEBHOOK_URL and WEBHOOK_SECRET. */
+  webhook: { url: string; secret: string } | null;
+  createdAt: Date;
+}
+
+interface SessionRow {
+  name: string;
+  key_hash: Buffer;
+  webhook_url: string | null;
+  webhook_secret: Buffer | null;
+  created_at: number;
+}
+
+/** The sealed secret is bound to its session's name, so a row's secret cannot be moved to another. */
+const secretLabel = (name: string) => `session-webhook:${name}`;
+
+export class SqliteSessionRegistry {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly cipher: ContentCipher,
+  ) {}
+
+  /** False when a session of that name exists already. */
+  add(settings: SessionSettings, keyHash: Buffer): boolean {
+    const { name, webhook } = settings;
+    const sealed = webhook ? this.cipher.seal(Buffer.from(webhook.secret, 'utf8'), secretLabel(name)) : null;
+    const result = this.db
+      .prepare(
+        `INSERT INTO sessions (name, key_hash, webhook_url, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO NOTHING`,
+      )
+      .run(name, keyHash, webhook?.url ?? null, sealed, settings.createdAt.getTime());
+    return result.changes === 1;
+  }
+
+  remove(name: string): boolean {
+    return this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name).changes === 1;
+  }
+
+  list(): Array<SessionSettings & { keyHash: Buffer }> {
+    const rows = this.db.prepare('SELECT * FROM sessions ORDER BY name').all() as SessionRow[];
+    return rows.map((row) => ({
+      name: row.name,
+      keyHash: row.key_hash,
+      webhook:
+        row.webhook_url && row.webhook_secret
+          ? { url: row.webhook_url, secret: Buffer.from(this.cipher.open(row.webhook_secret, secretLabel(row.name))).toString('utf8') }
+          : null,
+      createdAt: new Date(row.created_at),
+    }));
+  }
+}
