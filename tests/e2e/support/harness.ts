@@ -27,6 +27,8 @@ export interface HarnessOptions {
   log?: { level: string; lines: string[] };
   /** The gateway's logger; by default one at LOG_LEVEL that writes to stdout. */
   logger?: Logger;
+  /** Where sessions other than default connect (an emulator each); by default the harness's emulator. */
+  endpointFor?: (session: string) => Promise<{ wsUrl: string; mediaCaPem?: string }>;
 }
 
 /** The subset of GET /api/status the e2e tests read. */
@@ -270,6 +272,7 @@ export class E2EHarness {
       queryTimeoutMs: 5000,
       printQr: false,
       mediaPreparer: this.options.mediaPreparer,
+      endpointFor: this.options.endpointFor,
       // Shutdown must never exit the jest worker.
       exit: () => {},
     });
