@@ -179,10 +179,21 @@ describe('sessions: several accounts in one gateway', () => {
     const folder = h.gateway.sessions.get('sales')!.config.dataDir;
     expect(folder).toBe(path.join(h.config.dataDir, 'sessions', 'sales'));
     expect((await h.api.delete('/api/sessions/default').set(admin()).expect(409)).body.code).toBe('DEFAULT_SESSION_PROTECTED');
-    expect(emu('sales').pairedDevices()).toHaveLength(1);
+    expect(
+      emu('sales')
+        .pairedDevices()
+        .map((d) => d.removed),
+    ).toEqual([false]);
     const res = await h.api.delete('/api/sessions/sales').set(admin()).expect(200);
     expect(res.body).toMatchObject({ status: 'success', message: 'Session deleted', data: { name: 'sales' } });
-    await waitFor(() => emu('sales').pairedDevices().length === 0, 5000, 'the device unlinked on the phone');
+    await waitFor(
+      () =>
+        emu('sales')
+          .pairedDevices()
+          .every((d) => d.removed),
+      5000,
+      'the device unlinked on the phone',
+    );
     await expect(access(folder)).rejects.toThrow();
     await h.api.get('/api/sessions/sales/status').set({ 'X-API-Key': salesKey }).expect(401);
     expect((await h.api.get('/api/sessions/sales/status').set(admin()).expect(404)).body.code).toBe('SESSION_NOT_FOUND');
