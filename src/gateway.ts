@@ -19,7 +19,7 @@ import { contentCipher } from './records/sent-content-cipher.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { DEFAULT_SESSION } from './sessions/session-name.js';
 import { SqliteSessionRegistry } from './sessions/session-registry.js';
-import { openSessionRuntime, type WhatsAppEndpoint } from './sessions/session-runtime.js';
+import { openSessionRuntime, type SessionRuntime, type WhatsAppEndpoint } from './sessions/session-runtime.js';
 import type { AuthStore } from './whatsapp/baileys/auth-store.js';
 import type { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
 
@@ -39,6 +39,8 @@ export interface GatewayOptions {
    * Without it every session uses WA_WS_URL and `mediaCaPem`.
    */
   endpointFor?: (session: string) => Promise<WhatsAppEndpoint>;
+  /** Called with each session other than default once it is open (the sandbox links it). */
+  onSessionOpened?: (runtime: SessionRuntime) => void;
   queryTimeoutMs?: number;
   printQr?: boolean;
   /** The default session's credentials (tests). */
@@ -110,6 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       baseConfig: config,
       registry: new SqliteSessionRegistry(db, contentCipher(config)),
       logger,
+      onOpened: options.onSessionOpened,
       open: async (name, sessionConfig) =>
         openSessionRuntime({
           ...runtimeOptions,

@@ -22,6 +22,8 @@ export interface SessionManagerDeps {
   registry: SqliteSessionRegistry;
   open: RuntimeOpener;
   logger: Logger;
+  /** Called with each session other than default once it is open (the sandbox links it). */
+  onOpened?: (runtime: SessionRuntime) => void;
 }
 
 /** Sessions other than default live here, one folder each. */
@@ -76,7 +78,9 @@ export class SessionManager {
       this.keys.set(entry.name, entry.keyHash);
       this.settings.set(entry.name, entry);
       try {
-        this.runtimes.set(entry.name, await this.deps.open(entry.name, sessionConfig(this.deps.baseConfig, entry)));
+        const runtime = await this.deps.open(entry.name, sessionConfig(this.deps.baseConfig, entry));
+        this.runtimes.set(entry.name, runtime);
+        this.deps.onOpened?.(runtime);
       } catch (error) {
         // One broken session folder must not keep the others (and default) from serving.
         this.deps.logger.error({ err: error, session: entry.name }, 'session could not be opened; it stays off until the next start');
@@ -112,6 +116,7 @@ export class SessionManager {
       this.runtimes.set(name, runtime);
       this.settings.set(name, full);
       this.keys.set(name, keyHash);
+      this.deps.onOpened?.(runtime);
       runtime.transport.start();
       this.deps.logger.info({ session: name }, 'session created');
       return { name, apiKey };
