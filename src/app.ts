@@ -55,7 +55,9 @@ const API_DESCRIPTION =
   'Send WhatsApp messages (text, image, document, audio, video, sticker) through a linked account, keeping the v2.0.0 ' +
   'contract. Every route except GET /, GET /api/health, GET /api/openapi.json and GET /docs is rate limited per ' +
   'client IP and, when API_KEY is set, needs the key as `X-API-Key` or `Authorization: Bearer`. Every error has the ' +
-  'body {"status":"error","message","timestamp","code"}.';
+  'body {"status":"error","message","timestamp","code"}. Several accounts: each is a session; every account route also ' +
+  'exists under /api/sessions/{session}/ and the unprefixed ones act on `default`. API_KEY keys are admin keys; a ' +
+  "session's own key opens only its session.";
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, transport, logger } = deps;
