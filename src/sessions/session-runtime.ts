@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { MediaPreparer } from '../messaging/media-preparation.js';
+import { preparerForSession, type MediaPreparer } from '../messaging/media-preparation.js';
 import { createServices, type Services } from '../services.js';
 import { SqlitePollRepository } from '../kinds/poll-repository.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
@@ -75,7 +75,15 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
       polls: new SqlitePollRepository(db),
     });
-    const services = createServices({ config, db, transport, preparer: options.preparer, logger, sentContent, apiBase: sessionApiBase(name) });
+    const services = createServices({
+      config,
+      db,
+      transport,
+      preparer: preparerForSession(options.preparer, name),
+      logger,
+      sentContent,
+      apiBase: sessionApiBase(name),
+    });
     await services.start();
     let closed: Promise<void> | undefined;
     return {
