@@ -32,6 +32,8 @@ export function sessionDispatch(sessions: Pick<SessionManager, 'get'>, routesOf:
     const name = req.params.session;
     const runtime = isSessionName(name) ? sessions.get(name) : undefined;
     if (!runtime) return next(SessionErrors.notFound());
+    // A deletion of this session waits until the answer has gone (or the client went away).
+    res.once('close', runtime.requests.enter());
     routerFor(runtime)(req, res, next);
   };
 }

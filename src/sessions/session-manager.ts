@@ -139,6 +139,8 @@ export class SessionManager {
       this.runtimes.delete(name);
       this.settings.delete(name);
       this.deps.registry.remove(name);
+      // New requests now get 404; the ones already in (a send waiting for its ack) finish first.
+      await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
       if (runtime.transport.status().connected) {
         await runtime.transport
           .logout()

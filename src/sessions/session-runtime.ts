@@ -34,10 +34,41 @@ export interface SessionRuntime {
   readonly db: SqliteDatabase;
   readonly transport: BaileysTransport;
   readonly services: Services;
+  /** Requests being served for this session (its deletion waits for them). */
+  readonly requests: RequestGauge;
   /** No new outbox sends; the one in flight finishes (first step of shutdown). */
   stopSending(): Promise<void>;
   /** Closes the socket (no logout), then the services, then the database. */
   close(): Promise<void>;
+}
+
+/** Counts a session's requests in flight, so it can be deleted without cutting one off. */
+export class RequestGauge {
+  private count = 0;
+  private idle: Array<() => void> = [];
+
+  enter(): () => void {
+    this.count++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (--this.count === 0) for (const wake of this.idle.splice(0)) wake();
+    };
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 export interface SessionRuntimeOptions {
@@ -92,6 +123,7 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       db,
       transport,
       services,
+      requests: new RequestGauge(),
       stopSending: () => services.stopSending(),
       close: () =>
         (closed ??= (async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
-import { E2EHarness, waitFor } from './support/harness.js';
+import { E2EHarness, sleep, waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
 const RECIPIENT = '6281234567890';
@@ -55,7 +55,7 @@ describe('sessions: several accounts in one gateway', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const address = receiver.address();
     receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
-    h = await E2EHarness.start({ env: { API_KEY: ADMIN }, endpointFor: emulatorFor });
+    h = await E2EHarness.start({ env: { API_KEY: ADMIN, SEND_ACK_TIMEOUT: '1' }, endpointFor: emulatorFor });
     const qr = await waitFor(async () => {
       const res = await h.api.get('/api/qr').set(admin());
       return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
@@ -184,7 +184,24 @@ describe('sessions: several accounts in one gateway', () => {
         .pairedDevices()
         .map((d) => d.removed),
     ).toEqual([false]);
-    const res = await h.api.delete('/api/sessions/sales').set(admin()).expect(200);
+    // A send in flight (its ack never comes) is answered before the session goes.
+    emu('sales').interceptAcks({ action: 'swallow' });
+    const finished: string[] = [];
+    const inFlight = h.api
+      .post('/api/sessions/sales/send-message')
+      .set({ 'X-API-Key': salesKey })
+      .send({ phone: RECIPIENT, message: 'in flight' })
+      .then((r) => (finished.push('send'), r));
+    await sleep(300);
+    const res = await h.api
+      .delete('/api/sessions/sales')
+      .set(admin())
+      .expect(200)
+      .then((r) => (finished.push('delete'), r));
+    const send = await inFlight;
+    expect(finished).toEqual(['send', 'delete']);
+    expect(send.status).toBe(504);
+    expect(send.body).toMatchObject({ status: 'error', code: 'SEND_OUTCOME_UNKNOWN' });
     expect(res.body).toMatchObject({ status: 'success', message: 'Session deleted', data: { name: 'sales' } });
     await waitFor(
       () =>
