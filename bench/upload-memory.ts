@@ -13,20 +13,20 @@
  *
  *   npm run bench:upload           (builds, then runs dist/bench/upload-memory.js)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { linkGateway, startGatewayChild, type GatewayChild } from './ceiling/contenders.js';
+import { sleep } from './ceiling/process-stats.js';
+import { ffmpeg } from './ffmpeg.js';
 
 const require = createRequire(import.meta.url);
-const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 const FFPROBE = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
-const MAIN = resolve('dist/src/main.js');
 const RECIPIENT = '6281234567890';
 const MiB = 1024 * 1024;
 const BIG_BYTES = 63 * MiB;
@@ -49,24 +49,6 @@ function run(tool: string, args: string[]): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Every file below `dir` (the gateway keeps empty working folders such as .converting). */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -74,7 +56,6 @@ function filesUnder(dir: string): string[] {
     .map((entry) => entry.name);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
 
 function procStatus(pid: number): Record<string, number> {
@@ -157,12 +138,7 @@ class RssSampler {
 /** A 2 s phone-playable mp4 (H.264 Main, yuv420p, AAC, moov first), padded to `bytes` with a free box. */
 async function makePaddedMp4(dir: string, name: string, bytes: number): Promise<string> {
   const path = join(dir, name);
-  await run(FFMPEG, [
-    '-hide_banner',
-    '-nostdin',
-    '-v',
-    'error',
-    '-y',
+  await ffmpeg([
     '-f',
     'lavfi',
     '-i',
@@ -279,25 +255,11 @@ function postFile(
   });
 }
 
-async function postJson(port: number, endpoint: string, body: unknown): Promise<Timed> {
+async function postJson(gateway: GatewayChild, endpoint: string, body: unknown): Promise<Timed> {
   const started = process.hrtime.bigint();
-  const res = await fetch(`http://127.0.0.1:${port}${endpoint}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
+  const res = await gateway.postJson(endpoint, body);
   const totalS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { status: res.status, body: json, sentS: 0, totalS };
-}
-
-async function getJson(port: number, endpoint: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${endpoint}`);
-    return (await res.json()) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
+  return { ...res, sentS: 0, totalS };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,8 +283,7 @@ interface Row {
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'wa-upload-bench-'));
   let emu: Emulator | undefined;
-  let child: ChildProcess | undefined;
-  const logs: string[] = [];
+  let gateway: GatewayChild | undefined;
   try {
     console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); working in ${root}`);
     const big = await makePaddedMp4(root, 'big.mp4', BIG_BYTES);
@@ -330,40 +291,17 @@ async function main(): Promise<void> {
     console.log(`inputs: ${BIG_BYTES} and ${SMALL_BYTES} byte H.264 Main/AAC mp4s (2 s clip + free box), both probe as phone-playable`);
 
     emu = await startEmulator();
-    const caFile = join(root, 'media-ca.pem');
-    writeFileSync(caFile, emu.mediaCaPem);
-    const port = await freePort();
     const uploadDir = join(root, 'uploads');
     const childTmp = join(root, 'tmp');
-    await mkdir(childTmp, { recursive: true });
-    child = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        WA_WS_URL: emu.wsUrl,
-        NODE_EXTRA_CA_CERTS: caFile,
-        DATA_DIR: join(root, 'data'),
-        UPLOAD_DIR: uploadDir,
-        SESSION_DIR: join(root, 'session'),
-        // Baileys writes its encrypted copy to os.tmpdir(): keep it inside our folder.
-        TMPDIR: childTmp,
-        RATE_LIMIT_ENABLED: 'false',
-        LOG_LEVEL: 'warn',
-        MAX_VIDEO_SIZE_MB: '64',
-        PACING_RECIPIENT_INTERVAL_MS: '0',
-      },
-      // dotenv reads .env from the working directory: a developer's own .env must not change the run.
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // The rate limit off and the request log quiet: what is measured is the upload, not them.
+    gateway = await startGatewayChild(emu, root, {
+      RATE_LIMIT_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      MAX_VIDEO_SIZE_MB: '64',
+      PACING_RECIPIENT_INTERVAL_MS: '0',
     });
-    child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
-    child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-    const pid = child.pid!;
-
-    const qr = await waitFor(async () => (await getJson(port, '/api/qr'))?.qr as string | undefined, 20_000, 'a QR from the gateway');
-    await emu.scanQr(qr);
-    await waitFor(async () => (await getJson(port, '/api/status'))?.bot_connected === true, 20_000, 'the gateway to connect');
+    const { pid, port } = gateway;
+    await linkGateway(gateway, emu);
     // Let the post-pairing work (prekey upload, app-state queries) settle before "idle".
     await sleep(3000);
     const canResetPeak = resetPeak(pid);
@@ -394,7 +332,7 @@ async function main(): Promise<void> {
       const verified = await verify(result.body);
       await sleep(2000);
       const after = procStatus(pid).VmRSS ?? 0;
-      const heap = (await getJson(port, '/'))?.memory as { used?: number; total?: number } | undefined;
+      const heap = (await gateway!.getJson('/'))?.memory as { used?: number; total?: number } | undefined;
       const leftovers = [...filesUnder(uploadDir), ...filesUnder(childTmp)];
       rows.push({
         case: label,
@@ -426,7 +364,7 @@ async function main(): Promise<void> {
 
     await measure(
       'text message',
-      () => postJson(port, '/api/send-message', { phone: RECIPIENT, message: 'baseline' }),
+      () => postJson(gateway!, '/api/send-message', { phone: RECIPIENT, message: 'baseline' }),
       async (body) => {
         const id = (body.data as { message_id?: string } | undefined)?.message_id;
         const received = await emu!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy, 10_000);
@@ -459,15 +397,10 @@ async function main(): Promise<void> {
         'ffprobe/ffmpeg = largest RSS of a process the gateway spawned (not in its own RSS).',
     );
   } catch (error) {
-    if (logs.length) console.error(`gateway output:\n${logs.join('').slice(-4000)}`);
+    if (gateway) console.error(`gateway output (tail):\n${gateway.output()}`);
     throw error;
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await gateway?.stop();
     await emu?.stop();
     await rm(root, { recursive: true, force: true });
   }

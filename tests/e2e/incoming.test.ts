@@ -39,7 +39,7 @@ describe('incoming messages of every kind', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       emulator: {
         contacts: [
           { phone: BUDI, lid: '123456789012345', pushName: 'Budi' },
@@ -48,12 +48,6 @@ describe('incoming messages of every kind', () => {
       },
       env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: 'incoming-test-secret-0123456789', WEBHOOK_BACKOFF_BASE_MS: '50' },
     });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
   }, 30_000);
 
   afterAll(async () => {

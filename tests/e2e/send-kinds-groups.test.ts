@@ -20,13 +20,7 @@ const pn = (phone: string) => `${phone}@s.whatsapp.net`;
 describe('the kinds to a group through the real socket and the emulator', () => {
   let h: E2EHarness;
   beforeAll(async () => {
-    h = await E2EHarness.start({ emulator: { contacts: CONTACTS } });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
+    h = await E2EHarness.startLinked({ emulator: { contacts: CONTACTS } });
   });
   afterAll(async () => {
     await h?.stop();

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { fetchDocument, schemaValidator } from '../support/openapi.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 let t: TestApp;
 let receiver: http.Server | undefined;
@@ -17,14 +18,6 @@ afterEach(async () => {
     receiver = undefined;
   }
 });
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const send = (message: string, phone = '6281234567890') => request(t.app).post('/api/send-message').send({ phone, message }).expect(200);
 
