@@ -13,41 +13,23 @@
  *
  *   npm run bench:upload           (builds, then runs dist/bench/upload-memory.js)
  */
-import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { linkGateway, startGatewayChild, type GatewayChild } from './ceiling/contenders.js';
 import { sleep } from './ceiling/process-stats.js';
-import { ffmpeg } from './ffmpeg.js';
+import { makePaddedMp4 } from './upload/padded-mp4.js';
+import { procStatus, resetPeak, RssSampler } from './upload/rss-sampler.js';
+import { postFile, postJson, type Timed } from './upload/timed-requests.js';
 
-const require = createRequire(import.meta.url);
-const FFPROBE = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 const RECIPIENT = '6281234567890';
 const MiB = 1024 * 1024;
 const BIG_BYTES = 63 * MiB;
 const SMALL_BYTES = 1 * MiB;
 const RUNS = 3;
 const SAMPLE_MS = 20;
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-function run(tool: string, args: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${tool} exited ${code}: ${err.trim()}`))));
-  });
-}
 
 /** Every file below `dir` (the gateway keeps empty working folders such as .converting). */
 function filesUnder(dir: string): string[] {
@@ -57,210 +39,6 @@ function filesUnder(dir: string): string[] {
 }
 
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
-
-function procStatus(pid: number): Record<string, number> {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const fields: Record<string, number> = {};
-  for (const match of text.matchAll(/^(Vm\w+|Rss\w+):\s+(\d+) kB$/gm)) fields[match[1]!] = Number(match[2]);
-  return fields;
-}
-
-/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false where the kernel refuses. */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** VmRSS of the gateway every 20 ms, and the largest RSS of any process it spawned (ffprobe/ffmpeg). */
-class RssSampler {
-  private timer: NodeJS.Timeout | undefined;
-  peakKb = 0;
-  peakAnonKb = 0;
-  peakHelperKb = 0;
-  samples = 0;
-  /** Peak up to mark() (the request body sent) and after it (processing and the Baileys upload). */
-  peakBeforeMarkKb = 0;
-  peakAfterMarkKb = 0;
-  marked = false;
-
-  constructor(private readonly pid: number) {}
-
-  start(): void {
-    this.peakKb = 0;
-    this.peakAnonKb = 0;
-    this.peakHelperKb = 0;
-    this.samples = 0;
-    this.peakBeforeMarkKb = 0;
-    this.peakAfterMarkKb = 0;
-    this.marked = false;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.sample();
-  }
-
-  mark(): void {
-    this.sample();
-    this.marked = true;
-  }
-
-  private sample(): void {
-    const status = procStatus(this.pid);
-    const rss = status.VmRSS ?? 0;
-    this.peakKb = Math.max(this.peakKb, rss);
-    if (this.marked) this.peakAfterMarkKb = Math.max(this.peakAfterMarkKb, rss);
-    else this.peakBeforeMarkKb = Math.max(this.peakBeforeMarkKb, rss);
-    this.peakAnonKb = Math.max(this.peakAnonKb, status.RssAnon ?? 0);
-    this.samples++;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const text = readFileSync(`/proc/${entry}/status`, 'utf8');
-        if (Number(/^PPid:\s+(\d+)/m.exec(text)?.[1]) !== this.pid) continue;
-        this.peakHelperKb = Math.max(this.peakHelperKb, Number(/^VmRSS:\s+(\d+)/m.exec(text)?.[1] ?? 0));
-      } catch {
-        // exited between readdir and read
-      }
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inputs
-
-/** A 2 s phone-playable mp4 (H.264 Main, yuv420p, AAC, moov first), padded to `bytes` with a free box. */
-async function makePaddedMp4(dir: string, name: string, bytes: number): Promise<string> {
-  const path = join(dir, name);
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=duration=2:size=640x360:rate=30',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:duration=2',
-    '-c:v',
-    'libx264',
-    '-profile:v',
-    'main',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-shortest',
-    '-movflags',
-    '+faststart',
-    path,
-  ]);
-  const padding = bytes - statSync(path).size;
-  if (padding < 8) throw new Error(`the clip is already ${statSync(path).size} bytes`);
-  // A top-level `free` box: 4-byte big-endian size (header included), the type, then zeros.
-  const fd = openSync(path, 'a');
-  try {
-    const header = Buffer.alloc(8);
-    header.writeUInt32BE(padding, 0);
-    header.write('free', 4, 'latin1');
-    writeSync(fd, header);
-    const zeros = Buffer.alloc(MiB);
-    for (let left = padding - 8; left > 0; left -= zeros.length) writeSync(fd, zeros, 0, Math.min(left, zeros.length));
-  } finally {
-    closeSync(fd);
-  }
-  if (statSync(path).size !== bytes) throw new Error(`${name} is ${statSync(path).size} bytes, expected ${bytes}`);
-
-  const probe = JSON.parse(await run(FFPROBE, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path])) as {
-    format: { format_name?: string };
-    streams: Array<{ codec_type?: string; codec_name?: string; profile?: string; pix_fmt?: string }>;
-  };
-  const video = probe.streams.find((s) => s.codec_type === 'video');
-  const audio = probe.streams.find((s) => s.codec_type === 'audio');
-  const ok =
-    (probe.format.format_name ?? '').split(',').includes('mp4') && video?.codec_name === 'h264' && video.pix_fmt === 'yuv420p' && audio?.codec_name === 'aac';
-  if (!ok) throw new Error(`${name} does not probe as h264/aac mp4: ${JSON.stringify({ format: probe.format.format_name, video, audio })}`);
-  return path;
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP against the child
-
-interface Timed {
-  status: number;
-  body: Record<string, unknown>;
-  /** Seconds until the last body byte was handed to the socket. */
-  sentS: number;
-  /** Seconds until the response was complete. */
-  totalS: number;
-}
-
-/** POST multipart/form-data with the file streamed from disk (Content-Length known up front). */
-function postFile(
-  port: number,
-  endpoint: string,
-  fields: Record<string, string>,
-  filePath: string,
-  fileName: string,
-  mimetype: string,
-  onSent: () => void,
-): Promise<Timed> {
-  const boundary = `----bench${Date.now().toString(16)}`;
-  let head = '';
-  for (const [name, value] of Object.entries(fields)) {
-    head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-  }
-  head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${mimetype}\r\n\r\n`;
-  const tail = `\r\n--${boundary}--\r\n`;
-  const length = Buffer.byteLength(head) + statSync(filePath).size + Buffer.byteLength(tail);
-  const started = process.hrtime.bigint();
-  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  return new Promise((resolvePromise, reject) => {
-    let sentS = 0;
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: endpoint,
-        method: 'POST',
-        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          try {
-            resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, sentS: sentS || elapsed(), totalS: elapsed() });
-          } catch (error) {
-            reject(new Error(`unreadable response ${res.statusCode}: ${text.slice(0, 200)} (${String(error)})`));
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.on('finish', () => {
-      sentS = elapsed();
-      onSent();
-    });
-    req.write(head);
-    const file = createReadStream(filePath);
-    file.on('error', reject);
-    file.on('end', () => req.end(tail));
-    file.pipe(req, { end: false });
-  });
-}
-
-async function postJson(gateway: GatewayChild, endpoint: string, body: unknown): Promise<Timed> {
-  const started = process.hrtime.bigint();
-  const res = await gateway.postJson(endpoint, body);
-  const totalS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { ...res, sentS: 0, totalS };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The measurement
@@ -310,7 +88,7 @@ async function main(): Promise<void> {
       `gateway pid ${pid} paired and connected; idle RSS ${mb(idleKb)} MB; VmHWM reset per case: ${canResetPeak ? 'yes' : 'no (VmHWM is the lifetime peak)'}`,
     );
 
-    const sampler = new RssSampler(pid);
+    const sampler = new RssSampler(pid, SAMPLE_MS);
     const rows: Row[] = [];
 
     const measure = async (
