@@ -135,6 +135,20 @@ describe('incoming messages of every kind', () => {
     expect((file.body as Buffer).equals(bytes)).toBe(true);
   });
 
+  test('an image its sender deleted for everyone: GET /api/media/:messageId answers 404 as for a missing one', async () => {
+    const bytes = Buffer.from('\xff\xd8\xff\xe0 soon gone '.repeat(40), 'latin1');
+    const id = await h.emu.sendIncomingMessage(BUDI, await h.emu.uploadIncomingMedia(bytes, { caption: 'salah kirim', mimetype: 'image/jpeg' }));
+    await webhook('message.incoming', id);
+    await h.api.get(`/api/media/${id}`).expect(200);
+    await h.emu.sendIncomingMessage(BUDI, incomingContent.revoke({ id, remoteJid: h.emu.account.jid }));
+    await webhook('message.revoked', id);
+    await waitFor(async () => (await listed(id)).revoked === true || undefined, 5000, 'revoked');
+    const gone = await h.api.get(`/api/media/${id}`).expect(404);
+    expect(gone.body).toEqual({ status: 'error', code: 'NOT_FOUND', message: 'Incoming media not found', timestamp: expect.any(String) });
+    // What fetched and decrypted the file (the media key and URL) is no longer kept.
+    expect(h.gateway.db.prepare<[string], { raw: string }>('SELECT raw FROM received_messages WHERE message_id = ?').get(id)).toEqual({ raw: '' });
+  });
+
   test('a text has nothing to download', async () => {
     const id = await h.emu.sendIncomingText(BUDI, 'bukan media');
     await listed(id);
