@@ -127,6 +127,24 @@ describe('received messages', () => {
     expect(published.at(-1)).toMatchObject({ event: 'message.revoked', data: { message_id: 'GONE' } });
   });
 
+  test("a revoke drops a media message's handle to its file (the media key and URL in raw); a text keeps its raw", async () => {
+    const imageRaw = '{"key":{"id":"IMG"},"message":{"imageMessage":{"mediaKey":"a2V5","directPath":"/v/t62/x"}}}';
+    await recordIncoming(
+      message({ messageId: 'IMG', type: 'imageMessage', kind: 'image', text: undefined, raw: imageRaw, media: { kind: 'image', mimetype: 'image/jpeg' } }),
+      deps(),
+    );
+    await recordIncoming(message(), deps());
+    expect((await repo.findReceived('IMG'))!.raw).toBe(imageRaw);
+
+    await recordIncomingChange(change({ messageId: 'IMG', change: 'revoke', timestamp: 1_700_000_200 }), deps());
+    await recordIncomingChange(change({ change: 'revoke', timestamp: 1_700_000_200 }), deps());
+    expect(await repo.findReceived('IMG')).toMatchObject({ type: 'image', revokedAt: 1_700_000_200_000, raw: '' });
+    expect(await repo.findReceived('M1')).toMatchObject({ revokedAt: 1_700_000_200_000, raw: '{"key":{"id":"M1"}}' });
+    // Nothing of the handle is left anywhere in the row.
+    const row = tmp.db.prepare("SELECT * FROM received_messages WHERE message_id = 'IMG'").get() as Record<string, unknown>;
+    expect(JSON.stringify(row)).not.toContain('mediaKey');
+  });
+
   test('purged by age', async () => {
     await repo.save({ messageId: 'OLD', fromJid: PHONE_JID, type: 'text', raw: '{}', receivedAt: 1000 });
     await repo.save({ messageId: 'NEW', fromJid: PHONE_JID, type: 'text', raw: '{}', receivedAt: 5000 });

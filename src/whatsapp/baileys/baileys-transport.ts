@@ -40,6 +40,7 @@ import { reportMessageEvents } from './socket-message-events.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
 import { withSentCaptionKind } from './caption-edit.js';
+import { withOwnAuthor } from './own-reaction-author.js';
 import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
@@ -130,6 +131,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     // A caption edit names the kind WhatsApp got (a GIF sent as an image went out as a video).
     if (content.kind === 'edit') content = await withSentCaptionKind(content, this.options.sentContent);
+    if (content.kind === 'reaction') content = await withOwnAuthor(content, this.manager.socket(), this.groups.metadata);
     return this.sendBaileys(jid, withMentions(toBaileysContent(content), content.context), messageId, quotedMessage(jid, content.context));
   }
 

@@ -129,6 +129,18 @@ export class E2EHarness {
     return harness;
   }
 
+  /** start() then pair(): a linked gateway, or everything stopped again when linking fails. */
+  static async startLinked(options: HarnessOptions = {}): Promise<E2EHarness> {
+    const harness = await E2EHarness.start(options);
+    try {
+      await harness.pair();
+    } catch (error) {
+      await harness.stop();
+      throw error;
+    }
+    return harness;
+  }
+
   get gateway(): Gateway {
     if (!this.current) throw new Error('the gateway is not running');
     return this.current;
