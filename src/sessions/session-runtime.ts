@@ -68,6 +68,7 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       baileysLogLevel: config.baileysLogLevel,
       queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
       mediaCaPem: endpoint.mediaCaPem,
+      proxy: config.waProxy ?? undefined,
       printQr: options.printQr,
       sendAckTimeoutMs: config.sendAckTimeoutMs,
       groupMetadataTtlMs: config.groupMetadataTtlMs,
