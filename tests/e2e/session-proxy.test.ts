@@ -6,6 +6,7 @@
  * while the default session (no WA_PROXY_URL) connected directly. The URL is stored sealed, shown
  * only as scheme://host:port, and never logged; it survives a restart. A proxy that refuses
  * leaves its session reporting the failure in its status, and the other sessions unaffected.
+ * WA_PROXY_URL puts the default session behind a proxy the same way.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
@@ -223,5 +224,37 @@ describe('sessions behind their own proxy', () => {
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.filter((line) => line.includes(PASSWORD))).toEqual([]);
     expect(logLines.some((line) => line.includes(`127.0.0.1:${refusingProxy.port}`))).toBe(true);
+  });
+});
+
+describe('WA_PROXY_URL: the default session behind a proxy', () => {
+  let h: E2EHarness;
+  let proxy: TestProxy;
+
+  beforeAll(async () => {
+    proxy = await startSocks5Proxy();
+    const env = { API_KEY: ADMIN, WA_PROXY_URL: proxy.url.replace('socks5://', `socks5://bob:${PASSWORD}@`) };
+    h = await E2EHarness.start({ env });
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await proxy?.close();
+  });
+
+  test('links and sends through it; GET /api/sessions shows it without credentials', async () => {
+    const qr = await waitFor(async () => {
+      const res = await h.api.get('/api/qr').set({ 'X-API-Key': ADMIN });
+      return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
+    }, 10_000);
+    await h.emu.scanQr(qr);
+    await waitFor(async () => (await h.api.get('/api/status').set({ 'X-API-Key': ADMIN })).body.bot_connected === true, 10_000, 'linked');
+    const res = await h.api.post('/api/send-message').set({ 'X-API-Key': ADMIN }).send({ phone: RECIPIENT, message: 'default via socks5' }).expect(200);
+    const id = (res.body as { data: { message_id: string } }).data.message_id;
+    await h.emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
+    expect(proxy.tunnelsTo(h.emu.port)).toBeGreaterThanOrEqual(1);
+    expect(proxy.tunnels.every((t) => t.credentials === `bob:${PASSWORD}`)).toBe(true);
+    const list = await h.api.get('/api/sessions').set({ 'X-API-Key': ADMIN }).expect(200);
+    expect(list.body.data).toEqual([expect.objectContaining({ name: 'default', proxy: `socks5://127.0.0.1:${proxy.port}` })]);
   });
 });
