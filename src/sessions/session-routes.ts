@@ -23,7 +23,7 @@ import type { z } from 'zod';
 const TAG = 'Sessions';
 const DETAILS =
   'Each session is one linked WhatsApp account with its own credentials, QR and pairing code, records, outbox, idempotency keys, ' +
-  'webhooks and data folder. Every account route also exists under `/api/sessions/{session}/` (e.g. ' +
+  'webhooks, optional proxy (`proxy_url`) and data folder. Every account route also exists under `/api/sessions/{session}/` (e.g. ' +
   '`/api/sessions/sales/send-message`); the unprefixed routes act on `default`. API_KEY keys are admin keys; a session key ' +
   'opens only its own session (and the unprefixed routes when its session is `default`).';
 const ADMIN_ERRORS: readonly ErrorCode[] = ['ADMIN_KEY_REQUIRED'];
