@@ -29,7 +29,7 @@ export interface SessionManagerDeps {
 /** Sessions other than default live here, one folder each. */
 export const SESSIONS_FOLDER = 'sessions';
 
-export function sessionConfig(base: Config, settings: Pick<SessionSettings, 'name' | 'webhook'>): Config {
+export function sessionConfig(base: Config, settings: Pick<SessionSettings, 'name' | 'webhook' | 'proxy'>): Config {
   if (settings.name === DEFAULT_SESSION) return base;
   const dataDir = path.join(base.dataDir, SESSIONS_FOLDER, settings.name);
   return Object.freeze({
@@ -37,6 +37,7 @@ export function sessionConfig(base: Config, settings: Pick<SessionSettings, 'nam
     dataDir,
     sessionDir: path.join(dataDir, 'session'),
     webhooks: settings.webhook ? { ...base.webhooks, urls: [settings.webhook.url], secret: settings.webhook.secret } : base.webhooks,
+    waProxy: settings.proxy,
   });
 }
 

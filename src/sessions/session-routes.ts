@@ -11,6 +11,7 @@ import { jsonBody } from '../http/json-body.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { RouteSpec } from '../http/route-spec.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
+import { ProxyAddress } from '../proxy/proxy-address.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { SessionErrors } from './session-errors.js';
 import type { SessionManager } from './session-manager.js';
@@ -22,7 +23,7 @@ import type { z } from 'zod';
 const TAG = 'Sessions';
 const DETAILS =
   'Each session is one linked WhatsApp account with its own credentials, QR and pairing code, records, outbox, idempotency keys, ' +
-  'webhooks and data folder. Every account route also exists under `/api/sessions/{session}/` (e.g. ' +
+  'webhooks, optional proxy (`proxy_url`) and data folder. Every account route also exists under `/api/sessions/{session}/` (e.g. ' +
   '`/api/sessions/sales/send-message`); the unprefixed routes act on `default`. API_KEY keys are admin keys; a session key ' +
   'opens only its own session (and the unprefixed routes when its session is `default`).';
 const ADMIN_ERRORS: readonly ErrorCode[] = ['ADMIN_KEY_REQUIRED'];
@@ -37,6 +38,7 @@ function summary(runtime: SessionRuntime, sessions: SessionManager): z.infer<typ
     state: status.phase,
     account: status.account ?? null,
     webhook,
+    proxy: runtime.config.waProxy?.redacted ?? null,
     created_at: sessions.createdAt(runtime.name)?.toISOString() ?? null,
   };
 }
@@ -51,7 +53,7 @@ export function sessionRoutes(sessions: SessionManager, shared: SharedParts): Ro
     if (!runtime) throw SessionErrors.notFound();
     return runtime;
   };
-  const example = { name: 'sales', connected: false, state: 'qr', account: null, webhook: 'own', created_at: '2026-12-02T10:00:00.000Z' };
+  const example = { name: 'sales', connected: false, state: 'qr', account: null, webhook: 'own', proxy: null, created_at: '2026-12-02T10:00:00.000Z' };
   return [
     {
       method: 'POST',
@@ -69,6 +71,7 @@ export function sessionRoutes(sessions: SessionManager, shared: SharedParts): Ro
               summary: 'With its own webhook',
               value: { name: 'support', webhook_url: 'https://crm.example.com/hooks/wa', webhook_secret: 'a-long-random-secret-value' },
             },
+            proxy: { summary: 'Through its own proxy', value: { name: 'berlin', proxy_url: 'socks5h://user:pass@proxy.example.com:1080' } },
           },
         },
         responses: {
@@ -95,7 +98,8 @@ export function sessionRoutes(sessions: SessionManager, shared: SharedParts): Ro
         async (req: Request, res: Response) => {
           const body = parseRequest(createSessionFields, req.body);
           const webhook = body.webhook_url && body.webhook_secret ? { url: body.webhook_url, secret: body.webhook_secret } : null;
-          const created = await sessions.create({ name: body.name, webhook });
+          const proxy = body.proxy_url ? (ProxyAddress.parse(body.proxy_url) ?? null) : null;
+          const created = await sessions.create({ name: body.name, webhook, proxy });
           res.status(201).json({ status: 'success', message: SESSION_MESSAGES.created, data: { name: created.name, api_key: created.apiKey } });
         },
       ],

@@ -1,7 +1,7 @@
 /**
  * One session's running parts: its own database (credentials, records, outbox, idempotency keys,
  * webhook log), its WhatsApp socket and its services. Every session runs the same wiring; only
- * the folder, the webhook settings and the WhatsApp endpoint differ. The media converter is shared
+ * the folder, the webhook settings, the proxy and the WhatsApp endpoint differ. The media converter is shared
  * (one pool, so sessions share the cores fairly).
  */
 import { mkdir } from 'node:fs/promises';
@@ -99,6 +99,7 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       baileysLogLevel: config.baileysLogLevel,
       queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
       mediaCaPem: endpoint.mediaCaPem,
+      proxy: config.waProxy ?? undefined,
       printQr: options.printQr,
       sendAckTimeoutMs: config.sendAckTimeoutMs,
       groupMetadataTtlMs: config.groupMetadataTtlMs,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
 import { failsWith } from '../http/request-validation.js';
 import { isoTimestamp } from '../openapi/components.js';
+import { PROXY_URL_FORM, ProxyAddress } from '../proxy/proxy-address.js';
 import { SessionErrors } from './session-errors.js';
 
 const nameField = z
@@ -28,8 +29,26 @@ const webhookSecretField = z
   .max(512, { error: failsWith(() => Errors.invalidParameter('webhook_secret', 'at most 512 characters')) })
   .meta({ description: "Signs this session's webhook deliveries (X-Webhook-Signature); required with webhook_url" });
 
+const invalidProxyUrl = failsWith(() => Errors.invalidParameter('proxy_url', PROXY_URL_FORM));
+
+// The error never echoes the value: a proxy URL may hold a password.
+const proxyUrlField = z
+  .string({ error: invalidProxyUrl })
+  .trim()
+  .max(2048, { error: invalidProxyUrl })
+  .refine((v) => ProxyAddress.parse(v) !== undefined, { error: invalidProxyUrl })
+  .meta({
+    description:
+      "A proxy for this session's WhatsApp traffic: its WebSocket and its media uploads and downloads go through it (webhooks and " +
+      '`media_url` fetches go direct). `http://` and `https://` (CONNECT tunnels), `socks5://` (host names resolved by the gateway) ' +
+      'or `socks5h://` (resolved by the proxy), with optional `user:password@`. Stored encrypted; never returned or logged with its ' +
+      "credentials (GET /api/sessions shows `scheme://host:port`). No private-address check applies: the proxy is the admin's choice. " +
+      "Without it the session connects directly (WA_PROXY_URL is the default session's only).",
+    examples: ['socks5h://user:pass@proxy.example.com:1080'],
+  });
+
 export const createSessionFields = z
-  .object({ name: nameField, webhook_url: webhookUrlField.optional(), webhook_secret: webhookSecretField.optional() })
+  .object({ name: nameField, webhook_url: webhookUrlField.optional(), webhook_secret: webhookSecretField.optional(), proxy_url: proxyUrlField.optional() })
   .refine((b) => b.webhook_url === undefined || b.webhook_secret !== undefined, {
     error: failsWith(() =>
       Errors.invalidParameter('webhook_secret', 'a secret of at least 16 characters with webhook_url (unsigned webhooks could be forged)'),
@@ -55,6 +74,13 @@ export const sessionSummary = z.object({
   state: z.string().meta({ description: "The connection's state, as /api/status reports it (connection.state)" }),
   account: z.object({ jid: z.string(), lid: z.string().optional() }).nullable(),
   webhook: z.enum(['own', 'global', 'none']).meta({ description: 'own: its webhook_url; global: WEBHOOK_URL; none: no webhooks' }),
+  proxy: z
+    .string()
+    .nullable()
+    .meta({
+      description: 'Its proxy as `scheme://host:port`, without credentials (proxy_url; WA_PROXY_URL for default); null: direct',
+      examples: ['socks5h://proxy.example.com:1080'],
+    }),
   created_at: isoTimestamp.nullable().meta({ description: 'null for default, which exists from the start' }),
 });
 
