@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...referenceRoutes(documented, { title: 'WhatsApp Gateway API', version: VERSION, description: API_DESCRIPTION }),
     ...defaultAccount,
     ...(sessions ? sessionRoutes(sessions, shared) : []),
-    ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
+    ...consoleRoutes({ config, transport, transportOf: (name) => sessions?.get(name)?.transport, sessions: consoleSessions, isShuttingDown }),
     ...metricsRoutes(services.metrics.gateway),
     ...(deps.extraRoutes ?? []),
   );
