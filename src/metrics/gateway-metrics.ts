@@ -205,10 +205,12 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
     },
     forSession(session) {
       live.add(session);
+      // Once stopped, a late count (a send that was in flight) must not bring the series back.
+      let stopped = false;
       let lastClose: string | undefined;
       const onConnection = (status: ConnectionStatus) => {
         const close = status.lastDisconnect;
-        if (!close || close.at === lastClose) return; // status is re-emitted on every phase change
+        if (stopped || !close || close.at === lastClose) return; // status is re-emitted on every phase change
         lastClose = close.at;
         reconnects.inc({ session, code: String(close.code) });
       };
@@ -223,24 +225,30 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
             state.transport.events.off('connection', onConnection);
             observed.delete(session);
             live.delete(session);
+            stopped = true;
             void forget(session);
           };
         },
         message(type, status) {
+          if (stopped) return;
           messages.inc({ session, type, status });
         },
         messageFailed(type, code) {
+          if (stopped) return;
           messages.inc({ session, type, status: 'failed' });
           failures.inc({ session, type, code });
         },
         messageSent(type, secondsSinceAccepted) {
+          if (stopped) return;
           messages.inc({ session, type, status: 'sent' });
           sendDuration.observe({ session, type }, Math.max(0, secondsSinceAccepted));
         },
         webhookDelivery(outcome, count = 1) {
+          if (stopped) return;
           webhookDeliveries.inc({ session, outcome }, count);
         },
         mediaConversion(kind, outcome, seconds) {
+          if (stopped) return;
           conversions.inc({ session, kind, outcome });
           conversionDuration.observe({ session, kind }, seconds);
         },
