@@ -240,7 +240,7 @@ describe('operator console in Chromium', () => {
     expect(await isShown(page, '#session-picker')).toBe(false);
     await page.type('#session-create input[name=name]', 'sales');
     await page.click('#session-create button[type=submit]');
-    await waitForText(page, '#session-create-result', /sales/);
+    await waitForText(page, '#session-create-result', /^Session created/);
     const salesKey = await textOf(page, '#session-created-key');
     expect(salesKey).toMatch(/^wgs_[A-Za-z0-9_-]{40,}$/);
     // The key shown is the session's own: it opens sales, not default.
