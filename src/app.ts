@@ -84,12 +84,12 @@ export function createApp(deps: AppDeps): express.Express {
     ...referenceRoutes(documented, { title: 'WhatsApp Gateway API', version: VERSION, description: API_DESCRIPTION }),
     ...defaultAccount,
     ...(sessions ? sessionRoutes(sessions, shared) : []),
-    ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
-    ...metricsRoutes(services.metrics),
+    ...consoleRoutes({ config, transport, transportOf: (name) => sessions?.get(name)?.transport, sessions: consoleSessions, isShuttingDown }),
+    ...metricsRoutes(services.metrics.gateway),
     ...(deps.extraRoutes ?? []),
   );
 
-  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics)));
+  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics.gateway)));
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {

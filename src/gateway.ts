@@ -13,6 +13,7 @@ import { createHttpServer } from './http/client-errors.js';
 import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
+import { createGatewayMetrics } from './metrics/gateway-metrics.js';
 import type { Services } from './services.js';
 import type { SqliteDatabase } from './store/database.js';
 import { contentCipher } from './records/sent-content-cipher.js';
@@ -97,7 +98,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
     });
   const defaultEndpoint: WhatsAppEndpoint = { wsUrl: config.waWebSocketUrl, mediaCaPem: options.mediaCaPem };
-  const runtimeOptions = { preparer, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr };
+  // One registry for the process: every session's series in one GET /metrics, process metrics once.
+  const metrics = createGatewayMetrics();
+  const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr };
   const defaultRuntime = await openSessionRuntime({
     ...runtimeOptions,
     name: DEFAULT_SESSION,

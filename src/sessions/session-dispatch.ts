@@ -14,6 +14,14 @@ export const SESSION_PREFIX = '/api/sessions/:session';
 
 /** `/api/send-message` → `/send-message`: the path inside the session's router. */
 export const pathInSession = (path: string) => path.replace(/^\/api(?=\/)/, '');
+/** `/send-message` → `/api/send-message`: the account route a path inside a session's router serves. */
+export const accountRouteOf = (pathInRouter: string) => `/api${pathInRouter}`;
+
+/** The session a request was dispatched to (the HTTP metrics label it with it); undefined outside one. */
+export function dispatchedSession(res: Response): string | undefined {
+  const session: unknown = res.locals.dispatchedSession;
+  return typeof session === 'string' ? session : undefined;
+}
 
 export function sessionDispatch(sessions: Pick<SessionManager, 'get'>, routesOf: (runtime: SessionRuntime) => RouteSpec[]): RequestHandler {
   const routers = new WeakMap<SessionRuntime, express.Router>();
@@ -34,6 +42,7 @@ export function sessionDispatch(sessions: Pick<SessionManager, 'get'>, routesOf:
     if (!runtime) return next(SessionErrors.notFound());
     // A deletion of this session waits until the answer has gone (or the client went away).
     res.once('close', runtime.requests.enter());
+    res.locals.dispatchedSession = runtime.name;
     routerFor(runtime)(req, res, next);
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { preparerForSession, type MediaPreparer } from '../messaging/media-preparation.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createServices, type Services } from '../services.js';
 import { SqlitePollRepository } from '../kinds/poll-repository.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
@@ -80,6 +81,8 @@ export interface SessionRuntimeOptions {
   queryTimeoutMs?: number;
   printQr?: boolean;
   authStore?: AuthStore;
+  /** The process's metrics; the session counts into them under its name. */
+  metrics?: GatewayMetrics;
 }
 
 /** Opens the session's store and starts its services; the socket starts with `transport.start()`. */
@@ -115,6 +118,7 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       logger,
       sentContent,
       apiBase: sessionApiBase(name),
+      metrics: options.metrics?.forSession(name),
     });
     await services.start();
     let closed: Promise<void> | undefined;
