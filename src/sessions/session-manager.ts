@@ -75,7 +75,9 @@ export class SessionManager {
 
   /** Opens every registered session (their sockets start with startSockets). */
   async openAll(): Promise<void> {
-    for (const entry of this.deps.registry.list()) {
+    const unreadable = (name: string, error: unknown) =>
+      this.deps.logger.error({ err: error, session: name }, 'session settings could not be read (content key changed?); it stays off');
+    for (const entry of this.deps.registry.list(unreadable)) {
       this.keys.set(entry.name, entry.keyHash);
       this.settings.set(entry.name, entry);
       try {

@@ -53,18 +53,32 @@ export class SqliteSessionRegistry {
     return this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name).changes === 1;
   }
 
-  list(): Array<SessionSettings & { keyHash: Buffer }> {
+  /**
+   * Every session whose settings can be read. A row whose secrets do not open (the content key
+   * changed, the row was altered) is reported to `unreadable` and left out, so it cannot keep the
+   * other sessions from starting.
+   */
+  list(unreadable: (name: string, error: unknown) => void = () => {}): Array<SessionSettings & { keyHash: Buffer }> {
     const rows = this.db.prepare('SELECT * FROM sessions ORDER BY name').all() as SessionRow[];
-    return rows.map((row) => ({
-      name: row.name,
-      keyHash: row.key_hash,
-      webhook:
-        row.webhook_url && row.webhook_secret
-          ? { url: row.webhook_url, secret: Buffer.from(this.cipher.open(row.webhook_secret, secretLabel(row.name))).toString('utf8') }
-          : null,
-      proxy: row.proxy_url ? this.openProxy(row.name, row.proxy_url) : null,
-      createdAt: new Date(row.created_at),
-    }));
+    return rows.flatMap((row) => {
+      try {
+        return [
+          {
+            name: row.name,
+            keyHash: row.key_hash,
+            webhook:
+              row.webhook_url && row.webhook_secret
+                ? { url: row.webhook_url, secret: Buffer.from(this.cipher.open(row.webhook_secret, secretLabel(row.name))).toString('utf8') }
+                : null,
+            proxy: row.proxy_url ? this.openProxy(row.name, row.proxy_url) : null,
+            createdAt: new Date(row.created_at),
+          },
+        ];
+      } catch (error) {
+        unreadable(row.name, error);
+        return [];
+      }
+    });
   }
 
   private openProxy(name: string, sealed: string): ProxyAddress {
