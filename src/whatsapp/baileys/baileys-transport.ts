@@ -44,6 +44,7 @@ import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
+import { keepTcTokenWrites } from './tc-token-writes.js';
 
 export interface BaileysTransportOptions {
   authStore: AuthStore;
@@ -226,8 +227,9 @@ export class BaileysTransport implements WhatsAppTransport {
     // One key cache per socket, closed with it: Baileys' default cache keeps a timer that nothing
     // clears, one more per reconnect over months of uptime.
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
+    const keys = makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore);
     const socket = makeWASocket({
-      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore) },
+      auth: { creds: state.creds, keys },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
       browser: BROWSER,
@@ -247,6 +249,7 @@ export class BaileysTransport implements WhatsAppTransport {
       cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
       ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
     });
+    keepTcTokenWrites(socket.authState.keys, keys);
     const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );
