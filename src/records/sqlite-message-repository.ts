@@ -206,14 +206,16 @@ export class SqliteMessageRepository implements MessageRepository {
     if (progressed) return { changed: true, record: toRecord(progressed) };
 
     // A late receipt cannot move the status back, but the moment it reports is still true
-    // (a `delivered` arriving after `read` fills in delivered_at).
-    if (status !== 'failed' && status !== 'queued') {
+    // (a `delivered` arriving after `read` fills in delivered_at). Read first: usually the moment
+    // is there already (the send path confirms the `sent` its server ack recorded a moment ago),
+    // and a read is cheaper than an UPDATE that finds nothing.
+    const row = this.byColumn(column, key);
+    if (row && row[moment as keyof MessageRow] === null && status !== 'failed' && status !== 'queued') {
       const filled = this.sql
         .prepare<[number, string], MessageRow>(`UPDATE messages SET ${moment} = ? WHERE ${column} = ? AND ${moment} IS NULL RETURNING *`)
         .get(atMs, key);
       if (filled) return { changed: false, record: toRecord(filled) };
     }
-    const row = this.byColumn(column, key);
     return row ? { changed: false, record: toRecord(row) } : null;
   }
 
