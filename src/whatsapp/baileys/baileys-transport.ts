@@ -49,6 +49,7 @@ import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
+import { keepTcTokenWrites } from './tc-token-writes.js';
 
 export interface BaileysTransportOptions {
   authStore: AuthStore;
@@ -238,8 +239,9 @@ export class BaileysTransport implements WhatsAppTransport {
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
     // Behind a proxy, Baileys' own fetches (history and app-state blobs) take it too, not the direct route.
     const dispatcher = this.options.proxy ? await this.downloader.agent() : undefined;
+    const keys = makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore);
     const socket = makeWASocket({
-      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore) },
+      auth: { creds: state.creds, keys },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
       browser: BROWSER,
@@ -262,6 +264,7 @@ export class BaileysTransport implements WhatsAppTransport {
       cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
       ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
     });
+    keepTcTokenWrites(socket.authState.keys, keys);
     const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );
