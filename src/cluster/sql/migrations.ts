@@ -120,6 +120,84 @@ export function clusterMigrations(dialect: SqlDialectName): Record<string, Migra
         await db.schema.createIndex('received_messages_session_seq').on('received_messages').columns(['session', 'seq']).execute();
       },
     },
+    '0006_messages': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('messages')
+          .$call((t) => addSequenceColumn(t, dialect))
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('id', 'text', (col) => col.notNull())
+          .addColumn('wa_message_id', 'text')
+          .addColumn('phone', 'text', (col) => col.notNull())
+          .addColumn('jid', 'text', (col) => col.notNull())
+          .addColumn('type', 'text', (col) => col.notNull())
+          .addColumn('summary', 'text')
+          .addColumn('file_name', 'text')
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addColumn('updated_at', 'bigint', (col) => col.notNull())
+          .addColumn('queued_at', 'bigint')
+          .addColumn('sent_at', 'bigint')
+          .addColumn('delivered_at', 'bigint')
+          .addColumn('read_at', 'bigint')
+          .addColumn('failed_at', 'bigint')
+          .addUniqueConstraint('messages_id', ['session', 'id'])
+          // Both dialects let several rows have no WhatsApp id yet (NULLs are distinct).
+          .addUniqueConstraint('messages_wa_message_id', ['session', 'wa_message_id'])
+          .addCheckConstraint('messages_status', sql`status in ('queued', 'sent', 'delivered', 'read', 'failed')`)
+          .execute();
+        await db.schema.createIndex('messages_created').on('messages').columns(['session', 'created_at']).execute();
+        await db.schema.createIndex('messages_phone').on('messages').columns(['session', 'phone', 'seq']).execute();
+        await db.schema.createIndex('messages_status').on('messages').columns(['session', 'status', 'seq']).execute();
+        await db.schema.createIndex('messages_session_seq').on('messages').columns(['session', 'seq']).execute();
+      },
+    },
+    '0007_message_changes': {
+      up: async (db: AnyDb) => {
+        // As in the embedded store: the change is linked before its action record exists, so
+        // action_id has no foreign key; purging the target drops its changes.
+        await db.schema
+          .createTable('message_changes')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('action_id', 'text', (col) => col.notNull())
+          .addColumn('target_id', 'text', (col) => col.notNull())
+          .addColumn('kind', 'text', (col) => col.notNull())
+          .addColumn('text', 'text')
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('message_changes_pk', ['session', 'action_id'])
+          .addForeignKeyConstraint('message_changes_target_fk', ['session', 'target_id'], 'messages', ['session', 'id'], (fk) => fk.onDelete('cascade'))
+          .addCheckConstraint('message_changes_kind', sql`kind in ('edit', 'delete')`)
+          .execute();
+        await db.schema.createIndex('message_changes_target').on('message_changes').columns(['session', 'target_id', 'created_at']).execute();
+      },
+    },
+    '0008_polls': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('polls')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('record_id', 'text', (col) => col.notNull())
+          .addColumn('question', 'text', (col) => col.notNull())
+          .addColumn('options', 'text', (col) => col.notNull())
+          .addColumn('selectable_count', 'integer', (col) => col.notNull())
+          .addColumn('message_secret', bytesType(dialect), (col) => col.notNull())
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('polls_pk', ['session', 'record_id'])
+          .execute();
+        await db.schema
+          .createTable('poll_votes')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('record_id', 'text', (col) => col.notNull())
+          .addColumn('voter', 'text', (col) => col.notNull())
+          .addColumn('voter_phone', 'text')
+          .addColumn('voter_lid', 'text')
+          .addColumn('options', 'text', (col) => col.notNull())
+          .addColumn('voted_at', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('poll_votes_pk', ['session', 'record_id', 'voter'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -95,6 +95,66 @@ export interface ReceivedMessageTable {
   revoked_at: number | null;
 }
 
+/**
+ * Message records (the embedded store's `messages`). No repository writes it yet: it is here for the
+ * tables that join on it (message_changes, polls). Unique (session, id) and (session, wa_message_id).
+ */
+export interface MessageTable {
+  seq: Generated<number>;
+  session: string;
+  id: string;
+  wa_message_id: string | null;
+  phone: string;
+  jid: string;
+  type: string;
+  summary: string | null;
+  file_name: string | null;
+  status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  queued_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+}
+
+/** Edits and deletes of sent messages (src/changes/message-change-repository.ts). Key (session, action_id). */
+export interface MessageChangeTable {
+  session: string;
+  action_id: string;
+  /** The changed message's record; deleting that record deletes the change. */
+  target_id: string;
+  kind: 'edit' | 'delete';
+  text: string | null;
+  created_at: number;
+}
+
+/** Polls we sent (src/kinds/poll-repository.ts). Key (session, record_id). */
+export interface PollTable {
+  session: string;
+  record_id: string;
+  question: string;
+  /** Option names, JSON. */
+  options: string;
+  selectable_count: number;
+  message_secret: Buffer;
+  created_at: number;
+}
+
+/** Each voter's latest vote. Key (session, record_id, voter). */
+export interface PollVoteTable {
+  session: string;
+  record_id: string;
+  voter: string;
+  voter_phone: string | null;
+  voter_lid: string | null;
+  /** Option names, JSON; [] = the vote was taken back. */
+  options: string;
+  voted_at: number;
+}
+
 /** Every table of the shared store: the cluster's own and the sessions' data. */
 export interface StoreSchema {
   session_leases: SessionLeaseTable;
@@ -103,6 +163,10 @@ export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
   webhook_deliveries: WebhookDeliveryTable;
   received_messages: ReceivedMessageTable;
+  messages: MessageTable;
+  message_changes: MessageChangeTable;
+  polls: PollTable;
+  poll_votes: PollVoteTable;
 }
 
 /** The name the cluster modules were written against; one schema for the whole shared store. */
