@@ -5,6 +5,7 @@
  * `describe.each(STORES)`, with `useRepository(store, { embedded, shared })`.
  */
 import type { Kysely } from 'kysely';
+import { openDatabase as openSharedDatabase, type DatabaseTarget, type SqlDatabase } from '../../src/cluster/sql/database.js';
 import type { StoreSchema } from '../../src/cluster/sql/schema.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { useTestDatabases } from './cluster-databases.js';
@@ -23,7 +24,7 @@ export interface RepositoryFactories<R> {
 export interface RepositoryFixture<R> {
   /** Session `default`'s repository on a fresh, empty store. */
   repo: R;
-  /** The same session after a restart: `repo`'s connection is closed, a new one opened. */
+  /** The same session after a restart: `repo`'s connection is closed (do not use `repo` after), a new one opened. */
   reopen(): Promise<R>;
   /** The same session over a second connection to the same database, `repo`'s staying open. */
   connect(): Promise<R>;
@@ -73,18 +74,31 @@ export function useRepository<R>(store: StoreName, make: RepositoryFactories<R>)
   }
 
   const dbs = useTestDatabases(store === 'Kysely on postgres' ? 'postgres' : 'sqlite');
+  let open: SqlDatabase[] = [];
+  const connect = async (target: DatabaseTarget) => {
+    const opened = await openSharedDatabase(target);
+    open.push(opened);
+    return opened.db;
+  };
   beforeEach(async () => {
     const target = await dbs.freshTarget();
-    const { db } = await dbs.open(target);
+    const db = await connect(target);
     fixture = {
       repo: make.shared(db, 'default'),
-      // Closed with the case's other connections; closing `db` early would change nothing here.
-      reopen: async () => make.shared((await dbs.open(target)).db, 'default'),
-      connect: async () => make.shared((await dbs.open(target)).db, 'default'),
+      reopen: async () => {
+        const first = open.find((o) => o.db === db);
+        if (first) {
+          open = open.filter((o) => o !== first);
+          await first.close();
+        }
+        return make.shared(await connect(target), 'default');
+      },
+      connect: async () => make.shared(await connect(target), 'default'),
       otherSession: async (name) => make.shared(db, name),
     };
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()));
     fixture = undefined;
   });
   return current;
