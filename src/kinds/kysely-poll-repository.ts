@@ -4,7 +4,8 @@
  * `session`. SqlitePollRepository is synchronous; a server database is not, so this one answers
  * through PollRepository, the same methods returning promises. Callers that would await once this
  * is wired: kinds-wiring.ts (byWaMessageId, recordVote), poll-routes.ts (get, save),
- * account-routes.ts (tally), retention.ts (purgeOrphans).
+ * account-routes.ts and records-routes.ts (tally: `RecordsRouteDeps.pollTally` is synchronous
+ * today), retention.ts (purgeOrphans: its `stores.polls` type is synchronous).
  */
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../cluster/sql/schema.js';

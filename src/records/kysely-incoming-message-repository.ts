@@ -6,6 +6,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { keysetPage } from '../cluster/sql/keyset-page.js';
 import type { ReceivedMessageTable, StoreSchema } from '../cluster/sql/schema.js';
+import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import { MAX_PAGE_SIZE, type Page } from '../store/cursor.js';
 import type { IncomingMessageRepository, ReceivedMessage, ReceivedMessageQuery, StoredIncomingMessage } from './incoming-message-repository.js';
 import { DEFAULT_PAGE_SIZE } from './message-repository.js';
@@ -114,11 +115,22 @@ export class KyselyIncomingMessageRepository implements IncomingMessageRepositor
     return row ? toReceived(row) : null;
   }
 
+  /**
+   * The first revoke counts; a repeated one leaves the time. As in the embedded store, a media
+   * message's raw (its media key and URL, the handle GET /api/media decrypts with) is emptied.
+   */
   async markRevoked(messageId: string, at: number): Promise<ReceivedMessage | null> {
-    // The first revoke counts; a repeated one leaves the time, and the message is returned as is.
     await this.db
       .updateTable('received_messages')
-      .set({ revoked_at: at })
+      .set((eb) => ({
+        revoked_at: at,
+        raw: eb
+          .case()
+          .when('type', 'in', [...MEDIA_KINDS])
+          .then('')
+          .else(eb.ref('raw'))
+          .end(),
+      }))
       .where('session', '=', this.session)
       .where('message_id', '=', messageId)
       .where('revoked_at', 'is', null)
