@@ -6,23 +6,11 @@
  *
  *   npm run bench:media            (builds, then runs dist/bench/media-conversion.js)
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMediaPreparer, type MediaPreparer, type PrepareInput } from '../src/media/index.js';
-
-const require = createRequire(import.meta.url);
-const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
-  });
-}
+import { makeClip720p, makeSpeechMp3 } from './ffmpeg.js';
 
 /** Peak memory of our child processes (kB), sampled every 10 ms from /proc. */
 class ChildMemoryWatcher {
@@ -119,71 +107,7 @@ async function main(): Promise<void> {
     const mp3 = join(dir, 'speech-60s.mp3');
     const mkvHigh = join(dir, 'clip-720p-30s-high.mkv');
     const mkvBaseline = join(dir, 'clip-720p-30s-baseline.mkv');
-    await Promise.all([
-      // A 60 s stereo 128 kbit/s mp3: a tone with noise, loudness swelling like speech.
-      ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=220:sample_rate=44100:duration=60',
-        '-f',
-        'lavfi',
-        '-i',
-        'anoisesrc=duration=60:sample_rate=44100:amplitude=0.3',
-        '-filter_complex',
-        '[0][1]amix=inputs=2,volume=0.5+0.5*sin(2*PI*t/3):eval=frame,pan=stereo|c0=c0|c1=c0',
-        '-c:a',
-        'libmp3lame',
-        '-b:a',
-        '128k',
-        mp3,
-      ]),
-      // 30 s of 1280×720 at 30 fps in H.264 High with Vorbis: what an mkv usually holds, and
-      // not what phones are promised, so it is fully re-encoded.
-      ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=duration=30:size=1280x720:rate=30',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:duration=30',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'veryfast',
-        '-profile:v',
-        'high',
-        '-pix_fmt',
-        'yuv420p',
-        '-b:v',
-        '3M',
-        '-c:a',
-        'libvorbis',
-        mkvHigh,
-      ]),
-      // The same as Constrained Baseline: only remuxed (video copied, audio to AAC).
-      ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=duration=30:size=1280x720:rate=30',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:duration=30',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-b:v',
-        '3M',
-        '-c:a',
-        'libvorbis',
-        mkvBaseline,
-      ]),
-    ]);
+    await Promise.all([makeSpeechMp3(mp3), makeClip720p(mkvHigh, 'high'), makeClip720p(mkvBaseline, 'baseline')]);
 
     const concurrency = Number(process.env.MEDIA_CONVERSION_CONCURRENCY ?? 2);
     const preparer = createMediaPreparer({ tempDir, concurrency, timeoutMs: 600_000 });

@@ -15,10 +15,11 @@
  *   npm run bench:ceiling -- --soak             the 10-minute soak instead (texts and images, RSS slope)
  *   BENCH_ROUNDS=5 BENCH_TEXTS=300 npm run bench:ceiling   more rounds, more texts
  *   BENCH_MEDIA=0 npm run bench:ceiling                 without the (slow) conversions
+ *   BENCH_GATEWAY=/tmp/old-dist/src/main.js ...         another build of the gateway (before a change)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { linkGateway, startBareExpress, startBareSocket, startGatewayChild, type Child, type GatewayChild } from './ceiling/contenders.js';
@@ -135,7 +136,9 @@ async function main(): Promise<void> {
       `${new Date().toISOString()}  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GB RAM; ${ROUNDS} interleaved rounds, medians`,
     );
     emu = await startEmulator({ logger: pino({ level: 'silent' }) });
-    gateway = await startGatewayChild(emu, join(root, 'gateway'), soakMode ? { LOG_LEVEL: 'warn' } : {});
+    // BENCH_GATEWAY: another build's src/main.js (a copy of dist/ from before a change) in place of this one.
+    const main = process.env.BENCH_GATEWAY ? resolve(process.env.BENCH_GATEWAY) : undefined;
+    gateway = await startGatewayChild(emu, join(root, 'gateway'), soakMode ? { LOG_LEVEL: 'warn' } : {}, [], main);
     children.push(gateway);
     await linkGateway(gateway, emu);
 

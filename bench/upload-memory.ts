@@ -13,59 +13,23 @@
  *
  *   npm run bench:upload           (builds, then runs dist/bench/upload-memory.js)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { linkGateway, startGatewayChild, type GatewayChild } from './ceiling/contenders.js';
+import { sleep } from './ceiling/process-stats.js';
+import { makePaddedMp4 } from './upload/padded-mp4.js';
+import { procStatus, resetPeak, RssSampler } from './upload/rss-sampler.js';
+import { postFile, postJson, type Timed } from './upload/timed-requests.js';
 
-const require = createRequire(import.meta.url);
-const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-const FFPROBE = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
-const MAIN = resolve('dist/src/main.js');
 const RECIPIENT = '6281234567890';
 const MiB = 1024 * 1024;
 const BIG_BYTES = 63 * MiB;
 const SMALL_BYTES = 1 * MiB;
 const RUNS = 3;
 const SAMPLE_MS = 20;
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-function run(tool: string, args: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${tool} exited ${code}: ${err.trim()}`))));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Every file below `dir` (the gateway keeps empty working folders such as .converting). */
 function filesUnder(dir: string): string[] {
@@ -74,231 +38,7 @@ function filesUnder(dir: string): string[] {
     .map((entry) => entry.name);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
-
-function procStatus(pid: number): Record<string, number> {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const fields: Record<string, number> = {};
-  for (const match of text.matchAll(/^(Vm\w+|Rss\w+):\s+(\d+) kB$/gm)) fields[match[1]!] = Number(match[2]);
-  return fields;
-}
-
-/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false where the kernel refuses. */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** VmRSS of the gateway every 20 ms, and the largest RSS of any process it spawned (ffprobe/ffmpeg). */
-class RssSampler {
-  private timer: NodeJS.Timeout | undefined;
-  peakKb = 0;
-  peakAnonKb = 0;
-  peakHelperKb = 0;
-  samples = 0;
-  /** Peak up to mark() (the request body sent) and after it (processing and the Baileys upload). */
-  peakBeforeMarkKb = 0;
-  peakAfterMarkKb = 0;
-  marked = false;
-
-  constructor(private readonly pid: number) {}
-
-  start(): void {
-    this.peakKb = 0;
-    this.peakAnonKb = 0;
-    this.peakHelperKb = 0;
-    this.samples = 0;
-    this.peakBeforeMarkKb = 0;
-    this.peakAfterMarkKb = 0;
-    this.marked = false;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.sample();
-  }
-
-  mark(): void {
-    this.sample();
-    this.marked = true;
-  }
-
-  private sample(): void {
-    const status = procStatus(this.pid);
-    const rss = status.VmRSS ?? 0;
-    this.peakKb = Math.max(this.peakKb, rss);
-    if (this.marked) this.peakAfterMarkKb = Math.max(this.peakAfterMarkKb, rss);
-    else this.peakBeforeMarkKb = Math.max(this.peakBeforeMarkKb, rss);
-    this.peakAnonKb = Math.max(this.peakAnonKb, status.RssAnon ?? 0);
-    this.samples++;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const text = readFileSync(`/proc/${entry}/status`, 'utf8');
-        if (Number(/^PPid:\s+(\d+)/m.exec(text)?.[1]) !== this.pid) continue;
-        this.peakHelperKb = Math.max(this.peakHelperKb, Number(/^VmRSS:\s+(\d+)/m.exec(text)?.[1] ?? 0));
-      } catch {
-        // exited between readdir and read
-      }
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inputs
-
-/** A 2 s phone-playable mp4 (H.264 Main, yuv420p, AAC, moov first), padded to `bytes` with a free box. */
-async function makePaddedMp4(dir: string, name: string, bytes: number): Promise<string> {
-  const path = join(dir, name);
-  await run(FFMPEG, [
-    '-hide_banner',
-    '-nostdin',
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=duration=2:size=640x360:rate=30',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:duration=2',
-    '-c:v',
-    'libx264',
-    '-profile:v',
-    'main',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-shortest',
-    '-movflags',
-    '+faststart',
-    path,
-  ]);
-  const padding = bytes - statSync(path).size;
-  if (padding < 8) throw new Error(`the clip is already ${statSync(path).size} bytes`);
-  // A top-level `free` box: 4-byte big-endian size (header included), the type, then zeros.
-  const fd = openSync(path, 'a');
-  try {
-    const header = Buffer.alloc(8);
-    header.writeUInt32BE(padding, 0);
-    header.write('free', 4, 'latin1');
-    writeSync(fd, header);
-    const zeros = Buffer.alloc(MiB);
-    for (let left = padding - 8; left > 0; left -= zeros.length) writeSync(fd, zeros, 0, Math.min(left, zeros.length));
-  } finally {
-    closeSync(fd);
-  }
-  if (statSync(path).size !== bytes) throw new Error(`${name} is ${statSync(path).size} bytes, expected ${bytes}`);
-
-  const probe = JSON.parse(await run(FFPROBE, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path])) as {
-    format: { format_name?: string };
-    streams: Array<{ codec_type?: string; codec_name?: string; profile?: string; pix_fmt?: string }>;
-  };
-  const video = probe.streams.find((s) => s.codec_type === 'video');
-  const audio = probe.streams.find((s) => s.codec_type === 'audio');
-  const ok =
-    (probe.format.format_name ?? '').split(',').includes('mp4') && video?.codec_name === 'h264' && video.pix_fmt === 'yuv420p' && audio?.codec_name === 'aac';
-  if (!ok) throw new Error(`${name} does not probe as h264/aac mp4: ${JSON.stringify({ format: probe.format.format_name, video, audio })}`);
-  return path;
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP against the child
-
-interface Timed {
-  status: number;
-  body: Record<string, unknown>;
-  /** Seconds until the last body byte was handed to the socket. */
-  sentS: number;
-  /** Seconds until the response was complete. */
-  totalS: number;
-}
-
-/** POST multipart/form-data with the file streamed from disk (Content-Length known up front). */
-function postFile(
-  port: number,
-  endpoint: string,
-  fields: Record<string, string>,
-  filePath: string,
-  fileName: string,
-  mimetype: string,
-  onSent: () => void,
-): Promise<Timed> {
-  const boundary = `----bench${Date.now().toString(16)}`;
-  let head = '';
-  for (const [name, value] of Object.entries(fields)) {
-    head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-  }
-  head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${mimetype}\r\n\r\n`;
-  const tail = `\r\n--${boundary}--\r\n`;
-  const length = Buffer.byteLength(head) + statSync(filePath).size + Buffer.byteLength(tail);
-  const started = process.hrtime.bigint();
-  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  return new Promise((resolvePromise, reject) => {
-    let sentS = 0;
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: endpoint,
-        method: 'POST',
-        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          try {
-            resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, sentS: sentS || elapsed(), totalS: elapsed() });
-          } catch (error) {
-            reject(new Error(`unreadable response ${res.statusCode}: ${text.slice(0, 200)} (${String(error)})`));
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.on('finish', () => {
-      sentS = elapsed();
-      onSent();
-    });
-    req.write(head);
-    const file = createReadStream(filePath);
-    file.on('error', reject);
-    file.on('end', () => req.end(tail));
-    file.pipe(req, { end: false });
-  });
-}
-
-async function postJson(port: number, endpoint: string, body: unknown): Promise<Timed> {
-  const started = process.hrtime.bigint();
-  const res = await fetch(`http://127.0.0.1:${port}${endpoint}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  const totalS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { status: res.status, body: json, sentS: 0, totalS };
-}
-
-async function getJson(port: number, endpoint: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${endpoint}`);
-    return (await res.json()) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The measurement
@@ -321,8 +61,7 @@ interface Row {
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'wa-upload-bench-'));
   let emu: Emulator | undefined;
-  let child: ChildProcess | undefined;
-  const logs: string[] = [];
+  let gateway: GatewayChild | undefined;
   try {
     console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); working in ${root}`);
     const big = await makePaddedMp4(root, 'big.mp4', BIG_BYTES);
@@ -330,40 +69,17 @@ async function main(): Promise<void> {
     console.log(`inputs: ${BIG_BYTES} and ${SMALL_BYTES} byte H.264 Main/AAC mp4s (2 s clip + free box), both probe as phone-playable`);
 
     emu = await startEmulator();
-    const caFile = join(root, 'media-ca.pem');
-    writeFileSync(caFile, emu.mediaCaPem);
-    const port = await freePort();
     const uploadDir = join(root, 'uploads');
     const childTmp = join(root, 'tmp');
-    await mkdir(childTmp, { recursive: true });
-    child = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        WA_WS_URL: emu.wsUrl,
-        NODE_EXTRA_CA_CERTS: caFile,
-        DATA_DIR: join(root, 'data'),
-        UPLOAD_DIR: uploadDir,
-        SESSION_DIR: join(root, 'session'),
-        // Baileys writes its encrypted copy to os.tmpdir(): keep it inside our folder.
-        TMPDIR: childTmp,
-        RATE_LIMIT_ENABLED: 'false',
-        LOG_LEVEL: 'warn',
-        MAX_VIDEO_SIZE_MB: '64',
-        PACING_RECIPIENT_INTERVAL_MS: '0',
-      },
-      // dotenv reads .env from the working directory: a developer's own .env must not change the run.
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // The rate limit off and the request log quiet: what is measured is the upload, not them.
+    gateway = await startGatewayChild(emu, root, {
+      RATE_LIMIT_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      MAX_VIDEO_SIZE_MB: '64',
+      PACING_RECIPIENT_INTERVAL_MS: '0',
     });
-    child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
-    child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-    const pid = child.pid!;
-
-    const qr = await waitFor(async () => (await getJson(port, '/api/qr'))?.qr as string | undefined, 20_000, 'a QR from the gateway');
-    await emu.scanQr(qr);
-    await waitFor(async () => (await getJson(port, '/api/status'))?.bot_connected === true, 20_000, 'the gateway to connect');
+    const { pid, port } = gateway;
+    await linkGateway(gateway, emu);
     // Let the post-pairing work (prekey upload, app-state queries) settle before "idle".
     await sleep(3000);
     const canResetPeak = resetPeak(pid);
@@ -372,7 +88,7 @@ async function main(): Promise<void> {
       `gateway pid ${pid} paired and connected; idle RSS ${mb(idleKb)} MB; VmHWM reset per case: ${canResetPeak ? 'yes' : 'no (VmHWM is the lifetime peak)'}`,
     );
 
-    const sampler = new RssSampler(pid);
+    const sampler = new RssSampler(pid, SAMPLE_MS);
     const rows: Row[] = [];
 
     const measure = async (
@@ -394,7 +110,7 @@ async function main(): Promise<void> {
       const verified = await verify(result.body);
       await sleep(2000);
       const after = procStatus(pid).VmRSS ?? 0;
-      const heap = (await getJson(port, '/'))?.memory as { used?: number; total?: number } | undefined;
+      const heap = (await gateway!.getJson('/'))?.memory as { used?: number; total?: number } | undefined;
       const leftovers = [...filesUnder(uploadDir), ...filesUnder(childTmp)];
       rows.push({
         case: label,
@@ -426,7 +142,7 @@ async function main(): Promise<void> {
 
     await measure(
       'text message',
-      () => postJson(port, '/api/send-message', { phone: RECIPIENT, message: 'baseline' }),
+      () => postJson(gateway!, '/api/send-message', { phone: RECIPIENT, message: 'baseline' }),
       async (body) => {
         const id = (body.data as { message_id?: string } | undefined)?.message_id;
         const received = await emu!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy, 10_000);
@@ -459,15 +175,10 @@ async function main(): Promise<void> {
         'ffprobe/ffmpeg = largest RSS of a process the gateway spawned (not in its own RSS).',
     );
   } catch (error) {
-    if (logs.length) console.error(`gateway output:\n${logs.join('').slice(-4000)}`);
+    if (gateway) console.error(`gateway output (tail):\n${gateway.output()}`);
     throw error;
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await gateway?.stop();
     await emu?.stop();
     await rm(root, { recursive: true, force: true });
   }

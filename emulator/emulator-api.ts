@@ -67,6 +67,8 @@ export interface Emulator {
   readonly pairingCodeRequests: number;
   /** The phones each number lookup (a usync with the contact protocol, e.g. Baileys' onWhatsApp) asked about, in order. */
   readonly numberLookups: readonly (readonly string[])[];
+  /** The contacts each privacy-token iq (a companion issuing its trusted-contact token after a send) named, in order. */
+  readonly privacyTokenIssues: readonly (readonly string[])[];
   scanQr(qr: string): Promise<LinkedDeviceInfo>;
   /**
    * The account's phone (or `phone`'s) types a pairing code a companion asked for: the primary's

@@ -29,6 +29,7 @@ const DEFAULT_ACCOUNT: AccountOptions = { phone: '6281111111111', lid: '99999999
 
 class WhatsAppEmulator implements Emulator {
   readonly numberLookups: string[][] = [];
+  readonly privacyTokenIssues: string[][] = [];
   readonly groups: GroupFeatures;
   private readonly directory: Directory;
   private readonly devices = new PairedDevices();
@@ -96,6 +97,7 @@ class WhatsAppEmulator implements Emulator {
         device.removed = true;
       },
       onNumberLookup: (phones) => this.numberLookups.push(phones),
+      onPrivacyTokens: (jids) => this.privacyTokenIssues.push(jids),
     };
   }
 

@@ -19,6 +19,8 @@ export interface IqContext {
   onDeviceRemoved(device: PairedDevice): void;
   /** A usync with the contact protocol (a number lookup, Baileys' onWhatsApp) asked about these phones. */
   onNumberLookup(phones: string[]): void;
+  /** A companion issued its privacy (trusted-contact) token to these contacts. */
+  onPrivacyTokens(jids: string[]): void;
 }
 
 type Handler = (ctx: IqContext, connection: ClientConnection, iq: BinaryNode) => BinaryNode[] | undefined;
@@ -217,7 +219,12 @@ const PRIVACY_DEFAULTS: Record<string, string> = {
   messages: 'all',
 };
 
-const privacy: Handler = (_ctx, _connection, iq) => {
+const privacy: Handler = (ctx, _connection, iq) => {
+  if (iq.attrs.type === 'set') {
+    const tokens = getBinaryNodeChild(iq, 'tokens');
+    if (tokens) ctx.onPrivacyTokens(getBinaryNodeChildren(tokens, 'token').map((token) => token.attrs.jid ?? ''));
+    return undefined;
+  }
   if (iq.attrs.type !== 'get') return undefined;
   return [
     {

@@ -6,29 +6,28 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { accountRoutes, type SharedParts } from './account-routes.js';
 import type { Config } from './config/config.js';
 import { consoleRoutes, consoleSessionAuthenticator, skipLimitForConsoleSession } from './console/console-routes.js';
 import { ConsoleSessions } from './console/console-sessions.js';
 import { Errors } from './errors/app-error.js';
-import { requireApiKey } from './http/auth.js';
+import { requireAccess } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { VERSION, infoRoutes } from './http/info-routes.js';
-import { linkingRoutes } from './http/linking-routes.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
-import { recordsRoutes } from './records/records-routes.js';
-import { webhookDeliveryRoutes } from './webhooks/webhook-routes.js';
 import type { RouteSpec } from './http/route-spec.js';
-import { sendRoutes } from './http/send-routes.js';
 import { createMediaSource } from './media-source/media-source.js';
 import { ALL_KINDS_SENDABLE, type MediaCapabilities, type SendableKinds } from './messaging/media-preparation.js';
 import { DOCS_ASSETS_PATH, docsAssets, referenceRoutes } from './openapi/reference-routes.js';
 import { metricsRoutes, requestCounter } from './metrics/http-metrics.js';
-import { groupRoutes } from './groups/group-routes.js';
-import { numberRoutes } from './numbers/number-routes.js';
-import { kindRoutes } from './kinds/kind-routes.js';
-import { changeRoutes } from './changes/change-routes.js';
 import type { Services } from './services.js';
+import { sessionDocs } from './sessions/session-docs.js';
+import { SESSION_PREFIX, sessionDispatch } from './sessions/session-dispatch.js';
+import { SessionErrors } from './sessions/session-errors.js';
+import type { SessionManager } from './sessions/session-manager.js';
+import { DEFAULT_SESSION } from './sessions/session-name.js';
+import { sessionRoutes } from './sessions/session-routes.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
 export type { RouteSpec } from './http/route-spec.js';
@@ -43,6 +42,11 @@ export interface AppDeps {
   logger: Logger;
   /** Routes contributed by the sandbox (inspection of what the emulated phones received). */
   extraRoutes?: RouteSpec[];
+  /**
+   * The sessions besides default (session management and /api/sessions/:session/...). Without it
+   * (component tests) the app serves the default account only.
+   */
+  sessions?: SessionManager;
   /** True once graceful shutdown has begun: new requests get 503. */
   isShuttingDown?: () => boolean;
 }
@@ -51,7 +55,9 @@ const API_DESCRIPTION =
   'Send WhatsApp messages (text, image, document, audio, video, sticker) through a linked account, keeping the v2.0.0 ' +
   'contract. Every route except GET /, GET /api/health, GET /api/openapi.json and GET /docs is rate limited per ' +
   'client IP and, when API_KEY is set, needs the key as `X-API-Key` or `Authorization: Bearer`. Every error has the ' +
-  'body {"status":"error","message","timestamp","code"}.';
+  'body {"status":"error","message","timestamp","code"}. Several accounts: each is a session; every account route also ' +
+  'exists under /api/sessions/{session}/ and the unprefixed ones act on `default`. API_KEY keys are admin keys; a ' +
+  "session's own key opens only its session.";
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, transport, logger } = deps;
@@ -62,49 +68,28 @@ export function createApp(deps: AppDeps): express.Express {
   // No per-response ETag on API answers; static pages set their own (src/http/etag.ts).
   app.set('etag', false);
 
-  const { services } = deps;
+  const { services, sessions } = deps;
   const mediaSource = createMediaSource({ uploadDir: config.uploadDir, ...config.mediaUrl });
-  const features = { webhooks: services.dispatcher !== undefined, analytics: true };
 
   const routes: RouteSpec[] = [];
-  const outboxRepository = services.outbox?.repository;
-  const infoDeps = {
-    config,
-    transport,
-    media: deps.media,
-    sendable: deps.sendable ?? ALL_KINDS_SENDABLE,
-    routes: () => routes,
-    features,
-    outboxUsage: outboxRepository ? () => outboxRepository.size() : undefined,
-    webhookDeliveries: services.dispatcher ? services.webhookDeliveries : undefined,
-    restriction: () => services.restrictions.current(),
-  };
+  const shared: SharedParts = { media: deps.media, sendable: deps.sendable ?? ALL_KINDS_SENDABLE, mediaSource, routes: () => routes };
+  const defaultAccount = accountRoutes({ config, transport, services }, shared);
+  const accountRouteSet = new Set(defaultAccount);
   const consoleSessions = new ConsoleSessions(config.consoleSessionMs);
   const isShuttingDown = () => deps.isShuttingDown?.() ?? false;
+  // The OpenAPI document also lists every account route under /api/sessions/{session}/.
+  const documented = () => (sessions ? [...routes, ...sessionDocs(defaultAccount)] : routes);
   routes.push(
-    ...infoRoutes(infoDeps),
-    ...referenceRoutes(() => routes, { title: 'WhatsApp Gateway API', version: VERSION, description: API_DESCRIPTION }),
-    ...linkingRoutes(infoDeps),
-    ...sendRoutes(config, { delivery: services.delivery, idempotency: services.idempotency }, mediaSource),
-    ...kindRoutes({ ...services, sandbox: config.sandbox, defaultCountryCode: config.defaultCountryCode }),
-    ...recordsRoutes({
-      messages: services.messages,
-      incoming: services.incoming,
-      transport,
-      defaultCountryCode: config.defaultCountryCode,
-      changes: services.changes,
-      pollTally: (id) => services.polls.tally(id),
-    }),
-    ...changeRoutes({ changes: services.changes, delivery: services.delivery, idempotency: services.idempotency, sandbox: config.sandbox }),
-    ...webhookDeliveryRoutes(services.webhookDeliveries, services.dispatcher),
-    ...groupRoutes({ transport, defaultCountryCode: config.defaultCountryCode }),
-    ...numberRoutes({ transport, config }),
-    ...consoleRoutes({ config, transport, sessions: consoleSessions, isShuttingDown }),
-    ...metricsRoutes(services.metrics),
+    ...infoRoutes({ config, transport, features: { webhooks: services.dispatcher !== undefined, analytics: true }, ...shared }),
+    ...referenceRoutes(documented, { title: 'WhatsApp Gateway API', version: VERSION, description: API_DESCRIPTION }),
+    ...defaultAccount,
+    ...(sessions ? sessionRoutes(sessions, shared) : []),
+    ...consoleRoutes({ config, transport, transportOf: (name) => sessions?.get(name)?.transport, sessions: consoleSessions, isShuttingDown }),
+    ...metricsRoutes(services.metrics.gateway),
     ...(deps.extraRoutes ?? []),
   );
 
-  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics)));
+  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics.gateway)));
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -125,13 +110,39 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(DOCS_ASSETS_PATH, docsAssets);
 
   const limiter = createRateLimiter(config.rateLimit);
+  // Admin keys (API_KEY) open every route; a session's own key opens that session's routes, and
+  // the account routes at their v2.0.0 paths when it is default's.
+  const access = (session: (req: Request) => string | undefined) =>
+    requireAccess(
+      {
+        adminKeys: config.apiKeys,
+        sessionOfKey: (key) => sessions?.keys.sessionOf(key),
+        browserSession: consoleSessionAuthenticator(consoleSessions),
+        forbidden: (adminOnly) => (adminOnly ? SessionErrors.adminOnly() : SessionErrors.forbidden()),
+      },
+      session,
+    );
+  const adminOnly = access(() => undefined);
+  const defaultSession = access(() => DEFAULT_SESSION);
+  const sessionInPath = access((req) => {
+    const named = req.params.session;
+    return typeof named === 'string' ? named : undefined;
+  });
   // Rate limit before the key check, so guessing keys is throttled too.
-  const keyCheck = requireApiKey(config.apiKeys, consoleSessionAuthenticator(consoleSessions));
-  const guard = [skipLimitForConsoleSession(consoleSessions, limiter), keyCheck];
+  const limited = skipLimitForConsoleSession(consoleSessions, limiter);
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-    const checks = !route.guarded ? [] : route.rateLimited === false ? [keyCheck] : guard;
+    const keyCheck = route.ownSession ? sessionInPath : accountRouteSet.has(route) ? defaultSession : adminOnly;
+    const checks = !route.guarded ? [] : route.rateLimited === false ? [keyCheck] : [limited, keyCheck];
     app[method](route.path, ...checks, ...route.handlers);
+  }
+  if (sessions) {
+    app.use(
+      SESSION_PREFIX,
+      limited,
+      sessionInPath,
+      sessionDispatch(sessions, (runtime) => accountRoutes(runtime, shared)),
+    );
   }
 
   app.use(notFound);

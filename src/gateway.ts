@@ -1,6 +1,7 @@
 /**
  * Builds and starts the whole gateway from a validated Config: used by main.ts (production),
- * sandbox.ts and the end-to-end tests, so all three run the same wiring.
+ * sandbox.ts and the end-to-end tests, so all three run the same wiring. The default session
+ * (the v2.0.0 account, in DATA_DIR itself) opens first; the others follow from its session list.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -12,13 +13,18 @@ import { createHttpServer } from './http/client-errors.js';
 import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
-import { createServices, type Services } from './services.js';
-import { SqlitePollRepository } from './kinds/poll-repository.js';
-import { openDatabase, type SqliteDatabase } from './store/database.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
+import { createGatewayMetrics } from './metrics/gateway-metrics.js';
+import type { Services } from './services.js';
+import type { SqliteDatabase } from './store/database.js';
 import { contentCipher } from './records/sent-content-cipher.js';
-import { createSqliteAuthStore, type AuthStore } from './whatsapp/baileys/auth-store.js';
-import { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
+import { SessionManager } from './sessions/session-manager.js';
+import { DEFAULT_SESSION } from './sessions/session-name.js';
+import { SqliteSessionRegistry } from './sessions/session-registry.js';
+import { openSessionRuntime, type SessionRuntime, type WhatsAppEndpoint } from './sessions/session-runtime.js';
+import type { AuthStore } from './whatsapp/baileys/auth-store.js';
+import type { BaileysTransport } from './whatsapp/baileys/baileys-transport.js';
+
+export { DATABASE_FILE } from './sessions/session-runtime.js';
 
 /** Conversion output lives beside the uploads, on the same disk, and is swept with them. */
 const CONVERSION_DIR = '.converting';
@@ -29,8 +35,16 @@ export interface GatewayOptions {
   // Test and sandbox seams.
   /** The emulator's media certificate (sandbox, tests): the only one media uploads then trust. */
   mediaCaPem?: string;
+  /**
+   * Where each session other than default connects (sandbox, tests: an emulator per account).
+   * Without it every session uses WA_WS_URL and `mediaCaPem`.
+   */
+  endpointFor?: (session: string) => Promise<WhatsAppEndpoint>;
+  /** Called with each session other than default once it is open (the sandbox links it). */
+  onSessionOpened?: (runtime: SessionRuntime) => void;
   queryTimeoutMs?: number;
   printQr?: boolean;
+  /** The default session's credentials (tests). */
   authStore?: AuthStore;
   mediaPreparer?: MediaPreparer;
   extraRoutes?: RouteSpec[];
@@ -39,19 +53,17 @@ export interface GatewayOptions {
 
 export interface Gateway {
   server: Server;
+  /** The default session's socket, services and store. */
   transport: BaileysTransport;
   services: Services;
   db: SqliteDatabase;
+  sessions: SessionManager;
   shutdown: Shutdown;
   /** http://host:port the server listens on. */
   url: string;
   /** Closes HTTP and WhatsApp without exiting the process (tests). */
   close(): Promise<void>;
 }
-
-export const DATABASE_FILE = 'gateway.db';
-/** Baileys' own retry counter cache forgets after an hour; ours too, but across restarts. */
-const RETRY_COUNTER_TTL_MS = 60 * 60 * 1000;
 
 /** Upload files are per request; any left in the folder are from a crash and are removed. */
 async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
@@ -62,9 +74,7 @@ async function sweepUploads(uploadDir: string, logger: Logger): Promise<void> {
   if (leftovers.length > 0) logger.info({ count: leftovers.length }, 'removed uploads left over from a previous run');
 }
 
-export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { config, logger } = options;
-  await sweepUploads(config.uploadDir, logger);
+function warnAboutConfiguration(config: Config, logger: Logger): void {
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   if (config.trustProxy === true) {
     logger.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: only safe behind a proxy that overwrites it');
@@ -72,30 +82,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (config.apiKeys.length === 0) {
     logger.warn('API_KEY is not set: the QR and every send endpoint are open to anyone who can reach this port');
   }
+}
 
-  await mkdir(config.dataDir, { recursive: true });
-  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), logger);
-  // Encrypted at rest; the key file (when no MESSAGE_CONTENT_KEY) is made in the data folder. One
-  // store for the transport (retry receipts) and the services (replies quoting our own messages).
-  const sentContent = new SqliteSentContentRepository(db, contentCipher(config));
-  const transport = new BaileysTransport({
-    authStore: options.authStore ?? (await createSqliteAuthStore(db, config.sessionDir, logger)),
-    waWebSocketUrl: config.waWebSocketUrl,
-    reconnect: config.reconnect,
-    logger,
-    baileysLogLevel: config.baileysLogLevel,
-    queryTimeoutMs: options.queryTimeoutMs ?? config.waQueryTimeoutMs,
-    mediaCaPem: options.mediaCaPem,
-    printQr: options.printQr,
-    sendAckTimeoutMs: config.sendAckTimeoutMs,
-    groupMetadataTtlMs: config.groupMetadataTtlMs,
-    sentContent,
-    retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
-    polls: new SqlitePollRepository(db),
-  });
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  await sweepUploads(config.uploadDir, logger);
+  warnAboutConfiguration(config, logger);
 
-  // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.
-  const lifecycle: { shutdown?: Shutdown } = {};
   const preparer =
     options.mediaPreparer ??
     createMediaPreparer({
@@ -104,13 +97,46 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       timeoutMs: config.mediaConversion.timeoutMs,
       logger,
     });
+  const defaultEndpoint: WhatsAppEndpoint = { wsUrl: config.waWebSocketUrl, mediaCaPem: options.mediaCaPem };
+  // One registry for the process: every session's series in one GET /metrics, process metrics once.
+  const metrics = createGatewayMetrics();
+  const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr };
+  const defaultRuntime = await openSessionRuntime({
+    ...runtimeOptions,
+    name: DEFAULT_SESSION,
+    config,
+    logger,
+    endpoint: defaultEndpoint,
+    authStore: options.authStore,
+  });
+  const { transport, services, db } = defaultRuntime;
+  const sessions = new SessionManager(
+    {
+      baseConfig: config,
+      registry: new SqliteSessionRegistry(db, contentCipher(config)),
+      logger,
+      onOpened: options.onSessionOpened,
+      open: async (name, sessionConfig) =>
+        openSessionRuntime({
+          ...runtimeOptions,
+          name,
+          config: sessionConfig,
+          logger: logger.child({ session: name }),
+          endpoint: options.endpointFor ? await options.endpointFor(name) : defaultEndpoint,
+        }),
+    },
+    defaultRuntime,
+  );
+  await sessions.openAll();
+
+  // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.
+  const lifecycle: { shutdown?: Shutdown } = {};
   const media = preparer.capabilities();
-  const services = createServices({ config, db, transport, preparer, logger, sentContent });
-  await services.start();
   const app = createApp({
     config,
     transport,
     services,
+    sessions,
     media,
     sendable: options.mediaPreparer ? undefined : sendableKinds(media),
     logger,
@@ -123,6 +149,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const s = createHttpServer(app);
     s.once('error', reject);
     s.listen(config.port, config.host, () => resolve(s));
+  }).catch(async (error: unknown) => {
+    await sessions.closeAll();
+    throw error;
   });
   // Uploads of 64 MB over a slow line must not be cut by the default 5-minute request timeout.
   server.requestTimeout = 15 * 60 * 1000;
@@ -134,25 +163,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     typeof address === 'object' && address ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
 
   let closed: Promise<void> | undefined;
+  // Every session's outbox stops first, then each closes its socket (no logout), its listeners
+  // (receipts that came meanwhile are recorded) and its store.
   const closeResources = async () => {
-    // The outbox stops sending, the socket closes (no logout), and only then do the listeners go:
-    // receipts and incoming messages that arrive meanwhile are still recorded. The store closes last.
-    await services.stopSending();
-    await transport.stop();
-    await services.stop();
-    db.close();
+    await sessions.stopSending();
+    await sessions.closeAll();
   };
   const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
   lifecycle.shutdown = shutdown;
 
-  logger.info({ address: bound, environment: config.environment }, `WhatsApp gateway listening on ${bound}`);
-  transport.start();
+  logger.info({ address: bound, environment: config.environment, sessions: sessions.all().length }, `WhatsApp gateway listening on ${bound}`);
+  sessions.startSockets();
 
   return {
     server,
     transport,
     services,
     db,
+    sessions,
     shutdown,
     url,
     close: () => {

@@ -23,6 +23,11 @@ export const REDACT_PATHS = [
   'secret',
   'webhooks.secret',
   'config.webhooks.secret',
+  // Sessions: a new session's key (shown once) and its webhook secret.
+  'api_key',
+  'data.api_key',
+  'webhook_secret',
+  'webhook.secret',
 ];
 
 /** How long an info line may wait in the buffer. */

@@ -8,7 +8,7 @@
 import 'dotenv/config';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { startEmulator } from '../emulator/index.js';
+import { startEmulator, type Emulator } from '../emulator/index.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { startGateway } from './gateway.js';
 import { installLastResort } from './lifecycle/last-resort.js';
@@ -48,10 +48,31 @@ async function main(): Promise<void> {
   });
 
   const transport: { currentQr(): string | null } = { currentQr: () => null };
+  // Every other session gets an emulated phone of its own (a distinct account), which scans the
+  // session's first QR like the default one does.
+  const phones = new Map<string, Emulator>();
   const gateway = await startGateway({
     config,
     logger,
     mediaCaPem: emulator.mediaCaPem,
+    endpointFor: async (session) => {
+      const phone = await startEmulator({
+        logger: logger.child({ module: 'emulator', session }, { level: 'warn' }),
+        account: {
+          phone: `6281111${String(phones.size + 2).padStart(6, '0')}`,
+          lid: `9${String(phones.size + 2).padStart(10, '0')}`,
+          pushName: `Sandbox ${session}`,
+        },
+      });
+      phones.set(session, phone);
+      return { wsUrl: phone.wsUrl, mediaCaPem: phone.mediaCaPem };
+    },
+    onSessionOpened: (runtime) => {
+      const phone = phones.get(runtime.name);
+      runtime.transport.events.once('qr', (qr) => {
+        phone?.scanQr(qr).catch((error: unknown) => logger.error({ err: error, session: runtime.name }, 'sandbox phone could not scan the QR'));
+      });
+    },
     printQr: false,
     extraRoutes: sandboxRoutes(emulator, config.defaultCountryCode, () => transport.currentQr()),
   });
@@ -81,7 +102,10 @@ async function main(): Promise<void> {
     });
   }
   // Stop the emulator after the gateway has closed its socket.
-  process.on('exit', () => void emulator.stop());
+  process.on('exit', () => {
+    void emulator.stop();
+    for (const phone of phones.values()) void phone.stop();
+  });
 }
 
 // A start that fails (port taken, unreadable store) must end the process, not be mistaken by the

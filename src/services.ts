@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { SqliteIdempotencyRepository, type IdempotencyRepository } from './http/idempotency-repository.js';
-import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
+import { createGatewayMetrics, type SessionMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
 import { ChangeService } from './changes/change-service.js';
 import { SqliteMessageChangeRepository } from './changes/message-change-repository.js';
@@ -28,6 +28,7 @@ import { purger } from './retention.js';
 import { MessageTargets } from './kinds/message-target.js';
 import { SqlitePollRepository } from './kinds/poll-repository.js';
 import { wireKinds } from './kinds/kinds-wiring.js';
+import { DEFAULT_SESSION } from './sessions/session-name.js';
 import type { SqliteDatabase } from './store/database.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
@@ -42,8 +43,8 @@ export interface Services {
   incoming: IncomingMessageRepository;
   dispatcher?: WebhookDispatcher;
   outbox?: OutboxParts;
-  /** This gateway's Prometheus registry and hooks (GET /metrics). */
-  metrics: GatewayMetrics;
+  /** This session's metric hooks; `metrics.gateway` is the process's registry (GET /metrics). */
+  metrics: SessionMetrics;
   restrictions: AccountRestrictions;
   /** Polls we sent and their votes (send-poll, the tally in GET /api/messages/:id). */
   polls: SqlitePollRepository;
@@ -69,9 +70,16 @@ export function createServices(deps: {
    * messages from it, so it must be the same store with the same cipher. Made here when not given.
    */
   sentContent?: SqliteSentContentRepository;
+  /** Where this session's routes live (`/api`, or `/api/sessions/<name>`): media links in events. */
+  apiBase?: string;
+  /**
+   * This session's hooks into the process's metrics (`gateway.forSession(name)`); without it
+   * (component tests) a registry of its own, counting as the default session.
+   */
+  metrics?: SessionMetrics;
 }): Services {
   const { config, db, transport, logger } = deps;
-  const metrics = createGatewayMetrics();
+  const metrics = deps.metrics ?? createGatewayMetrics().forSession(DEFAULT_SESSION);
   const messages = instrumentMessages(new SqliteMessageRepository(db), metrics);
   const idempotency = new SqliteIdempotencyRepository(db);
   const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
@@ -108,7 +116,8 @@ export function createServices(deps: {
     });
   }
 
-  const downloadUrl = (messageId: string) => `${config.publicUrl}/api/media/${encodeURIComponent(messageId)}`;
+  const apiBase = deps.apiBase ?? '/api';
+  const downloadUrl = (messageId: string) => `${config.publicUrl}${apiBase}/media/${encodeURIComponent(messageId)}`;
   const log = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const purge = purger(config, {
     idempotency,

@@ -45,13 +45,22 @@ export interface GatewayChild extends Child {
   getJson(path: string): Promise<Record<string, unknown> | undefined>;
 }
 
-/** `nodeArgs` go before the script, e.g. ['--cpu-prof'] to see where the gateway's time goes. */
-export async function startGatewayChild(emu: Emulator, root: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<GatewayChild> {
+/**
+ * `nodeArgs` go before the script, e.g. ['--cpu-prof'] to see where the gateway's time goes;
+ * `main`: another build of the gateway (a copy of dist/ from before a change, for an A/B run).
+ */
+export async function startGatewayChild(
+  emu: Emulator,
+  root: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  main = MAIN,
+): Promise<GatewayChild> {
   mkdirSync(join(root, 'tmp'), { recursive: true });
   const caFile = join(root, 'media-ca.pem');
   writeFileSync(caFile, emu.mediaCaPem);
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),

@@ -3,22 +3,10 @@
  * one plain ffmpeg command producing the same codecs at the same settings, on the same inputs,
  * in interleaved rounds. Also two pipeline conversions at once, to see the cores shared fairly.
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createMediaPreparer, type PrepareInput } from '../../src/media/index.js';
+import { ffmpeg, makeClip720p, makeSpeechMp3 } from '../ffmpeg.js';
 import { median } from './process-stats.js';
-
-const require = createRequire(import.meta.url);
-const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-
-export function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
-  });
-}
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -41,47 +29,8 @@ export interface MediaFigures {
 export async function measureMedia(dir: string, rounds: number): Promise<MediaFigures> {
   const mp3 = join(dir, 'speech-60s.mp3');
   const mkv = join(dir, 'clip-720p-30s.mkv');
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=220:sample_rate=44100:duration=60',
-    '-f',
-    'lavfi',
-    '-i',
-    'anoisesrc=duration=60:sample_rate=44100:amplitude=0.3',
-    '-filter_complex',
-    '[0][1]amix=inputs=2,volume=0.5+0.5*sin(2*PI*t/3):eval=frame,pan=stereo|c0=c0|c1=c0',
-    '-c:a',
-    'libmp3lame',
-    '-b:a',
-    '128k',
-    mp3,
-  ]);
-  // H.264 High with Vorbis in mkv: not what phones are promised, so the pipeline re-encodes it.
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=duration=30:size=1280x720:rate=30',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:duration=30',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-profile:v',
-    'high',
-    '-pix_fmt',
-    'yuv420p',
-    '-b:v',
-    '3M',
-    '-c:a',
-    'libvorbis',
-    mkv,
-  ]);
+  await makeSpeechMp3(mp3);
+  await makeClip720p(mkv, 'high');
 
   const preparer = createMediaPreparer({ tempDir: join(dir, 'tmp'), concurrency: 2, timeoutMs: 600_000 });
   const video: PrepareInput = { kind: 'video', path: mkv, originalName: 'clip.mkv' };

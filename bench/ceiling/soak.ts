@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { GatewayChild } from './contenders.js';
-import { ffmpeg } from './media-ceiling.js';
+import { ffmpeg } from '../ffmpeg.js';
 import { leastSquaresSlope, rssMb, sleep } from './process-stats.js';
 
 export interface SoakOptions {

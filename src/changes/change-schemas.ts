@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { idParam } from '../http/query-params.js';
-import { messageField } from '../http/send-schemas.js';
+import { messageField, OUTGOING_ERRORS } from '../http/send-schemas.js';
 
 export const EDITED = 'Message edited successfully';
 export const EDIT_QUEUED = 'Message edit queued for delivery';
@@ -67,20 +67,7 @@ const idempotencyHeader = z.object({
     .meta({ description: 'As on the sends: the same key with the same request within 24 h answers again without sending' }),
 });
 
-const CHANGE_ERRORS: readonly ErrorCode[] = [
-  'NOT_FOUND',
-  'MESSAGE_NOT_OURS',
-  'MESSAGE_NOT_SENT',
-  'MESSAGE_FAILED',
-  'INVALID_IDEMPOTENCY_KEY',
-  'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_KEY_IN_PROGRESS',
-  'SEND_FAILED',
-  'BOT_NOT_CONNECTED',
-  'OUTBOX_FULL',
-  'ACCOUNT_RESTRICTED',
-  'SEND_OUTCOME_UNKNOWN',
-];
+const CHANGE_ERRORS: readonly ErrorCode[] = ['NOT_FOUND', 'MESSAGE_NOT_OURS', 'MESSAGE_NOT_SENT', 'MESSAGE_FAILED', ...OUTGOING_ERRORS];
 
 const CHANGE_DETAILS =
   'Only messages this gateway sent (an incoming message: 400 MESSAGE_NOT_OURS), once WhatsApp acknowledged them ' +

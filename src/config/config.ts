@@ -6,7 +6,8 @@
 import { MEDIA_KINDS, type MediaKind } from '../domain/vocabulary.js';
 import { z } from 'zod';
 import { DEFAULT_UPLOAD_POLICIES, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
-import { boolean, extensionList, integer, list, megabytes, seconds, text, trustProxy, url } from './env-fields.js';
+import { boolean, extensionList, integer, list, megabytes, proxyUrl, seconds, text, trustProxy, url } from './env-fields.js';
+import type { ProxyAddress } from '../proxy/proxy-address.js';
 
 const envSchema = z.object({
   PORT: integer(5000, 1, 65535),
@@ -34,6 +35,7 @@ const envSchema = z.object({
   DATA_DIR: text('./data'),
   WA_WS_URL: url('wss://web.whatsapp.com/ws/chat', ['wss:', 'ws:']),
   WA_QUERY_TIMEOUT_MS: integer(60_000, 1000, 600_000),
+  WA_PROXY_URL: proxyUrl,
   SHUTDOWN_TIMEOUT: integer(15, 1, 600),
   MAX_IMAGE_SIZE_MB: megabytes(16),
   MAX_DOCUMENT_SIZE_MB: megabytes(32),
@@ -103,6 +105,8 @@ export interface Config {
   dataDir: string;
   waWebSocketUrl: string;
   waQueryTimeoutMs: number;
+  /** The default session's proxy for its WebSocket and media (WA_PROXY_URL); other sessions have their own proxy_url. */
+  waProxy: ProxyAddress | null;
   shutdownTimeoutMs: number;
   uploads: UploadPolicies;
   mediaConversion: { concurrency: number; timeoutMs: number };
@@ -265,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: e.DATA_DIR,
     waWebSocketUrl: e.WA_WS_URL,
     waQueryTimeoutMs: e.WA_QUERY_TIMEOUT_MS,
+    waProxy: e.WA_PROXY_URL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
     uploads: Object.freeze(uploads),
     mediaConversion: { concurrency: e.MEDIA_CONVERSION_CONCURRENCY, timeoutMs: e.MEDIA_CONVERSION_TIMEOUT * 1000 },

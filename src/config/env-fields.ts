@@ -3,6 +3,7 @@
  * raw string into a typed value or a message naming what was expected.
  */
 import { z } from 'zod';
+import { PROXY_URL_FORM, ProxyAddress } from '../proxy/proxy-address.js';
 export const boolean = (fallback: boolean) =>
   z
     .string()
@@ -121,3 +122,18 @@ export const url = (fallback: string, protocols: string[]) =>
     },
     { message: `expected a URL (${protocols.join(' or ')})` },
   );
+
+/** A proxy URL (WA_PROXY_URL), or null when unset. A bad value is not echoed: it may hold a password. */
+export const proxyUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): ProxyAddress | null => {
+    if (v === undefined || v === '') return null;
+    const proxy = ProxyAddress.parse(v);
+    if (!proxy) {
+      ctx.addIssue({ code: 'custom', message: `expected ${PROXY_URL_FORM}` });
+      return z.NEVER;
+    }
+    return proxy;
+  });

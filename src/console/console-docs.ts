@@ -7,6 +7,7 @@ import { Errors } from '../errors/app-error.js';
 import { isoTimestamp } from '../openapi/components.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { failsWith } from '../http/request-validation.js';
+import { sessionParams } from '../sessions/session-schemas.js';
 
 // Any problem with the key reads the same as a wrong key: nothing to learn from the difference.
 const refused = failsWith(() => Errors.unauthorized());
@@ -69,9 +70,16 @@ export const logoutDoc: RouteDoc = {
   errors: ['CSRF_TOKEN_INVALID'],
 };
 
+export const eventsQuery = z.object({
+  session: sessionParams.shape.session.optional().meta({ description: 'The session whose events to stream; `default` when absent' }),
+});
+
 export const eventsDoc: RouteDoc = {
   tag: TAG,
-  details: 'Server-sent events `connection`, `qr` (that a new QR is ready, not its value) and `message-status`; needs `Accept: text/event-stream`.',
+  details:
+    'Server-sent events `connection`, `qr` (that a new QR is ready, not its value) and `message-status` of one session; ' +
+    'needs `Accept: text/event-stream`.',
+  query: eventsQuery,
   responses: { 200: { description: 'An endless event stream', mediaType: 'text/event-stream' } },
-  errors: ['NOT_ACCEPTABLE'],
+  errors: ['NOT_ACCEPTABLE', 'INVALID_SESSION_NAME', 'SESSION_NOT_FOUND'],
 };

@@ -15,17 +15,25 @@ import { weakEtag } from '../http/etag.js';
 import { createRateLimiter } from '../http/rate-limit.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 import { parseRequest } from '../http/request-validation.js';
-import { assetDoc, describeSessionDoc, eventsDoc, loginBody, loginDoc, logoutDoc, pageDoc } from './console-docs.js';
+import { DEFAULT_SESSION } from '../sessions/session-name.js';
+import { SessionErrors } from '../sessions/session-errors.js';
+import { assetDoc, describeSessionDoc, eventsDoc, eventsQuery, loginBody, loginDoc, logoutDoc, pageDoc } from './console-docs.js';
 import type { ConsoleSessions } from './console-sessions.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
 
 export interface ConsoleDeps {
   config: Config;
+  /** The default session's socket. */
   transport: WhatsAppTransport;
+  /** Another session's socket, by name (the event stream of the session picked in the console). */
+  transportOf?: (session: string) => ConsoleTransport | undefined;
   sessions: ConsoleSessions;
   /** True once graceful shutdown has begun: open event streams end so the server can close. */
   isShuttingDown: () => boolean;
 }
+
+/** What the event stream reads of a session's socket. */
+export type ConsoleTransport = Pick<WhatsAppTransport, 'events' | 'status'>;
 
 const ASSET_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 const CONTENT_TYPES: Record<string, string> = {
@@ -89,7 +97,13 @@ function connectionSummary(s: ConnectionStatus) {
 }
 
 export function consoleRoutes(deps: ConsoleDeps): RouteSpec[] {
-  const { config, transport, sessions } = deps;
+  const { config, sessions } = deps;
+  const transportOf = (session: string | undefined): ConsoleTransport => {
+    if (session === undefined || session === DEFAULT_SESSION) return deps.transport;
+    const found = deps.transportOf?.(session);
+    if (!found) throw SessionErrors.notFound();
+    return found;
+  };
   const assets = loadAssets();
   const authRequired = config.apiKeys.length > 0;
   const isKey = createKeyChecker(config.apiKeys);
@@ -159,6 +173,8 @@ export function consoleRoutes(deps: ConsoleDeps): RouteSpec[] {
     if (!req.get('accept')?.includes('text/event-stream')) {
       throw new AppError(406, 'NOT_ACCEPTABLE', 'This endpoint streams server-sent events: send Accept: text/event-stream');
     }
+    // The session the console has picked; default's when none is named.
+    const transport = transportOf(parseRequest(eventsQuery, req.query).session);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     res.write('retry: 3000\n\n');
@@ -207,7 +223,7 @@ export function consoleRoutes(deps: ConsoleDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/console/events',
-      description: 'Operator console: live connection and QR events (server-sent events)',
+      description: 'Operator console: live connection and QR events of one session (server-sent events)',
       guarded: true,
       doc: eventsDoc,
       handlers: [events],

@@ -4,10 +4,11 @@
  * the v2.0.0 success envelope. Same guard and rate limit as the send endpoints; 503 Bot not
  * connected before the body is read, as they answer.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import type { RouteSpec } from '../app.js';
 import { Errors } from '../errors/app-error.js';
+import { jsonBody } from '../http/json-body.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
@@ -86,17 +87,6 @@ function doc(
       },
     },
   };
-}
-
-/** Only JSON bodies: participant lists are arrays. */
-function jsonBody() {
-  const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
-  const requireJson = (req: Request, _res: Response, next: NextFunction) => {
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) return next(Errors.unsupportedContentType('application/json'));
-    next();
-  };
-  return [requireJson, json];
 }
 
 export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): RouteSpec[] {

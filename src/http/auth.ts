@@ -3,10 +3,12 @@
  * (rotation). Comparison hashes both sides to a fixed length and uses timingSafeEqual against every
  * configured key, so neither the key's content nor its length leaks through timing.
  * The operator console's session cookie stands in for the key (see src/console/).
+ * With several sessions (src/sessions/), the configured keys are admin keys and each session has
+ * a key of its own that opens only that session's routes (requireAccess).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { Errors } from '../errors/app-error.js';
+import { AppError, Errors } from '../errors/app-error.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -34,18 +36,35 @@ export function createKeyChecker(keys: readonly string[]): (candidate: string | 
  */
 export type SessionAuthenticator = (req: Request) => 'none' | 'valid' | 'csrf-refused';
 
+export interface AccessRules {
+  adminKeys: readonly string[];
+  /** The session a (non-admin) key belongs to, if any. */
+  sessionOfKey: (key: string) => string | undefined;
+  /** The console's cookie: counts as an admin key. */
+  browserSession?: SessionAuthenticator;
+  /** The answer to a session key used where it does not belong. */
+  forbidden: (adminOnly: boolean) => AppError;
+}
+
 /**
- * Middleware: a no-op when no key is configured. Runs before any body is read. A presented key
- * wins over a cookie (a header cannot be forged cross-site, so it needs no CSRF token).
+ * Middleware: admin keys open everything; a session key opens the routes of its own session, i.e.
+ * where `session(req)` names it (`undefined` = an admin-only route). Open (a no-op) when no admin
+ * key is configured, as v2.0.0 without API_KEY.
  */
-export function requireApiKey(keys: readonly string[], session?: SessionAuthenticator) {
-  const check = createKeyChecker(keys);
+export function requireAccess(rules: AccessRules, session: (req: Request) => string | undefined) {
+  const isAdmin = createKeyChecker(rules.adminKeys);
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (keys.length === 0) return next();
+    if (rules.adminKeys.length === 0) return next();
     const key = presentedKey(req);
-    if (key !== undefined && check(key)) return next();
-    const fromSession = key === undefined && session ? session(req) : 'none';
-    if (fromSession === 'valid') return next();
-    next(fromSession === 'csrf-refused' ? Errors.csrfRefused() : Errors.unauthorized());
+    if (key !== undefined) {
+      if (isAdmin(key)) return next();
+      const owner = rules.sessionOfKey(key);
+      if (owner === undefined) return next(Errors.unauthorized());
+      const wanted = session(req);
+      return next(owner === wanted ? undefined : rules.forbidden(wanted === undefined));
+    }
+    const fromBrowser = rules.browserSession ? rules.browserSession(req) : 'none';
+    if (fromBrowser === 'valid') return next();
+    next(fromBrowser === 'csrf-refused' ? Errors.csrfRefused() : Errors.unauthorized());
   };
 }

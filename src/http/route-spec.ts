@@ -10,4 +10,10 @@ import type { DocumentedRoute } from '../openapi/route-doc.js';
 
 export interface RouteSpec extends DocumentedRoute {
   handlers: RequestHandler[];
+  /**
+   * A session key may call it for the session named by the path's `:session` (otherwise a route
+   * outside /api/sessions/:session/ needs an admin key, or the default session's key for the
+   * account routes at their v2.0.0 paths).
+   */
+  ownSession?: true;
 }

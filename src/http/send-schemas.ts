@@ -63,10 +63,11 @@ export function sentBody(successMessage: string, data: z.ZodRawShape) {
 
 export const exampleIds = { message_id: '3EB0B057F6CD72C5DB18EC', id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11' };
 
-/** Errors every send can answer with once its input is read. */
-export const SEND_ERRORS: readonly ErrorCode[] = [
-  'PHONE_REQUIRED',
-  'INVALID_PHONE',
+/**
+ * Errors of anything that goes out to WhatsApp through the sender, a send or a change (edit, delete):
+ * the Idempotency-Key's, and the send's own outcome (refused, no connection, outbox full, no ack).
+ */
+export const OUTGOING_ERRORS: readonly ErrorCode[] = [
   'INVALID_IDEMPOTENCY_KEY',
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_KEY_IN_PROGRESS',
@@ -75,8 +76,10 @@ export const SEND_ERRORS: readonly ErrorCode[] = [
   'OUTBOX_FULL',
   'ACCOUNT_RESTRICTED',
   'SEND_OUTCOME_UNKNOWN',
-  ...ADDRESSING_ERRORS,
 ];
+
+/** Errors every send can answer with once its input is read. */
+export const SEND_ERRORS: readonly ErrorCode[] = ['PHONE_REQUIRED', 'INVALID_PHONE', ...OUTGOING_ERRORS, ...ADDRESSING_ERRORS];
 
 export const idempotencyHeader = z.object({
   'Idempotency-Key': z

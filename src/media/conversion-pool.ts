@@ -3,6 +3,11 @@
  * VPS this gateway targets two jobs at a time keep the API responsive; the rest wait in a queue
  * (bounded too, so a burst of uploads gets a quick 503 instead of piling up on disk). Each job
  * has a time limit that starts when it starts running, not while it waits.
+ *
+ * Sessions (several WhatsApp accounts) share the pool, so waiting jobs are queued per owner and a
+ * freed slot goes to the owners in turn: one session's burst of videos cannot make another's
+ * single image wait behind all of it. While others have work, one owner may hold at most half of
+ * the queue.
  */
 import { mediaErrors } from './errors.js';
 
@@ -37,9 +42,13 @@ export class ConversionPool {
   readonly concurrency: number;
   readonly timeoutMs: number;
   private readonly maxQueued: number;
-  private readonly waiting: Array<() => void> = [];
+  /** Waiting jobs per owner, owners in the order their turn comes (a Map keeps insertion order). */
+  private readonly waiting = new Map<string, Array<() => void>>();
+  private queued = 0;
   private running = 0;
   private peakRunning = 0;
+  /** Running jobs per owner (to tell whether others have work). */
+  private readonly runningBy = new Map<string, number>();
 
   constructor(options: ConversionPoolOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError('concurrency must be a positive integer');
@@ -50,18 +59,25 @@ export class ConversionPool {
   }
 
   stats(): ConversionPoolStats {
-    return { concurrency: this.concurrency, running: this.running, queued: this.waiting.length, peakRunning: this.peakRunning };
+    return { concurrency: this.concurrency, running: this.running, queued: this.queued, peakRunning: this.peakRunning };
   }
 
-  async run<T>(job: ConversionJob<T>): Promise<T> {
+  /** Runs `job` when a slot is free; `owner` (a session name) decides whose turn a freed slot is. */
+  async run<T>(job: ConversionJob<T>, owner = ''): Promise<T> {
     if (this.running < this.concurrency) {
       this.running++;
     } else {
-      if (this.waiting.length >= this.maxQueued) throw mediaErrors.busy();
+      if (this.queued >= this.maxQueued || this.overShare(owner)) throw mediaErrors.busy();
       // The finishing job hands its slot over without releasing it, so `running` stays counted
       // and a newcomer cannot slip in between.
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve) => {
+        const queue = this.waiting.get(owner);
+        if (queue) queue.push(resolve);
+        else this.waiting.set(owner, [resolve]);
+        this.queued++;
+      });
     }
+    this.runningBy.set(owner, (this.runningBy.get(owner) ?? 0) + 1);
     this.peakRunning = Math.max(this.peakRunning, this.running);
     const controller = new AbortController();
     const startedAt = Date.now();
@@ -73,9 +89,35 @@ export class ConversionPool {
       });
     } finally {
       clearTimeout(timer);
-      const next = this.waiting.shift();
+      const left = (this.runningBy.get(owner) ?? 1) - 1;
+      if (left > 0) this.runningBy.set(owner, left);
+      else this.runningBy.delete(owner);
+      const next = this.nextInTurn();
       if (next) next();
       else this.running--;
     }
+  }
+
+  /** The first waiting job of the owner whose turn it is; that owner goes to the back of the line. */
+  private nextInTurn(): (() => void) | undefined {
+    for (const [owner, queue] of this.waiting) {
+      const next = queue.shift();
+      this.waiting.delete(owner);
+      if (queue.length > 0) this.waiting.set(owner, queue);
+      if (next) {
+        this.queued--;
+        return next;
+      }
+    }
+    return undefined;
+  }
+
+  /** True when others have work and `owner` already holds half the queue. */
+  private overShare(owner: string): boolean {
+    const own = this.waiting.get(owner)?.length ?? 0;
+    if (own < Math.ceil(this.maxQueued / 2)) return false;
+    const othersWait = [...this.waiting.keys()].some((o) => o !== owner);
+    const othersRun = [...this.runningBy.keys()].some((o) => o !== owner);
+    return othersWait || othersRun;
   }
 }

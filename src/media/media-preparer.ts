@@ -138,7 +138,7 @@ export function createMediaPreparer(options: MediaPreparerOptions): ConvertingMe
           else logger.info({ kind: input.kind, file: input.originalName, code: mapped.code }, mapped.message);
           throw mapped;
         }
-      });
+      }, input.session);
     },
   };
 }

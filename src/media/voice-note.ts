@@ -12,7 +12,8 @@ import { renamedTo } from './context.js';
 import { mediaErrors } from './errors.js';
 import { FFMPEG_BASE_ARGS, runTool, type MediaTools } from './ffmpeg.js';
 import { ffmpegFailure } from './ffmpeg-errors.js';
-import { readOggOpusInfo, repacketizeOggOpus, type OggOpusInfo } from './ogg-opus.js';
+import { readOggOpusInfo, type OggOpusInfo } from './ogg-opus.js';
+import { repacketizeOggOpus } from './opus-repacketize.js';
 import { audioStream, probeMedia } from './probe.js';
 import { WAVEFORM_SAMPLE_RATE, WaveformBuilder } from './waveform.js';
 

@@ -33,6 +33,13 @@ export interface PrepareInput {
   caption?: string;
   /** The mimetype sniffed from the bytes, when known. */
   detectedMime?: string;
+  /** The session the file is for: sessions take turns in the shared conversion pool. */
+  session?: string;
+}
+
+/** The shared preparer as one session uses it: its conversions queue under its name. */
+export function preparerForSession(preparer: MediaPreparer, session: string): MediaPreparer {
+  return { capabilities: () => preparer.capabilities(), prepare: (input) => preparer.prepare({ ...input, session }) };
 }
 
 export interface PreparedMedia {

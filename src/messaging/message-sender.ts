@@ -37,7 +37,9 @@ export class MessageSender {
     const to = resolveRecipient(recipient);
     try {
       const sent = await this.transport.send(to.jid, content, messageId);
-      this.logger.info({ to: to.phone, kind, messageId: sent.messageId }, 'message sent');
+      // Debug: every send already has its request line at info, and a second line per message
+      // was a measurable part of a text's CPU (issue 13). Failures below stay at warn.
+      this.logger.debug({ to: to.phone, kind, messageId: sent.messageId }, 'message sent');
       return sent;
     } catch (error) {
       // The caller words these: a refusal keeps WhatsApp's code, an unknown outcome is not a failure.

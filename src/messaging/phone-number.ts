@@ -17,6 +17,15 @@ const SEPARATORS = /[\s\-.()]/g;
 /** The numbering plan metadata (a few MB in memory), loaded with the first number checked. */
 const libphonenumber = loadOnFirstUse<typeof import('libphonenumber-js')>('libphonenumber-js');
 
+/**
+ * International digits already found plausible: a gateway sends to the same numbers again and
+ * again, and the libphonenumber parse was a visible part of a text's CPU. Only the positive
+ * outcome is kept (a rejected number is parsed again, and answered the same way); bounded, it
+ * starts afresh when full.
+ */
+const plausible = new Set<string>();
+const MAX_REMEMBERED = 10_000;
+
 export function normalisePhone(input: unknown, defaultCountryCode: string): NormalisedPhone {
   // PHP and spreadsheet clients often send the number as a JSON number.
   const raw = typeof input === 'number' && Number.isSafeInteger(input) ? String(input) : input;
@@ -33,7 +42,11 @@ export function normalisePhone(input: unknown, defaultCountryCode: string): Norm
   if (!/^[1-9]\d{6,14}$/.test(digits)) throw Errors.invalidPhone();
   // "Plausible" = a known country code and a possible length for it; we don't reject numbers
   // outside today's allocated ranges, since WhatsApp itself is the authority on those.
-  const parsed = libphonenumber().parsePhoneNumberFromString(`+${digits}`);
-  if (!parsed || !parsed.isPossible()) throw Errors.invalidPhone();
+  if (!plausible.has(digits)) {
+    const parsed = libphonenumber().parsePhoneNumberFromString(`+${digits}`);
+    if (!parsed || !parsed.isPossible()) throw Errors.invalidPhone();
+    if (plausible.size >= MAX_REMEMBERED) plausible.clear();
+    plausible.add(digits);
+  }
   return { digits, jid: `${digits}@s.whatsapp.net` };
 }

@@ -1,10 +1,13 @@
 /**
  * HTTP side of the metrics: every request counted under its route template (`/api/messages/:id`,
- * never the id itself), and GET /metrics in Prometheus' text format.
+ * never the id itself) and the session whose route served it, and GET /metrics in Prometheus' text
+ * format (every session's series in one document).
  */
 import type { RouteSpec } from '../http/route-spec.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import type { Request, RequestHandler, Response } from 'express';
+import { DEFAULT_SESSION } from '../sessions/session-name.js';
+import { accountRouteOf, dispatchedSession } from '../sessions/session-dispatch.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 
 /** Requests no route matched (404s, scans) share one label instead of one per URL tried. */
@@ -20,8 +23,11 @@ export function requestCounter(metrics: GatewayMetrics): (req: Request, res: Res
     if (!res.writableFinished) return;
     // Express sets req.route when a route matched; its path is the template it was declared with.
     const template = (req.route as { path?: unknown } | undefined)?.path;
-    const route = typeof template === 'string' ? template : UNMATCHED_ROUTE;
-    metrics.httpRequest(req.method, route, res.statusCode, seconds);
+    // A session's route (/api/sessions/sales/send-message) counts under the account route's template
+    // (/api/send-message) and its session, so a dashboard can sum a route over the sessions.
+    const session = dispatchedSession(res);
+    const route = typeof template !== 'string' ? UNMATCHED_ROUTE : session ? accountRouteOf(template) : template;
+    metrics.httpRequest(session ?? DEFAULT_SESSION, req.method, route, res.statusCode, seconds);
   };
 }
 
@@ -36,7 +42,8 @@ export function metricsHandler(metrics: GatewayMetrics): RequestHandler {
 
 export const metricsDoc: RouteDoc = {
   tag: 'Service',
-  details: 'Prometheus text exposition format. Behind the key when one is set (a scraper sends it as `Authorization: Bearer`); not rate limited.',
+  details:
+    'Prometheus text exposition format; every gateway series has a `session` label (the unprefixed routes count under `default`). Behind the key when one is set (a scraper sends it as `Authorization: Bearer`); not rate limited.',
   responses: { 200: { description: 'The metrics', mediaType: 'text/plain' } },
 };
 

@@ -9,7 +9,7 @@ import { Errors } from '../errors/app-error.js';
 import type { MediaPreparer } from '../messaging/media-preparation.js';
 import type { MessageRepository, StatusChange } from '../records/message-repository.js';
 import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
-import type { GatewayMetrics } from './gateway-metrics.js';
+import type { SessionMetrics } from './gateway-metrics.js';
 
 /** Catalogue messages a record's failure may carry, back to their codes; anything else is SEND_FAILED. */
 const CODE_BY_MESSAGE = new Map([Errors.notConnected(), Errors.shuttingDown(), Errors.internal()].map((error) => [error.message, error.code]));
@@ -27,7 +27,7 @@ const ACKS_REMEMBERED = 10_000;
  * The wrappers below inherit every method from the wrapped repository (Object.create) and override
  * only the ones that count, so a method added to a repository needs no change here.
  */
-export function instrumentMessages(repository: MessageRepository, metrics: GatewayMetrics): MessageRepository {
+export function instrumentMessages(repository: MessageRepository, metrics: SessionMetrics): MessageRepository {
   const acked = new Set<string>();
   const count = (change: StatusChange | null, status: MessageStatus, receipt: boolean) => {
     if (!change) return;
@@ -67,7 +67,7 @@ export function instrumentMessages(repository: MessageRepository, metrics: Gatew
   });
 }
 
-export function instrumentWebhookDeliveries(repository: WebhookDeliveryRepository, metrics: GatewayMetrics): WebhookDeliveryRepository {
+export function instrumentWebhookDeliveries(repository: WebhookDeliveryRepository, metrics: SessionMetrics): WebhookDeliveryRepository {
   return Object.assign(Object.create(repository) as WebhookDeliveryRepository, {
     async enqueue(...args: Parameters<WebhookDeliveryRepository['enqueue']>) {
       const deliveries = await repository.enqueue(...args);
@@ -85,7 +85,7 @@ export function instrumentWebhookDeliveries(repository: WebhookDeliveryRepositor
   });
 }
 
-export function instrumentPreparer(preparer: MediaPreparer, metrics: GatewayMetrics): MediaPreparer {
+export function instrumentPreparer(preparer: MediaPreparer, metrics: SessionMetrics): MediaPreparer {
   return {
     ...preparer,
     capabilities: () => preparer.capabilities(),

@@ -2,7 +2,7 @@
  * Every message contacts sent to the account, kept for INCOMING_RETENTION days: listed by
  * GET /api/messages?direction=in, quoted and reacted to by id (`findReceived`), and their media
  * downloaded on request (WhatsApp serves the encrypted file; the key lives only in the message).
- * A contact's edit or delete for everyone updates the stored message.
+ * A contact's edit or delete for everyone updates the stored message (a delete also drops the media).
  */
 import { MEDIA_KINDS, type IncomingKind } from '../domain/vocabulary.js';
 import { keysetPage, MAX_PAGE_SIZE, type Page } from '../store/cursor.js';
@@ -59,6 +59,7 @@ export interface IncomingMessageRepository {
   list(query?: ReceivedMessageQuery): Promise<Page<ReceivedMessage>>;
   /** Null when no received message has that id (already purged, or never seen). */
   markEdited(messageId: string, text: string | null, at: number): Promise<ReceivedMessage | null>;
+  /** Deleted for everyone: also drops a media message's handle to its file (see the implementation). */
   markRevoked(messageId: string, at: number): Promise<ReceivedMessage | null>;
   purgeBefore(time: number): Promise<number>;
 }
@@ -161,8 +162,19 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
     return this.findReceived(messageId);
   }
 
+  /**
+   * The sender deleted it for everyone: WhatsApp's apps drop it, and so do we where it matters. A
+   * media message's raw holds the media key and URL, the handle GET /api/media uses to fetch and
+   * decrypt the file: it is emptied, so the file is gone for us too. The row stays, marked, for
+   * the listing and the message.revoked it answers.
+   */
   async markRevoked(messageId: string, at: number): Promise<ReceivedMessage | null> {
-    this.sql.prepare('UPDATE received_messages SET revoked_at = ? WHERE message_id = ? AND revoked_at IS NULL').run(at, messageId);
+    this.sql
+      .prepare(
+        `UPDATE received_messages SET revoked_at = ?, raw = CASE WHEN type IN (${MEDIA_KINDS.map(() => '?').join(', ')}) THEN '' ELSE raw END
+         WHERE message_id = ? AND revoked_at IS NULL`,
+      )
+      .run(at, ...MEDIA_KINDS, messageId);
     return this.findReceived(messageId);
   }
 

@@ -94,9 +94,10 @@ export function downloadIncomingMedia(
   download: (raw: string) => Promise<{ stream: Readable; mimetype?: string; fileName?: string }>,
 ) {
   return async (req: Request, res: Response): Promise<void> => {
-    const stored = await incoming.get(String(req.params.messageId));
-    // Every received message is stored; only those of a media kind have something to download.
-    if (!stored || !hasMedia(stored.type)) throw notFound('Incoming media');
+    const stored = await incoming.findReceived(String(req.params.messageId));
+    // Every received message is stored; only those of a media kind have something to download, and
+    // not once its sender deleted it for everyone (its handle to the file is dropped then).
+    if (!stored || !hasMedia(stored.type) || stored.revokedAt !== null || stored.raw === '') throw notFound('Incoming media');
     let media;
     try {
       media = await download(stored.raw);

@@ -172,7 +172,9 @@ export const analyticsDoc: RouteDoc = {
 
 export const downloadMediaDoc: RouteDoc = {
   tag: 'Records',
-  details: 'Streams the decrypted media of a message someone sent to the gateway, with its own Content-Type.',
+  details:
+    'Streams the decrypted media of a message someone sent to the gateway, with its own Content-Type. ' +
+    'Once its sender deleted it for everyone the media is gone: 404 NOT_FOUND, as for an unknown id.',
   params: idParam('messageId', "WhatsApp's id of the incoming message", '3A5F1C2B9D8E7F6A5B4C'),
   responses: { 200: { description: 'The media file', mediaType: '*/*' } },
   errors: ['NOT_FOUND', 'MEDIA_DOWNLOAD_FAILED'],

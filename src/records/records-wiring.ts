@@ -11,7 +11,8 @@ import { recordIncoming, recordIncomingChange } from './incoming-wiring.js';
 import type { IncomingMessageRepository } from './incoming-message-repository.js';
 import { toMessageStatus, type MessageRecord, type MessageRepository } from './message-repository.js';
 
-type Publish = (event: WebhookEvent) => void;
+/** An event or its builder (built only when webhooks are configured: see src/webhooks/webhook-wiring.ts). */
+type Publish = (event: WebhookEvent | (() => WebhookEvent)) => void;
 
 /**
  * Statuses the gateway gives records itself (sent, failed) reach webhook receivers like those
@@ -19,7 +20,8 @@ type Publish = (event: WebhookEvent) => void;
  */
 export function publishRecordStatus(record: MessageRecord, publish: Publish): void {
   if (!record.waMessageId || (record.status !== 'sent' && record.status !== 'failed')) return;
-  publish(messageStatusEvent({ messageId: record.waMessageId, jid: record.jid, status: record.status, error: record.error ?? undefined }, record.id));
+  const { waMessageId, jid, status, error, id } = record;
+  publish(() => messageStatusEvent({ messageId: waMessageId, jid, status, error: error ?? undefined }, id));
 }
 
 /** Subscribes to the transport's message events; returns the unsubscribe. */
@@ -38,7 +40,10 @@ export function wireRecords(
   const onStatus = async (update: MessageStatusUpdate) => {
     const change = await messages.markStatus(update.messageId, toMessageStatus(update.status), new Date(), update.error);
     // Only our own messages, and only real progress, reach the receivers.
-    if (change?.changed) publish(messageStatusEvent(update, change.record.id));
+    if (change?.changed) {
+      const recordId = change.record.id;
+      publish(() => messageStatusEvent(update, recordId));
+    }
   };
   const onIncoming = (message: IncomingMessage) => recordIncoming(message, { incoming, publish, downloadUrl: deps.downloadUrl });
   const onChange = (change: IncomingChange) => recordIncomingChange(change, { incoming, publish });

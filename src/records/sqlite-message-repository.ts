@@ -133,7 +133,8 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async markStatusById(id: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
-    return this.transition('id', id, status, at, error);
+    // The gateway's own `sent` follows a server ack, whose listener has usually recorded it already.
+    return this.transition('id', id, status, at, error, status === 'sent');
   }
 
   async list(query: MessageQuery = {}): Promise<MessagePage> {
@@ -191,9 +192,18 @@ export class SqliteMessageRepository implements MessageRepository {
    * SELECT/UPDATE/SELECT transaction: SQLite checks the allowed transition in the WHERE clause.
    * Each statement is atomic on its own, and better-sqlite3 runs them synchronously, so nothing
    * of ours interleaves between the progress attempt and the fallbacks below.
+   *
+   * `probeFirst`: progress is unlikely, so read the row first and skip the UPDATE when the state
+   * machine says no (the send path confirming a `sent` that the server ack's listener recorded a
+   * moment before). Statuses only move forward, so a "no" read here stays a "no".
    */
-  private transition(column: 'id' | 'wa_message_id', key: string, status: MessageStatus, at: Date, error?: string): StatusChange | null {
+  private transition(column: 'id' | 'wa_message_id', key: string, status: MessageStatus, at: Date, error?: string, probeFirst = false): StatusChange | null {
     const atMs = at.getTime();
+    if (probeFirst) {
+      const row = this.byColumn(column, key);
+      if (!row) return null;
+      if (!canTransition(row.status, status)) return this.unchanged(row, column, key, status, atMs);
+    }
     const moment = STATUS_COLUMN[status];
     const progressed = this.sql
       .prepare<object, MessageRow>(
@@ -204,17 +214,24 @@ export class SqliteMessageRepository implements MessageRepository {
       )
       .get({ status, error: error ?? 'unknown error', at: atMs, key });
     if (progressed) return { changed: true, record: toRecord(progressed) };
+    const row = this.byColumn(column, key);
+    return row ? this.unchanged(row, column, key, status, atMs) : null;
+  }
 
-    // A late receipt cannot move the status back, but the moment it reports is still true
-    // (a `delivered` arriving after `read` fills in delivered_at).
-    if (status !== 'failed' && status !== 'queued') {
+  /**
+   * A status that is no progress: it cannot move the record back, but the moment it reports is
+   * still true (a `delivered` arriving after `read` fills in delivered_at). Usually the moment is
+   * there already (a read is cheaper than an UPDATE that finds nothing).
+   */
+  private unchanged(row: MessageRow, column: 'id' | 'wa_message_id', key: string, status: MessageStatus, atMs: number): StatusChange {
+    const moment = STATUS_COLUMN[status];
+    if (row[moment as keyof MessageRow] === null && status !== 'failed' && status !== 'queued') {
       const filled = this.sql
         .prepare<[number, string], MessageRow>(`UPDATE messages SET ${moment} = ? WHERE ${column} = ? AND ${moment} IS NULL RETURNING *`)
         .get(atMs, key);
       if (filled) return { changed: false, record: toRecord(filled) };
     }
-    const row = this.byColumn(column, key);
-    return row ? { changed: false, record: toRecord(row) } : null;
+    return { changed: false, record: toRecord(row) };
   }
 
   private find(column: 'id' | 'wa_message_id', key: string): MessageRecord | null {

@@ -13,7 +13,11 @@ import { WebhookDispatcher } from './dispatcher.js';
 import { accountRestrictedEvent, connectionUpdateEvent, groupUpdateEvent, type WebhookEvent } from './events.js';
 import type { WebhookDeliveryRepository } from './webhook-delivery-repository.js';
 
-export type Publish = (event: WebhookEvent) => void;
+/**
+ * An event, or what builds it: a builder runs only when a dispatcher will queue the event, so a
+ * gateway without webhook URLs does none of that work on the send path (ids, timestamps, bodies).
+ */
+export type Publish = (event: WebhookEvent | (() => WebhookEvent)) => void;
 
 export function createDispatcher(config: Config, repository: WebhookDeliveryRepository, logger: Logger): WebhookDispatcher | undefined {
   if (config.webhooks.urls.length === 0) return undefined;
@@ -29,8 +33,10 @@ export function createDispatcher(config: Config, repository: WebhookDeliveryRepo
 }
 
 export function publisher(dispatcher: WebhookDispatcher | undefined, logger: Logger): Publish {
+  if (!dispatcher) return () => {};
   return (event) => {
-    dispatcher?.publish(event).catch((error: unknown) => logger.error({ err: error, event: event.event }, 'could not queue webhook event'));
+    const built = typeof event === 'function' ? event() : event;
+    dispatcher.publish(built).catch((error: unknown) => logger.error({ err: error, event: built.event }, 'could not queue webhook event'));
   };
 }
 

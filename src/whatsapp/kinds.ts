@@ -28,7 +28,7 @@ export interface MessageTarget {
   remoteJid: string;
   /** True for a message the account sent. */
   fromMe: boolean;
-  /** In groups: who sent it (absent for our own messages). */
+  /** In groups: who sent it (absent for our own messages: the adapter names the account as WhatsApp keyed the message). */
   participant?: string;
 }
 

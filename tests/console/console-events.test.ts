@@ -19,12 +19,12 @@ afterEach(async () => {
 });
 
 /** Opens the stream and collects its text as it arrives. */
-async function openStream(headers: Record<string, string>): Promise<{ status: number; contentType?: string; text: () => string }> {
+async function openStream(headers: Record<string, string>, path = '/console/events'): Promise<{ status: number; contentType?: string; text: () => string }> {
   server = http.createServer(t.app).listen(0, '127.0.0.1');
   await new Promise((r) => server!.once('listening', r));
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/console/events', headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -69,5 +69,17 @@ describe('GET /console/events', () => {
     await request(t.app).get('/console/events').set('Accept', 'text/event-stream').expect(401);
     const res = await request(t.app).get('/console/events').set('X-API-Key', KEY).expect(406);
     expect(res.body).toMatchObject({ status: 'error', code: 'NOT_ACCEPTABLE' });
+  });
+
+  test('names a session with ?session=: default is the unprefixed stream, an unknown or malformed name is refused', async () => {
+    t = await buildTestApp({ API_KEY: KEY });
+    const stream = (session: string) => request(t.app).get(`/console/events?session=${session}`).set('X-API-Key', KEY).set('Accept', 'text/event-stream');
+    const unknown = await stream('sales').expect(404);
+    expect(unknown.body).toMatchObject({ status: 'error', code: 'SESSION_NOT_FOUND', message: 'Session not found' });
+    const malformed = await stream('Not..A..Name').expect(400);
+    expect(malformed.body).toMatchObject({ status: 'error', code: 'INVALID_SESSION_NAME' });
+    const opened = await openStream({ 'X-API-Key': KEY }, '/console/events?session=default');
+    expect(opened.status).toBe(200);
+    await until(() => opened.text().includes('event: connection'));
   });
 });

@@ -13,7 +13,18 @@ import type { Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { E2EHarness, waitFor } from '../e2e/support/harness.js';
 import { startReceiver } from '../webhooks/receiver.js';
-import { isShown, launchBrowser, logIn, scanQrOnPage, screenshot, textOf, waitForText, waitVisible, type TestBrowser } from './support/browser.js';
+import {
+  isShown,
+  launchBrowser,
+  logIn,
+  scanQrOnPage,
+  screenshot,
+  textOf,
+  waitForText,
+  waitVisible,
+  type BrowserGlobals,
+  type TestBrowser,
+} from './support/browser.js';
 
 const KEY = 'console-browser-key-5f2a9c7e1b3d';
 const RECIPIENT = '6281234567890';
@@ -219,6 +230,67 @@ describe('operator console in Chromium', () => {
     });
     expect(refused).toMatchObject({ status: 403, body: { status: 'error', code: 'CSRF_TOKEN_INVALID', message: 'Forbidden: missing or invalid CSRF token' } });
     expect((await h.gateway.transport.status()).connected).toBe(true);
+  });
+
+  test('a second session: created on the Sessions page (its key shown once), picked at the top, its own status and QR', async () => {
+    const nav = (route: string) => page.click(`#nav a[data-route=${route}]`);
+    await nav('sessions');
+    await waitVisible(page, '#sessions-rows tr[data-name="default"]');
+    // One session: nothing to pick yet.
+    expect(await isShown(page, '#session-picker')).toBe(false);
+    await page.type('#session-create input[name=name]', 'sales');
+    await page.click('#session-create button[type=submit]');
+    await waitForText(page, '#session-create-result', /^Session created/);
+    const salesKey = await textOf(page, '#session-created-key');
+    expect(salesKey).toMatch(/^wgs_[A-Za-z0-9_-]{40,}$/);
+    // The key shown is the session's own: it opens sales, not default.
+    await h.api.get('/api/sessions/sales').set('X-API-Key', salesKey).expect(200);
+    await h.api.get('/api/status').set('X-API-Key', salesKey).expect(403);
+    await waitVisible(page, '#sessions-rows tr[data-name="sales"]');
+    await screenshot(page, 'sessions');
+
+    await waitVisible(page, '#session-picker');
+    await page.select('#session-picker', 'sales');
+    await nav('status');
+    await waitForText(page, '#status-connection', /awaiting_qr/);
+    expect(await textOf(page, '#status-connection')).toContain('Connectedno');
+    expect(await textOf(page, '#status-connection')).not.toContain(h.emu.account.phone);
+
+    await nav('link');
+    await waitVisible(page, '#qr-image');
+    expect(await isShown(page, '#link-linked')).toBe(false);
+    expect(await textOf(page, '#link-state')).toBe('waiting for a phone to link');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } } }).document.querySelector('#qr-image')
+          .complete,
+      { timeout: 10_000 },
+    );
+    expect(await scanQrOnPage(page, '#qr-image')).toMatch(/^(https:\/\/wa\.me\/settings\/linked_devices#)?2@/);
+    expect(requestedUrls.some((u) => u.includes('/api/sessions/sales/qr?format=png'))).toBe(true);
+    expect(requestedUrls.some((u) => u.endsWith('/console/events?session=sales'))).toBe(true);
+    await screenshot(page, 'link-second-session');
+
+    // Back on default: its own state again, linked.
+    await page.select('#session-picker', 'default');
+    await waitVisible(page, '#link-linked');
+    expect(await textOf(page, '#link-account')).toBe(`+${h.emu.account.phone}`);
+
+    // Deleting asks first; the session and the picker go.
+    await nav('sessions');
+    await waitVisible(page, '#sessions-rows [data-delete="sales"]');
+    await page.click('#sessions-rows [data-delete="sales"]');
+    await waitVisible(page, '#session-delete-dialog');
+    await page.click('#session-delete-confirm');
+    await page.waitForFunction(() => !(globalThis as unknown as BrowserGlobals).document.querySelector('#sessions-rows tr[data-name="sales"]'), {
+      timeout: 15_000,
+      polling: 100,
+    });
+    expect(h.gateway.sessions.get('sales')).toBeUndefined();
+    expect(await isShown(page, '#session-picker')).toBe(false);
+    // The key shown at creation left the page.
+    await nav('status');
+    expect(await page.$eval('#session-created-key', (pre) => pre.textContent)).toBe('');
   });
 
   test('unlinking asks for confirmation, then a new QR is offered', async () => {

@@ -25,15 +25,8 @@ function contextOf(m: ReceivedMessage) {
   return content?.contextInfo ?? {};
 }
 
-async function linked(env: Record<string, string> = {}): Promise<E2EHarness> {
-  const h = await E2EHarness.start({ emulator: { contacts: CONTACTS }, env });
-  try {
-    await h.pair();
-  } catch (error) {
-    await h.stop();
-    throw error;
-  }
-  return h;
+function linked(env: Record<string, string> = {}): Promise<E2EHarness> {
+  return E2EHarness.startLinked({ emulator: { contacts: CONTACTS }, env });
 }
 
 /** Every member's decrypted copy of `id` (the account's own phone included), once all arrived. */

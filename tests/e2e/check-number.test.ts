@@ -13,13 +13,7 @@ const NOBODY = '6285711112222';
 describe('check number', () => {
   let h: E2EHarness;
   beforeAll(async () => {
-    h = await E2EHarness.start({ emulator: { contacts: [BUDI, SITI], notOnWhatsApp: [NOBODY] } });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
+    h = await E2EHarness.startLinked({ emulator: { contacts: [BUDI, SITI], notOnWhatsApp: [NOBODY] } });
   });
   afterAll(async () => {
     await h?.stop();

@@ -11,15 +11,8 @@ import { E2EHarness, sleep, waitFor } from './support/harness.js';
 const RECIPIENT = '6281234567890';
 
 /** A harness whose gateway is linked and connected. */
-async function connectedHarness(): Promise<E2EHarness> {
-  const h = await E2EHarness.start();
-  try {
-    await h.pair();
-  } catch (error) {
-    await h.stop();
-    throw error;
-  }
-  return h;
+function connectedHarness(): Promise<E2EHarness> {
+  return E2EHarness.startLinked();
 }
 
 describe('transient faults: the gateway reconnects by itself and sends work again', () => {

@@ -33,8 +33,7 @@ describe.each([
   let h: E2EHarness;
 
   beforeAll(async () => {
-    h = await E2EHarness.start({ emulator: { receipts: { deliver: true, delayMs } } });
-    await h.pair();
+    h = await E2EHarness.startLinked({ emulator: { receipts: { deliver: true, delayMs } } });
   });
 
   afterAll(async () => {

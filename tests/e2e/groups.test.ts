@@ -40,7 +40,7 @@ describe('groups through the real socket and the emulator', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       emulator: {
         contacts: [
           { phone: BUDI, lid: '123456789012345', pushName: 'Budi' },
@@ -52,12 +52,6 @@ describe('groups through the real socket and the emulator', () => {
       },
       env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: 'groups-test-secret-0123456789', WEBHOOK_BACKOFF_BASE_MS: '50' },
     });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
   });
   afterAll(async () => {
     await h?.stop();

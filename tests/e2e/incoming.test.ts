@@ -39,7 +39,7 @@ describe('incoming messages of every kind', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       emulator: {
         contacts: [
           { phone: BUDI, lid: '123456789012345', pushName: 'Budi' },
@@ -48,12 +48,6 @@ describe('incoming messages of every kind', () => {
       },
       env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: 'incoming-test-secret-0123456789', WEBHOOK_BACKOFF_BASE_MS: '50' },
     });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
   }, 30_000);
 
   afterAll(async () => {
@@ -139,6 +133,20 @@ describe('incoming messages of every kind', () => {
       })
       .expect(200);
     expect((file.body as Buffer).equals(bytes)).toBe(true);
+  });
+
+  test('an image its sender deleted for everyone: GET /api/media/:messageId answers 404 as for a missing one', async () => {
+    const bytes = Buffer.from('\xff\xd8\xff\xe0 soon gone '.repeat(40), 'latin1');
+    const id = await h.emu.sendIncomingMessage(BUDI, await h.emu.uploadIncomingMedia(bytes, { caption: 'salah kirim', mimetype: 'image/jpeg' }));
+    await webhook('message.incoming', id);
+    await h.api.get(`/api/media/${id}`).expect(200);
+    await h.emu.sendIncomingMessage(BUDI, incomingContent.revoke({ id, remoteJid: h.emu.account.jid }));
+    await webhook('message.revoked', id);
+    await waitFor(async () => (await listed(id)).revoked === true || undefined, 5000, 'revoked');
+    const gone = await h.api.get(`/api/media/${id}`).expect(404);
+    expect(gone.body).toEqual({ status: 'error', code: 'NOT_FOUND', message: 'Incoming media not found', timestamp: expect.any(String) });
+    // What fetched and decrypted the file (the media key and URL) is no longer kept.
+    expect(h.gateway.db.prepare<[string], { raw: string }>('SELECT raw FROM received_messages WHERE message_id = ?').get(id)).toEqual({ raw: '' });
   });
 
   test('a text has nothing to download', async () => {

@@ -66,8 +66,7 @@ describe('log lines of a gateway that starts, pairs and sends', () => {
 
   beforeAll(async () => {
     // The production defaults: LOG_LEVEL=info, BAILEYS_LOG_LEVEL=warn.
-    h = await E2EHarness.start({ logger: pino({ level: 'info' }, sink), env: { LOG_LEVEL: 'info', BAILEYS_LOG_LEVEL: 'warn' } });
-    await h.pair();
+    h = await E2EHarness.startLinked({ logger: pino({ level: 'info' }, sink), env: { LOG_LEVEL: 'info', BAILEYS_LOG_LEVEL: 'warn' } });
     await h.expectSendWorks('15551234567', 'hello journal');
   });
 

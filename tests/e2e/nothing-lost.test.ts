@@ -57,10 +57,9 @@ describe('nothing lost, end to end', () => {
 
   beforeAll(async () => {
     const url = await receiver.start();
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       env: { WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET, WEBHOOK_BACKOFF_BASE_MS: '20', WEBHOOK_TIMEOUT: '2' },
     });
-    await h.pair();
   });
   afterEach(() => {
     receiver.failuresPerEvent = 0;

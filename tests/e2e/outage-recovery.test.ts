@@ -38,14 +38,13 @@ describe('outage recovery with the production reconnect policy (clock ×30)', ()
   let h: E2EHarness;
 
   beforeAll(async () => {
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       env: {
         MAX_RECONNECT_ATTEMPTS: String(production.maxAttempts),
         RECONNECT_BASE_DELAY_MS: String(scaled(production.baseDelayMs)),
         RECONNECT_MAX_DELAY_MS: String(scaled(production.maxDelayMs)),
       },
     });
-    await h.pair();
   });
 
   afterAll(async () => {

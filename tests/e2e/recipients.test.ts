@@ -10,13 +10,7 @@ const THREE_DEVICES = { phone: '6281234567891', lid: '123456789012391', companio
 describe('recipients', () => {
   let h: E2EHarness;
   beforeAll(async () => {
-    h = await E2EHarness.start({ emulator: { contacts: [THREE_DEVICES] } });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
+    h = await E2EHarness.startLinked({ emulator: { contacts: [THREE_DEVICES] } });
   });
   afterAll(async () => {
     await h?.stop();

@@ -30,15 +30,9 @@ describe('account restricted by WhatsApp (463)', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       env: { QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', WEBHOOK_URL: url, WEBHOOK_SECRET: 'restriction-test-secret-0123' },
     });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
   });
   afterAll(async () => {
     await h?.stop();

@@ -14,13 +14,7 @@ const RECIPIENT = '6281234567890';
 describe('retry receipts', () => {
   let h: E2EHarness;
   beforeAll(async () => {
-    h = await E2EHarness.start();
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
+    h = await E2EHarness.startLinked();
   });
   afterAll(async () => {
     await h?.stop();

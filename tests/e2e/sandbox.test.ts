@@ -102,6 +102,29 @@ describe('sandbox mode', () => {
     throw new Error('the sandbox never reached the expected state');
   }
 
+  test('a new session links itself to an emulated phone of its own and sends through it', async () => {
+    const created = await fetch(`${base}/api/sessions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'sales' }),
+    });
+    expect(created.status).toBe(201);
+    let status: { bot_connected?: boolean; connection?: { account?: { jid: string } | null } } = {};
+    for (let i = 0; i < 300 && !status.bot_connected; i++) {
+      status = (await (await fetch(`${base}/api/sessions/sales`)).json()) as typeof status;
+      if (!status.bot_connected) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.bot_connected).toBe(true);
+    const main = (await (await fetch(`${base}/api/status`)).json()) as typeof status;
+    expect(status.connection?.account?.jid).not.toBe(main.connection?.account?.jid);
+    const sent = await fetch(`${base}/api/sessions/sales/send-message`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ phone: '6281234567890', message: 'from the sales session' }),
+    });
+    expect(sent.status).toBe(200);
+  });
+
   test('after a logout it stays unlinked: the emulated phone types a pairing code (a wrong one first)', async () => {
     expect((await post('/api/logout')).status).toBe(200);
     await waitForState((s) => s.connection.state === 'awaiting_qr');

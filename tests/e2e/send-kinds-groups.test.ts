@@ -2,7 +2,8 @@
  * The kinds sent to groups end to end, through the real Baileys socket to the emulator: a location
  * (with a mention) and a poll (quoting the location) arrive at every member, decrypted with the
  * sender key; a reaction to a member's message names that member as WhatsApp keyed the message
- * (their LID in a LID-addressed group, their phone number in a phone-addressed one).
+ * (their LID in a LID-addressed group, their phone number in a phone-addressed one), and one to our
+ * own message names the account the same way.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ReceivedMessage } from '../../emulator/index.js';
@@ -20,13 +21,7 @@ const pn = (phone: string) => `${phone}@s.whatsapp.net`;
 describe('the kinds to a group through the real socket and the emulator', () => {
   let h: E2EHarness;
   beforeAll(async () => {
-    h = await E2EHarness.start({ emulator: { contacts: CONTACTS } });
-    try {
-      await h.pair();
-    } catch (error) {
-      await h.stop();
-      throw error;
-    }
+    h = await E2EHarness.startLinked({ emulator: { contacts: CONTACTS } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -96,5 +91,28 @@ describe('the kinds to a group through the real socket and the emulator', () => 
 
     const refused = await h.api.post('/api/send-reaction').send({ group: group.jid, message_id: theirs, emoji: '👍', reply_to: theirs }).expect(400);
     expect(refused.body).toMatchObject({ code: 'OPTION_NOT_SUPPORTED' });
+  });
+
+  // Baileys sends to a LID-addressed group as our LID (its sender key is the LID's), so members key
+  // our message by it there, and by our phone JID in a phone-addressed group.
+  test.each([
+    ['LID-addressed', 'lid' as const, () => h.emu.account.lidJid],
+    ['phone-addressed', 'pn' as const, () => h.emu.account.jid],
+  ])('a reaction to our own message in a %s group names the account as its author (fromMe, participant)', async (_what, addressingMode, author) => {
+    const group = h.emu.groups.create({
+      subject: `Punya kita ${addressingMode}`,
+      participants: [h.emu.account.phone, BUDI, SITI],
+      owner: BUDI,
+      addressingMode,
+    });
+    const ours = await h.api.post('/api/send-message').send({ group: group.jid, message: 'arisan jam 7' }).expect(200);
+    const id = ours.body.data.message_id as string;
+    await memberCopies(id, [BUDI, SITI]);
+
+    const react = await h.api.post('/api/send-reaction').send({ group: group.jid, message_id: id, emoji: '👍' }).expect(200);
+    expect(react.body.data).toMatchObject({ group: group.jid, target_message_id: id, emoji: '👍', type: 'reaction' });
+    for (const copy of await memberCopies(react.body.data.message_id, [BUDI, SITI])) {
+      expect(copy.message.reactionMessage).toMatchObject({ text: '👍', key: { id, remoteJid: group.jid, fromMe: true, participant: author() } });
+    }
   });
 });

@@ -27,7 +27,7 @@ describe('the four kinds through the real socket and the emulator', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    h = await E2EHarness.start({
+    h = await E2EHarness.startLinked({
       emulator: { contacts: [{ phone: BUDI, lid: BUDI_LID, pushName: 'Budi' }] },
       env: {
         WEBHOOK_URL: receiver.url,
@@ -37,7 +37,6 @@ describe('the four kinds through the real socket and the emulator', () => {
         PACING_MAX_PER_MINUTE: '0',
       },
     });
-    await h.pair();
   });
 
   afterAll(async () => {

@@ -13,15 +13,8 @@ const RECIPIENT = '6281234567890';
 const shown = (messages: readonly ReceivedMessage[], id: string) => messages.filter((m) => m.id === id && !m.isOwnDeviceCopy && !m.duplicate);
 const copies = (messages: readonly ReceivedMessage[], id: string) => messages.filter((m) => m.id === id && !m.isOwnDeviceCopy);
 
-async function linked(env: Record<string, string>): Promise<E2EHarness> {
-  const h = await E2EHarness.start({ env: { SEND_ACK_TIMEOUT: '1', ...env } });
-  try {
-    await h.pair();
-  } catch (error) {
-    await h.stop();
-    throw error;
-  }
-  return h;
+function linked(env: Record<string, string>): Promise<E2EHarness> {
+  return E2EHarness.startLinked({ env: { SEND_ACK_TIMEOUT: '1', ...env } });
 }
 
 describe('without the outbox: the response says what WhatsApp acknowledged', () => {

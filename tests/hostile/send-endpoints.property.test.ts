@@ -3,7 +3,9 @@
  * multipart bodies with parts in any order, duplicated and extra parts, file parts in the wrong
  * fields, oversize parts and captions, wrong boundaries, bare-LF bodies; JSON and form bodies
  * with wrong types and odd encodings; chunked and lying framing; bodies cut short or connections
- * dropped at random offsets over a raw socket — and holds every answer to the oracle in
+ * dropped at random offsets over a raw socket; for the kinds without a file (location, contact,
+ * reaction, poll) also their own fields of every wrong type, out of range or too many
+ * (support/kind-specs.ts) — and holds every answer to the oracle in
  * support/hostile-target.ts (JSON contract error or success, no 5xx but 503, nothing left on disk,
  * still serving).
  *

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { fetchDocument, schemaValidator } from '../support/openapi.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 let t: TestApp;
 let receiver: http.Server | undefined;
@@ -17,14 +18,6 @@ afterEach(async () => {
     receiver = undefined;
   }
 });
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const send = (message: string, phone = '6281234567890') => request(t.app).post('/api/send-message').send({ phone, message }).expect(200);
 
@@ -213,6 +206,40 @@ describe('GET /api/media/:messageId', () => {
     await until(async () => (await t.services.incoming.get('IN-2')) !== null);
     const text = await request(t.app).get('/api/media/IN-2').expect(404);
     expect(text.body).toMatchObject({ code: 'NOT_FOUND', message: 'Incoming media not found' });
+  });
+
+  test('once its sender deleted it for everyone, the media answers as a missing one', async () => {
+    t = await buildTestApp();
+    const from = '6281234567890@s.whatsapp.net';
+    t.transport.events.emit('incoming-message', {
+      messageId: 'IN-3',
+      from,
+      fromPhoneJid: from,
+      chat: from,
+      timestamp: Math.floor(Date.now() / 1000),
+      type: 'imageMessage',
+      media: { kind: 'image', mimetype: 'image/jpeg', fileLength: 20 },
+      raw: '{"key":{"id":"IN-3"},"message":{"imageMessage":{"mediaKey":"a2V5"}}}',
+    });
+    await until(async () => (await request(t.app).get('/api/media/IN-3')).status === 200);
+    const revokedAt = Math.floor(Date.now() / 1000);
+    t.transport.events.emit('incoming-change', {
+      change: 'revoke',
+      messageId: 'IN-3',
+      changeId: 'R1',
+      from,
+      fromPhoneJid: from,
+      chat: from,
+      timestamp: revokedAt,
+    });
+    await until(async () => (await t.services.incoming.findReceived('IN-3'))?.revokedAt !== null);
+    const gone = await request(t.app).get('/api/media/IN-3').expect(404);
+    expect(gone.body).toEqual({ status: 'error', code: 'NOT_FOUND', message: 'Incoming media not found', timestamp: expect.any(String) });
+    expect(new Date(gone.body.timestamp).toISOString()).toBe(gone.body.timestamp);
+    expect((await t.services.incoming.findReceived('IN-3'))!.raw).toBe('');
+    // The listing still shows it, marked as deleted.
+    const listed = await request(t.app).get('/api/messages?direction=in').expect(200);
+    expect(listed.body.data.find((m: { message_id: string }) => m.message_id === 'IN-3')).toMatchObject({ type: 'image', revoked: true });
   });
 });
 

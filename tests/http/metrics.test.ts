@@ -38,6 +38,8 @@ describe('GET /metrics', () => {
     expect(sample(res.text, 'wa_gateway_connected')).toBe(1);
     expect(sample(res.text, 'wa_gateway_connection_state', { state: 'open' })).toBe(1);
     expect(sample(res.text, 'wa_gateway_connection_state', { state: 'waiting_to_retry' })).toBe(0);
+    // Every gateway series names its session; an app without sessions serves the default one.
+    expect(sample(res.text, 'wa_gateway_connected', { session: 'default' })).toBe(1);
   });
 
   test('with a key: 401 without it, 200 with it as Bearer or X-API-Key', async () => {
@@ -64,7 +66,7 @@ describe('GET /metrics', () => {
     await request(t.app).get('/api/messages/another-id-qy').expect(404);
     await request(t.app).get('/wp-login.php?user=6289999999999').expect(404);
     const text = (await request(t.app).get('/metrics').expect(200)).text;
-    expect(sample(text, 'wa_gateway_http_requests_total', { method: 'POST', route: '/api/send-message', status: '200' })).toBe(1);
+    expect(sample(text, 'wa_gateway_http_requests_total', { session: 'default', method: 'POST', route: '/api/send-message', status: '200' })).toBe(1);
     expect(sample(text, 'wa_gateway_http_requests_total', { method: 'GET', route: '/api/messages/:id', status: '404' })).toBe(2);
     expect(sample(text, 'wa_gateway_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
     for (const leaked of ['6281234567890', '6289999999999', 'not-a-real-id', 'another-id', 'wp-login']) expect(text).not.toContain(leaked);

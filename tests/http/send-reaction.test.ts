@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 const PHONE = '6281234567890';
 const JID = `${PHONE}@s.whatsapp.net`;
@@ -28,14 +29,6 @@ function receive(id: string, from = JID, fromLid?: string): void {
     text: 'halo',
     raw: '{}',
   });
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('POST /api/send-reaction', () => {

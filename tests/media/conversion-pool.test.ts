@@ -64,4 +64,40 @@ describe('conversion pool', () => {
   test('rejects a nonsensical size', () => {
     expect(() => new ConversionPool({ concurrency: 0, timeoutMs: 1000 })).toThrow(RangeError);
   });
+
+  test('sessions take turns: a burst from one session does not make another wait behind all of it', async () => {
+    const pool = new ConversionPool({ concurrency: 1, timeoutMs: 5000, maxQueued: 20 });
+    const order: string[] = [];
+    const job = (name: string) => async () => {
+      order.push(name);
+      await sleep(5);
+    };
+    const burst = Array.from({ length: 6 }, (_, i) => pool.run(job(`a${i}`), 'a'));
+    await sleep(1); // a0 runs, a1..a5 wait
+    const other = [pool.run(job('b0'), 'b'), pool.run(job('b1'), 'b')];
+    await Promise.all([...burst, ...other]);
+    // After the running a0: a1 (a's turn, queued first), then b0, a2, b1, a3 ... in turn.
+    expect(order).toEqual(['a0', 'a1', 'b0', 'a2', 'b1', 'a3', 'a4', 'a5']);
+  });
+
+  test('while another session has work, one session holds at most half the queue', async () => {
+    const pool = new ConversionPool({ concurrency: 1, timeoutMs: 5000, maxQueued: 4 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const running = pool.run(() => gate, 'b');
+    const waiting = [pool.run(async () => 1, 'a'), pool.run(async () => 2, 'a')];
+    // a holds 2 of 4 queue places while b runs: a third is refused, b may still queue.
+    await expect(pool.run(async () => 3, 'a')).rejects.toMatchObject({ code: 'MEDIA_BUSY' });
+    const bNext = pool.run(async () => 'b', 'b');
+    release();
+    await expect(Promise.all([running, ...waiting, bNext])).resolves.toEqual([undefined, 1, 2, 'b']);
+    // Alone, a session may use the whole queue.
+    let release2!: () => void;
+    const gate2 = new Promise<void>((resolve) => (release2 = resolve));
+    const first = pool.run(() => gate2, 'a');
+    const four = Array.from({ length: 4 }, (_, i) => pool.run(async () => i, 'a'));
+    await expect(pool.run(async () => 9, 'a')).rejects.toMatchObject({ code: 'MEDIA_BUSY' });
+    release2();
+    await Promise.all([first, ...four]);
+  });
 });

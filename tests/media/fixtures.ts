@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { repacketizeOggOpus } from '../../src/media/ogg-opus.js';
+import { repacketizeOggOpus } from '../../src/media/opus-repacketize.js';
 
 const require = createRequire(import.meta.url);
 export const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;

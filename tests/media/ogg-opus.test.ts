@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { code3Packet, opusFrames, readOggOpusInfo, repacketizeOggOpus } from '../../src/media/ogg-opus.js';
+import { readOggOpusInfo } from '../../src/media/ogg-opus.js';
+import { code3Packet, opusFrames } from '../../src/media/opus-packets.js';
+import { repacketizeOggOpus } from '../../src/media/opus-repacketize.js';
 import { WaveformBuilder } from '../../src/media/waveform.js';
 import { ffmpeg, FFMPEG, makeTempDir, readBytes, removeDir, run } from './fixtures.js';
 

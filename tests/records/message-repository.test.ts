@@ -64,6 +64,22 @@ describe('SqliteMessageRepository', () => {
     expect(late).toMatchObject({ changed: false, record: { status: 'read', deliveredAt: t(1).toISOString(), readAt: t(2).toISOString() } });
   });
 
+  test("the send path's own `sent`, by record id: progress when the ack was not recorded yet, else the moment kept or filled in", async () => {
+    const first = await repo.create({ phone, jid, type: 'text', text: 'x', status: 'queued', waMessageId: 'W3', at: t(0) });
+    expect(await repo.markStatusById(first.id, 'sent', t(1))).toMatchObject({ changed: true, record: { status: 'sent', sentAt: t(1).toISOString() } });
+    // The ack listener recorded it first: nothing changes, the first moment stays.
+    expect(await repo.markStatusById(first.id, 'sent', t(2))).toMatchObject({ changed: false, record: { status: 'sent', sentAt: t(1).toISOString() } });
+
+    // A receipt overtook the ack: the record stays delivered and learns when it was sent.
+    const second = await repo.create({ phone, jid, type: 'text', text: 'y', status: 'queued', waMessageId: 'W4', at: t(0) });
+    await repo.markStatus('W4', 'delivered', t(2));
+    expect(await repo.markStatusById(second.id, 'sent', t(1))).toMatchObject({
+      changed: false,
+      record: { status: 'delivered', sentAt: t(1).toISOString(), deliveredAt: t(2).toISOString() },
+    });
+    expect(await repo.markStatusById('no such record', 'sent', t(1))).toBeNull();
+  });
+
   test('failed only from queued or sent, with its reason; nothing leaves failed', async () => {
     const queued = await repo.create({ phone, jid, type: 'text', text: 'x', status: 'queued', at: t(0) });
     expect((await repo.markStatusById(queued.id, 'failed', t(1), 'not on WhatsApp'))?.record).toMatchObject({

@@ -1,15 +1,20 @@
 /**
- * Received messages on real SQLite: stored for every kind, listed newest first with filters,
- * edited and revoked by their sender only, purged by age; media rows from before migration 4 kept.
+ * Received messages on every store (the embedded SQLite file the gateway uses today, and the
+ * shared store through Kysely on SQLite and on PostgreSQL): stored for every kind, listed newest
+ * first with filters, edited and revoked by their sender only, purged by age, kept apart per
+ * session. On the embedded store, media rows from before migration 4 are kept.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { SqliteIncomingMessageRepository } from '../../src/records/incoming-message-repository.js';
+import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from '../../src/records/incoming-message-repository.js';
+import { KyselyIncomingMessageRepository } from '../../src/records/kysely-incoming-message-repository.js';
 import { recordIncoming, recordIncomingChange } from '../../src/records/incoming-wiring.js';
+import { InvalidCursorError } from '../../src/store/cursor.js';
 import { openDatabase } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { WebhookEvent } from '../../src/webhooks/events.js';
 import type { IncomingChange, IncomingMessage } from '../../src/whatsapp/transport.js';
+import { STORES, useRepository } from '../support/store-implementations.js';
 import { tempDatabase } from '../store/temp-db.js';
 
 const PHONE_JID = '6281234567890@s.whatsapp.net';
@@ -40,18 +45,19 @@ const change = (over: Partial<IncomingChange>): IncomingChange => ({
   ...over,
 });
 
-describe('received messages', () => {
-  let tmp: ReturnType<typeof tempDatabase>;
-  let repo: SqliteIncomingMessageRepository;
+describe.each(STORES)('received messages on %s', (store) => {
+  const fixture = useRepository<IncomingMessageRepository>(store, {
+    embedded: (db) => new SqliteIncomingMessageRepository(db),
+    shared: (db, session) => new KyselyIncomingMessageRepository(db, session),
+  });
+  let repo: IncomingMessageRepository;
   let published: WebhookEvent[];
   const deps = () => ({ incoming: repo, publish: (e: WebhookEvent) => void published.push(e), downloadUrl: (id: string) => `/api/media/${id}` });
 
   beforeEach(() => {
-    tmp = tempDatabase('wa-received-');
-    repo = new SqliteIncomingMessageRepository(tmp.db);
+    repo = fixture().repo;
     published = [];
   });
-  afterEach(() => tmp.cleanup());
 
   test('every kind is stored with its summary and the published data; listed newest first with filters', async () => {
     await recordIncoming(message(), deps());
@@ -127,6 +133,23 @@ describe('received messages', () => {
     expect(published.at(-1)).toMatchObject({ event: 'message.revoked', data: { message_id: 'GONE' } });
   });
 
+  test("a revoke drops a media message's handle to its file (the media key and URL in raw); a text keeps its raw", async () => {
+    const imageRaw = '{"key":{"id":"IMG"},"message":{"imageMessage":{"mediaKey":"a2V5","directPath":"/v/t62/x"}}}';
+    await recordIncoming(
+      message({ messageId: 'IMG', type: 'imageMessage', kind: 'image', text: undefined, raw: imageRaw, media: { kind: 'image', mimetype: 'image/jpeg' } }),
+      deps(),
+    );
+    await recordIncoming(message(), deps());
+    expect((await repo.findReceived('IMG'))!.raw).toBe(imageRaw);
+
+    await recordIncomingChange(change({ messageId: 'IMG', change: 'revoke', timestamp: 1_700_000_200 }), deps());
+    await recordIncomingChange(change({ change: 'revoke', timestamp: 1_700_000_200 }), deps());
+    expect(await repo.findReceived('IMG')).toMatchObject({ type: 'image', revokedAt: 1_700_000_200_000, raw: '' });
+    expect(await repo.findReceived('M1')).toMatchObject({ revokedAt: 1_700_000_200_000, raw: '{"key":{"id":"M1"}}' });
+    // Nothing of the handle is left anywhere in the row (findReceived reads every column but seq and session).
+    expect(JSON.stringify(await repo.findReceived('IMG'))).not.toContain('mediaKey');
+  });
+
   test('purged by age', async () => {
     await repo.save({ messageId: 'OLD', fromJid: PHONE_JID, type: 'text', raw: '{}', receivedAt: 1000 });
     await repo.save({ messageId: 'NEW', fromJid: PHONE_JID, type: 'text', raw: '{}', receivedAt: 5000 });
@@ -134,6 +157,71 @@ describe('received messages', () => {
     expect(await repo.findReceived('OLD')).toBeNull();
     expect(await repo.findReceived('NEW')).not.toBeNull();
   });
+
+  test("sessions do not see each other's messages; one message id may exist in each", async () => {
+    const sales = await fixture().otherSession('sales');
+    expect(await repo.save({ messageId: 'M1', fromJid: PHONE_JID, type: 'text', raw: '{"mine":1}', receivedAt: 1000 })).toBe(true);
+    expect(await sales.findReceived('M1')).toBeNull();
+    expect(await sales.save({ messageId: 'M1', fromJid: PHONE_JID, type: 'text', raw: '{"theirs":1}', receivedAt: 1000 })).toBe(true);
+    expect(await sales.save({ messageId: 'M2', fromJid: PHONE_JID, type: 'text', raw: '{}', receivedAt: 3000 })).toBe(true);
+    expect(await sales.markEdited('M1', 'edited there', 2000)).toMatchObject({ raw: '{"theirs":1}', editedText: 'edited there' });
+    expect(await sales.markRevoked('M1', 2000)).toMatchObject({ revokedAt: 2000 });
+    expect(await repo.findReceived('M1')).toMatchObject({ raw: '{"mine":1}', editedText: null, revokedAt: null });
+    expect(await repo.markEdited('M2', 'x', 2000)).toBeNull();
+    expect(await repo.markRevoked('M2', 2000)).toBeNull();
+    expect(await repo.list()).toMatchObject({ total: 1, items: [{ messageId: 'M1' }] });
+    expect((await sales.list({ phone: '6281234567890' })).total).toBe(0);
+    expect((await sales.list({ type: 'text' })).items.map((m) => m.messageId)).toEqual(['M2', 'M1']);
+    expect(await repo.purgeBefore(5000)).toBe(1);
+    expect((await sales.list()).total).toBe(2);
+  });
+
+  test('list filters by time range and pages with stable cursors; edits keep the first revoke time', async () => {
+    for (const [id, at] of [
+      ['A', 1000],
+      ['B', 2000],
+      ['C', 3000],
+      ['D', 4000],
+    ] as const) {
+      await repo.save({ messageId: id, fromJid: PHONE_JID, chat: GROUP, fromPhone: '6281234567890', type: 'text', raw: '{}', receivedAt: at, summary: id });
+    }
+    const range = { from: new Date(2000), to: new Date(4000) };
+    expect(await repo.list(range)).toMatchObject({ total: 2, items: [{ messageId: 'C' }, { messageId: 'B' }], nextCursor: null });
+    expect((await repo.list({ phone: GROUP })).total).toBe(4);
+    const first = await repo.list({ limit: 1 });
+    expect(first.items.map((m) => m.messageId)).toEqual(['D']);
+    // A message arriving between pages does not shift the next page.
+    await repo.save({ messageId: 'E', fromJid: PHONE_JID, type: 'text', raw: '{}', receivedAt: 5000 });
+    expect(await repo.list({ limit: 2, cursor: first.nextCursor! })).toMatchObject({ total: 5, items: [{ messageId: 'C' }, { messageId: 'B' }] });
+    expect(await repo.markRevoked('A', 6000)).toMatchObject({ revokedAt: 6000 });
+    expect(await repo.markRevoked('A', 7000)).toMatchObject({ revokedAt: 6000 });
+    expect(await repo.markEdited('A', null, 8000)).toMatchObject({ editedText: null, editedAt: 8000, revokedAt: 6000 });
+    expect(await repo.get('A')).toEqual({
+      messageId: 'A',
+      fromJid: PHONE_JID,
+      type: 'text',
+      raw: '{}',
+      receivedAt: 1000,
+      chat: GROUP,
+      fromPhone: '6281234567890',
+      summary: 'A',
+      sentAt: 1000,
+      data: undefined,
+      editedText: null,
+      editedAt: 8000,
+      revokedAt: 6000,
+    });
+    await expect(repo.list({ cursor: 'bm9wZQ' })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
+
+describe('received messages on the embedded store, across its migrations', () => {
+  let tmp: ReturnType<typeof tempDatabase>;
+  let repo: SqliteIncomingMessageRepository;
+  beforeEach(() => {
+    tmp = tempDatabase('wa-received-');
+  });
+  afterEach(() => tmp.cleanup());
 
   test('media rows stored before every message was kept survive the migration, still downloadable', () => {
     const file = join(tmp.dir, 'v3.db');

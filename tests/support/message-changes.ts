@@ -3,18 +3,12 @@ import request from 'supertest';
 import type { MessageType } from '../../src/domain/vocabulary.js';
 import type { TestApp } from './test-app.js';
 
+export { until } from './until.js';
+
 export const PHONE = '6281234567890';
 export const JID = `${PHONE}@s.whatsapp.net`;
 export const OUTBOX_ON = { QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', PACING_MAX_PER_MINUTE: '0' };
 export const MINUTE = 60_000;
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Requests and records against the test's current app (`app()` is read at call time). */
 export function changeHelpers(app: () => TestApp) {

@@ -1,27 +1,30 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { SqliteWebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery-repository.js';
+import { KyselyWebhookDeliveryRepository } from '../../src/webhooks/kysely-webhook-delivery-repository.js';
+import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery-repository.js';
 import { WebhookConfigError, WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/webhooks/dispatcher.js';
 import { connectionUpdateEvent, createEvent } from '../../src/webhooks/events.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
-import { tempDatabase } from '../store/temp-db.js';
+import { STORES, useRepository } from '../support/store-implementations.js';
 import { startReceiver, waitFor } from './receiver.js';
 
 const secret = 'whsec-test';
 const statusEvent = () =>
   createEvent('message.status', { id: 'm1', message_id: 'W1', jid: '628@s.whatsapp.net', phone: '628', status: 'delivered', error: null, error_code: null });
 
-describe('WebhookDispatcher', () => {
-  let tmp: ReturnType<typeof tempDatabase>;
-  let repository: SqliteWebhookDeliveryRepository;
+describe.each(STORES)('WebhookDispatcher on %s', (store) => {
+  let repository: WebhookDeliveryRepository;
   const cleanups: (() => Promise<void> | void)[] = [];
 
-  beforeEach(() => {
-    tmp = tempDatabase('wa-webhooks-');
-    repository = new SqliteWebhookDeliveryRepository(tmp.db);
-  });
+  // Declared before the store's hooks, so dispatchers stop before their database closes.
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    tmp.cleanup();
+  });
+  const fixture = useRepository<WebhookDeliveryRepository>(store, {
+    embedded: (db) => new SqliteWebhookDeliveryRepository(db),
+    shared: (db, session) => new KyselyWebhookDeliveryRepository(db, session),
+  });
+  beforeEach(() => {
+    repository = fixture().repo;
   });
 
   function dispatcher(options: Partial<WebhookDispatcherOptions> & { urls: string[] }): WebhookDispatcher {
@@ -112,7 +115,7 @@ describe('WebhookDispatcher', () => {
     expect(await repository.get(delivery!.id)).toMatchObject({ status: 'pending', lastStatusCode: 503, lastError: 'HTTP 503' });
 
     healthy = true;
-    repository = new SqliteWebhookDeliveryRepository(tmp.reopen());
+    repository = await fixture().reopen();
     const second = dispatcher({ urls: [hook.url] });
     second.start();
     await waitFor(async () => (await repository.get(delivery!.id))?.status === 'delivered');

@@ -3,7 +3,7 @@
  * written once. Everything else (upserts with ON CONFLICT … DO UPDATE … WHERE, RETURNING, CTEs with
  * column lists, INSERT … SELECT) means the same in both.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type CreateTableBuilder, type RawBuilder } from 'kysely';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -41,4 +41,18 @@ export function bytesParam(dialect: SqlDialectName, value: Buffer | null): RawBu
  */
 export function leaseRowLock(dialect: SqlDialectName, alias: string): RawBuilder<unknown> {
   return dialect === 'postgres' ? sql`for share of ${sql.ref(alias)}` : sql``;
+}
+
+/**
+ * A table's insertion counter `seq` (the keyset-paging key): SQLite's INTEGER PRIMARY KEY
+ * AUTOINCREMENT (never reuses a deleted row's number), PostgreSQL's identity column. Use as
+ * `createTable(…).$call((t) => addSequenceColumn(t, dialect))`.
+ */
+export function addSequenceColumn<TB extends string, C extends string>(
+  table: CreateTableBuilder<TB, C>,
+  dialect: SqlDialectName,
+): CreateTableBuilder<TB, C | 'seq'> {
+  return dialect === 'postgres'
+    ? table.addColumn('seq', 'bigint', (col) => col.generatedAlwaysAsIdentity().primaryKey())
+    : table.addColumn('seq', 'integer', (col) => col.primaryKey().autoIncrement());
 }

@@ -3,6 +3,7 @@
  * milliseconds in a bigint column on both dialects (PostgreSQL's int8 is parsed to a JS number by
  * openDatabase; every value we store stays far below 2^53).
  */
+import type { Generated } from 'kysely';
 
 /** Who drives a session. One row per session, kept forever so the token only ever grows. */
 export interface SessionLeaseTable {
@@ -30,8 +31,143 @@ export interface ClusterNodeTable {
   expires_at: number;
 }
 
-export interface ClusterSchema {
+/**
+ * The per-session tables below mirror the embedded store's (src/store/migrations.ts) column for
+ * column, plus `session`: several sessions share one database, every key is unique per session and
+ * every query is scoped by it. `seq` is one counter over all sessions (an identity column on
+ * PostgreSQL, AUTOINCREMENT on SQLite): increasing within each session, which is all keyset paging
+ * needs.
+ */
+
+/** Idempotency keys (src/http/idempotency-repository.ts). Primary key (session, scope, key). */
+export interface IdempotencyKeyTable {
+  session: string;
+  scope: string;
+  key: string;
+  fingerprint: string;
+  state: 'in_progress' | 'completed';
+  status_code: number | null;
+  /** The stored response body as JSON text. */
+  response: string | null;
+  message_id: string | null;
+  /** 1 when a retry may resume the bound message record (an integer, as in SQLite). */
+  resumable: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
+/** The webhook delivery queue (src/webhooks/webhook-delivery-repository.ts). Unique (session, id). */
+export interface WebhookDeliveryTable {
+  seq: Generated<number>;
+  session: string;
+  id: string;
+  event_id: string;
+  event_type: string;
+  url: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+/** Messages contacts sent (src/records/incoming-message-repository.ts). Unique (session, message_id). */
+export interface ReceivedMessageTable {
+  seq: Generated<number>;
+  session: string;
+  message_id: string;
+  chat: string;
+  from_jid: string;
+  from_phone: string | null;
+  type: string;
+  summary: string | null;
+  /** The published webhook data as JSON text. */
+  data: string | null;
+  raw: string;
+  sent_at: number;
+  received_at: number;
+  edited_text: string | null;
+  edited_at: number | null;
+  revoked_at: number | null;
+}
+
+/**
+ * Message records (the embedded store's `messages`). No repository writes it yet: it is here for the
+ * tables that join on it (message_changes, polls). Unique (session, id) and (session, wa_message_id).
+ */
+export interface MessageTable {
+  seq: Generated<number>;
+  session: string;
+  id: string;
+  wa_message_id: string | null;
+  phone: string;
+  jid: string;
+  type: string;
+  summary: string | null;
+  file_name: string | null;
+  status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  queued_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+}
+
+/** Edits and deletes of sent messages (src/changes/message-change-repository.ts). Key (session, action_id). */
+export interface MessageChangeTable {
+  session: string;
+  action_id: string;
+  /** The changed message's record; deleting that record deletes the change. */
+  target_id: string;
+  kind: 'edit' | 'delete';
+  text: string | null;
+  created_at: number;
+}
+
+/** Polls we sent (src/kinds/poll-repository.ts). Key (session, record_id). */
+export interface PollTable {
+  session: string;
+  record_id: string;
+  question: string;
+  /** Option names, JSON. */
+  options: string;
+  selectable_count: number;
+  message_secret: Buffer;
+  created_at: number;
+}
+
+/** Each voter's latest vote. Key (session, record_id, voter). */
+export interface PollVoteTable {
+  session: string;
+  record_id: string;
+  voter: string;
+  voter_phone: string | null;
+  voter_lid: string | null;
+  /** Option names, JSON; [] = the vote was taken back. */
+  options: string;
+  voted_at: number;
+}
+
+/** Every table of the shared store: the cluster's own and the sessions' data. */
+export interface StoreSchema {
   session_leases: SessionLeaseTable;
   session_keys: SessionKeyTable;
   cluster_nodes: ClusterNodeTable;
+  idempotency_keys: IdempotencyKeyTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  received_messages: ReceivedMessageTable;
+  messages: MessageTable;
+  message_changes: MessageChangeTable;
+  polls: PollTable;
+  poll_votes: PollVoteTable;
 }
+
+/** The name the cluster modules were written against; one schema for the whole shared store. */
+export type ClusterSchema = StoreSchema;

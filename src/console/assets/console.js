@@ -1,10 +1,12 @@
 // Entry point: asks whether this browser is logged in, shows the login or the pages, routes by hash.
 import { call, get, messageOf, post, sessionEvents, setCsrfToken } from './api.js';
 import { $ } from './dom.js';
-import { initLinkPage } from './link-page.js';
+import { initLinkPage, resetLinkPage } from './link-page.js';
 import { startLive, stopLive } from './live.js';
 import { initMessagesPage, showMessagesPage } from './messages-page.js';
 import { initSendPage } from './send-page.js';
+import { forgetSession, initSessionPicker, refreshSessions, sessionChoice } from './sessions.js';
+import { initSessionsPage, showSessionsPage } from './sessions-page.js';
 import { initStatusPage, showStatusPage } from './status-page.js';
 import { initWebhooksPage, showWebhooksPage } from './webhooks-page.js';
 
@@ -14,6 +16,7 @@ const PAGES = {
   send: () => {},
   messages: showMessagesPage,
   webhooks: showWebhooksPage,
+  sessions: showSessionsPage,
 };
 
 let signedIn = false;
@@ -27,6 +30,15 @@ function route() {
     show(page === current);
   }
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('active', link.dataset.route === current);
+  // The picker's list (and states) are as fresh as the last page change; the Sessions page reads it itself.
+  if (current !== 'sessions') void refreshSessions();
+}
+
+/** Another session picked: its events replace the last one's, and the page shown reloads for it. */
+function switchSession() {
+  resetLinkPage();
+  startLive();
+  route();
 }
 
 function showLogin(reason = '') {
@@ -36,6 +48,8 @@ function showLogin(reason = '') {
   for (const page of document.querySelectorAll('.page')) page.hidden = true;
   $('#nav').hidden = true;
   $('#console-logout').hidden = true;
+  $('#session-picker-label').hidden = true;
+  forgetSession();
   $('#login').hidden = false;
   $('#login-error').textContent = reason;
   $('#login-key').focus();
@@ -75,6 +89,9 @@ async function boot() {
   initSendPage();
   initMessagesPage();
   initWebhooksPage();
+  initSessionsPage();
+  initSessionPicker();
+  sessionChoice.addEventListener('change', () => signedIn && switchSession());
   $('#login-form').addEventListener('submit', (event) => void login(event));
   $('#console-logout').addEventListener('click', () => void logout());
   sessionEvents.addEventListener('unauthorized', () => signedIn && showLogin('Your console session has ended: log in again.'));

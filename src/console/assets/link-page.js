@@ -3,6 +3,7 @@
 import { get, messageOf, post } from './api.js';
 import { $, phoneOfJid } from './dom.js';
 import { live } from './live.js';
+import { DEFAULT_SESSION, currentSession, inSession } from './sessions.js';
 
 const STATES = {
   starting: 'starting',
@@ -21,13 +22,13 @@ let lastCode = null;
 function showQr() {
   const img = $('#qr-image');
   // A new URL each time: the image is the current QR, never a cached one.
-  img.src = `/api/qr?format=png&v=${++qrVersion}`;
+  img.src = `${inSession('/api/qr')}?format=png&v=${++qrVersion}`;
 }
 
 async function explainMissingQr() {
   $('#qr-image').hidden = true;
   // No retry here: the next "qr" event brings a fresh image.
-  const result = await get('/api/qr');
+  const result = await get(inSession('/api/qr'));
   $('#qr-message').textContent = result.body?.qr ? 'The QR image could not be loaded; the next one will appear here.' : messageOf(result);
 }
 
@@ -59,14 +60,15 @@ async function requestPairingCode(event) {
   const codeLine = $('#pairing-code');
   message.textContent = 'Asking WhatsApp for a code…';
   codeLine.hidden = true;
-  const result = await post('/api/pairing-code', { phone: $('#pairing-phone').value });
+  const result = await post(inSession('/api/pairing-code'), { phone: $('#pairing-phone').value });
   message.textContent = result.ok ? result.body.message : messageOf(result);
   message.classList.toggle('error', !result.ok);
   if (!result.ok) return;
   lastCode = result.body.data.pairing_code;
   codeLine.textContent = lastCode.length === 8 ? `${lastCode.slice(0, 4)}-${lastCode.slice(4)}` : lastCode;
   codeLine.hidden = false;
-  $('#sandbox-type-code').hidden = !document.body.classList.contains('sandbox');
+  // The sandbox's emulated phone belongs to the default session.
+  $('#sandbox-type-code').hidden = !document.body.classList.contains('sandbox') || currentSession() !== DEFAULT_SESSION;
 }
 
 async function sandboxTypesCode() {
@@ -76,8 +78,24 @@ async function sandboxTypesCode() {
 
 async function logout(event) {
   if (event.target.returnValue !== 'confirm') return;
-  const result = await post('/api/logout');
+  const result = await post(inSession('/api/logout'));
   $('#logout-result').textContent = result.ok ? result.body.message : messageOf(result);
+}
+
+/** Another session was picked: nothing of the last one stays until its own state arrives. */
+export function resetLinkPage() {
+  $('#link-state').textContent = '…';
+  $('#link-linked').hidden = true;
+  $('#link-unlinked').hidden = true;
+  $('#qr-image').hidden = true;
+  $('#qr-image').removeAttribute('src');
+  $('#qr-message').textContent = 'Waiting for a QR…';
+  $('#pairing-code').hidden = true;
+  $('#pairing-message').textContent = '';
+  $('#sandbox-type-code').hidden = true;
+  $('#sandbox-type-result').textContent = '';
+  $('#logout-result').textContent = '';
+  lastCode = null;
 }
 
 export function initLinkPage() {

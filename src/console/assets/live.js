@@ -1,5 +1,7 @@
-// Server-sent events from /console/events: the connection state and "a new QR is ready". Pages
-// listen on `live` instead of polling.
+// Server-sent events from /console/events: the connection state and "a new QR is ready" of the
+// session picked in the console. Pages listen on `live` instead of polling.
+import { DEFAULT_SESSION, currentSession } from './sessions.js';
+
 export const live = new EventTarget();
 
 let source = null;
@@ -7,7 +9,8 @@ let retry = null;
 
 export function startLive() {
   stopLive();
-  source = new EventSource('/console/events');
+  const session = currentSession();
+  source = new EventSource(session === DEFAULT_SESSION ? '/console/events' : `/console/events?session=${encodeURIComponent(session)}`);
   for (const type of ['connection', 'qr', 'message-status']) {
     source.addEventListener(type, (event) => live.dispatchEvent(new CustomEvent(type, { detail: JSON.parse(event.data) })));
   }

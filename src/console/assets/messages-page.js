@@ -3,6 +3,7 @@
 import { get, messageOf } from './api.js';
 import { $, badge, el, when } from './dom.js';
 import { live } from './live.js';
+import { inSession } from './sessions.js';
 
 const STEPS = ['queued', 'sent', 'delivered', 'read', 'failed'];
 let visible = false;
@@ -33,7 +34,7 @@ function row(m) {
 }
 
 async function load(append = false) {
-  const result = await get(`/api/messages?${query(append ? nextCursor : null)}`);
+  const result = await get(`${inSession('/api/messages')}?${query(append ? nextCursor : null)}`);
   $('#messages-error').textContent = result.ok ? '' : messageOf(result);
   if (!result.ok) return;
   const rows = result.body.data.map(row);
@@ -46,7 +47,7 @@ async function load(append = false) {
 
 async function showDetail(id) {
   const detail = $('#message-detail');
-  const result = await get(`/api/messages/${encodeURIComponent(id)}`);
+  const result = await get(inSession(`/api/messages/${encodeURIComponent(id)}`));
   if (!result.ok) {
     detail.replaceChildren(el('p', { class: 'error' }, messageOf(result)));
     detail.hidden = false;
@@ -73,7 +74,7 @@ function incomingKind(type) {
 }
 
 async function loadIncoming() {
-  const result = await get('/api/webhooks/deliveries?event=message.incoming&limit=50');
+  const result = await get(`${inSession('/api/webhooks/deliveries')}?event=message.incoming&limit=50`);
   const table = $('#incoming-table');
   if (!result.ok) {
     table.hidden = true;
@@ -118,6 +119,8 @@ export function initMessagesPage() {
 export function showMessagesPage(isVisible) {
   visible = isVisible;
   if (!visible) return;
+  // The detail belongs to the list it was opened from (another session's, maybe).
+  $('#message-detail').hidden = true;
   void load();
   void loadIncoming();
 }

@@ -1,6 +1,7 @@
 // Send: one form per kind, posted to the same endpoints an API client uses; the response is shown as is.
 import { call, messageOf } from './api.js';
 import { $, el, showResult } from './dom.js';
+import { inSession } from './sessions.js';
 
 const KINDS = [
   { kind: 'text', label: 'Text', endpoint: '/api/send-message' },
@@ -29,7 +30,7 @@ async function submit(event, spec, form) {
   try {
     const data = new FormData(form);
     const body = spec.kind === 'text' ? { phone: data.get('phone'), message: data.get('message') } : data;
-    const result = await call('POST', spec.endpoint, body);
+    const result = await call('POST', inSession(spec.endpoint), body);
     $('#send-summary').textContent = result.ok ? `${result.body.message} — status ${result.body.data?.delivery_status ?? 'sent'}` : messageOf(result);
     showResult($('#send-result'), result);
   } finally {

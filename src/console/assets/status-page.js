@@ -2,6 +2,7 @@
 import { get, messageOf } from './api.js';
 import { $, duration, facts, when } from './dom.js';
 import { live } from './live.js';
+import { inSession } from './sessions.js';
 
 let visible = false;
 
@@ -16,7 +17,7 @@ function restriction(connection) {
 }
 
 async function refresh() {
-  const result = await get('/api/status');
+  const result = await get(inSession('/api/status'));
   if (!result.ok) {
     $('#status-at').textContent = messageOf(result);
     return;

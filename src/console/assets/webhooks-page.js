@@ -1,6 +1,7 @@
 // Webhooks: the delivery log (attempts, receiver's answers) with a replay button per delivery.
 import { get, messageOf, post } from './api.js';
 import { $, badge, el, when } from './dom.js';
+import { inSession } from './sessions.js';
 
 function receiver(url) {
   try {
@@ -30,7 +31,7 @@ function row(d) {
 
 async function doReplay(id, button) {
   button.disabled = true;
-  const result = await post(`/api/webhooks/deliveries/${encodeURIComponent(id)}/replay`);
+  const result = await post(inSession(`/api/webhooks/deliveries/${encodeURIComponent(id)}/replay`));
   $('#webhooks-result').textContent = result.ok ? `${result.body.message}.` : messageOf(result);
   await load();
 }
@@ -39,7 +40,7 @@ async function load() {
   const form = new FormData($('#webhooks-filter'));
   const params = new URLSearchParams({ limit: '100' });
   for (const name of ['status', 'event']) if (form.get(name)) params.set(name, form.get(name));
-  const result = await get(`/api/webhooks/deliveries?${params}`);
+  const result = await get(`${inSession('/api/webhooks/deliveries')}?${params}`);
   const table = $('#webhooks-table');
   if (!result.ok) {
     table.hidden = true;

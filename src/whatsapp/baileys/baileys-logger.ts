@@ -25,25 +25,40 @@ function isExpectedRestart(obj: unknown): boolean {
   return node?.tag === 'stream:error' && node.attrs?.code === RESTART_REQUIRED;
 }
 
-export function createBaileysLogger(logger: Logger): BaileysLogger {
-  const log = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (obj: unknown, msg?: string) => {
-    if (typeof obj === 'string') logger[level](obj);
-    else logger[level](obj as object, msg);
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * `logger`, or how to make it: Baileys makes a child logger for every message it builds (bound
+ * to the message id) and almost always logs nothing through it at the levels a gateway runs at,
+ * so a child's pino logger is made only when a line at an enabled level needs it.
+ */
+export function createBaileysLogger(logger: Logger | (() => Logger), parent?: Logger): BaileysLogger {
+  let made = typeof logger === 'function' ? undefined : logger;
+  const real = () => (made ??= (logger as () => Logger)());
+  const log = (level: Level) => (obj: unknown, msg?: string) => {
+    // Not made yet: it would have its parent's level, so the parent decides.
+    if (!made && parent && !parent.isLevelEnabled(level)) return;
+    const target = real();
+    if (typeof obj === 'string') target[level](obj);
+    else target[level](obj as object, msg);
   };
   return {
     get level() {
-      return logger.level;
+      return made ? made.level : (parent?.level ?? real().level);
     },
     set level(level: string) {
-      logger.level = level;
+      real().level = level;
     },
-    child: (bindings) => createBaileysLogger(logger.child(bindings)),
+    child: (bindings) => {
+      const self = real();
+      return createBaileysLogger(() => self.child(bindings), self);
+    },
     trace: log('trace'),
     debug: log('debug'),
     info: log('info'),
     warn: log('warn'),
     error: (obj, msg) => {
-      if (isExpectedRestart(obj)) logger.info({ code: 515 }, 'WhatsApp restarts the stream after pairing (515), as expected; reconnecting');
+      if (isExpectedRestart(obj)) real().info({ code: 515 }, 'WhatsApp restarts the stream after pairing (515), as expected; reconnecting');
       else log('error')(obj, msg);
     },
   };

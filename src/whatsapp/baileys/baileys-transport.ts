@@ -4,6 +4,8 @@
  * to the port's events (message shapes: message-mapping.ts).
  */
 import { EventEmitter } from 'node:events';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import NodeCache from '@cacheable/node-cache';
 import type { Readable } from 'node:stream';
 import {
@@ -33,6 +35,8 @@ import type { SentPollLookup } from '../kinds.js';
 import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
+import type { ProxyAddress } from '../../proxy/proxy-address.js';
+import { webSocketAgent } from '../../proxy/proxy-agents.js';
 import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
 import { MediaDownloader } from './media-download.js';
@@ -40,10 +44,12 @@ import { reportMessageEvents } from './socket-message-events.js';
 import { lookupNumbers } from './number-lookup.js';
 import { toBaileysContent } from './outgoing-content.js';
 import { withSentCaptionKind } from './caption-edit.js';
+import { withOwnAuthor } from './own-reaction-author.js';
 import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
 import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
+import { keepTcTokenWrites } from './tc-token-writes.js';
 
 export interface BaileysTransportOptions {
   authStore: AuthStore;
@@ -56,6 +62,8 @@ export interface BaileysTransportOptions {
   connectTimeoutMs?: number;
   /** The only certificate authority media uploads trust (the emulator's self-signed host); default: the system's. */
   mediaCaPem?: string;
+  /** The session's proxy: its WebSocket, media uploads and downloads go through it (WA_PROXY_URL, proxy_url). */
+  proxy?: ProxyAddress;
   printQr?: boolean;
   random?: () => number;
   /** How long a send waits for WhatsApp's server ack before its outcome is reported unknown (SEND_ACK_TIMEOUT). */
@@ -86,14 +94,16 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
   private readonly downloader: MediaDownloader;
+  private readonly webSocketAgent?: HttpAgent;
   private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
 
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
-    this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem });
-    this.downloader = new MediaDownloader({ ca: options.mediaCaPem });
+    this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem, proxy: options.proxy });
+    this.downloader = new MediaDownloader({ ca: options.mediaCaPem, proxy: options.proxy });
+    this.webSocketAgent = options.proxy ? webSocketAgent(options.proxy, options.waWebSocketUrl) : undefined;
     routeLibsignalConsole(options.logger.child({ module: 'libsignal' }, { level: options.baileysLogLevel }));
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
@@ -130,6 +140,7 @@ export class BaileysTransport implements WhatsAppTransport {
   async send(jid: string, content: OutgoingContent, messageId?: string): Promise<SentMessage> {
     // A caption edit names the kind WhatsApp got (a GIF sent as an image went out as a video).
     if (content.kind === 'edit') content = await withSentCaptionKind(content, this.options.sentContent);
+    if (content.kind === 'reaction') content = await withOwnAuthor(content, this.manager.socket(), this.groups.metadata);
     return this.sendBaileys(jid, withMentions(toBaileysContent(content), content.context), messageId, quotedMessage(jid, content.context));
   }
 
@@ -226,8 +237,11 @@ export class BaileysTransport implements WhatsAppTransport {
     // One key cache per socket, closed with it: Baileys' default cache keeps a timer that nothing
     // clears, one more per reconnect over months of uptime.
     const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
+    // Behind a proxy, Baileys' own fetches (history and app-state blobs) take it too, not the direct route.
+    const dispatcher = this.options.proxy ? await this.downloader.agent() : undefined;
+    const keys = makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore);
     const socket = makeWASocket({
-      auth: { creds: state.creds, keys: makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore) },
+      auth: { creds: state.creds, keys },
       logger: this.baileysLogger,
       waWebSocketUrl: this.options.waWebSocketUrl,
       browser: BROWSER,
@@ -242,11 +256,15 @@ export class BaileysTransport implements WhatsAppTransport {
       connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
       // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
       fetchAgent: this.uploadAgent,
+      // ws takes an http agent for ws:// and an https one for wss://; Baileys' type names only the latter.
+      ...(this.webSocketAgent ? { agent: this.webSocketAgent as HttpsAgent } : {}),
+      ...(dispatcher ? { options: { dispatcher } as RequestInit } : {}),
       ...(this.options.sentContent ? { getMessage: storedMessageLookup(this.options.sentContent, this.baileysLogger) } : {}),
       // Group sends take members from the cache instead of one metadata query per send.
       cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
       ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
     });
+    keepTcTokenWrites(socket.authState.keys, keys);
     const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );

@@ -2,21 +2,30 @@
  * Downloads of received media. Baileys fetches them with the global fetch, which ignores the
  * `fetchAgent` uploads use; a media host with its own certificate authority (the emulator, in
  * tests and the sandbox) is trusted through an undici dispatcher instead. Without a CA the
- * system's roots apply, as for any fetch. undici is loaded on the first download, not at start:
- * a gateway at rest does not carry it (idle RSS is a measured target).
+ * system's roots apply, as for any fetch. A session with a proxy downloads through it (and so do
+ * Baileys' own fetches of history and app-state blobs: the transport hands them the same dispatcher).
+ * undici is loaded on the first download, not at start: a gateway at rest does not carry it (idle
+ * RSS is a measured target); a session with a proxy loads it when its socket starts.
  */
 import { downloadMediaMessage, normalizeMessageContent, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Readable } from 'node:stream';
 import type { Agent } from 'undici';
+import type { ProxyAddress } from '../../proxy/proxy-address.js';
+import { tunnelConnector } from '../../proxy/proxy-agents.js';
 
 export class MediaDownloader {
   private dispatcher?: Promise<Agent>;
 
-  constructor(private readonly options: { ca?: string }) {}
+  constructor(private readonly options: { ca?: string; proxy?: ProxyAddress }) {}
 
-  private agent(): Promise<Agent> | undefined {
-    const { ca } = this.options;
-    if (ca && !this.dispatcher) this.dispatcher = import('undici').then(({ Agent }) => new Agent({ connect: { ca } }));
+  /** The dispatcher fetches need (undefined: the global one does). */
+  agent(): Promise<Agent> | undefined {
+    const { ca, proxy } = this.options;
+    if (proxy && !this.dispatcher) {
+      this.dispatcher = import('undici').then(({ Agent, buildConnector }) => new Agent({ connect: tunnelConnector(proxy, buildConnector, ca) }));
+    } else if (ca && !this.dispatcher) {
+      this.dispatcher = import('undici').then(({ Agent }) => new Agent({ connect: { ca } }));
+    }
     return this.dispatcher;
   }
 

@@ -8,8 +8,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientRequest } from 'node:http';
-import { Agent } from 'node:https';
+import { Agent, type RequestOptions } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ProxyAddress } from '../../proxy/proxy-address.js';
+import { tunnelledConnection } from '../../proxy/proxy-agents.js';
 
 /** How long an idle upload connection is kept for the next upload. */
 export const FREE_SOCKET_TIMEOUT_MS = 2000;
@@ -26,10 +29,21 @@ interface UploadRun {
 const currentRun = new AsyncLocalStorage<UploadRun>();
 
 export class MediaUploadAgent extends Agent {
-  /** `ca`: trust only this certificate authority (the emulator's media host); default: the system's roots. */
-  constructor(options: { ca?: string } = {}) {
+  private readonly connectThroughProxy?: ReturnType<typeof tunnelledConnection>;
+
+  /**
+   * `ca`: trust only this certificate authority (the emulator's media host); default: the system's roots.
+   * `proxy`: every upload connection is a tunnel through it (the session's proxy), TLS inside.
+   */
+  constructor(options: { ca?: string; proxy?: ProxyAddress } = {}) {
     // `timeout` is the idle limit of a connection in use; keepSocketAlive shortens it for idle ones.
     super({ keepAlive: true, scheduling: 'lifo', timeout: UPLOAD_IDLE_TIMEOUT_MS, ...(options.ca ? { ca: options.ca } : {}) });
+    if (options.proxy) this.connectThroughProxy = tunnelledConnection(options.proxy, true);
+  }
+
+  override createConnection(options: RequestOptions, created?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    if (!this.connectThroughProxy) return super.createConnection(options, created);
+    return this.connectThroughProxy(options, created!);
   }
 
   /** Node calls this when a connection becomes idle; a falsy answer closes it instead. */

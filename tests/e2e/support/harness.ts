@@ -27,6 +27,8 @@ export interface HarnessOptions {
   log?: { level: string; lines: string[] };
   /** The gateway's logger; by default one at LOG_LEVEL that writes to stdout. */
   logger?: Logger;
+  /** Where sessions other than default connect (an emulator each); by default the harness's emulator. */
+  endpointFor?: (session: string) => Promise<{ wsUrl: string; mediaCaPem?: string }>;
 }
 
 /** The subset of GET /api/status the e2e tests read. */
@@ -122,6 +124,18 @@ export class E2EHarness {
       await emu.stop();
       await rm(root, { recursive: true, force: true });
       restoreTimers();
+      throw error;
+    }
+    return harness;
+  }
+
+  /** start() then pair(): a linked gateway, or everything stopped again when linking fails. */
+  static async startLinked(options: HarnessOptions = {}): Promise<E2EHarness> {
+    const harness = await E2EHarness.start(options);
+    try {
+      await harness.pair();
+    } catch (error) {
+      await harness.stop();
       throw error;
     }
     return harness;
@@ -270,6 +284,7 @@ export class E2EHarness {
       queryTimeoutMs: 5000,
       printQr: false,
       mediaPreparer: this.options.mediaPreparer,
+      endpointFor: this.options.endpointFor,
       // Shutdown must never exit the jest worker.
       exit: () => {},
     });

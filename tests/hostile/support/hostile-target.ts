@@ -13,12 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import request from 'supertest';
 import { createMediaPreparer } from '../../../src/media/index.js';
 import { hugeCanvasGif } from '../../support/hostile-media.js';
 import { sampleFor } from '../../support/fixtures.js';
 import { listen, parseResponse, rawExchange, type Listening, type RawResponse } from '../../support/raw-http.js';
 import { buildTestApp, type TestApp } from '../../support/test-app.js';
 import { makeRealSamples } from './real-media.js';
+import { KNOWN_MESSAGE_ID } from './kind-specs.js';
 import { API_KEY, type BodySpec, type Content, type RequestSpec } from './request-specs.js';
 
 /** Small limits, so "over the limit" costs kilobytes, not megabytes. */
@@ -112,9 +114,25 @@ function chunked(bytes: Buffer): Buffer {
   return Buffer.concat(pieces);
 }
 
-/** The request as bytes on the wire: head and body. */
-export function encode(spec: RequestSpec, limit: number, real: Record<string, Buffer> = {}): { head: string; body: Buffer } {
-  const { bytes, contentType } = encodeBody(spec.body, limit, real);
+/** `bytes` with every `token` replaced by `value` (ASCII both). */
+function replaceToken(bytes: Buffer, token: string, value: string): Buffer {
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (let at = bytes.indexOf(token); at !== -1; at = bytes.indexOf(token, from)) {
+    pieces.push(bytes.subarray(from, at), Buffer.from(value));
+    from = at + token.length;
+  }
+  return pieces.length === 0 ? bytes : Buffer.concat([...pieces, bytes.subarray(from)]);
+}
+
+/**
+ * The request as bytes on the wire: head and body. `knownMessageId`: the id a reaction may name,
+ * in place of KNOWN_MESSAGE_ID.
+ */
+export function encode(spec: RequestSpec, limit: number, real: Record<string, Buffer> = {}, knownMessageId = KNOWN_MESSAGE_ID): { head: string; body: Buffer } {
+  const encoded = encodeBody(spec.body, limit, real);
+  const { contentType } = encoded;
+  const bytes = replaceToken(encoded.bytes, KNOWN_MESSAGE_ID, knownMessageId);
   const lines = [`POST ${spec.endpoint} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
   if (spec.auth === 'ok') lines.push(`X-API-Key: ${API_KEY}`);
   if (spec.auth === 'wrong') lines.push('Authorization: Bearer not-the-key-at-all-000000');
@@ -185,6 +203,10 @@ export async function startHostileTarget(): Promise<HostileTarget> {
   const app = await buildTestApp({ ...LIMIT_ENV, API_KEY }, { mediaPreparer: createMediaPreparer({ tempDir, concurrency: 2 }) });
   const server = await listen(app.app);
   const real = await makeRealSamples();
+  // A message in the well-formed requests' chat, for the reactions to name.
+  const sent = await request(app.app).post('/api/send-message').set('X-API-Key', API_KEY).send({ phone: '6281234567890', message: 'react to me' });
+  if (sent.status !== 200) throw new Error(`the message to react to was not sent: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const knownMessageId = (sent.body as { data: { message_id: string } }).data.message_id;
   const limitOf = (endpoint: string) => MEDIA_KINDS.map((k) => app.config.uploads[k]).find((p) => p.endpoint === endpoint)?.maxBytes ?? TEXT_LIMIT;
 
   return {
@@ -192,7 +214,7 @@ export async function startHostileTarget(): Promise<HostileTarget> {
     server,
     tempDir,
     async exercise(spec) {
-      const { head, body } = encode(spec, limitOf(spec.endpoint), real);
+      const { head, body } = encode(spec, limitOf(spec.endpoint), real, knownMessageId);
       const delivery = spec.delivery;
       const cut = delivery.kind === 'whole' ? body.length : Math.floor(delivery.at * body.length);
       const response = finalResponse(

@@ -6,57 +6,11 @@
 import { MEDIA_KINDS, type MediaKind } from '../../../src/domain/vocabulary.js';
 import fc from 'fast-check';
 import { DEFAULT_UPLOAD_POLICIES } from '../../../src/messaging/upload-policy.js';
+import { hostileKindJson, hostileKindValue, isKindEndpoint, KIND_FIELD_NAMES, kindFieldText, wellFormedKindValue } from './kind-specs.js';
+import type { BodySpec, Content, Endpoint, PartSpec, RequestSpec } from './request-types.js';
+import { GOOD_PHONE, phoneValue, WEIRD_TEXT } from './values.js';
 
-export const SEND_ENDPOINTS = ['/api/send-message', ...MEDIA_KINDS.map((kind) => DEFAULT_UPLOAD_POLICIES[kind].endpoint)] as const;
-export type Endpoint = (typeof SEND_ENDPOINTS)[number];
-
-/** The bytes of a part or body, described. */
-export type Content =
-  | { kind: 'real'; ext: string }
-  | { kind: 'sample'; ext: string; extra: number }
-  | { kind: 'random'; length: number; seed: number }
-  | { kind: 'repeat'; char: string; length: number }
-  | { kind: 'text'; text: string }
-  | { kind: 'hugeCanvasGif' }
-  | { kind: 'oversize'; ext: string };
-
-export interface PartSpec {
-  name: string;
-  /** Present: a file part. */
-  filename?: string;
-  /** RFC 5987 `filename*=UTF-8''…` instead of a quoted filename. */
-  filenameStar?: boolean;
-  contentType?: string;
-  content: Content;
-}
-
-export type BodySpec =
-  | {
-      type: 'multipart';
-      parts: PartSpec[];
-      boundary: string;
-      header: 'same' | 'other' | 'missing' | 'quoted';
-      preamble: boolean;
-      closing: boolean;
-      lf: boolean;
-    }
-  | { type: 'json'; value: unknown; contentType: string; bom: boolean }
-  | { type: 'form'; fields: Array<[string, string]>; contentType: string }
-  | { type: 'raw'; content: Content; contentType: string | null }
-  | { type: 'none' };
-
-export type Delivery = { kind: 'whole' } | { kind: 'cut'; at: number } | { kind: 'abort'; at: number };
-
-export interface RequestSpec {
-  endpoint: Endpoint;
-  body: BodySpec;
-  /** How the body is framed: its length, chunked, or a Content-Length shorter than the body. */
-  framing: 'length' | 'chunked' | 'shortLength';
-  delivery: Delivery;
-  auth: 'ok' | 'wrong' | 'none';
-  expectContinue: boolean;
-  idempotencyKey: string | null;
-}
+export { SEND_ENDPOINTS, type BodySpec, type Content, type Delivery, type Endpoint, type PartSpec, type RequestSpec } from './request-types.js';
 
 export const API_KEY = 'hostile-suite-key-0123456789abcdef';
 
@@ -64,18 +18,6 @@ export const API_KEY = 'hostile-suite-key-0123456789abcdef';
 export const REAL_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'wav', 'mp4'];
 
 const ALL_EXTENSIONS = [...new Set(MEDIA_KINDS.flatMap((kind) => DEFAULT_UPLOAD_POLICIES[kind].extensions))];
-const WEIRD_TEXT = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '../../etc/passwd', 'C:\\boot.ini', '%00', '"quoted"', 'Grüße 日本 🎉', '\u202egnp.exe', 'a\r\nb'),
-);
-
-const phoneValue = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('6281234567890', '081234567890', '+62 812-3456-7890') },
-  fc.constantFrom('6281234567890', '081234567890', '+62 812-3456-7890', '62', '0', 'not a phone', '', ' ', '6281234567890@s.whatsapp.net'),
-  fc.string({ maxLength: 30 }),
-  fc.stringMatching(/^\+?\d{1,40}$/),
-);
 
 function contentFor(kind: MediaKind | null): fc.Arbitrary<Content> {
   const own = kind ? DEFAULT_UPLOAD_POLICIES[kind].extensions : ALL_EXTENSIONS;
@@ -116,11 +58,11 @@ function filePart(kind: MediaKind | null): fc.Arbitrary<PartSpec> {
   );
 }
 
-const fieldPart = (names: string[]): fc.Arbitrary<PartSpec> =>
+const fieldPart = (names: string[], values: fc.Arbitrary<string> = phoneValue): fc.Arbitrary<PartSpec> =>
   fc.record({
     name: fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 12 })),
     content: fc.oneof(
-      { weight: 5, arbitrary: phoneValue.map((text): Content => ({ kind: 'text', text })) },
+      { weight: 5, arbitrary: values.map((text): Content => ({ kind: 'text', text })) },
       { weight: 2, arbitrary: WEIRD_TEXT.map((text): Content => ({ kind: 'text', text })) },
       {
         weight: 1,
@@ -137,12 +79,15 @@ function multipartBody(endpoint: Endpoint): fc.Arbitrary<BodySpec> {
   const kind = MEDIA_KINDS.find((k) => DEFAULT_UPLOAD_POLICIES[k].endpoint === endpoint) ?? null;
   const phone: fc.Arbitrary<PartSpec> = phoneValue.map((text) => ({ name: 'phone', content: { kind: 'text', text } }));
   const sometimesMissing = { nil: undefined, freq: 12 } as const;
-  const usual = fc
-    .tuple(fc.option(phone, sometimesMissing), fc.option(filePart(kind), sometimesMissing), fc.option(fieldPart(['caption']), { nil: undefined }))
-    .map((parts) => parts.filter((p): p is PartSpec => p !== undefined));
+  // A kind's fields instead of a file and caption; a file part there is one of the extras.
+  const own = isKindEndpoint(endpoint)
+    ? fc.array(fieldPart(KIND_FIELD_NAMES[endpoint], kindFieldText), { maxLength: 6 })
+    : fc.tuple(fc.option(filePart(kind), sometimesMissing), fc.option(fieldPart(['caption']), { nil: undefined })).map((parts) => [...parts]);
+  const usual = fc.tuple(fc.option(phone, sometimesMissing), own).map(([p, rest]) => [p, ...rest].filter((part): part is PartSpec => part !== undefined));
+  const extraNames = ['phone', 'caption', 'message', 'file', ...(isKindEndpoint(endpoint) ? KIND_FIELD_NAMES[endpoint] : [])];
   const extras = fc.oneof(
-    { weight: 4, arbitrary: fc.array(fc.oneof(filePart(kind), fieldPart(['phone', 'caption', 'message', 'file'])), { maxLength: 2 }) },
-    { weight: 1, arbitrary: fc.array(fc.oneof(filePart(kind), fieldPart(['phone', 'caption', 'message', 'file'])), { maxLength: 24 }) },
+    { weight: 4, arbitrary: fc.array(fc.oneof(filePart(kind), fieldPart(extraNames)), { maxLength: 2 }) },
+    { weight: 1, arbitrary: fc.array(fc.oneof(filePart(kind), fieldPart(extraNames)), { maxLength: 24 }) },
   );
   return fc.record({
     type: fc.constant('multipart' as const),
@@ -183,11 +128,12 @@ const jsonValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-function textBody(): fc.Arbitrary<BodySpec> {
+function textBody(endpoint: Endpoint): fc.Arbitrary<BodySpec> {
+  const kindFields = isKindEndpoint(endpoint) ? KIND_FIELD_NAMES[endpoint] : [];
   return fc.oneof(
     fc.record({
       type: fc.constant('json' as const),
-      value: jsonValue,
+      value: isKindEndpoint(endpoint) ? fc.oneof({ weight: 3, arbitrary: hostileKindValue(endpoint) }, jsonValue) : jsonValue,
       contentType: fc.constantFrom(
         'application/json',
         'application/json; charset=utf-8',
@@ -201,9 +147,13 @@ function textBody(): fc.Arbitrary<BodySpec> {
     }),
     fc.record({
       type: fc.constant('form' as const),
-      fields: fc.array(fc.tuple(fc.constantFrom('phone', 'message', 'caption', 'phone[]', 'message[a]', '__proto__'), fc.oneof(phoneValue, WEIRD_TEXT)), {
-        maxLength: 30,
-      }),
+      fields: fc.array(
+        fc.tuple(
+          fc.constantFrom('phone', 'message', 'caption', 'phone[]', 'message[a]', '__proto__', ...kindFields),
+          fc.oneof(phoneValue, WEIRD_TEXT, ...(kindFields.length ? [kindFieldText] : [])),
+        ),
+        { maxLength: 30 },
+      ),
       contentType: fc.constantFrom(
         'application/x-www-form-urlencoded',
         'application/x-www-form-urlencoded; charset=iso-8859-1',
@@ -230,7 +180,15 @@ function textBody(): fc.Arbitrary<BodySpec> {
 /** A request that should succeed, in an order a real client might use: the baseline the rest departs from. */
 function wellFormedBody(endpoint: Endpoint): fc.Arbitrary<BodySpec> {
   const kind = MEDIA_KINDS.find((k) => DEFAULT_UPLOAD_POLICIES[k].endpoint === endpoint);
-  const phone = fc.constantFrom('6281234567890', '081234567890', '+62 812-3456-7890');
+  const phone = GOOD_PHONE;
+  if (isKindEndpoint(endpoint)) {
+    return fc.record({
+      type: fc.constant('json' as const),
+      value: fc.tuple(phone, wellFormedKindValue(endpoint)).map(([p, fields]) => ({ phone: p, ...fields })),
+      contentType: fc.constant('application/json'),
+      bom: fc.constant(false),
+    });
+  }
   if (!kind) {
     return fc.oneof(
       fc.record({
@@ -278,12 +236,14 @@ function wellFormedBody(endpoint: Endpoint): fc.Arbitrary<BodySpec> {
 }
 
 export function requestSpec(endpoint: Endpoint): fc.Arbitrary<RequestSpec> {
+  const fileless = endpoint === '/api/send-message' || isKindEndpoint(endpoint);
   return fc.record({
     endpoint: fc.constant(endpoint),
     body: fc.oneof(
       { weight: 2, arbitrary: wellFormedBody(endpoint) },
-      { weight: endpoint === '/api/send-message' ? 1 : 4, arbitrary: multipartBody(endpoint) },
-      { weight: endpoint === '/api/send-message' ? 3 : 1, arbitrary: textBody() },
+      { weight: fileless ? 1 : 4, arbitrary: multipartBody(endpoint) },
+      { weight: fileless ? 3 : 1, arbitrary: textBody(endpoint) },
+      ...(isKindEndpoint(endpoint) ? [{ weight: 4, arbitrary: hostileKindJson(endpoint) }] : []),
     ),
     framing: fc.constantFrom('length', 'length', 'length', 'length', 'chunked', 'chunked', 'shortLength'),
     delivery: fc.oneof(

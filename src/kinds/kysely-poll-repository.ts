@@ -1,0 +1,142 @@
+/**
+ * Polls we sent and their votes in the shared store (SQLite or PostgreSQL through Kysely), one
+ * session's among many: the same behaviour as SqlitePollRepository, every query scoped by
+ * `session`. SqlitePollRepository is synchronous; a server database is not, so this one answers
+ * through PollRepository, the same methods returning promises. Callers that would await once this
+ * is wired: kinds-wiring.ts (byWaMessageId, recordVote), poll-routes.ts (get, save),
+ * account-routes.ts and records-routes.ts (tally: `RecordsRouteDeps.pollTally` is synchronous
+ * today), retention.ts (purgeOrphans: its `stores.polls` type is synchronous).
+ */
+import type { Kysely } from 'kysely';
+import type { StoreSchema } from '../cluster/sql/schema.js';
+import type { SentPoll, SentPollLookup } from '../whatsapp/kinds.js';
+import type { PollTally, StoredPoll, VoteEntry } from './poll-repository.js';
+
+/** SqlitePollRepository's methods, asynchronous. */
+export interface PollRepository extends SentPollLookup {
+  /** Kept once per record: a retry of the same request keeps the first poll (and its secret). */
+  save(poll: StoredPoll, at?: number): Promise<void>;
+  get(recordId: string): Promise<StoredPoll | undefined>;
+  byWaMessageId(waMessageId: string): Promise<StoredPoll | undefined>;
+  /** The voter's vote now; an older vote that arrives late does not replace a newer one. */
+  recordVote(vote: VoteEntry): Promise<void>;
+  tally(recordId: string): Promise<PollTally | null>;
+  /** Polls (and their votes) whose message record is gone, kept since before `before` (epoch ms). */
+  purgeOrphans(before: number): Promise<number>;
+}
+
+export class KyselyPollRepository implements PollRepository {
+  constructor(
+    private readonly db: Kysely<StoreSchema>,
+    private readonly session: string,
+  ) {}
+
+  async save(poll: StoredPoll, at = Date.now()): Promise<void> {
+    await this.db
+      .insertInto('polls')
+      .values({
+        session: this.session,
+        record_id: poll.recordId,
+        question: poll.question,
+        options: JSON.stringify(poll.options),
+        selectable_count: poll.selectableCount,
+        message_secret: Buffer.from(poll.messageSecret),
+        created_at: at,
+      })
+      .onConflict((oc) => oc.columns(['session', 'record_id']).doNothing())
+      .execute();
+  }
+
+  async get(recordId: string): Promise<StoredPoll | undefined> {
+    const row = await this.db.selectFrom('polls').selectAll().where('session', '=', this.session).where('record_id', '=', recordId).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      recordId: row.record_id,
+      question: row.question,
+      options: JSON.parse(row.options) as string[],
+      selectableCount: row.selectable_count,
+      messageSecret: new Uint8Array(row.message_secret),
+    };
+  }
+
+  /** The poll sent under this WhatsApp id (what the adapter needs to decrypt its votes). */
+  async find(pollId: string): Promise<SentPoll | undefined> {
+    const poll = await this.byWaMessageId(pollId);
+    return poll ? { options: poll.options, messageSecret: poll.messageSecret } : undefined;
+  }
+
+  async byWaMessageId(waMessageId: string): Promise<StoredPoll | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select('id')
+      .where('session', '=', this.session)
+      .where('wa_message_id', '=', waMessageId)
+      .executeTakeFirst();
+    return row ? this.get(row.id) : undefined;
+  }
+
+  async recordVote(vote: VoteEntry): Promise<void> {
+    await this.db
+      .insertInto('poll_votes')
+      .values({
+        session: this.session,
+        record_id: vote.recordId,
+        voter: vote.voter,
+        voter_phone: vote.voterPhone,
+        voter_lid: vote.voterLid,
+        options: JSON.stringify(vote.options),
+        voted_at: vote.at,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['session', 'record_id', 'voter'])
+          .doUpdateSet((eb) => ({
+            // A vote that names only one of the voter's ids keeps the other one known.
+            voter_phone: eb.fn.coalesce('excluded.voter_phone', 'poll_votes.voter_phone'),
+            voter_lid: eb.fn.coalesce('excluded.voter_lid', 'poll_votes.voter_lid'),
+            options: eb.ref('excluded.options'),
+            voted_at: eb.ref('excluded.voted_at'),
+          }))
+          .whereRef('excluded.voted_at', '>=', 'poll_votes.voted_at'),
+      )
+      .execute();
+  }
+
+  async tally(recordId: string): Promise<PollTally | null> {
+    const poll = await this.get(recordId);
+    if (!poll) return null;
+    const rows = await this.db
+      .selectFrom('poll_votes')
+      .select(['voter_phone', 'voter_lid', 'options', 'voted_at'])
+      .where('session', '=', this.session)
+      .where('record_id', '=', recordId)
+      .orderBy('voted_at')
+      .execute();
+    const voters = rows.map((r) => ({
+      phone: r.voter_phone,
+      lid: r.voter_lid,
+      options: JSON.parse(r.options) as string[],
+      voted_at: new Date(r.voted_at).toISOString(),
+    }));
+    const count = (name: string) => voters.filter((v) => v.options.includes(name)).length;
+    return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
+  }
+
+  /** A poll is written just before its record, so a young one without a record is not an orphan yet. */
+  async purgeOrphans(before: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const purged = await trx
+        .deleteFrom('polls')
+        .where('session', '=', this.session)
+        .where('created_at', '<', before)
+        .where('record_id', 'not in', trx.selectFrom('messages').select('id').where('session', '=', this.session))
+        .executeTakeFirst();
+      await trx
+        .deleteFrom('poll_votes')
+        .where('session', '=', this.session)
+        .where('record_id', 'not in', trx.selectFrom('polls').select('record_id').where('session', '=', this.session))
+        .execute();
+      return Number(purged.numDeletedRows);
+    });
+  }
+}

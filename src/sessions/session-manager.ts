@@ -1,0 +1,167 @@
+/**
+ * The sessions this process serves: `default` (the v2.0.0 account, in DATA_DIR itself, so an
+ * existing install keeps its login) and the ones created through POST /api/sessions, each in
+ * DATA_DIR/sessions/<name>/. Starts them all on boot (restoring their logins without a QR),
+ * creates and deletes them, and stops them on shutdown.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { DEFAULT_SESSION } from './session-name.js';
+import { SessionErrors } from './session-errors.js';
+import { hashSessionKey, newSessionKey, SessionKeyIndex } from './session-keys.js';
+import type { SessionSettings, SqliteSessionRegistry } from './session-registry.js';
+import type { SessionRuntime } from './session-runtime.js';
+
+/** Opens one session's runtime (its socket not started yet). */
+export type RuntimeOpener = (name: string, config: Config) => Promise<SessionRuntime>;
+
+export interface SessionManagerDeps {
+  baseConfig: Config;
+  registry: SqliteSessionRegistry;
+  open: RuntimeOpener;
+  logger: Logger;
+  /** Called with each session other than default once it is open (the sandbox links it). */
+  onOpened?: (runtime: SessionRuntime) => void;
+}
+
+/** Sessions other than default live here, one folder each. */
+export const SESSIONS_FOLDER = 'sessions';
+
+export function sessionConfig(base: Config, settings: Pick<SessionSettings, 'name' | 'webhook' | 'proxy'>): Config {
+  if (settings.name === DEFAULT_SESSION) return base;
+  const dataDir = path.join(base.dataDir, SESSIONS_FOLDER, settings.name);
+  return Object.freeze({
+    ...base,
+    dataDir,
+    sessionDir: path.join(dataDir, 'session'),
+    webhooks: settings.webhook ? { ...base.webhooks, urls: [settings.webhook.url], secret: settings.webhook.secret } : base.webhooks,
+    waProxy: settings.proxy,
+  });
+}
+
+export class SessionManager {
+  readonly keys = new SessionKeyIndex();
+  private readonly runtimes = new Map<string, SessionRuntime>();
+  private readonly settings = new Map<string, SessionSettings>();
+  /** Names being created or deleted: a second request for the same name waits its turn. */
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly deps: SessionManagerDeps,
+    readonly defaultRuntime: SessionRuntime,
+  ) {
+    this.runtimes.set(DEFAULT_SESSION, defaultRuntime);
+  }
+
+  get(name: string): SessionRuntime | undefined {
+    return this.runtimes.get(name);
+  }
+
+  /** Every running session, default first, then by name. */
+  all(): SessionRuntime[] {
+    const others = [...this.runtimes.values()].filter((r) => r.name !== DEFAULT_SESSION).sort((a, b) => a.name.localeCompare(b.name));
+    return [this.defaultRuntime, ...others];
+  }
+
+  createdAt(name: string): Date | null {
+    return this.settings.get(name)?.createdAt ?? null;
+  }
+
+  hasOwnWebhook(name: string): boolean {
+    return Boolean(this.settings.get(name)?.webhook);
+  }
+
+  /** Opens every registered session (their sockets start with startSockets). */
+  async openAll(): Promise<void> {
+    const unreadable = (name: string, error: unknown) =>
+      this.deps.logger.error({ err: error, session: name }, 'session settings could not be read (content key changed?); it stays off');
+    for (const entry of this.deps.registry.list(unreadable)) {
+      this.keys.set(entry.name, entry.keyHash);
+      this.settings.set(entry.name, entry);
+      try {
+        const runtime = await this.deps.open(entry.name, sessionConfig(this.deps.baseConfig, entry));
+        this.runtimes.set(entry.name, runtime);
+        this.deps.onOpened?.(runtime);
+      } catch (error) {
+        // One broken session folder must not keep the others (and default) from serving.
+        this.deps.logger.error({ err: error, session: entry.name }, 'session could not be opened; it stays off until the next start');
+      }
+    }
+  }
+
+  startSockets(): void {
+    for (const runtime of this.runtimes.values()) runtime.transport.start();
+  }
+
+  /** Registers, opens and starts a new session; its API key is returned once and stored only as a hash. */
+  async create(settings: Omit<SessionSettings, 'createdAt'>): Promise<{ name: string; apiKey: string }> {
+    const { name } = settings;
+    if (name === DEFAULT_SESSION || this.runtimes.has(name) || this.busy.has(name)) throw SessionErrors.exists(name);
+    this.busy.add(name);
+    try {
+      const apiKey = newSessionKey();
+      const keyHash = hashSessionKey(apiKey);
+      const full = { ...settings, createdAt: new Date() };
+      // A folder left by a deletion that crashed half way holds nothing of this new session.
+      const config = sessionConfig(this.deps.baseConfig, full);
+      await rm(config.dataDir, { recursive: true, force: true });
+      if (!this.deps.registry.add(full, keyHash)) throw SessionErrors.exists(name);
+      let runtime: SessionRuntime;
+      try {
+        runtime = await this.deps.open(name, config);
+      } catch (error) {
+        this.deps.registry.remove(name);
+        await rm(config.dataDir, { recursive: true, force: true });
+        throw error;
+      }
+      this.runtimes.set(name, runtime);
+      this.settings.set(name, full);
+      this.keys.set(name, keyHash);
+      this.deps.onOpened?.(runtime);
+      runtime.transport.start();
+      this.deps.logger.info({ session: name }, 'session created');
+      return { name, apiKey };
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  /**
+   * Logs the account out (when linked), stops the session and removes its data. The registry row
+   * goes first: a crash half way leaves a folder that the next create of that name clears.
+   */
+  async remove(name: string): Promise<void> {
+    if (name === DEFAULT_SESSION) throw SessionErrors.defaultProtected();
+    const runtime = this.runtimes.get(name);
+    if (!runtime || this.busy.has(name)) throw SessionErrors.notFound();
+    this.busy.add(name);
+    try {
+      this.keys.remove(name);
+      this.runtimes.delete(name);
+      this.settings.delete(name);
+      this.deps.registry.remove(name);
+      // New requests now get 404; the ones already in (a send waiting for its ack) finish first.
+      await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
+      if (runtime.transport.status().connected) {
+        await runtime.transport
+          .logout()
+          .catch((error: unknown) => this.deps.logger.warn({ err: error, session: name }, 'logout failed; removing the session anyway'));
+      }
+      await runtime.close();
+      await rm(runtime.config.dataDir, { recursive: true, force: true });
+      this.deps.logger.info({ session: name }, 'session deleted');
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  async stopSending(): Promise<void> {
+    await Promise.all(this.all().map((r) => r.stopSending()));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.all().map((r) => r.close()));
+  }
+}
