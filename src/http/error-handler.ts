@@ -4,8 +4,8 @@
  * is logged with its stack but answered without internals.
  */
 import type { NextFunction, Request, Response } from 'express';
-import multer from 'multer';
 import { AppError, Errors } from '../errors/app-error.js';
+import { isMulterError } from './multipart.js';
 
 export function errorBody(error: AppError): Record<string, unknown> {
   return { status: 'error', message: error.message, timestamp: new Date().toISOString(), code: error.code, ...error.extra };
@@ -24,7 +24,7 @@ function formatBytes(bytes: number | undefined): string {
 
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (error instanceof multer.MulterError) {
+  if (isMulterError(error)) {
     switch (error.code) {
       case 'LIMIT_UNEXPECTED_FILE':
       case 'LIMIT_FILE_COUNT':

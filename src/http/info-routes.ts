@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import type { MediaCapabilities, SendableKinds } from '../messaging/media-preparation.js';
 import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import { formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
-import type { WhatsAppTransport } from '../whatsapp/transport.js';
+import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 import { healthDoc, serviceInfoDoc } from './info-schemas.js';
 import type { RouteSpec } from './route-spec.js';
 
@@ -37,8 +37,12 @@ export interface InfoDeps {
   restriction?: () => { code: number; reason: string; since: string; until: string; untilFromWhatsApp: boolean } | null;
 }
 
-async function webhookBacklog(deliveries: InfoDeps['webhookDeliveries']) {
-  if (!deliveries) return { enabled: false };
+type OutboxUsage = Awaited<ReturnType<NonNullable<InfoDeps['outboxUsage']>>>;
+type WebhookBacklog = { enabled: false } | { enabled: true; pending: number; failed: number };
+const WEBHOOKS_OFF: WebhookBacklog = { enabled: false };
+
+async function webhookBacklog(deliveries: InfoDeps['webhookDeliveries']): Promise<WebhookBacklog> {
+  if (!deliveries) return WEBHOOKS_OFF;
   const [pending, failed] = await Promise.all([deliveries.list({ status: 'pending', limit: 1 }), deliveries.list({ status: 'failed', limit: 1 })]);
   return { enabled: true, pending: pending.total, failed: failed.total };
 }
@@ -124,11 +128,20 @@ function restrictionView(r: ReturnType<NonNullable<InfoDeps['restriction']>>) {
 }
 
 export function botStatus(deps: InfoDeps) {
-  return async (_req: Request, res: Response): Promise<void> => {
-    const { config, transport } = deps;
-    const s = transport.status();
-    const outbox = deps.outboxUsage ? await deps.outboxUsage() : undefined;
-    const webhooks = await webhookBacklog(deps.webhookDeliveries);
+  const { config, transport } = deps;
+  // Without an outbox or webhooks there is nothing to wait for: the answer is written at once,
+  // with no promise for Express to follow (the route is polled by monitors and dashboards).
+  const nothingToAwait = !deps.outboxUsage && !deps.webhookDeliveries;
+  return (_req: Request, res: Response): Promise<void> | void => {
+    if (nothingToAwait) return answer(res, transport.status(), undefined, WEBHOOKS_OFF);
+    return (async () => {
+      const s = transport.status();
+      const outbox = deps.outboxUsage ? await deps.outboxUsage() : undefined;
+      answer(res, s, outbox, await webhookBacklog(deps.webhookDeliveries));
+    })();
+  };
+
+  function answer(res: Response, s: ConnectionStatus, outbox: OutboxUsage | undefined, webhooks: WebhookBacklog): void {
     res.json({
       bot_connected: s.connected,
       connection_attempts: s.connectionAttempts,
@@ -166,7 +179,7 @@ export function botStatus(deps: InfoDeps) {
       },
       message: 'Bot status retrieved',
     });
-  };
+  }
 }
 
 /**

@@ -10,8 +10,17 @@
  * which cost more than the rest of a rejected request on the hot path.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator } from 'express-rate-limit';
+import { isIPv6 } from 'node:net';
 import { Errors } from '../errors/app-error.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
+
+/** express-rate-limit (and its IPv6 address library) is loaded by the first IPv6 client only. */
+const expressRateLimit = loadOnFirstUse<typeof import('express-rate-limit')>('express-rate-limit');
+
+/** express-rate-limit's key: an IPv4 address as it is, an IPv6 one as its /56 (or the IPv4 it maps). */
+function clientKey(ip: string): string {
+  return isIPv6(ip) ? expressRateLimit().ipKeyGenerator(ip) : ip;
+}
 
 interface ClientWindow {
   hits: number;
@@ -36,7 +45,7 @@ export function createRateLimiter(options: { enabled: boolean; max: number; wind
   sweep.unref();
 
   return (req: Request, res: Response, next: NextFunction) => {
-    const key = ipKeyGenerator(req.ip ?? '');
+    const key = clientKey(req.ip ?? '');
     const now = Date.now();
     let window = clients.get(key);
     if (!window || window.resetAt <= now) {

@@ -33,10 +33,30 @@ function lazyLogGetter(this: LoggedRequest): Logger | undefined {
   return (this[CHILD] ??= this[BASE].child({ reqId: this.id }));
 }
 
-/** Defines `log` once on the prototype Express gives this app's requests. */
+const CLIENT_IP = Symbol('client ip');
+
+/**
+ * `req.ip` as Express computes it (X-Forwarded-For under TRUST_PROXY), computed once per request:
+ * the rate limiter and the request line both ask, and Express works it out again on each read.
+ */
+function cacheClientIp(proto: object): void {
+  let owner: object | null = proto;
+  let descriptor: PropertyDescriptor | undefined;
+  while (owner && !(descriptor = Object.getOwnPropertyDescriptor(owner, 'ip'))) owner = Object.getPrototypeOf(owner) as object | null;
+  const compute = descriptor?.get;
+  if (!compute || (compute as { cachesIp?: true }).cachesIp) return;
+  const cached = function (this: { [CLIENT_IP]?: string }) {
+    return (this[CLIENT_IP] ??= compute.call(this) as string | undefined);
+  };
+  Object.defineProperty(cached, 'cachesIp', { value: true });
+  Object.defineProperty(proto, 'ip', { configurable: true, enumerable: descriptor?.enumerable ?? true, get: cached });
+}
+
+/** Defines `log` (and the cached `ip`) once on the prototype Express gives this app's requests. */
 function installGetter(req: Request): void {
   const proto = Object.getPrototypeOf(req) as object;
   if (Object.getOwnPropertyDescriptor(proto, 'log')?.get === lazyLogGetter) return;
+  cacheClientIp(proto);
   Object.defineProperty(proto, 'log', {
     configurable: true,
     enumerable: false,
@@ -45,6 +65,12 @@ function installGetter(req: Request): void {
       this[CHILD] = value;
     },
   });
+}
+
+/** The URL without its query (which may carry anything a client put there). */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /** What else wants to know about a finished request (the HTTP metrics), given its duration. */
@@ -70,7 +96,7 @@ export function requestContext(logger: Logger, afterResponse?: AfterResponse) {
       const line = {
         reqId: id,
         method: req.method,
-        path: req.originalUrl.split('?')[0],
+        path: pathOf(req.originalUrl),
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
         ip: req.ip,

@@ -12,7 +12,7 @@ import type { DeliveryService, SendOutcome } from '../messaging/delivery-service
 import type { SendOptions } from '../messaging/reply-context.js';
 import { localTimestamp } from '../messaging/local-time.js';
 import { extensionOf, type UploadPolicy } from '../messaging/upload-policy.js';
-import { readAddressing } from './addressing.js';
+import { readAddressing, type Addressing } from './addressing.js';
 import type { IdempotencyRepository, StoredResponse } from './idempotency-repository.js';
 import { performOnce, writeOnceResult, type OnceResult } from './idempotency.js';
 import { parseRequest } from './request-validation.js';
@@ -53,10 +53,15 @@ export function sendResponse(successMessage: string, outcome: SendOutcome, data:
 }
 
 export function sendTextHandler({ delivery, idempotency, sandbox, defaultCountryCode }: SendRouteDeps, fields: SendTextFields) {
-  return async (req: Request, res: Response): Promise<void> => {
+  // The checks run before any await: a refused request (the commonest 400s) is answered from the
+  // throw itself, without a rejected promise for Express to catch a tick later.
+  return (req: Request, res: Response): Promise<void> => {
     const { to, echo, options } = readAddressing(req.body, defaultCountryCode);
     const { message } = parseRequest(fields, req.body);
+    return sendText(req, res, { to, echo, options, message });
+  };
 
+  async function sendText(req: Request, res: Response, { to, echo, options, message }: Addressing & { message: string }): Promise<void> {
     const result = await performOnce(req, idempotency, { fields: { ...echo, message, ...onceOptions(options) } }, async (once) => {
       const outcome = await delivery.send(
         { to, content: { kind: 'text', text: message }, options },
@@ -65,7 +70,7 @@ export function sendTextHandler({ delivery, idempotency, sandbox, defaultCountry
       return sendResponse('Text message sent successfully', outcome, { ...echo, message, type: 'text' }, sandbox);
     });
     writeOnceResult(res, result);
-  };
+  }
 }
 
 export function sendMediaHandler(policy: UploadPolicy, { delivery, idempotency, sandbox, defaultCountryCode }: SendRouteDeps, formFields: UploadFields) {

@@ -4,9 +4,9 @@
  * clients rely on that working.
  */
 import express, { type RequestHandler } from 'express';
-import multer from 'multer';
 import { Errors } from '../errors/app-error.js';
 import { formOrJsonBody } from './form-json.js';
+import { multer } from './multipart.js';
 
 const TEXT_BODY_LIMIT = '1mb';
 
@@ -15,7 +15,7 @@ const TEXT_TYPES = ['application/json', 'application/*+json', 'application/x-www
 export function textBodyParsers(): RequestHandler[] {
   const json = express.json({ limit: TEXT_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   const form = formOrJsonBody(TEXT_BODY_LIMIT);
-  const fields = multer({ limits: { files: 0, fields: 20, fieldSize: 1024 * 1024 } }).none();
+  let fields: RequestHandler | undefined;
   const requireTextContentType: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (hasBody && !req.is(TEXT_TYPES)) {
@@ -23,7 +23,12 @@ export function textBodyParsers(): RequestHandler[] {
     }
     next();
   };
-  const multipartFields: RequestHandler = (req, res, next) => (req.is('multipart/form-data') ? fields(req, res, next) : next());
+  const multipartFields: RequestHandler = (req, res, next) => {
+    if (!req.is('multipart/form-data')) return next();
+    // multer is loaded by the first multipart body (src/http/multipart.ts).
+    fields ??= multer()({ limits: { files: 0, fields: 20, fieldSize: 1024 * 1024 } }).none();
+    fields(req, res, next);
+  };
   const anyTextBody = inOrder([requireTextContentType, json, ...form, multipartFields]);
   // Plain JSON, what nearly every client sends, needs only the JSON parser: the other steps would
   // each parse the Content-Type again to find they have nothing to do.

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import multer from 'multer';
 import { Errors } from '../errors/app-error.js';
 import { hasMediaSource, jsonBodyLimitFor, type MediaSource, type SourcedMedia } from '../media-source/media-source.js';
 import { extensionOf, formatSize, type UploadPolicy } from '../messaging/upload-policy.js';
+import { isMulterError, multer as loadMulter } from './multipart.js';
 
 const MULTIPART = 'multipart/form-data';
 
@@ -27,8 +27,9 @@ const KIND_LABEL: Record<string, string> = {
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-export function uploadSingleFile(policy: UploadPolicy, uploadDir: string, mediaSource: MediaSource): RequestHandler {
-  const upload = multer({
+function multipartUpload(policy: UploadPolicy, uploadDir: string): RequestHandler {
+  const multer = loadMulter();
+  return multer({
     // curl, browsers and most HTTP libraries send file names as raw UTF-8, not latin1.
     ...({ defParamCharset: 'utf8' } as object),
     storage: multer.diskStorage({
@@ -44,7 +45,10 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string, mediaS
       done(null, true);
     },
   }).single('file');
+}
 
+export function uploadSingleFile(policy: UploadPolicy, uploadDir: string, mediaSource: MediaSource): RequestHandler {
+  let upload: RequestHandler | undefined;
   const json = express.json({ limit: jsonBodyLimitFor(policy), type: JSON_TYPES });
   const sourced = (req: Request, next: NextFunction) => (error?: unknown) => {
     if (error) return next(error);
@@ -60,6 +64,7 @@ export function uploadSingleFile(policy: UploadPolicy, uploadDir: string, mediaS
     if (req.is(JSON_TYPES)) return json(req, res, sourced(req, next));
     // A form body has no file in it: the contract's answer to that is "File required".
     if (!req.is(MULTIPART)) return next(Errors.fileRequired());
+    upload ??= multipartUpload(policy, uploadDir);
     upload(req, res, (error?: unknown) => {
       if (!error) return next();
       // Multer has already removed every file it stored (and cleared `path` on them); a file it
@@ -95,10 +100,10 @@ function asUploadError(error: unknown, req: Request, policy: UploadPolicy): unkn
     req.log?.info({ path: req.path }, 'client aborted the upload');
     return Errors.clientAborted();
   }
-  if (error instanceof multer.MulterError && (error.code === 'LIMIT_FILE_COUNT' || (error.code === 'LIMIT_UNEXPECTED_FILE' && error.field === 'file'))) {
+  if (isMulterError(error) && (error.code === 'LIMIT_FILE_COUNT' || (error.code === 'LIMIT_UNEXPECTED_FILE' && error.field === 'file'))) {
     return Errors.tooManyFiles();
   }
-  if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+  if (isMulterError(error) && error.code === 'LIMIT_FILE_SIZE') {
     return Errors.fileTooLarge(KIND_LABEL[policy.formatsKey] ?? policy.kind, formatSize(policy.maxBytes));
   }
   return error;

@@ -6,7 +6,6 @@
  */
 import type { MediaKind } from '../domain/vocabulary.js';
 import { open } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
 import { Errors } from '../errors/app-error.js';
 
 export interface ContentCheckResult {
@@ -94,6 +93,8 @@ async function looksLikeText(path: string): Promise<boolean> {
 }
 
 export async function checkUploadContent(kind: MediaKind, extension: string, path: string): Promise<ContentCheckResult> {
+  // file-type (with its tokenizers) is loaded by the first upload, not at start: an idle gateway does not carry it.
+  const { fileTypeFromFile } = await import('file-type');
   const detected = await fileTypeFromFile(path);
   if (kind === 'document' && extension === 'txt') {
     if (detected || !(await looksLikeText(path))) throw Errors.fileContentMismatch(extension, detected?.ext ?? 'binary data');

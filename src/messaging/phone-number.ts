@@ -3,8 +3,8 @@
  * (a leading 0 is a national number: the default country code replaces it), with spaces, dashes,
  * dots and parentheses ignored. All become "<digits>@s.whatsapp.net".
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { Errors } from '../errors/app-error.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 
 export interface NormalisedPhone {
   /** International digits without "+", as returned in `data.phone`. */
@@ -13,6 +13,9 @@ export interface NormalisedPhone {
 }
 
 const SEPARATORS = /[\s\-.()]/g;
+
+/** The numbering plan metadata (a few MB in memory), loaded with the first number checked. */
+const libphonenumber = loadOnFirstUse<typeof import('libphonenumber-js')>('libphonenumber-js');
 
 /**
  * International digits already found plausible: a gateway sends to the same numbers again and
@@ -40,7 +43,7 @@ export function normalisePhone(input: unknown, defaultCountryCode: string): Norm
   // "Plausible" = a known country code and a possible length for it; we don't reject numbers
   // outside today's allocated ranges, since WhatsApp itself is the authority on those.
   if (!plausible.has(digits)) {
-    const parsed = parsePhoneNumberFromString(`+${digits}`);
+    const parsed = libphonenumber().parsePhoneNumberFromString(`+${digits}`);
     if (!parsed || !parsed.isPossible()) throw Errors.invalidPhone();
     if (plausible.size >= MAX_REMEMBERED) plausible.clear();
     plausible.add(digits);
