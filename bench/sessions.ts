@@ -53,6 +53,9 @@ interface Result {
   after: Idle;
 }
 
+/** Below this CPU % over 2 s the gateway counts as quiet: each linked socket adds a little (keep-alive pings). */
+const quietPercent = (n: number) => Math.max(3, 1 + 0.04 * n);
+
 const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function runOnce(n: number): Promise<Result> {
@@ -63,22 +66,25 @@ async function runOnce(n: number): Promise<Result> {
     emulators = await startEmulators(n);
     fleet = await startFleet(emulators, root);
     const linkSeconds = await linkAll(fleet);
-    const settleSeconds = await settle(fleet.pid);
+    const settleSeconds = await settle(fleet.pid, quietPercent(n));
     const rest = await idle(fleet.pid, IDLE_SECONDS);
     const memory = await memoryParts(fleet);
     const linked = await connectedCount(fleet);
     if (linked !== n) throw new Error(`${linked} of ${n} sessions connected after settling`);
+    console.log(
+      `N=${n}: linked in ${fmt(linkSeconds, 1)} s, quiet after ${fmt(settleSeconds, 0)} s more; idle RSS ${fmt(rest.rssMb, 1)} MB ` +
+        `(JS heap ${fmt(memory.heapUsedMb, 1)} used of ${fmt(memory.heapTotalMb, 1)}, external ${fmt(memory.externalMb, 1)}, ${memory.activeHandles} handles), CPU ${fmt(rest.cpuPercent, 2)} %`,
+    );
     const warm = await warmUp(fleet);
     const sequential = await measure(fleet, SEND_ROUNDS, 'sequential', 'one at a time');
     const concurrent = await measure(fleet, SEND_ROUNDS, 'concurrent', 'all at once');
     const receive = await receiveOne(fleet);
-    await settle(fleet.pid);
+    await settle(fleet.pid, quietPercent(n));
     const after = await idle(fleet.pid, 5);
     const result = { n, linkSeconds, settleSeconds, idle: rest, memory, warm, sequential, concurrent, receive, after };
     console.log(
-      `N=${n}: linked in ${fmt(linkSeconds, 1)} s, quiet after ${fmt(settleSeconds, 0)} s more; idle RSS ${fmt(rest.rssMb, 1)} MB (JS heap ${fmt(memory.heapUsedMb, 1)} used of ${fmt(memory.heapTotalMb, 1)}, external ${fmt(memory.externalMb, 1)}, ${memory.activeHandles} handles), CPU ${fmt(rest.cpuPercent, 2)} %; ` +
-        `sends one at a time median ${fmt(sequential.medianMs, 1)} / p95 ${fmt(sequential.p95Ms, 1)} ms, all at once median ${fmt(concurrent.medianMs, 1)} / p95 ${fmt(concurrent.p95Ms, 1)} ms; ` +
-        `${receive.count} incoming answered, median ${fmt(receive.medianMs, 1)} ms; RSS after ${fmt(after.rssMb, 1)} MB`,
+      `N=${n}: sends one at a time median ${fmt(sequential.medianMs, 1)} / p95 ${fmt(sequential.p95Ms, 1)} ms, all at once median ${fmt(concurrent.medianMs, 1)} / p95 ${fmt(concurrent.p95Ms, 1)} ms; ` +
+        `${receive.count} incoming answered in ${fmt(receive.seconds, 1)} s, median ${fmt(receive.medianMs, 1)} ms; RSS after ${fmt(after.rssMb, 1)} MB`,
     );
     return result;
   } catch (error) {
@@ -123,8 +129,10 @@ function report(results: Result[]): void {
       'gateway waiting for a core %': fmt(r.concurrent.gatewayWaitPercent, 0),
       load: fmt(r.concurrent.load, 1),
       'incoming → receipt': `${fmt(r.receive.medianMs, 1)} / ${fmt(r.receive.p95Ms, 1)}`,
+      'all received s': fmt(r.receive.seconds, 1),
     })),
   );
+  for (const r of results) if (r.n > 1) console.log(`N=${r.n} all at once, slowest: ${r.concurrent.slowest}`);
   for (let i = 1; i < results.length; i++) {
     const a = results[i - 1]!;
     const b = results[i]!;
@@ -132,7 +140,7 @@ function report(results: Result[]): void {
   }
   console.log(
     `Per N a fresh gateway (dist/bench/gateway-child.js: startGateway as in src/main.ts, production defaults, request log at info, admin API key) and fresh emulated accounts; ` +
-      `idle after linking and a quiet 2 s window (< 3 % CPU): RSS median and CPU % over ${IDLE_SECONDS} s. ` +
+      `idle after linking and a quiet 2 s window (CPU < max(3, 1 + 0.04·N) %): RSS median and CPU % over ${IDLE_SECONDS} s. ` +
       `Sends: ${SEND_ROUNDS} texts per session after one warm-up each, HTTP 200 = WhatsApp's server ack; CPU = /proc/<pid>/stat utime+stime of the gateway over the pass plus 500 ms. ` +
       'Every text was found at its own account (recipient copy, same text) and at no other; every session answered its incoming text with a delivery receipt.',
   );

@@ -5,7 +5,7 @@
  * s1…s(N-1) to the others. Every call goes through the gateway's HTTP API with the admin key.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -99,6 +99,8 @@ export async function startFleet(emulators: Emulator[], root: string, env: Recor
     JSON.stringify(Object.fromEntries(sessions.map((s, i) => [s, { wsUrl: emulators[i]!.wsUrl, mediaCaPem: emulators[i]!.mediaCaPem }]))),
   );
   const port = await freePort();
+  const logFile = join(root, 'gateway.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [CHILD], {
     env: {
       PATH: process.env.PATH,
@@ -116,12 +118,15 @@ export async function startFleet(emulators: Emulator[], root: string, env: Recor
     },
     // dotenv is not loaded by the child, but keep a developer's working directory out of the run anyway.
     cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // A file, not a pipe: the gateway logs synchronously, and a pipe the busy harness drains late
+    // would stall the gateway's event loop and show up as its latency.
+    stdio: ['ignore', log, log],
   });
-  let tail = '';
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-8000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  closeSync(log);
+  const tail = () => {
+    const text = readFileSync(logFile, 'utf8');
+    return text.slice(-8000);
+  };
   const http = httpClient(port);
   const fleet: Fleet = {
     sessions,
@@ -130,7 +135,7 @@ export async function startFleet(emulators: Emulator[], root: string, env: Recor
     base: (session) => (session === 'default' ? '/api' : `/api/sessions/${session}`),
     call: http.call,
     text: http.text,
-    output: () => tail,
+    output: tail,
     stop: async () => {
       http.close();
       await stopChild(child);
@@ -138,7 +143,7 @@ export async function startFleet(emulators: Emulator[], root: string, env: Recor
   };
   await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}):\n${tail}`);
+      if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}):\n${tail()}`);
       return (await fleet.call('GET', '/api/status').catch(() => undefined))?.status === 200;
     },
     60_000,

@@ -59,19 +59,22 @@ export function percentile(values: number[], p: number): number {
 
 interface Sent {
   session: number;
+  round: number;
   id: string;
   text: string;
   ms: number;
+  /** When the request went out, ms after the pass began. */
+  atMs: number;
 }
 
-async function sendText(fleet: Fleet, session: number, text: string): Promise<Sent> {
+async function sendText(fleet: Fleet, session: number, round: number, text: string, passStart: bigint): Promise<Sent> {
   const started = process.hrtime.bigint();
   const res = await fleet.call('POST', `${fleet.base(fleet.sessions[session]!)}/send-message`, { phone: RECIPIENT, message: text });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (res.status !== 200) throw new Error(`${fleet.sessions[session]} send-message: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   const id = (res.body.data as { message_id?: string } | undefined)?.message_id;
   if (!id) throw new Error(`${fleet.sessions[session]} send-message: no message_id in ${JSON.stringify(res.body)}`);
-  return { session, id, text, ms };
+  return { session, round, id, text, ms, atMs: Number(started - passStart) / 1e6 };
 }
 
 /** Every text reached its own session's emulator (the recipient's copy, with its text) and no other. */
@@ -105,6 +108,8 @@ export interface SendFigures {
   gatewayWaitPercent: number;
   /** The machine's 1-minute load average at the end of the pass. */
   load: number;
+  /** The slowest sends: which session, which of its texts, when it went out and how long it took. */
+  slowest: string;
 }
 
 function figures(sent: Sent[], seconds: number, cpu: number, harnessCpuMs: number, waitMs: number, sessions: number): SendFigures {
@@ -122,6 +127,11 @@ function figures(sent: Sent[], seconds: number, cpu: number, harnessCpuMs: numbe
     harnessCpuPercent: (harnessCpuMs / (seconds * 1000 + 500)) * 100,
     gatewayWaitPercent: (waitMs / (seconds * 1000 + 500)) * 100,
     load: loadavg()[0]!,
+    slowest: [...sent]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((x) => `s#${x.session} text ${x.round + 1} sent at +${(x.atMs / 1000).toFixed(1)} s took ${(x.ms / 1000).toFixed(2)} s`)
+      .join('; '),
   };
 }
 
@@ -143,11 +153,11 @@ export async function measure(fleet: Fleet, rounds: number, mode: 'sequential' |
   const waitBefore = runQueueWaitMs(fleet.pid);
   const started = process.hrtime.bigint();
   if (mode === 'sequential') {
-    for (let r = 0; r < rounds; r++) for (let s = 0; s < n; s++) sent.push(await sendText(fleet, s, `${label} ${r} from ${fleet.sessions[s]}`));
+    for (let r = 0; r < rounds; r++) for (let s = 0; s < n; s++) sent.push(await sendText(fleet, s, r, `${label} ${r} from ${fleet.sessions[s]}`, started));
   } else {
     await Promise.all(
       Array.from({ length: n }, async (_, s) => {
-        for (let r = 0; r < rounds; r++) sent.push(await sendText(fleet, s, `${label} ${r} from ${fleet.sessions[s]}`));
+        for (let r = 0; r < rounds; r++) sent.push(await sendText(fleet, s, r, `${label} ${r} from ${fleet.sessions[s]}`, started));
       }),
     );
   }
@@ -162,21 +172,29 @@ export async function measure(fleet: Fleet, rounds: number, mode: 'sequential' |
 
 export interface ReceiveFigures {
   count: number;
+  /** From the emulator's send (after it encrypted the text, in this harness) to the session's delivery receipt. */
   medianMs: number;
   p95Ms: number;
+  /** Wall seconds until every account had its receipt. */
+  seconds: number;
 }
 
-/** Every account gets one incoming text at once; each session must send its delivery receipt. */
+/**
+ * Every account gets one incoming text at once; each session must send its delivery receipt. The
+ * emulators encrypt in this process, so with many accounts the harness itself is slow to send:
+ * the clock of each starts once its text is on the wire.
+ */
 export async function receiveOne(fleet: Fleet): Promise<ReceiveFigures> {
+  const started = Date.now();
   const ms = await Promise.all(
     fleet.emulators.map(async (emu, i) => {
-      const started = process.hrtime.bigint();
       const id = await emu.sendIncomingText(SENDER, `incoming for ${fleet.sessions[i]}`);
-      await emu.waitForClientReceipt((r) => r.id === id, 15_000);
-      return Number(process.hrtime.bigint() - started) / 1e6;
+      const sent = process.hrtime.bigint();
+      await emu.waitForClientReceipt((r) => r.id === id, 60_000);
+      return Number(process.hrtime.bigint() - sent) / 1e6;
     }),
   );
-  return { count: ms.length, medianMs: median(ms), p95Ms: percentile(ms, 95) };
+  return { count: ms.length, medianMs: median(ms), p95Ms: percentile(ms, 95), seconds: (Date.now() - started) / 1000 };
 }
 
 export interface MemoryParts {
