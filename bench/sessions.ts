@@ -16,6 +16,7 @@
  *   npm run bench:sessions                          (builds, then runs dist/bench/sessions.js)
  *   SESSIONS_N=1,10 npm run bench:sessions          a quick run
  *   SEND_ROUNDS=5 IDLE_SECONDS=15 npm run bench:sessions
+ *   BENCH_KEEP=1 …                                  keep each N's folder (gateway.log, data) for a look afterwards
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -93,7 +94,9 @@ async function runOnce(n: number): Promise<Result> {
   } finally {
     await fleet?.stop();
     for (const emu of emulators) await emu.stop();
-    await rm(root, { recursive: true, force: true });
+    // BENCH_KEEP=1 keeps the folder (the gateway's log is gateway.log) for a look afterwards.
+    if (process.env.BENCH_KEEP === '1') console.log(`kept ${root}`);
+    else await rm(root, { recursive: true, force: true });
   }
 }
 
@@ -151,8 +154,18 @@ async function main(): Promise<void> {
     `${new Date().toISOString()}  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GB RAM; N = ${COUNTS.join(', ')}`,
   );
   const results: Result[] = [];
-  for (const n of COUNTS) results.push(await runOnce(n));
+  let failure: unknown;
+  for (const n of COUNTS) {
+    try {
+      results.push(await runOnce(n));
+    } catch (error) {
+      // The figures of the counts that ran are still worth the table.
+      failure ??= error;
+      console.error(`N=${n} failed:`, error);
+    }
+  }
   report(results);
+  if (failure) throw failure;
 }
 
 main().then(

@@ -63,7 +63,8 @@ function httpClient(port: number) {
       req.on('error', (error: NodeJS.ErrnoException) => {
         // The server closed an idle keep-alive socket just as this request went out on it: the
         // request was never read, so sending it again on a fresh socket is safe (Node's advice).
-        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) raw(method, path, body, true).then(resolvePromise, reject);
+        // A GET is safe to repeat whatever the socket.
+        if ((req.reusedSocket || method === 'GET') && error.code === 'ECONNRESET' && !retried) raw(method, path, body, true).then(resolvePromise, reject);
         else reject(error);
       });
       req.end(payload);
@@ -125,7 +126,8 @@ export async function startFleet(emulators: Emulator[], root: string, env: Recor
   closeSync(log);
   const tail = () => {
     const text = readFileSync(logFile, 'utf8');
-    return text.slice(-8000);
+    const ended = child.exitCode !== null || child.signalCode !== null ? `\n(gateway exited: code ${child.exitCode}, signal ${child.signalCode})` : '';
+    return text.slice(-8000) + ended;
   };
   const http = httpClient(port);
   const fleet: Fleet = {
@@ -156,7 +158,9 @@ async function linkOne(fleet: Fleet, index: number): Promise<void> {
   const session = fleet.sessions[index]!;
   if (session !== 'default') {
     const created = await fleet.call('POST', '/api/sessions', { name: session });
-    if (created.status !== 201) throw new Error(`POST /api/sessions ${session}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
+    // 409: a repeated request (after a reset connection) found the session the first one made.
+    if (created.status !== 201 && created.status !== 409)
+      throw new Error(`POST /api/sessions ${session}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
   }
   const base = fleet.base(session);
   const qr = await waitFor(
