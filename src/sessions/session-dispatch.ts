@@ -1,7 +1,8 @@
 /**
  * `/api/sessions/:session/...`: every account route, for the session the path names. Each
- * session's routes are built once (on its first request) from its own transport and services, in
- * a router of their own; a deleted session's router goes with its runtime.
+ * session's routes are built once from its own transport and services, in a router of their own,
+ * when the session opens (building them takes tens of milliseconds: on the first request of 100
+ * sessions at once they queued behind each other); a deleted session's router goes with its runtime.
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { RouteSpec } from '../http/route-spec.js';
@@ -23,7 +24,10 @@ export function dispatchedSession(res: Response): string | undefined {
   return typeof session === 'string' ? session : undefined;
 }
 
-export function sessionDispatch(sessions: Pick<SessionManager, 'get'>, routesOf: (runtime: SessionRuntime) => RouteSpec[]): RequestHandler {
+export function sessionDispatch(
+  sessions: Pick<SessionManager, 'get' | 'all' | 'whenOpened'>,
+  routesOf: (runtime: SessionRuntime) => RouteSpec[],
+): RequestHandler {
   const routers = new WeakMap<SessionRuntime, express.Router>();
   const routerFor = (runtime: SessionRuntime) => {
     let router = routers.get(runtime);
@@ -36,6 +40,8 @@ export function sessionDispatch(sessions: Pick<SessionManager, 'get'>, routesOf:
     }
     return router;
   };
+  for (const runtime of sessions.all()) routerFor(runtime);
+  sessions.whenOpened((runtime) => void routerFor(runtime));
   return (req: Request, res: Response, next: NextFunction) => {
     const name = req.params.session;
     const runtime = isSessionName(name) ? sessions.get(name) : undefined;

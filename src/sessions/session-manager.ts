@@ -45,6 +45,7 @@ export class SessionManager {
   readonly keys = new SessionKeyIndex();
   private readonly runtimes = new Map<string, SessionRuntime>();
   private readonly settings = new Map<string, SessionSettings>();
+  private readonly openedListeners: Array<(runtime: SessionRuntime) => void> = [];
   /** Names being created or deleted: a second request for the same name waits its turn. */
   private readonly busy = new Set<string>();
 
@@ -65,6 +66,16 @@ export class SessionManager {
     return [this.defaultRuntime, ...others];
   }
 
+  /** Calls `listener` with every session opened from now on (created, or opened at start). */
+  whenOpened(listener: (runtime: SessionRuntime) => void): void {
+    this.openedListeners.push(listener);
+  }
+
+  private opened(runtime: SessionRuntime): void {
+    this.deps.onOpened?.(runtime);
+    for (const listener of this.openedListeners) listener(runtime);
+  }
+
   createdAt(name: string): Date | null {
     return this.settings.get(name)?.createdAt ?? null;
   }
@@ -83,7 +94,7 @@ export class SessionManager {
       try {
         const runtime = await this.deps.open(entry.name, sessionConfig(this.deps.baseConfig, entry));
         this.runtimes.set(entry.name, runtime);
-        this.deps.onOpened?.(runtime);
+        this.opened(runtime);
       } catch (error) {
         // One broken session folder must not keep the others (and default) from serving.
         this.deps.logger.error({ err: error, session: entry.name }, 'session could not be opened; it stays off until the next start');
@@ -119,7 +130,7 @@ export class SessionManager {
       this.runtimes.set(name, runtime);
       this.settings.set(name, full);
       this.keys.set(name, keyHash);
-      this.deps.onOpened?.(runtime);
+      this.opened(runtime);
       runtime.transport.start();
       this.deps.logger.info({ session: name }, 'session created');
       return { name, apiKey };
