@@ -89,6 +89,10 @@ describe("Node's parser errors are answered in the contract's error body", () =>
   test('a parser error on a keep-alive connection after a good request is answered too', async () => {
     const res = await rawExchange(server.port, {
       untilClose: true,
+      // No half-close: a FIN that reaches the server with the bad request (a loaded machine) ends
+      // the connection before the 400 can be written, which is right for that client but not
+      // what this case is about. The server closes after the 400 by itself.
+      end: false,
       pieces: ['GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n'],
     });
     expect(res?.status).toBe(200);
