@@ -5,35 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../cluster/sql/schema.js';
-import type { ChangeKind, MessageStatus } from '../domain/vocabulary.js';
-import type { MessageChange, MessageChangeRepository } from './message-change-repository.js';
-
-interface Row {
-  action_id: string;
-  target_id: string;
-  kind: ChangeKind;
-  text: string | null;
-  created_at: number;
-  status: MessageStatus;
-  sent_at: number | null;
-  wa_message_id: string | null;
-}
-
-const APPLIED = new Set<MessageStatus>(['sent', 'delivered', 'read']);
-
-function toChange(row: Row): MessageChange {
-  const state = APPLIED.has(row.status) ? 'applied' : row.status === 'failed' ? 'failed' : 'pending';
-  return {
-    actionId: row.action_id,
-    targetId: row.target_id,
-    kind: row.kind,
-    text: row.text,
-    createdAt: new Date(row.created_at).toISOString(),
-    state,
-    appliedAt: state === 'applied' && row.sent_at !== null ? new Date(row.sent_at).toISOString() : null,
-    actionMessageId: row.wa_message_id,
-  };
-}
+import type { ChangeKind } from '../domain/vocabulary.js';
+import { toChange, type MessageChange, type MessageChangeRepository } from './message-change-repository.js';
 
 export class KyselyMessageChangeRepository implements MessageChangeRepository {
   constructor(

@@ -34,7 +34,7 @@ export interface MessageChangeRepository {
   byAction(actionId: string): Promise<MessageChange | null>;
 }
 
-interface Row {
+export interface ChangeRow {
   action_id: string;
   target_id: string;
   kind: ChangeKind;
@@ -47,7 +47,8 @@ interface Row {
 
 const APPLIED = new Set<MessageStatus>(['sent', 'delivered', 'read']);
 
-function toChange(row: Row): MessageChange {
+/** A change link joined with its action's record, as both stores read it. */
+export function toChange(row: ChangeRow): MessageChange {
   const state = APPLIED.has(row.status) ? 'applied' : row.status === 'failed' ? 'failed' : 'pending';
   return {
     actionId: row.action_id,
@@ -84,11 +85,11 @@ export class SqliteMessageChangeRepository implements MessageChangeRepository {
   }
 
   async forTarget(targetId: string): Promise<MessageChange[]> {
-    return this.sql.prepare<[string], Row>(`${SELECT} WHERE c.target_id = ? ORDER BY c.created_at, m.seq`).all(targetId).map(toChange);
+    return this.sql.prepare<[string], ChangeRow>(`${SELECT} WHERE c.target_id = ? ORDER BY c.created_at, m.seq`).all(targetId).map(toChange);
   }
 
   async byAction(actionId: string): Promise<MessageChange | null> {
-    const row = this.sql.prepare<[string], Row>(`${SELECT} WHERE c.action_id = ?`).get(actionId);
+    const row = this.sql.prepare<[string], ChangeRow>(`${SELECT} WHERE c.action_id = ?`).get(actionId);
     return row ? toChange(row) : null;
   }
 }

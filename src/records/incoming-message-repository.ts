@@ -67,7 +67,8 @@ export interface IncomingMessageRepository {
 /** Kinds whose media GET /api/media/:messageId downloads. */
 export const hasMedia = (type: string): boolean => (MEDIA_KINDS as readonly string[]).includes(type);
 
-interface Row {
+/** A received_messages row, as both stores read it. */
+export interface ReceivedRow {
   seq: number;
   message_id: string;
   chat: string;
@@ -84,7 +85,8 @@ interface Row {
   revoked_at: number | null;
 }
 
-function toReceived(row: Row): ReceivedMessage {
+/** A received_messages row as both stores read it. */
+export function toReceived(row: ReceivedRow): ReceivedMessage {
   return {
     messageId: row.message_id,
     fromJid: row.from_jid,
@@ -137,13 +139,13 @@ export class SqliteIncomingMessageRepository implements IncomingMessageRepositor
   }
 
   async findReceived(messageId: string): Promise<ReceivedMessage | null> {
-    const row = this.sql.prepare('SELECT * FROM received_messages WHERE message_id = ?').get(messageId) as Row | undefined;
+    const row = this.sql.prepare('SELECT * FROM received_messages WHERE message_id = ?').get(messageId) as ReceivedRow | undefined;
     return row ? toReceived(row) : null;
   }
 
   async list(query: ReceivedMessageQuery = {}): Promise<Page<ReceivedMessage>> {
     const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
-    return keysetPage<Row, ReceivedMessage>(
+    return keysetPage<ReceivedRow, ReceivedMessage>(
       this.sql,
       'received_messages',
       [

@@ -3,33 +3,19 @@
  * many: the same behaviour, ordering and cursors as SqliteIncomingMessageRepository, every query
  * scoped by `session` (a message id is unique per session, not across them).
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { keysetPage } from '../cluster/sql/keyset-page.js';
-import type { ReceivedMessageTable, StoreSchema } from '../cluster/sql/schema.js';
+import type { StoreSchema } from '../cluster/sql/schema.js';
 import { MEDIA_KINDS } from '../domain/vocabulary.js';
 import { MAX_PAGE_SIZE, type Page } from '../store/cursor.js';
-import type { IncomingMessageRepository, ReceivedMessage, ReceivedMessageQuery, StoredIncomingMessage } from './incoming-message-repository.js';
+import {
+  toReceived,
+  type IncomingMessageRepository,
+  type ReceivedMessage,
+  type ReceivedMessageQuery,
+  type StoredIncomingMessage,
+} from './incoming-message-repository.js';
 import { DEFAULT_PAGE_SIZE } from './message-repository.js';
-
-type Row = Selectable<ReceivedMessageTable>;
-
-function toReceived(row: Row): ReceivedMessage {
-  return {
-    messageId: row.message_id,
-    fromJid: row.from_jid,
-    type: row.type,
-    raw: row.raw,
-    receivedAt: row.received_at,
-    chat: row.chat,
-    fromPhone: row.from_phone,
-    summary: row.summary,
-    sentAt: row.sent_at,
-    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
-    editedText: row.edited_text,
-    editedAt: row.edited_at,
-    revokedAt: row.revoked_at,
-  };
-}
 
 export class KyselyIncomingMessageRepository implements IncomingMessageRepository {
   constructor(

@@ -4,37 +4,18 @@
  * SqliteWebhookDeliveryRepository, every query scoped by `session`.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { keysetPage } from '../cluster/sql/keyset-page.js';
-import type { StoreSchema, WebhookDeliveryTable } from '../cluster/sql/schema.js';
-import type {
-  AttemptFailure,
-  DeliveryPage,
-  DeliveryQuery,
-  NewWebhookDelivery,
-  WebhookDelivery,
-  WebhookDeliveryRepository,
+import type { StoreSchema } from '../cluster/sql/schema.js';
+import {
+  toDelivery,
+  type AttemptFailure,
+  type DeliveryPage,
+  type DeliveryQuery,
+  type NewWebhookDelivery,
+  type WebhookDelivery,
+  type WebhookDeliveryRepository,
 } from './webhook-delivery-repository.js';
-
-type DeliveryRow = Selectable<WebhookDeliveryTable>;
-
-function toDelivery(row: DeliveryRow): WebhookDelivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    url: row.url,
-    payload: row.payload,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    lastStatusCode: row.last_status_code,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deliveredAt: row.delivered_at,
-  };
-}
 
 export class KyselyWebhookDeliveryRepository implements WebhookDeliveryRepository {
   constructor(

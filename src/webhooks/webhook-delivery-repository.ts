@@ -73,7 +73,7 @@ export interface WebhookDeliveryRepository {
   purgeFinished(before: number): Promise<number>;
 }
 
-interface DeliveryRow {
+export interface DeliveryRow {
   seq: number;
   id: string;
   event_id: string;
@@ -90,7 +90,8 @@ interface DeliveryRow {
   delivered_at: number | null;
 }
 
-function toDelivery(row: DeliveryRow): WebhookDelivery {
+/** A webhook_deliveries row as both stores read it. */
+export function toDelivery(row: DeliveryRow): WebhookDelivery {
   return {
     id: row.id,
     eventId: row.event_id,
