@@ -51,15 +51,41 @@ function rawErrorResponse(error: AppError): string {
 
 /** `clientError`: the parser failed (or the head never arrived in time) on this socket. */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  // A connection reset has nobody to answer; a response already under way cannot be replaced.
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+  // A connection reset has nobody to answer.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
-  socket.end(rawErrorResponse(appErrorFor(error)));
-  // end() flushes then closes; a peer that never reads must not hold the socket open.
-  setTimeout(() => socket.destroy(), 5000).unref();
+  const answer = () => {
+    if (socket.destroyed || !socket.writable) return;
+    socket.end(rawErrorResponse(appErrorFor(error)));
+    // end() flushes then closes; a peer that never reads must not hold the socket open.
+    setTimeout(() => socket.destroy(), 5000).unref();
+  };
+  const inFlight = (socket as Socket & { _httpMessage?: InFlightResponse })._httpMessage;
+  if (!inFlight) return answer();
+  if (inFlight.req?.complete !== true) {
+    // The bad bytes belong to the request being answered (its body broke off): answered unless
+    // its response has begun, which cannot be replaced, and then the connection just ends.
+    if (inFlight.headersSent) socket.destroy();
+    else answer();
+    return;
+  }
+  // A pipelined request after a complete one: its 400 follows the earlier response, in order
+  // (on a loaded machine the earlier response may still be under way when the parser fails).
+  if (inFlight.writableFinished) return answer();
+  inFlight.once('finish', answer);
+  inFlight.once('close', () => {
+    if (!inFlight.writableFinished) socket.destroy();
+  });
+}
+
+/** The parts of Node's ServerResponse (socket._httpMessage) that say which request it answers. */
+interface InFlightResponse {
+  req?: { complete?: boolean };
+  headersSent?: boolean;
+  writableFinished?: boolean;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
 function sendError(res: ServerResponse, error: AppError): void {

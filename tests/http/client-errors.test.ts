@@ -98,4 +98,23 @@ describe("Node's parser errors are answered in the contract's error body", () =>
     expect(res?.status).toBe(200);
     expect(res?.raw).toMatch(/HTTP\/1\.1 400 Bad Request[\s\S]*"code":"MALFORMED_REQUEST"/);
   });
+
+  test('a parser error in a request pipelined behind a slow response is answered after that response', async () => {
+    // The earlier response is still being written when the parser fails on the next request: the
+    // 400 must wait for it rather than cut it off (what a loaded machine does to the case above).
+    const slow = await listen((_req, res) => {
+      setTimeout(() => res.end('slow but whole'), 150);
+    });
+    try {
+      const res = await rawExchange(slow.port, {
+        untilClose: true,
+        end: false,
+        pieces: ['GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 'GET /next HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n'],
+      });
+      expect(res?.status).toBe(200);
+      expect(res?.raw).toMatch(/slow but whole[\s\S]*HTTP\/1\.1 400 Bad Request[\s\S]*"code":"MALFORMED_REQUEST"/);
+    } finally {
+      await slow.close();
+    }
+  });
 });
