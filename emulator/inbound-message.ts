@@ -15,6 +15,12 @@ export interface IncomingMessageOptions {
   pushName?: string;
   /** Unix seconds; defaults to now. */
   timestamp?: number;
+  /**
+   * Flips a bit of the Signal message's MAC, as a forger or a corrupted session would: the
+   * companion's decryption fails with 'Bad MAC'. Needs a `msg` (whose MAC is its last 8 bytes):
+   * a contact keeps sending `pkmsg` until the companion has written to it, so do that first.
+   */
+  corruptMac?: boolean;
 }
 
 /**
@@ -33,6 +39,11 @@ export async function buildIncomingStanza(
   const { type, ciphertext } = await sender.party.encrypt(companionAddress(accountLid, device.device), encodeWAMessage(message), () =>
     devices.takeBundle(device),
   );
+  if (options.corruptMac) {
+    if (type !== 'msg') throw new Error('corruptMac needs a `msg`: have the companion write to this contact first');
+    const last = ciphertext.length - 1;
+    ciphertext.writeUInt8(ciphertext.readUInt8(last) ^ 0x01, last);
+  }
   const byLid = options.addressing === 'lid';
   const attrs: Record<string, string> = {
     from: byLid ? lidJid(sender.lid) : pnJid(sender.phone),

@@ -89,6 +89,12 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
     labelNames: ['session', 'code'] as const,
     registers,
   });
+  const undecryptable = new Counter({
+    name: 'wa_gateway_undecryptable_messages_total',
+    help: 'Incoming messages that could not be decrypted (Bad MAC, no session); their senders are asked to resend',
+    labelNames: ['session'] as const,
+    registers,
+  });
   const webhookDeliveries = new Counter({
     name: 'wa_gateway_webhook_deliveries_total',
     help: 'Webhook deliveries by outcome: queued, delivered, retrying (an attempt failed), failed (gave up)',
@@ -182,7 +188,18 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
   });
 
   /** Counters and histograms: their series of a session are removed when it stops. */
-  const labelled = [messages, failures, sendDuration, reconnects, webhookDeliveries, conversions, conversionDuration, httpRequests, httpDuration];
+  const labelled = [
+    messages,
+    failures,
+    sendDuration,
+    reconnects,
+    undecryptable,
+    webhookDeliveries,
+    conversions,
+    conversionDuration,
+    httpRequests,
+    httpDuration,
+  ];
   /** Sessions whose hooks are in use; an HTTP request that ends after its session stopped is not counted. */
   const live = new Set<string>();
   const forget = async (session: string) => {
@@ -214,6 +231,9 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
         lastClose = close.at;
         reconnects.inc({ session, code: String(close.code) });
       };
+      const onUndecryptable = () => {
+        if (!stopped) undecryptable.inc({ session });
+      };
       return {
         session,
         gateway,
@@ -221,8 +241,10 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
           observed.set(session, state);
           lastClose = state.transport.status().lastDisconnect?.at;
           state.transport.events.on('connection', onConnection);
+          state.transport.events.on('undecryptable-message', onUndecryptable);
           return () => {
             state.transport.events.off('connection', onConnection);
+            state.transport.events.off('undecryptable-message', onUndecryptable);
             observed.delete(session);
             live.delete(session);
             stopped = true;

@@ -234,6 +234,17 @@ export interface TransportEventMap {
   'group-update': [GroupUpdate];
   /** Someone voted in a poll the account sent (decrypted; src/whatsapp/baileys/poll-votes.ts). */
   'poll-vote': [PollVote];
+  /** A message arrived that could not be decrypted (Bad MAC, no session); WhatsApp is asked to resend it. */
+  'undecryptable-message': [UndecryptableMessage];
+}
+
+export interface UndecryptableMessage {
+  /** WhatsApp's message id. */
+  id: string;
+  /** The chat it came from (a contact or a group). */
+  from: string;
+  /** What the decryption failed with (Baileys' text, e.g. 'Bad MAC'). */
+  reason: string;
 }
 
 export interface WhatsAppTransport {

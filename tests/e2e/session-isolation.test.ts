@@ -78,7 +78,8 @@ describe('a misbehaving session does not starve the others', () => {
             // Between login and the kick there may be no logged-in companion to ask.
           }
         }
-        await sleep(100);
+        // Long enough for a loaded machine to answer some of them before the kick.
+        await sleep(250);
         noisy!.kick(515);
         round++;
         await sleep(150);
@@ -114,4 +115,51 @@ describe('a misbehaving session does not starve the others', () => {
     expect(restarts.length).toBeGreaterThan(2);
     expect(restarts.every((line) => line.includes('"session":"noisy"'))).toBe(true);
   });
+
+  test('a Bad MAC flood on one session; the other sends every message, once', async () => {
+    await waitFor(async () => (await h.api.get('/api/sessions/noisy')).body.bot_connected === true, 10_000, 'noisy connected');
+    // A contact writes `msg`s (not `pkmsg`s) only after the companion has written to it.
+    const first = await h.api.post('/api/sessions/noisy/send-message').send({ phone: RECIPIENT, message: 'hello' }).expect(200);
+    const firstId = (first.body as { data: { message_id: string } }).data.message_id;
+    await waitFor(() => noisy!.messages.some((m) => m.id === firstId), 10_000, 'noisy hello arrived');
+    const undecryptableBefore = await undecryptableCount('noisy');
+    const logStart = log.lines.length;
+
+    const BAD = 40;
+    const badIds: string[] = [];
+    const flood = (async () => {
+      for (let i = 0; i < BAD; i++) badIds.push(await noisy!.sendIncomingText(RECIPIENT, `forged ${i}`, { corruptMac: true }));
+    })();
+    const sent: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await h.api.post('/api/send-message').send({ phone: RECIPIENT, message: `during the flood ${i}` });
+      expect(res.status).toBe(200);
+      sent.push((res.body as { data: { message_id: string } }).data.message_id);
+    }
+    await flood;
+
+    for (const id of sent) await h.emu.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
+    for (const id of sent) expect(h.emu.messages.filter((m) => m.id === id && !m.isOwnDeviceCopy && !m.duplicate)).toHaveLength(1);
+    // Every forged message is counted under noisy and none of them reached anyone as a message.
+    await waitFor(async () => (await undecryptableCount('noisy')) - undecryptableBefore >= BAD, 60_000, 'every forged message counted');
+    expect((await undecryptableCount('noisy')) - undecryptableBefore).toBe(BAD);
+    expect(await undecryptableCount('default')).toBe(0);
+    const received = (await h.api.get('/api/sessions/noisy/messages?direction=in&limit=100').expect(200)).body as { data: Array<{ message_id: string }> };
+    expect(received.data.filter((m) => badIds.includes(m.message_id))).toEqual([]);
+    // Bounded: one retry receipt per forged message, no more (the sender is asked once to resend).
+    const retries = noisy!.clientReceipts.filter((r) => r.type === 'retry' && badIds.includes(r.id));
+    expect(new Set(retries.map((r) => r.id)).size).toBe(BAD);
+    expect(retries.length).toBe(BAD);
+    // Logged under noisy's name, a few lines rather than one per message.
+    const lines = log.lines.slice(logStart).filter((line) => line.includes('could not be decrypted'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(BAD / 4);
+    expect(lines.every((line) => line.includes('"session":"noisy"'))).toBe(true);
+  });
+
+  async function undecryptableCount(session: string): Promise<number> {
+    const metrics = (await h.api.get('/metrics').expect(200)).text;
+    const line = metrics.split('\n').find((l) => l.startsWith(`wa_gateway_undecryptable_messages_total{session="${session}"}`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * What a socket's message events mean to the port: receipts of our own messages become
  * 'message-status', votes in our polls 'poll-vote', everything contacts send 'incoming-message'
- * (or 'incoming-change' for their edits and deletes).
+ * (or 'incoming-change' for their edits and deletes), and messages that could not be decrypted
+ * 'undecryptable-message'.
  */
 import type { EventEmitter } from 'node:events';
 import { proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
@@ -11,6 +12,7 @@ import type { SentPollLookup } from '../kinds.js';
 import type { TransportEventMap } from '../transport.js';
 import { toReceivedEvent } from './message-mapping.js';
 import { isPollVote, reportPollVote } from './poll-votes.js';
+import { UndecryptableLog } from './undecryptable-log.js';
 
 // `sent` and `failed` come from WhatsApp's server ack itself (ServerAckTracker), not from here:
 // Baileys' ERROR status carries no code, and nothing in rc14 reports a positive server ack.
@@ -31,7 +33,15 @@ export function reportMessageEvents(socket: WASocket, deps: { events: EventEmitt
   socket.ev.on('messages.update', (updates) => {
     for (const { key, update } of updates) emitStatus(key, update.status);
   });
+  const undecryptable = new UndecryptableLog(deps.logger);
   socket.ev.on('messages.upsert', ({ messages, type }) => {
+    for (const message of messages) {
+      if (message.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT || message.key.fromMe) continue;
+      // Baileys has already asked the sender to resend it (a retry receipt, bounded per message).
+      const failure = { id: message.key.id ?? '', from: message.key.remoteJid ?? '', reason: message.messageStubParameters?.[0] ?? 'unknown' };
+      undecryptable.record(failure);
+      events.emit('undecryptable-message', failure);
+    }
     // Baileys buffers the upsert of a message we sent; a receipt that arrives before the flush is
     // merged into that upsert (status on the message, type 'append') and no messages.update
     // follows. Without this, a fast phone's "delivered" was never recorded.
