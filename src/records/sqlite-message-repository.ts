@@ -92,6 +92,10 @@ export class SqliteMessageRepository implements MessageRepository {
     return this.insertNow(message);
   }
 
+  /**
+   * create, synchronously, for a transaction on the same file: the outbox runs it inside its
+   * enqueue so a queued message's record and its job are written together or not at all.
+   */
   insertNow(message: NewMessage): MessageRecord {
     const at = (message.at ?? new Date()).getTime();
     const row = this.sql
