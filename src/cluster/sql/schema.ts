@@ -4,6 +4,7 @@
  * openDatabase; every value we store stays far below 2^53).
  */
 import type { Generated } from 'kysely';
+import type { MessageType } from '../../domain/vocabulary.js';
 
 /** Who drives a session. One row per session, kept forever so the token only ever grows. */
 export interface SessionLeaseTable {
@@ -95,10 +96,7 @@ export interface ReceivedMessageTable {
   revoked_at: number | null;
 }
 
-/**
- * Message records (the embedded store's `messages`). No repository writes it yet: it is here for the
- * tables that join on it (message_changes, polls). Unique (session, id) and (session, wa_message_id).
- */
+/** Message records (src/records/message-repository.ts). Unique (session, id) and (session, wa_message_id). */
 export interface MessageTable {
   seq: Generated<number>;
   session: string;
@@ -106,7 +104,7 @@ export interface MessageTable {
   wa_message_id: string | null;
   phone: string;
   jid: string;
-  type: string;
+  type: MessageType;
   summary: string | null;
   file_name: string | null;
   status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
