@@ -21,7 +21,8 @@ import {
 } from './outbox-repository.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 
-interface JobRow {
+/** An outbox_jobs row as both stores read it. */
+export interface JobRow {
   seq: number;
   message_id: string;
   jid: string;
@@ -43,7 +44,7 @@ interface JobRow {
   finished_at: number | null;
 }
 
-function toJob(row: JobRow): OutboxJob {
+export function toJob(row: JobRow): OutboxJob {
   return {
     seq: row.seq,
     messageId: row.message_id,
