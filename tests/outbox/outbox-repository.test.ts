@@ -124,6 +124,35 @@ describe.each(STORES)('the outbox on %s', (store) => {
     expect(await outbox.recentSends(0)).toEqual([]);
   });
 
+  test("a queued message's record is written with its job, and neither when either write fails or the outbox is full", async () => {
+    const { messages } = fixture().repo;
+    const record = (id: string) => ({
+      id,
+      waMessageId: `W-${id}`,
+      phone: '6281111111111',
+      jid: A,
+      type: 'text' as const,
+      text: `record ${id}`,
+      status: 'queued' as const,
+    });
+    await outbox.enqueue({ ...text('r1'), waMessageId: 'W-r1' }, 1000, record('r1'));
+    expect(await messages.get('r1')).toMatchObject({ status: 'queued', waMessageId: 'W-r1', summary: 'record r1' });
+    expect(await outbox.get('r1')).toMatchObject({ status: 'queued', waMessageId: 'W-r1' });
+
+    // The job's insert fails (one job per message): the record is not written either.
+    await expect(outbox.enqueue(text('r1'), 1000, record('r2'))).rejects.toThrow();
+    expect(await messages.get('r2')).toBeNull();
+    // The record's insert fails after the job's (its id is taken): the job is undone.
+    await expect(outbox.enqueue(text('j3'), 1000, record('r1'))).rejects.toThrow();
+    expect(await outbox.get('j3')).toBeNull();
+    // A full outbox writes neither (the caller keeps the refusal on a failed record of its own).
+    const full = fixture().repo.withLimits({ maxBytes: 1e9, maxJobs: 1 });
+    await expect(full.enqueue(text('j4'), 1000, record('r4'))).rejects.toBeInstanceOf(OutboxFullError);
+    expect(await messages.get('r4')).toBeNull();
+    expect(await outbox.size()).toEqual({ jobs: 1, bytes: 0, inFlight: 0, oldestAcceptedAt: 1000 });
+    expect((await messages.list()).total).toBe(1);
+  });
+
   /*
    * What the outbox worker does, against a fake WhatsApp that records every stanza it got, with
    * the process "killed" (database abandoned without another write) at the worst moment: after the
