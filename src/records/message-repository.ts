@@ -72,7 +72,7 @@ export interface StatusChange {
 }
 
 export interface MessageRepository {
-  /** A queued message's record is written by the outbox instead, with its job (OutboxRepository.enqueue). */
+  /** The record of a message that goes into the outbox is written by OutboxRepository.enqueue instead, with its job. */
   create(message: NewMessage): Promise<MessageRecord>;
   get(id: string): Promise<MessageRecord | null>;
   getByWaId(waMessageId: string): Promise<MessageRecord | null>;
