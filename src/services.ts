@@ -87,7 +87,7 @@ export function createServices(deps: {
   const polls = new SqlitePollRepository(db);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
-  const outbox = createOutbox(config, db);
+  const outbox = createOutbox(config, db, metrics);
   const dispatcher = createDispatcher(config, webhookDeliveries, logger);
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);

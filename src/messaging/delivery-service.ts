@@ -266,7 +266,7 @@ export class DeliveryService {
           options: encodeJobContent(queued),
         },
         Date.now(),
-        newRecord && (() => void this.deps.messages.insertNow(newRecord)),
+        newRecord,
       );
     } catch (error) {
       if (spooled) await outbox.spool.remove(spooled.path);

@@ -2,11 +2,13 @@
  * Counting at the few places every message, webhook delivery and conversion passes through, by
  * wrapping them rather than editing their code: the message records (every status a message takes,
  * from the HTTP path, the outbox and WhatsApp's receipts, goes through them exactly once, deduplicated
- * by their state machine), the webhook delivery log, and the media preparer.
+ * by their state machine) and the outbox, which writes a queued message's record with its job; the
+ * webhook delivery log, and the media preparer.
  */
 import type { MessageStatus } from '../domain/vocabulary.js';
 import { Errors } from '../errors/app-error.js';
 import type { MediaPreparer } from '../messaging/media-preparation.js';
+import type { OutboxRepository } from '../outbox/outbox-repository.js';
 import type { MessageRepository, StatusChange } from '../records/message-repository.js';
 import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import type { SessionMetrics } from './gateway-metrics.js';
@@ -49,11 +51,6 @@ export function instrumentMessages(repository: MessageRepository, metrics: Sessi
       metrics.message(record.type, 'accepted');
       return record;
     },
-    insertNow(message: Parameters<MessageRepository['insertNow']>[0]) {
-      const record = repository.insertNow(message);
-      metrics.message(record.type, 'accepted');
-      return record;
-    },
     async markStatus(waMessageId: string, status: MessageStatus, at?: Date, error?: string) {
       const change = await repository.markStatus(waMessageId, status, at, error);
       count(change, status, true);
@@ -63,6 +60,18 @@ export function instrumentMessages(repository: MessageRepository, metrics: Sessi
       const change = await repository.markStatusById(id, status, at, error);
       count(change, status, false);
       return change;
+    },
+  });
+}
+
+/** A queued message's record is written by the outbox, with its job: accepted once both are in. */
+export function instrumentOutbox(repository: OutboxRepository, metrics: SessionMetrics): OutboxRepository {
+  return Object.assign(Object.create(repository) as OutboxRepository, {
+    async enqueue(...args: Parameters<OutboxRepository['enqueue']>) {
+      const job = await repository.enqueue(...args);
+      const record = args[2];
+      if (record) metrics.message(record.type, 'accepted');
+      return job;
     },
   });
 }

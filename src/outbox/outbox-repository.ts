@@ -17,6 +17,7 @@
  * Per-recipient order holds because a recipient's next job waits while one is in flight and a
  * recovered job keeps its original place (seq).
  */
+import type { NewMessage } from '../records/message-repository.js';
 import type { OutgoingKind } from '../whatsapp/transport.js';
 import type { PacingPolicy, SendRecord } from './pacing.js';
 
@@ -84,11 +85,11 @@ export interface OutboxUsage {
 
 export interface OutboxRepository {
   /**
-   * Throws OutboxFullError when the job or byte quota would be exceeded. `alongside` (synchronous,
-   * on the same store) runs inside the same transaction after the job's insert: the message record
-   * of a new message, so a crash can never leave a record without its job or a job without its record.
+   * Throws OutboxFullError when the job or byte quota would be exceeded. `record`: the new message's
+   * record, written in the same transaction after the job, so a crash can never leave a record
+   * without its job or a job without its record (neither is written when the outbox is full).
    */
-  enqueue(job: NewOutboxJob, now?: number, alongside?: () => void): Promise<OutboxJob>;
+  enqueue(job: NewOutboxJob, now?: number, record?: NewMessage): Promise<OutboxJob>;
   /** The oldest job whose recipient has nothing in flight and which pacing lets go now. */
   nextReady(now: number, pacing: PacingPolicy, heldUntil?: HoldPolicy): Promise<ReadyResult>;
   /** queued → in_flight; the returned job's waMessageId (an earlier one wins) is the id to send with. */

@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { OutboxParts } from '../messaging/delivery-service.js';
+import type { SessionMetrics } from '../metrics/gateway-metrics.js';
+import { instrumentOutbox } from '../metrics/instrument.js';
 import type { OutboxSender } from './outbox-worker.js';
 import { OutboxWorker } from './outbox-worker.js';
 import type { MessageRecord, MessageRepository } from '../records/message-repository.js';
@@ -16,10 +18,10 @@ import { SqliteOutboxRepository } from './sqlite-outbox-repository.js';
 import type { SqliteDatabase } from '../store/database.js';
 import type { HoldPolicy } from './outbox-repository.js';
 
-export function createOutbox(config: Config, db: SqliteDatabase): OutboxParts | undefined {
+export function createOutbox(config: Config, db: SqliteDatabase, metrics: SessionMetrics): OutboxParts | undefined {
   if (!config.outbox.enabled) return undefined;
   return {
-    repository: new SqliteOutboxRepository(db, { maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }),
+    repository: instrumentOutbox(new SqliteOutboxRepository(db, { maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }), metrics),
     spool: new MediaSpool(path.join(config.dataDir, 'outbox-media')),
     pacing: { perRecipientIntervalMs: config.pacing.perRecipientIntervalMs, perMinuteLimit: config.pacing.perMinuteLimit },
   };

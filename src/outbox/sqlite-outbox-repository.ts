@@ -2,6 +2,8 @@
  * The outbox on SQLite: the state machine and exactly-once rules documented in
  * outbox-repository.ts, as transactions over the outbox_jobs and send_log tables.
  */
+import type { NewMessage } from '../records/message-repository.js';
+import { SqliteMessageRepository } from '../records/sqlite-message-repository.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { StatementCache } from '../store/statement-cache.js';
 import {
@@ -19,7 +21,8 @@ import {
 } from './outbox-repository.js';
 import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 
-interface JobRow {
+/** An outbox_jobs row as both stores read it. */
+export interface JobRow {
   seq: number;
   message_id: string;
   jid: string;
@@ -41,7 +44,7 @@ interface JobRow {
   finished_at: number | null;
 }
 
-function toJob(row: JobRow): OutboxJob {
+export function toJob(row: JobRow): OutboxJob {
   return {
     seq: row.seq,
     messageId: row.message_id,
@@ -68,15 +71,17 @@ const PENDING = "status IN ('queued', 'in_flight')";
 
 export class SqliteOutboxRepository implements OutboxRepository {
   private readonly sql: StatementCache;
+  private readonly records: SqliteMessageRepository;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly limits: OutboxLimits,
   ) {
     this.sql = new StatementCache(db);
+    this.records = new SqliteMessageRepository(db);
   }
 
-  async enqueue(job: NewOutboxJob, now = Date.now(), alongside?: () => void): Promise<OutboxJob> {
+  async enqueue(job: NewOutboxJob, now = Date.now(), record?: NewMessage): Promise<OutboxJob> {
     const bytes = job.media?.bytes ?? 0;
     return this.db
       .transaction(() => {
@@ -103,7 +108,7 @@ export class SqliteOutboxRepository implements OutboxRepository {
             now,
           });
         // Last, so it runs only once the job is in: a failure of either write undoes both.
-        alongside?.();
+        if (record) this.records.insertNow(record);
         return this.mustGet(job.messageId);
       })
       .immediate();

@@ -1,6 +1,7 @@
 /**
- * Message records (their SQLite implementation is sqlite-message-repository.ts): one row per message the gateway accepted, carried forward by WhatsApp's acks
- * and receipts. The interface is async so a server database can replace SQLite later.
+ * Message records (on SQLite: sqlite-message-repository.ts; on the shared store:
+ * kysely-message-repository.ts): one row per message the gateway accepted, carried forward by
+ * WhatsApp's acks and receipts.
  */
 import type { DeliveryStatus, MessageStatus, MessageType } from '../domain/vocabulary.js';
 import type { Page } from '../store/cursor.js';
@@ -71,12 +72,8 @@ export interface StatusChange {
 }
 
 export interface MessageRepository {
+  /** The record of a message that goes into the outbox is written by OutboxRepository.enqueue instead, with its job. */
   create(message: NewMessage): Promise<MessageRecord>;
-  /**
-   * create, synchronously, for a caller's transaction on the same store: the outbox runs it inside
-   * its enqueue so a queued message's record and its job are written together or not at all.
-   */
-  insertNow(message: NewMessage): MessageRecord;
   get(id: string): Promise<MessageRecord | null>;
   getByWaId(waMessageId: string): Promise<MessageRecord | null>;
   /** For sends whose WhatsApp id is known only after Baileys returned. */

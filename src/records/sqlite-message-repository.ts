@@ -20,7 +20,8 @@ import {
   type StatusChange,
 } from './message-repository.js';
 
-interface MessageRow {
+/** A messages row as both stores read it. */
+export interface MessageRow {
   seq: number;
   id: string;
   wa_message_id: string | null;
@@ -42,7 +43,7 @@ interface MessageRow {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function toRecord(row: MessageRow): MessageRecord {
+export function toRecord(row: MessageRow): MessageRecord {
   return {
     id: row.id,
     waMessageId: row.wa_message_id,
@@ -63,13 +64,14 @@ function toRecord(row: MessageRow): MessageRecord {
   };
 }
 
-const STATUS_COLUMN: Record<MessageStatus, string> = {
+/** The column that keeps when a record reached each status. */
+export const STATUS_COLUMN = {
   queued: 'queued_at',
   sent: 'sent_at',
   delivered: 'delivered_at',
   read: 'read_at',
   failed: 'failed_at',
-};
+} as const satisfies Record<MessageStatus, keyof MessageRow>;
 
 /** canTransition as SQL: for each target, the quoted list of statuses a record may leave for it. */
 const ALLOWED_FROM = Object.fromEntries(
@@ -92,6 +94,10 @@ export class SqliteMessageRepository implements MessageRepository {
     return this.insertNow(message);
   }
 
+  /**
+   * create, synchronously, for a transaction on the same file: the outbox runs it inside its
+   * enqueue so a queued message's record and its job are written together or not at all.
+   */
   insertNow(message: NewMessage): MessageRecord {
     const at = (message.at ?? new Date()).getTime();
     const row = this.sql

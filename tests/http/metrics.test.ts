@@ -111,6 +111,14 @@ describe('GET /metrics', () => {
     expect(sample(text, 'wa_gateway_messages_total', { type: 'text', status: 'sent' })).toBe(1);
   });
 
+  test('a message the outbox queues counts as accepted once, with its record and job written together', async () => {
+    t = await buildTestApp({ QUEUE_WHEN_DISCONNECTED: 'true', PACING_RECIPIENT_INTERVAL_MS: '0', PACING_MAX_PER_MINUTE: '0' });
+    t.transport.setPhase('waiting_to_retry');
+    await request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'later' }).expect(202);
+    const text = (await request(t.app).get('/metrics').expect(200)).text;
+    expect(sample(text, 'wa_gateway_messages_total', { type: 'text', status: 'accepted' })).toBe(1);
+  });
+
   test('each app has its own registry', async () => {
     t = await buildTestApp();
     other = await buildTestApp();

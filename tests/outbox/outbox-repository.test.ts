@@ -1,31 +1,20 @@
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { OutboxFullError, OutboxStateError, type NewOutboxJob, type OutboxJob } from '../../src/outbox/outbox-repository.js';
-import { SqliteOutboxRepository } from '../../src/outbox/sqlite-outbox-repository.js';
-import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
+/**
+ * The outbox on every store (the embedded SQLite file the gateway uses today, and the shared store
+ * through Kysely on SQLite and on PostgreSQL): order, pacing, quotas, guarded moves, and exactly
+ * once across a crash. Record-and-job atomicity, sessions and racing nodes: outbox-shared-store.test.ts.
+ */
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { OutboxFullError, OutboxStateError, type OutboxJob } from '../../src/outbox/outbox-repository.js';
 import { NO_PACING } from '../../src/outbox/pacing.js';
-import { tempDatabase } from '../store/temp-db.js';
+import { STORES, useRepository } from '../support/store-implementations.js';
+import { A, B, image, outboxStores, text, type OutboxStore } from './outbox-stores.js';
 
-const A = '6281111111111@s.whatsapp.net';
-const B = '6282222222222@s.whatsapp.net';
-const LIMITS = { maxBytes: 10_000, maxJobs: 100 };
-
-const text = (messageId: string, jid = A): NewOutboxJob => ({ messageId, jid, kind: 'text', text: `text of ${messageId}` });
-const image = (messageId: string, bytes: number): NewOutboxJob => ({
-  messageId,
-  jid: A,
-  kind: 'image',
-  media: { path: `/spool/${messageId}.jpg`, bytes, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: 'hi' },
-  options: { viewOnce: false },
-});
-
-describe('SqliteOutboxRepository', () => {
-  let tmp: ReturnType<typeof tempDatabase>;
-  let outbox: SqliteOutboxRepository;
+describe.each(STORES)('the outbox on %s', (store) => {
+  const fixture = useRepository<OutboxStore>(store, outboxStores);
+  let outbox: OutboxStore['outbox'];
   beforeEach(() => {
-    tmp = tempDatabase('wa-outbox-');
-    outbox = new SqliteOutboxRepository(tmp.db, LIMITS);
+    outbox = fixture().repo.outbox;
   });
-  afterEach(() => tmp.cleanup());
 
   async function take(now = 1000): Promise<OutboxJob | null> {
     const ready = await outbox.nextReady(now, NO_PACING);
@@ -119,7 +108,7 @@ describe('SqliteOutboxRepository', () => {
     expect(await outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0, oldestAcceptedAt: null });
     await outbox.enqueue(image('m2', 5000));
 
-    const small = new SqliteOutboxRepository(tmp.db, { maxBytes: 1e9, maxJobs: 1 });
+    const small = fixture().repo.withLimits({ maxBytes: 1e9, maxJobs: 1 });
     await expect(small.enqueue(text('m3'))).rejects.toMatchObject({ reason: 'jobs', message: 'Outbox full: 1 of 1 messages already queued' });
   });
 
@@ -134,24 +123,46 @@ describe('SqliteOutboxRepository', () => {
     expect(await outbox.get('m2')).not.toBeNull();
     expect(await outbox.recentSends(0)).toEqual([]);
   });
-});
 
-/**
- * What the outbox worker does, against a fake WhatsApp that records every stanza it got, with
- * the process "killed" (database abandoned without another write) at the worst moment: after the
- * send left, before `complete` was committed.
- */
-describe('outbox exactly-once across a crash', () => {
-  let tmp: ReturnType<typeof tempDatabase>;
-  afterEach(() => tmp.cleanup());
+  test("a queued message's record is written with its job, and neither when either write fails or the outbox is full", async () => {
+    const { messages } = fixture().repo;
+    const record = (id: string) => ({
+      id,
+      waMessageId: `W-${id}`,
+      phone: '6281111111111',
+      jid: A,
+      type: 'text' as const,
+      text: `record ${id}`,
+      status: 'queued' as const,
+    });
+    await outbox.enqueue({ ...text('r1'), waMessageId: 'W-r1' }, 1000, record('r1'));
+    expect(await messages.get('r1')).toMatchObject({ status: 'queued', waMessageId: 'W-r1', summary: 'record r1' });
+    expect(await outbox.get('r1')).toMatchObject({ status: 'queued', waMessageId: 'W-r1' });
 
-  test('an in-flight job is resent with the same WhatsApp id, in order, and nothing else is sent twice', async () => {
-    tmp = tempDatabase('wa-outbox-crash-');
+    // The job's insert fails (one job per message): the record is not written either.
+    await expect(outbox.enqueue(text('r1'), 1000, record('r2'))).rejects.toThrow();
+    expect(await messages.get('r2')).toBeNull();
+    // The record's insert fails after the job's (its id is taken): the job is undone.
+    await expect(outbox.enqueue(text('j3'), 1000, record('r1'))).rejects.toThrow();
+    expect(await outbox.get('j3')).toBeNull();
+    // A full outbox writes neither (the caller keeps the refusal on a failed record of its own).
+    const full = fixture().repo.withLimits({ maxBytes: 1e9, maxJobs: 1 });
+    await expect(full.enqueue(text('j4'), 1000, record('r4'))).rejects.toBeInstanceOf(OutboxFullError);
+    expect(await messages.get('r4')).toBeNull();
+    expect(await outbox.size()).toEqual({ jobs: 1, bytes: 0, inFlight: 0, oldestAcceptedAt: 1000 });
+    expect((await messages.list()).total).toBe(1);
+  });
+
+  /*
+   * What the outbox worker does, against a fake WhatsApp that records every stanza it got, with
+   * the process "killed" (database abandoned without another write) at the worst moment: after the
+   * send left, before `complete` was committed.
+   */
+  test('after a crash an in-flight job is resent with the same WhatsApp id, in order, and nothing else is sent twice', async () => {
     const wire: { jid: string; waId: string; text: string }[] = [];
     let nextId = 1;
     const send = (job: OutboxJob) => wire.push({ jid: job.jid, waId: job.waMessageId!, text: job.text! });
 
-    let outbox = new SqliteOutboxRepository(tmp.db, LIMITS);
     for (const id of ['m1', 'm2', 'm3']) await outbox.enqueue(text(id));
 
     // First run: m1 goes out fully, m2 goes out but the process dies before complete().
@@ -164,7 +175,7 @@ describe('outbox exactly-once across a crash', () => {
     }
 
     // Second run: a fresh process on the same file.
-    outbox = new SqliteOutboxRepository(tmp.reopen(), LIMITS);
+    outbox = (await fixture().reopen()).outbox;
     const recovered = await outbox.recoverInFlight();
     expect(recovered.map((j) => [j.messageId, j.waMessageId])).toEqual([['m2', 'W2']]);
     for (;;) {
@@ -183,22 +194,20 @@ describe('outbox exactly-once across a crash', () => {
     expect(await outbox.size()).toEqual({ jobs: 0, bytes: 0, inFlight: 0, oldestAcceptedAt: null });
   });
 
-  test('a recovered job whose receipt already arrived is completed without sending again', async () => {
-    tmp = tempDatabase('wa-outbox-crash-');
-    const messages = new SqliteMessageRepository(tmp.db);
-    const outbox = new SqliteOutboxRepository(tmp.db, LIMITS);
+  test('after a crash a recovered job whose receipt already arrived is completed without sending again', async () => {
+    const { messages } = fixture().repo;
     const record = await messages.create({ phone: '6281111111111', jid: A, type: 'text', text: 'x', status: 'queued' });
     await outbox.enqueue(text(record.id));
     const job = await outbox.markInFlight(record.id, 'W1');
     await messages.setWaMessageId(record.id, job.waMessageId!);
     // Crash; after restart the recipient's delivery receipt for W1 arrives.
-    const [recovered] = await new SqliteOutboxRepository(tmp.reopen(), LIMITS).recoverInFlight();
-    const after = new SqliteMessageRepository(tmp.db);
-    await after.markStatus('W1', 'delivered');
+    const after = await fixture().reopen();
+    const [recovered] = await after.outbox.recoverInFlight();
+    await after.messages.markStatus('W1', 'delivered');
 
-    const proof = await after.getByWaId(recovered!.waMessageId!);
+    const proof = await after.messages.getByWaId(recovered!.waMessageId!);
     expect(proof?.status).toBe('delivered');
-    const outbox2 = new SqliteOutboxRepository(tmp.db, LIMITS);
+    const outbox2 = after.outbox;
     await outbox2.markInFlight(recovered!.messageId, 'unused');
     expect(await outbox2.complete(recovered!.messageId)).toMatchObject({ status: 'sent', waMessageId: 'W1' });
   });

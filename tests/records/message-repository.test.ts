@@ -1,21 +1,44 @@
+/**
+ * Message records on every store (the embedded SQLite file the gateway uses today, and the shared
+ * store through Kysely on SQLite and on PostgreSQL): the same answers, state machine, cursors and
+ * purge rule, and sessions kept apart in one shared database.
+ */
 import { MESSAGE_STATUSES, type MessageStatus } from '../../src/domain/vocabulary.js';
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { InvalidCursorError, canTransition, summarize, toMessageStatus } from '../../src/records/message-repository.js';
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { KyselyMessageRepository } from '../../src/records/kysely-message-repository.js';
+import { InvalidCursorError, canTransition, summarize, toMessageStatus, type MessageRepository } from '../../src/records/message-repository.js';
 import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
-import { tempDatabase } from '../store/temp-db.js';
+import { STORES, useRepository } from '../support/store-implementations.js';
 
 const phone = '6281234567890';
 const jid = `${phone}@s.whatsapp.net`;
 const t = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
 
-describe('SqliteMessageRepository', () => {
-  let tmp: ReturnType<typeof tempDatabase>;
-  let repo: SqliteMessageRepository;
-  beforeEach(() => {
-    tmp = tempDatabase('wa-msg-');
-    repo = new SqliteMessageRepository(tmp.db);
+describe('message record rules', () => {
+  test('the transition table', () => {
+    const allowed = MESSAGE_STATUSES.flatMap((from) => MESSAGE_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`));
+    expect(allowed.sort()).toEqual(
+      ['queued->sent', 'queued->delivered', 'queued->read', 'queued->failed', 'sent->delivered', 'sent->read', 'sent->failed', 'delivered->read'].sort(),
+    );
+    expect(toMessageStatus('played')).toBe('read');
   });
-  afterEach(() => tmp.cleanup());
+
+  test('summary is shortened on code points', () => {
+    expect(summarize('😀'.repeat(300), 10)).toBe(`${'😀'.repeat(9)}…`);
+    expect(summarize('')).toBeNull();
+    expect(summarize('short')).toBe('short');
+  });
+});
+
+describe.each(STORES)('message records on %s', (store) => {
+  const fixture = useRepository<MessageRepository>(store, {
+    embedded: (db) => new SqliteMessageRepository(db),
+    shared: (db, session) => new KyselyMessageRepository(db, session),
+  });
+  let repo: MessageRepository;
+  beforeEach(() => {
+    repo = fixture().repo;
+  });
 
   test('create and get: a queued text record with its summary and timestamps', async () => {
     const created = await repo.create({ phone, jid, type: 'text', text: 'hello', status: 'queued', at: t(0) });
@@ -90,20 +113,6 @@ describe('SqliteMessageRepository', () => {
     expect((await repo.markStatusById(queued.id, 'sent', t(2)))?.changed).toBe(false);
   });
 
-  test('the transition table', () => {
-    const allowed = MESSAGE_STATUSES.flatMap((from) => MESSAGE_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`));
-    expect(allowed.sort()).toEqual(
-      ['queued->sent', 'queued->delivered', 'queued->read', 'queued->failed', 'sent->delivered', 'sent->read', 'sent->failed', 'delivered->read'].sort(),
-    );
-    expect(toMessageStatus('played')).toBe('read');
-  });
-
-  test('summary is shortened on code points', () => {
-    expect(summarize('😀'.repeat(300), 10)).toBe(`${'😀'.repeat(9)}…`);
-    expect(summarize('')).toBeNull();
-    expect(summarize('short')).toBe('short');
-  });
-
   test('list: newest first, filtered, with cursor pagination that is stable while new rows arrive', async () => {
     for (let i = 0; i < 7; i++) {
       await repo.create({ phone: i % 2 ? phone : '6289999999999', jid, type: i % 3 ? 'text' : 'image', text: `m${i}`, status: 'queued', at: t(i) });
@@ -153,5 +162,47 @@ describe('SqliteMessageRepository', () => {
         image: { queued: 0, sent: 0, delivered: 1, read: 0, failed: 1 },
       },
     });
+  });
+
+  test('edits and deletes are listed only when asked for by type', async () => {
+    await repo.create({ phone, jid, type: 'text', text: 'original', status: 'sent', at: t(0) });
+    await repo.create({ phone, jid, type: 'edit', text: 'changed', status: 'sent', at: t(1) });
+    await repo.create({ phone, jid, type: 'delete', status: 'sent', at: t(2) });
+    expect(await repo.list()).toMatchObject({ total: 1, items: [{ summary: 'original' }] });
+    expect((await repo.list({ type: 'edit' })).items.map((m) => m.summary)).toEqual(['changed']);
+    expect((await repo.analytics()).byType).toEqual({ text: 1, edit: 1, delete: 1 });
+  });
+
+  test('records survive a restart, and the next page continues where the cursor left off', async () => {
+    for (let i = 0; i < 3; i++) await repo.create({ id: `r${i}`, phone, jid, type: 'text', text: `m${i}`, status: 'sent', waMessageId: `W${i}`, at: t(i) });
+    const first = await repo.list({ limit: 2 });
+    const after = await fixture().reopen();
+    expect(await after.getByWaId('W1')).toMatchObject({ id: 'r1', status: 'sent', sentAt: t(1).toISOString() });
+    expect((await after.list({ limit: 2, cursor: first.nextCursor! })).items.map((m) => m.id)).toEqual(['r0']);
+  });
+
+  test('a receipt and a read racing over two connections end at read, with both moments', async () => {
+    await repo.create({ phone, jid, type: 'text', text: 'x', status: 'sent', waMessageId: 'WR', at: t(0) });
+    const other = await fixture().connect();
+    const [delivered, read] = await Promise.all([repo.markStatus('WR', 'delivered', t(1)), other.markStatus('WR', 'read', t(2))]);
+    expect(read).toMatchObject({ changed: true });
+    expect(delivered?.record.status).toMatch(/^(delivered|read)$/);
+    expect(await repo.getByWaId('WR')).toMatchObject({ status: 'read', deliveredAt: t(1).toISOString(), readAt: t(2).toISOString() });
+  });
+
+  test("two sessions in one database do not see each other's records, even under the same ids", async () => {
+    const sales = await fixture().otherSession('sales');
+    await repo.create({ id: 'same', phone, jid, type: 'text', text: 'mine', status: 'sent', waMessageId: 'WSAME', at: t(0) });
+    await sales.create({ id: 'same', phone, jid, type: 'image', text: 'theirs', status: 'queued', waMessageId: 'WSAME', at: t(0) });
+    await sales.create({ phone, jid, type: 'text', text: 'theirs too', status: 'sent', at: t(1) });
+
+    expect(await repo.get('same')).toMatchObject({ summary: 'mine' });
+    expect(await sales.getByWaId('WSAME')).toMatchObject({ summary: 'theirs' });
+    expect(await repo.markStatus('WSAME', 'read', t(2))).toMatchObject({ changed: true, record: { summary: 'mine' } });
+    expect(await sales.getByWaId('WSAME')).toMatchObject({ status: 'queued', readAt: null });
+    expect(await repo.list()).toMatchObject({ total: 1, items: [{ summary: 'mine' }] });
+    expect((await sales.analytics()).byType).toEqual({ image: 1, text: 1 });
+    expect(await repo.purgeBefore(t(10))).toBe(1);
+    expect((await sales.list()).total).toBe(2);
   });
 });

@@ -1,10 +1,12 @@
 /**
- * Message records for repositories that join on them (edit/delete links, polls), written the way
- * each store writes them: through SqliteMessageRepository on the embedded store, and as the same
- * row in the shared store's `messages` table (which has no Kysely repository yet).
+ * Message records for repositories that join on them (edit/delete links, polls), written through
+ * each store's own message repository: SqliteMessageRepository on the embedded store,
+ * KyselyMessageRepository in the shared store.
  */
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../../src/cluster/sql/schema.js';
+import { KyselyMessageRepository } from '../../src/records/kysely-message-repository.js';
+import type { MessageRepository } from '../../src/records/message-repository.js';
 import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
 import type { SqliteDatabase } from '../../src/store/database.js';
 
@@ -18,7 +20,19 @@ export interface TestRecords {
 const PHONE = '6281234567890';
 
 export function embeddedRecords(db: SqliteDatabase): TestRecords {
-  const messages = new SqliteMessageRepository(db);
+  return recordsOf(new SqliteMessageRepository(db), async (id) => {
+    db.prepare('DELETE FROM messages WHERE id = ?').run(id);
+  });
+}
+
+export function sharedRecords(db: Kysely<StoreSchema>, session: string): TestRecords {
+  return recordsOf(new KyselyMessageRepository(db, session), async (id) => {
+    await db.deleteFrom('messages').where('session', '=', session).where('id', '=', id).execute();
+  });
+}
+
+/** Retention purges by age; a test removes the one record it names, hence `remove` by hand. */
+function recordsOf(messages: MessageRepository, remove: (id: string) => Promise<void>): TestRecords {
   return {
     create: async (id, r) => {
       await messages.create({
@@ -34,49 +48,6 @@ export function embeddedRecords(db: SqliteDatabase): TestRecords {
     fail: async (id) => {
       await messages.markStatusById(id, 'failed', new Date(), 'refused');
     },
-    remove: async (id) => {
-      db.prepare('DELETE FROM messages WHERE id = ?').run(id);
-    },
-  };
-}
-
-export function sharedRecords(db: Kysely<StoreSchema>, session: string): TestRecords {
-  return {
-    create: async (id, r) => {
-      await db
-        .insertInto('messages')
-        .values({
-          session,
-          id,
-          wa_message_id: r.waMessageId ?? null,
-          phone: PHONE,
-          jid: `${PHONE}@s.whatsapp.net`,
-          type: 'text',
-          summary: null,
-          file_name: null,
-          status: r.status,
-          error: null,
-          created_at: r.at,
-          updated_at: r.at,
-          queued_at: r.at,
-          sent_at: r.status === 'sent' ? r.at : null,
-          delivered_at: null,
-          read_at: null,
-          failed_at: null,
-        })
-        .execute();
-    },
-    fail: async (id) => {
-      const now = Date.now();
-      await db
-        .updateTable('messages')
-        .set({ status: 'failed', error: 'refused', failed_at: now, updated_at: now })
-        .where('session', '=', session)
-        .where('id', '=', id)
-        .execute();
-    },
-    remove: async (id) => {
-      await db.deleteFrom('messages').where('session', '=', session).where('id', '=', id).execute();
-    },
+    remove,
   };
 }

@@ -3,7 +3,7 @@
  * written once. Everything else (upserts with ON CONFLICT … DO UPDATE … WHERE, RETURNING, CTEs with
  * column lists, INSERT … SELECT) means the same in both.
  */
-import { sql, type CreateTableBuilder, type RawBuilder } from 'kysely';
+import { PostgresAdapter, sql, type CreateTableBuilder, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -55,4 +55,20 @@ export function addSequenceColumn<TB extends string, C extends string>(
   return dialect === 'postgres'
     ? table.addColumn('seq', 'bigint', (col) => col.generatedAlwaysAsIdentity().primaryKey())
     : table.addColumn('seq', 'integer', (col) => col.primaryKey().autoIncrement());
+}
+
+/** The dialect a Kysely instance (or transaction) speaks, for repositories constructed with only `db`. */
+export function dialectOf<DB>(db: Kysely<DB>): SqlDialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Makes a read-then-write transaction (check a quota, then insert) wait for any other holding the
+ * same key until it commits. On PostgreSQL a transaction-scoped advisory lock: under READ COMMITTED
+ * two transactions would otherwise both count the rows before either inserted. SQLite needs none:
+ * Kysely's SQLite dialect runs one connection, one transaction at a time, and a second connection's
+ * write after a stale read is refused (SQLITE_BUSY_SNAPSHOT) rather than let through.
+ */
+export async function lockUntilCommit<DB>(trx: Transaction<DB>, key: string): Promise<void> {
+  if (dialectOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
 }

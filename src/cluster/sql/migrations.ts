@@ -198,6 +198,46 @@ export function clusterMigrations(dialect: SqlDialectName): Record<string, Migra
           .execute();
       },
     },
+    '0009_outbox': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('outbox_jobs')
+          .$call((t) => addSequenceColumn(t, dialect))
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('message_id', 'text', (col) => col.notNull())
+          .addColumn('jid', 'text', (col) => col.notNull())
+          .addColumn('kind', 'text', (col) => col.notNull())
+          .addColumn('text', 'text')
+          .addColumn('media_path', 'text')
+          .addColumn('media_bytes', 'bigint', (col) => col.notNull().defaultTo(0))
+          .addColumn('file_name', 'text')
+          .addColumn('mimetype', 'text')
+          .addColumn('caption', 'text')
+          .addColumn('options', 'text')
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('wa_message_id', 'text')
+          .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('not_before', 'bigint')
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addColumn('started_at', 'bigint')
+          .addColumn('finished_at', 'bigint')
+          .addUniqueConstraint('outbox_jobs_message_id', ['session', 'message_id'])
+          .addUniqueConstraint('outbox_jobs_wa_message_id', ['session', 'wa_message_id'])
+          .addCheckConstraint('outbox_jobs_status', sql`status in ('queued', 'in_flight', 'sent', 'failed')`)
+          .execute();
+        await db.schema.createIndex('outbox_jobs_status').on('outbox_jobs').columns(['session', 'status', 'seq']).execute();
+        // Recent sends to any recipient, outbox or direct, for the pacing policy.
+        await db.schema
+          .createTable('send_log')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('jid', 'text', (col) => col.notNull())
+          .addColumn('at', 'bigint', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('send_log_at').on('send_log').columns(['session', 'at']).execute();
+        await db.schema.createIndex('send_log_jid').on('send_log').columns(['session', 'jid', 'at']).execute();
+      },
+    },
   };
 }
 

@@ -4,6 +4,8 @@
  * openDatabase; every value we store stays far below 2^53).
  */
 import type { Generated } from 'kysely';
+import type { MessageType } from '../../domain/vocabulary.js';
+import type { OutboxKind, OutboxStatus } from '../../outbox/outbox-repository.js';
 
 /** Who drives a session. One row per session, kept forever so the token only ever grows. */
 export interface SessionLeaseTable {
@@ -95,10 +97,7 @@ export interface ReceivedMessageTable {
   revoked_at: number | null;
 }
 
-/**
- * Message records (the embedded store's `messages`). No repository writes it yet: it is here for the
- * tables that join on it (message_changes, polls). Unique (session, id) and (session, wa_message_id).
- */
+/** Message records (src/records/message-repository.ts). Unique (session, id) and (session, wa_message_id). */
 export interface MessageTable {
   seq: Generated<number>;
   session: string;
@@ -106,7 +105,7 @@ export interface MessageTable {
   wa_message_id: string | null;
   phone: string;
   jid: string;
-  type: string;
+  type: MessageType;
   summary: string | null;
   file_name: string | null;
   status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -155,6 +154,39 @@ export interface PollVoteTable {
   voted_at: number;
 }
 
+/** The outbox (src/outbox/outbox-repository.ts): sends waiting to go. Unique (session, message_id) and (session, wa_message_id). */
+export interface OutboxJobTable {
+  seq: Generated<number>;
+  session: string;
+  /** The message record's id. */
+  message_id: string;
+  jid: string;
+  kind: OutboxKind;
+  text: string | null;
+  media_path: string | null;
+  media_bytes: Generated<number>;
+  file_name: string | null;
+  mimetype: string | null;
+  caption: string | null;
+  /** The job's content and options as JSON text. */
+  options: string | null;
+  status: OutboxStatus;
+  wa_message_id: string | null;
+  attempts: Generated<number>;
+  not_before: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** Recent sends of a session, outbox or direct, for pacing (src/outbox/pacing.ts). */
+export interface SendLogTable {
+  session: string;
+  jid: string;
+  at: number;
+}
+
 /** Every table of the shared store: the cluster's own and the sessions' data. */
 export interface StoreSchema {
   session_leases: SessionLeaseTable;
@@ -167,6 +199,8 @@ export interface StoreSchema {
   message_changes: MessageChangeTable;
   polls: PollTable;
   poll_votes: PollVoteTable;
+  outbox_jobs: OutboxJobTable;
+  send_log: SendLogTable;
 }
 
 /** The name the cluster modules were written against; one schema for the whole shared store. */

@@ -1,0 +1,45 @@
+/**
+ * The outbox and the message records over one store, as the gateway pairs them, for the outbox
+ * tests that run on every store (`useRepository(store, outboxStores)`), and their sample jobs.
+ */
+import { KyselyOutboxRepository } from '../../src/outbox/kysely-outbox-repository.js';
+import type { NewOutboxJob, OutboxLimits, OutboxRepository } from '../../src/outbox/outbox-repository.js';
+import { SqliteOutboxRepository } from '../../src/outbox/sqlite-outbox-repository.js';
+import { KyselyMessageRepository } from '../../src/records/kysely-message-repository.js';
+import type { MessageRepository } from '../../src/records/message-repository.js';
+import { SqliteMessageRepository } from '../../src/records/sqlite-message-repository.js';
+import type { RepositoryFactories } from '../support/store-implementations.js';
+
+export const A = '6281111111111@s.whatsapp.net';
+export const B = '6282222222222@s.whatsapp.net';
+export const LIMITS: OutboxLimits = { maxBytes: 10_000, maxJobs: 100 };
+
+export interface OutboxStore {
+  outbox: OutboxRepository;
+  messages: MessageRepository;
+  /** The same session's outbox with other quotas. */
+  withLimits(limits: OutboxLimits): OutboxRepository;
+}
+
+export const outboxStores: RepositoryFactories<OutboxStore> = {
+  embedded: (db) => ({
+    outbox: new SqliteOutboxRepository(db, LIMITS),
+    messages: new SqliteMessageRepository(db),
+    withLimits: (limits) => new SqliteOutboxRepository(db, limits),
+  }),
+  shared: (db, session) => ({
+    outbox: new KyselyOutboxRepository(db, session, LIMITS),
+    messages: new KyselyMessageRepository(db, session),
+    withLimits: (limits) => new KyselyOutboxRepository(db, session, limits),
+  }),
+};
+
+export const text = (messageId: string, jid = A): NewOutboxJob => ({ messageId, jid, kind: 'text', text: `text of ${messageId}` });
+
+export const image = (messageId: string, bytes: number): NewOutboxJob => ({
+  messageId,
+  jid: A,
+  kind: 'image',
+  media: { path: `/spool/${messageId}.jpg`, bytes, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: 'hi' },
+  options: { viewOnce: false },
+});
