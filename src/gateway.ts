@@ -189,27 +189,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   lifecycle.shutdown = shutdown;
 
   logger.info({ address: bound, environment: config.environment, sessions: sessions.all().length }, `WhatsApp gateway listening on ${bound}`);
-  if (cluster) await cluster.start(sessions);
-  else sessions.startSockets();
-
-  return {
-    server,
-    transport,
-    services,
-    db,
-    sessions,
-    cluster,
-    shutdown,
-    url,
-    close: () => {
-      closed ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await closeResources();
-      })();
-      return closed;
-    },
+  const close = () => {
+    closed ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await closeResources();
+    })();
+    return closed;
   };
+  if (cluster) {
+    // Joining needs the shared store; a node that cannot reach it does not start half way.
+    await cluster.start(sessions).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+  } else sessions.startSockets();
+
+  return { server, transport, services, db, sessions, cluster, shutdown, url, close };
 }

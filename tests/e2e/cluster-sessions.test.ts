@@ -132,7 +132,7 @@ describe('cluster: each session driven by exactly one node', () => {
     await waitFor(() => eachOnExactlyOne([b]), BOUND_MS, 'beta back on node-b');
     expect(emu.logins).toBeGreaterThan(logins);
     expect(totalOverlaps()).toBe(0);
-  });
+  }, 60_000);
 
   test("a crashed node's sessions are taken once its leases run out, without a QR", async () => {
     const b = nodes[1]!;
@@ -146,5 +146,5 @@ describe('cluster: each session driven by exactly one node', () => {
     for (const session of moving) expect(emulators.get(session)!.logins).toBeGreaterThan(logins.get(session)!);
     expect(c.qrs).toEqual([]);
     expect(totalOverlaps()).toBe(0);
-  });
+  }, 60_000);
 });
