@@ -32,7 +32,9 @@ describe.each(DIALECTS)('fenced AuthStore on %s', (dialect) => {
   test('without a lease nothing loads; with one, creds and keys written come back for the next load', async () => {
     const { leases, store, hold, fencedOff } = await node();
     await expect(store.load()).rejects.toBeInstanceOf(NoLeaseError);
+    expect(store.mayDrive?.()).toBe(false);
     hold((await leases.acquire('sales', TTL))!.token);
+    expect(store.mayDrive?.()).toBe(true);
     const first = await store.load();
     first.state.creds.me = { id: '6281234567890:2@s.whatsapp.net' };
     await first.saveCreds();

@@ -201,7 +201,7 @@ export class BaileysTransport implements WhatsAppTransport {
 
   private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string, quoted?: WAMessage): Promise<SentMessage> {
     const socket = this.manager.socket();
-    if (!socket) throw new Error('not connected to WhatsApp');
+    if (!socket || this.options.authStore.mayDrive?.() === false) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>
       this.uploadAgent.retryingStaleConnection(
         () => socket.waUploadToServer(filePath, opts),

@@ -53,6 +53,7 @@ export function createFencedAuthStore(options: FencedAuthStoreOptions): AuthStor
         saveCreds: () => fenced(saveCreds),
       };
     },
+    mayDrive: () => options.currentToken() !== undefined,
     clear: async () => {
       const held = token();
       await fenced(() => store.clear(session, held));
