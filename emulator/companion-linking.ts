@@ -36,6 +36,11 @@ const unixNow = (): string => Math.floor(Date.now() / 1000).toString();
 export class CompanionLinking {
   /** `<success>` logins so far. */
   logins = 0;
+  /**
+   * Logins of a device while another connection was still logged in as it: two live connections for
+   * one account, which a gateway cluster must never cause (the real network answers with a 440).
+   */
+  overlappingLogins = 0;
   private readonly pendingRefs = new Map<string, PendingRegistration>();
   private readonly codePairings: CodePairings;
 
@@ -94,9 +99,9 @@ export class CompanionLinking {
       return;
     }
     // A second login of the same device replaces the first, as on the real network.
-    for (const other of listener.connections()) {
-      if (other !== connection && other.device === device.device) streamError(other, 440);
-    }
+    const overlapped = listener.connections().filter((other) => other !== connection && other.isOpen && other.device === device.device);
+    if (overlapped.length > 0) this.overlappingLogins++;
+    for (const other of overlapped) streamError(other, 440);
     connection.device = device.device;
     this.logins++;
     connection.send({

@@ -61,6 +61,8 @@ export interface Emulator {
   readonly connections: number;
   /** Successful logins (a `<success>` sent) so far. */
   readonly logins: number;
+  /** Logins made while another connection was logged in as the same device (two live connections for one account). */
+  readonly overlappingLogins: number;
   /** Uploads the media host reset because their keep-alive connection was past `media.idleCutoffMs`. */
   readonly mediaConnectionsCut: number;
   /** Pairing codes (companion_hello) accepted so far. */

@@ -138,6 +138,10 @@ class WhatsAppEmulator implements Emulator {
     return this.linking.logins;
   }
 
+  get overlappingLogins(): number {
+    return this.linking.overlappingLogins;
+  }
+
   get mediaConnectionsCut(): number {
     return this.media.connectionsCut;
   }

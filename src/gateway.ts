@@ -17,6 +17,7 @@ import { createGatewayMetrics } from './metrics/gateway-metrics.js';
 import type { Services } from './services.js';
 import type { SqliteDatabase } from './store/database.js';
 import { contentCipher } from './records/sent-content-cipher.js';
+import { ClusteredSessions } from './sessions/clustered-sessions.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { DEFAULT_SESSION } from './sessions/session-name.js';
 import { SqliteSessionRegistry } from './sessions/session-registry.js';
@@ -58,6 +59,8 @@ export interface Gateway {
   services: Services;
   db: SqliteDatabase;
   sessions: SessionManager;
+  /** Cluster mode (DATABASE_URL): this node's leases and membership. */
+  cluster?: ClusteredSessions;
   shutdown: Shutdown;
   /** http://host:port the server listens on. */
   url: string;
@@ -101,13 +104,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // One registry for the process: every session's series in one GET /metrics, process metrics once.
   const metrics = createGatewayMetrics();
   const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr };
+  // Cluster mode: each session's socket runs on the node holding its lease, credentials shared.
+  const cluster = config.cluster ? await ClusteredSessions.open(config.cluster, logger) : undefined;
   const defaultRuntime = await openSessionRuntime({
     ...runtimeOptions,
     name: DEFAULT_SESSION,
     config,
     logger,
     endpoint: defaultEndpoint,
-    authStore: options.authStore,
+    authStore: options.authStore ?? cluster?.authStore(DEFAULT_SESSION, logger),
+  }).catch(async (error: unknown) => {
+    await cluster?.leave();
+    throw error;
   });
   const { transport, services, db } = defaultRuntime;
   const sessions = new SessionManager(
@@ -116,14 +124,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       registry: new SqliteSessionRegistry(db, contentCipher(config)),
       logger,
       onOpened: options.onSessionOpened,
-      open: async (name, sessionConfig) =>
-        openSessionRuntime({
+      leased: cluster,
+      open: async (name, sessionConfig) => {
+        const sessionLogger = logger.child({ session: name });
+        return openSessionRuntime({
           ...runtimeOptions,
           name,
           config: sessionConfig,
-          logger: logger.child({ session: name }),
+          logger: sessionLogger,
           endpoint: options.endpointFor ? await options.endpointFor(name) : defaultEndpoint,
-        }),
+          authStore: cluster?.authStore(name, sessionLogger),
+        });
+      },
     },
     defaultRuntime,
   );
@@ -151,6 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     s.listen(config.port, config.host, () => resolve(s));
   }).catch(async (error: unknown) => {
     await sessions.closeAll();
+    await cluster?.leave();
     throw error;
   });
   // Uploads of 64 MB over a slow line must not be cut by the default 5-minute request timeout.
@@ -164,34 +177,35 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closed: Promise<void> | undefined;
   // Every session's outbox stops first, then each closes its socket (no logout), its listeners
-  // (receipts that came meanwhile are recorded) and its store.
+  // (receipts that came meanwhile are recorded) and its store. In a cluster the leases are handed
+  // over only then, so the node taking a session over never overlaps this one's socket.
   const closeResources = async () => {
+    await cluster?.stopTaking();
     await sessions.stopSending();
     await sessions.closeAll();
+    await cluster?.leave();
   };
   const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
   lifecycle.shutdown = shutdown;
 
   logger.info({ address: bound, environment: config.environment, sessions: sessions.all().length }, `WhatsApp gateway listening on ${bound}`);
-  sessions.startSockets();
-
-  return {
-    server,
-    transport,
-    services,
-    db,
-    sessions,
-    shutdown,
-    url,
-    close: () => {
-      closed ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await closeResources();
-      })();
-      return closed;
-    },
+  const close = () => {
+    closed ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await closeResources();
+    })();
+    return closed;
   };
+  if (cluster) {
+    // Joining needs the shared store; a node that cannot reach it does not start half way.
+    await cluster.start(sessions).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+  } else sessions.startSockets();
+
+  return { server, transport, services, db, sessions, cluster, shutdown, url, close };
 }

@@ -43,6 +43,11 @@ export interface LeaseKeeperOptions {
   safetyMarginMs?: number;
   clock?: MonotonicClock;
   logger?: Logger;
+  /**
+   * Awaited after 'lost' (reason 'released') and before the lease is handed over: the node closes
+   * the session's socket here, so the next owner cannot connect while it is still open.
+   */
+  beforeHandover?: (session: string) => Promise<void>;
 }
 
 interface Held extends HeldLease {
@@ -137,7 +142,9 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
   release(session: string): Promise<void> {
     return this.track(async () => {
       const held = this.forget(session, 'released');
-      if (held) await this.options.leases.release(session, held.token);
+      if (!held) return;
+      await this.options.beforeHandover?.(session).catch((err) => this.options.logger?.warn({ err, session }, 'stopping the session before handover failed'));
+      await this.options.leases.release(session, held.token);
     });
   }
 

@@ -6,7 +6,9 @@
 import { MEDIA_KINDS, type MediaKind } from '../domain/vocabulary.js';
 import { z } from 'zod';
 import { DEFAULT_UPLOAD_POLICIES, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
-import { boolean, extensionList, integer, list, megabytes, proxyUrl, seconds, text, trustProxy, url } from './env-fields.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { boolean, extensionList, integer, list, megabytes, postgresUrl, proxyUrl, seconds, text, trustProxy, url } from './env-fields.js';
 import type { ProxyAddress } from '../proxy/proxy-address.js';
 
 const envSchema = z.object({
@@ -84,6 +86,9 @@ const envSchema = z.object({
   MEDIA_URL_TIMEOUT: integer(30, 1, 600),
   CHECK_NUMBER_CACHE_TTL: integer(86_400, 0, 30 * 86_400),
   CHECK_NUMBER_NEGATIVE_CACHE_TTL: integer(3600, 0, 30 * 86_400),
+  DATABASE_URL: postgresUrl,
+  NODE_ID: text('').refine((v) => /^[A-Za-z0-9._:-]{0,100}$/.test(v), { message: 'letters, digits and . _ : - only (at most 100)' }),
+  LEASE_TTL: seconds(15, 0.3, 600),
 });
 
 /** Every environment key the gateway reads (each documented in .env.example). */
@@ -133,6 +138,8 @@ export interface Config {
   consoleSessionMs: number;
   /** How long POST /api/check-number keeps WhatsApp's answer: numbers on WhatsApp, and numbers not (0 = not kept). */
   numberCheck: { positiveTtlMs: number; negativeTtlMs: number };
+  /** Several nodes on one PostgreSQL (DATABASE_URL), each session driven by the node holding its lease; null = one node. */
+  cluster: { databaseUrl: string; nodeId: string; leaseTtlMs: number } | null;
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
   /** Values that were accepted but changed or ignored (deprecated keys, lowered limits); logged at start. */
@@ -292,6 +299,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
     numberCheck: { positiveTtlMs: e.CHECK_NUMBER_CACHE_TTL * 1000, negativeTtlMs: e.CHECK_NUMBER_NEGATIVE_CACHE_TTL * 1000 },
+    // A restarted process must be a new node (it acquires afresh); a restarted container keeps its
+    // hostname and pid 1, hence the random part.
+    cluster: e.DATABASE_URL
+      ? { databaseUrl: e.DATABASE_URL, nodeId: e.NODE_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, leaseTtlMs: e.LEASE_TTL }
+      : null,
     sandbox: false,
     warnings: Object.freeze(warnings),
   });

@@ -137,3 +137,23 @@ export const proxyUrl = z
     }
     return proxy;
   });
+
+/** The cluster's PostgreSQL (DATABASE_URL), or null when unset (one node, SQLite only). */
+export const postgresUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): string | null => {
+    if (v === undefined || v === '') return null;
+    let protocol = '';
+    try {
+      protocol = new URL(v).protocol;
+    } catch {
+      // Not echoed: the URL may hold a password.
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+      ctx.addIssue({ code: 'custom', message: 'expected postgres://user:password@host:5432/database' });
+      return z.NEVER;
+    }
+    return v;
+  });

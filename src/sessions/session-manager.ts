@@ -24,6 +24,11 @@ export interface SessionManagerDeps {
   logger: Logger;
   /** Called with each session other than default once it is open (the sandbox links it). */
   onOpened?: (runtime: SessionRuntime) => void;
+  /**
+   * Cluster mode: sockets are started by the node's leases, not here; this is told when the list
+   * of sessions changed instead. Without it, each session's socket starts as it opens.
+   */
+  leased?: { sessionsChanged(): void };
 }
 
 /** Sessions other than default live here, one folder each. */
@@ -103,7 +108,8 @@ export class SessionManager {
   }
 
   startSockets(): void {
-    for (const runtime of this.runtimes.values()) runtime.transport.start();
+    if (this.deps.leased) this.deps.leased.sessionsChanged();
+    else for (const runtime of this.runtimes.values()) runtime.transport.start();
   }
 
   /** Registers, opens and starts a new session; its API key is returned once and stored only as a hash. */
@@ -131,7 +137,8 @@ export class SessionManager {
       this.settings.set(name, full);
       this.keys.set(name, keyHash);
       this.opened(runtime);
-      runtime.transport.start();
+      if (this.deps.leased) this.deps.leased.sessionsChanged();
+      else runtime.transport.start();
       this.deps.logger.info({ session: name }, 'session created');
       return { name, apiKey };
     } finally {
@@ -161,6 +168,7 @@ export class SessionManager {
           .catch((error: unknown) => this.deps.logger.warn({ err: error, session: name }, 'logout failed; removing the session anyway'));
       }
       await runtime.close();
+      this.deps.leased?.sessionsChanged();
       await rm(runtime.config.dataDir, { recursive: true, force: true });
       this.deps.logger.info({ session: name }, 'session deleted');
     } finally {

@@ -2,7 +2,8 @@
  * The lease keeper on both stores, its local clock driven by hand: renewals move the deadline; a
  * node cut off from the database (the lease table locked by another connection) fences itself at
  * its deadline, while the database still shows its lease as live, i.e. before any other node could
- * take the session; a taken lease is reported; release and releaseAll hand over at once.
+ * take the session; a taken lease is reported; release and releaseAll hand over at once, after the
+ * node's beforeHandover (closing the socket) finished.
  */
 import Database from 'better-sqlite3';
 import { sql, type Transaction } from 'kysely';
@@ -156,6 +157,31 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     expect(await other.acquire('sales', TTL)).toBeNull();
     await keeper.release('sales');
     expect(lost).toEqual([{ session: 'sales', token: held!.token, reason: 'released' }]);
+    expect((await other.acquire('sales', TTL))?.token).toBe(2);
+  });
+
+  test('release waits for beforeHandover (the socket closing) before anyone else can take the session', async () => {
+    const { dbA, clock, other } = await setup();
+    let closeSocket!: () => void;
+    const socketClosed = new Promise<void>((resolve) => (closeSocket = resolve));
+    const handedOver: string[] = [];
+    const keeper = new LeaseKeeper({
+      leases: new LeaseRepository(dbA, 'node-a'),
+      ttlMs: TTL,
+      clock,
+      beforeHandover: async (session) => {
+        handedOver.push(session);
+        await socketClosed;
+      },
+    });
+    await keeper.claim('sales');
+    const releasing = keeper.release('sales');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handedOver).toEqual(['sales']);
+    expect(keeper.mayDrive('sales')).toBe(false);
+    expect(await other.acquire('sales', TTL)).toBeNull();
+    closeSocket();
+    await releasing;
     expect((await other.acquire('sales', TTL))?.token).toBe(2);
   });
 

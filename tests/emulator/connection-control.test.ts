@@ -50,11 +50,13 @@ describe('emulator: kicking, dropping and going away', () => {
     await paired.waitForOpen();
   });
 
-  test('a second login of the same device replaces the first with 440', async () => {
+  test('a second login of the same device replaces the first with 440, and is counted as an overlap', async () => {
     await paired.waitForOpen();
+    const overlaps = emu.overlappingLogins;
     const second = await relogin(paired);
     await second.waitForOpen();
     expect(await paired.waitForClose()).toBe(440);
+    expect(emu.overlappingLogins).toBe(overlaps + 1);
     paired = second;
   });
 

@@ -99,4 +99,26 @@ describe('loadConfig', () => {
   test('extension lists can be narrowed but not widened', () => {
     expect(() => loadConfig({ IMAGE_EXTENSIONS: 'jpg,bmp' })).toThrow(/IMAGE_EXTENSIONS: bmp not supported/);
   });
+
+  test('cluster mode only with DATABASE_URL; the node id defaults to hostname-pid-random, the lease to 15 s', () => {
+    expect(loadConfig({ NODE_ID: 'node-a', LEASE_TTL: '5' }).cluster).toBeNull();
+    const url = 'postgres://gw:secret@db:5432/gateway';
+    const one = loadConfig({ DATABASE_URL: url }).cluster;
+    expect(one).toMatchObject({ databaseUrl: url, leaseTtlMs: 15_000 });
+    expect(one?.nodeId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
+    expect(loadConfig({ DATABASE_URL: url }).cluster?.nodeId).not.toBe(one?.nodeId);
+    expect(loadConfig({ DATABASE_URL: url, NODE_ID: 'node-a', LEASE_TTL: '1.5' }).cluster).toEqual({ databaseUrl: url, nodeId: 'node-a', leaseTtlMs: 1500 });
+  });
+
+  test('a bad DATABASE_URL, NODE_ID or LEASE_TTL is named, and the URL (it may hold a password) is not echoed', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://gw:hunter2@db/gateway', NODE_ID: 'a b', LEASE_TTL: '0.1' });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const key of ['DATABASE_URL', 'NODE_ID', 'LEASE_TTL']) expect(problems).toContain(key);
+    expect(problems).not.toContain('hunter2');
+  });
 });

@@ -17,6 +17,12 @@ export interface LoadedAuth {
 export interface AuthStore {
   load(): Promise<LoadedAuth>;
   clear(): Promise<void>;
+  /**
+   * Cluster mode: whether this node may drive the account right now (it holds the lease, before its
+   * local deadline). Asked before each send, since a stalled event loop runs the fence timer late.
+   * Absent: always.
+   */
+  mayDrive?(): boolean;
 }
 
 export async function createSqliteAuthStore(db: SqliteDatabase, sessionDir: string, logger: Logger): Promise<AuthStore> {

@@ -185,6 +185,14 @@ export class BaileysTransport implements WhatsAppTransport {
     else await this.manager.resetSession('logout requested while not connected');
   }
 
+  /**
+   * Closes the socket (no logout) and stops reconnecting, keeping the rest for a later start():
+   * a cluster node that lost a session's lease, while another node drives it.
+   */
+  async suspend(): Promise<void> {
+    await this.manager.stop();
+  }
+
   async stop(): Promise<void> {
     await this.manager.stop();
     this.uploadAgent.destroy();
@@ -193,7 +201,7 @@ export class BaileysTransport implements WhatsAppTransport {
 
   private async sendBaileys(jid: string, content: AnyMessageContent, messageId?: string, quoted?: WAMessage): Promise<SentMessage> {
     const socket = this.manager.socket();
-    if (!socket) throw new Error('not connected to WhatsApp');
+    if (!socket || this.options.authStore.mayDrive?.() === false) throw new Error('not connected to WhatsApp');
     const upload: WAMediaUploadFunction = (filePath, opts) =>
       this.uploadAgent.retryingStaleConnection(
         () => socket.waUploadToServer(filePath, opts),

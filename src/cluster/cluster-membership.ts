@@ -1,0 +1,138 @@
+/**
+ * This node's part in the cluster: its membership row, its session leases (LeaseKeeper) and the
+ * balancing loop that decides which sessions it drives. Balancing runs every TTL/3 and at once when
+ * another node joins or leaves (a NOTIFY on channel `cluster`, PostgreSQL only); rounds never
+ * overlap (a request during a round runs one more round after it).
+ *
+ * It knows nothing of sockets: whoever drives the sessions listens to `keeper` ('acquired': start
+ * the session's socket; 'lost': close it at once, never log out) and passes `beforeHandover`, so a
+ * released session's socket is closed before another node may take it.
+ */
+import type { Logger } from 'pino';
+import { rebalance } from './balancer.js';
+import { FencedKeyStore } from './fenced-key-store.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { LeaseRepository } from './lease-repository.js';
+import { NodeRegistry } from './node-registry.js';
+import { Notifier } from './notify.js';
+import type { SqlDatabase } from './sql/database.js';
+
+/** NOTIFY channel on which nodes announce that they joined or left. */
+export const CLUSTER_CHANNEL = 'cluster';
+
+export interface ClusterMembershipOptions {
+  database: SqlDatabase;
+  /** For LISTEN/NOTIFY (PostgreSQL); without it, balancing runs on the timer only. */
+  databaseUrl?: string;
+  nodeId: string;
+  ttlMs: number;
+  /** Every session that should run somewhere in the cluster. */
+  sessions: () => readonly string[];
+  beforeHandover?: (session: string) => Promise<void>;
+  logger: Logger;
+}
+
+export class ClusterMembership {
+  readonly keeper: LeaseKeeper;
+  /** Credentials and keys, fenced by this node's leases. */
+  readonly keys: FencedKeyStore;
+  private readonly leases: LeaseRepository;
+  private readonly nodes: NodeRegistry;
+  private readonly notifier?: Notifier;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private round: Promise<void> | undefined;
+  private roundAgain = false;
+  private running = false;
+
+  constructor(private readonly options: ClusterMembershipOptions) {
+    const { database, nodeId, ttlMs, logger } = options;
+    this.leases = new LeaseRepository(database, nodeId);
+    this.nodes = new NodeRegistry(database, nodeId);
+    this.keys = new FencedKeyStore(database, nodeId);
+    this.keeper = new LeaseKeeper({ leases: this.leases, nodes: this.nodes, ttlMs, logger, beforeHandover: options.beforeHandover });
+    if (options.databaseUrl && database.dialect === 'postgres') this.notifier = new Notifier(options.databaseUrl, { logger });
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /** Joins: membership row first (so the first plan counts this node), then leases and balancing. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.nodes.heartbeat(this.options.ttlMs);
+    this.keeper.start();
+    if (this.notifier) {
+      await this.notifier.listen(CLUSTER_CHANNEL, () => this.rebalanceSoon());
+      // Notifications missed while the listening connection was down: look again.
+      this.notifier.on('resync', () => this.rebalanceSoon());
+      this.notifier.on('error', (err) => this.options.logger.warn({ err }, 'cluster LISTEN connection failed; retrying'));
+      await this.announce('joined');
+    }
+    this.timer = setInterval(() => this.rebalanceSoon(), this.options.ttlMs / 3);
+    this.rebalanceSoon();
+    this.options.logger.info({ node: this.nodeId, leaseTtlMs: this.options.ttlMs }, 'joined the cluster');
+  }
+
+  /** Resolves when the balancing round under way (and the one asked for after it) has finished. */
+  async settled(): Promise<void> {
+    while (this.round) await this.round;
+    await this.keeper.settled();
+  }
+
+  /** No more balancing rounds (leases held are still renewed); resolves when the last round ended. */
+  async stopBalancing(): Promise<void> {
+    this.halt();
+    await this.round;
+  }
+
+  /** Shutdown: hands every lease over (each socket closed first) and leaves, so others take over at once. */
+  async leave(): Promise<void> {
+    await this.stopBalancing();
+    await this.keeper.releaseAll();
+    await this.announce('left');
+    await this.notifier?.close();
+  }
+
+  /**
+   * Stops renewing and balancing without releasing anything: what a crash or a partition looks
+   * like to the other nodes (tests). The keeper forgets its leases without emitting 'lost'.
+   */
+  async abandon(): Promise<void> {
+    await this.stopBalancing();
+    this.keeper.stop();
+    await this.notifier?.close();
+  }
+
+  rebalanceSoon(): void {
+    if (!this.running) return;
+    if (this.round) {
+      this.roundAgain = true;
+      return;
+    }
+    this.round = rebalance({ keeper: this.keeper, nodes: this.nodes, leases: this.leases }, this.options.sessions())
+      .then(
+        () => undefined,
+        (err: unknown) => this.options.logger.warn({ err }, 'cluster balancing failed; trying again next round'),
+      )
+      .finally(() => {
+        this.round = undefined;
+        if (this.roundAgain) {
+          this.roundAgain = false;
+          this.rebalanceSoon();
+        }
+      });
+  }
+
+  private halt(): void {
+    this.running = false;
+    clearInterval(this.timer);
+  }
+
+  private async announce(event: 'joined' | 'left'): Promise<void> {
+    await this.notifier
+      ?.notify(CLUSTER_CHANNEL, `${event}:${this.nodeId}`)
+      .catch((err) => this.options.logger.warn({ err, event }, 'could not tell the cluster'));
+  }
+}

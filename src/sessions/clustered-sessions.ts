@@ -1,0 +1,117 @@
+/**
+ * Sessions in cluster mode (DATABASE_URL set): every node opens every session it knows, but a
+ * session's WhatsApp socket runs only on the node holding its lease. 'acquired' starts the socket,
+ * 'lost' closes it at once (never a logout: the account stays linked for the next owner), and a
+ * handover waits for the socket to close before the lease is released. Credentials and keys live in
+ * the shared store, written under the lease's token, so the next owner connects without a QR.
+ *
+ * Not yet shared (see docs/cluster-design.md): the session list and keys (each node's own registry),
+ * and the records, outbox and webhook log (each node's SQLite).
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { ClusterMembership } from '../cluster/cluster-membership.js';
+import { openDatabase, type SqlDatabase } from '../cluster/sql/database.js';
+import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
+import { createFencedAuthStore } from '../whatsapp/baileys/fenced-auth-store.js';
+import type { SessionManager } from './session-manager.js';
+
+export type ClusterSettings = NonNullable<Config['cluster']>;
+
+export class ClusteredSessions {
+  readonly membership: ClusterMembership;
+  private manager?: SessionManager;
+  private closed?: Promise<void>;
+  /** Shutting down: a lease that still arrives is handed back, its socket never started. */
+  private stopping = false;
+
+  private constructor(
+    private readonly database: SqlDatabase,
+    settings: ClusterSettings,
+    private readonly logger: Logger,
+  ) {
+    this.membership = new ClusterMembership({
+      database,
+      databaseUrl: settings.databaseUrl,
+      nodeId: settings.nodeId,
+      ttlMs: settings.leaseTtlMs,
+      sessions: () => this.manager?.all().map((runtime) => runtime.name) ?? [],
+      beforeHandover: (session) => this.stopSocket(session),
+      logger: logger.child({ module: 'cluster', node: settings.nodeId }),
+    });
+    const keeper = this.membership.keeper;
+    keeper.on('acquired', ({ session, token }) => {
+      const runtime = this.manager?.get(session);
+      // A lease on a session this node does not know (created on another node): give it back.
+      if (!runtime || this.stopping) return void keeper.release(session);
+      this.logger.info({ session, token }, 'this node now drives the session');
+      runtime.transport.start();
+    });
+    keeper.on('lost', ({ session, reason }) => {
+      if (reason !== 'released') this.logger.warn({ session, reason }, 'lease lost; closing the session socket');
+      void this.stopSocket(session);
+    });
+  }
+
+  /** Connects to the shared store (migrating it); nothing runs until start(). */
+  static async open(settings: ClusterSettings, logger: Logger): Promise<ClusteredSessions> {
+    const database = await openDatabase({ databaseUrl: settings.databaseUrl });
+    return new ClusteredSessions(database, settings, logger);
+  }
+
+  /** The session's credentials in the shared store, writable only under this node's live lease. */
+  authStore(session: string, logger: Logger): AuthStore {
+    const keeper = this.membership.keeper;
+    return createFencedAuthStore({
+      store: this.membership.keys,
+      session,
+      // Checked on the clock, not only by the fence timer: a stalled event loop fires timers late.
+      currentToken: () => (keeper.mayDrive(session) ? keeper.tokenOf(session) : undefined),
+      onFencedOff: () => {
+        void this.stopSocket(session);
+        void keeper.release(session);
+      },
+      logger,
+    });
+  }
+
+  /** Sessions are started by the lease from now on; joins the cluster. */
+  async start(manager: SessionManager): Promise<void> {
+    this.manager = manager;
+    await this.membership.start();
+  }
+
+  /** A session was created or removed here: balance now rather than at the next round. */
+  sessionsChanged(): void {
+    this.membership.rebalanceSoon();
+  }
+
+  /** Shutdown, before the sockets close: no session is taken any more. */
+  async stopTaking(): Promise<void> {
+    this.stopping = true;
+    await this.membership.stopBalancing();
+  }
+
+  /** Shutdown, after the sockets closed: hand every lease over, leave, close the shared store. */
+  leave(): Promise<void> {
+    this.closed ??= this.membership.leave().finally(() => this.database.close());
+    return this.closed;
+  }
+
+  /**
+   * What a crash looks like to the others (tests): the sockets drop and nothing is released, so the
+   * leases run out by the database's clock.
+   */
+  abandon(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.membership.abandon();
+      await Promise.all((this.manager?.all() ?? []).map((runtime) => runtime.transport.suspend()));
+      await this.database.close();
+    })();
+    return this.closed;
+  }
+
+  private async stopSocket(session: string): Promise<void> {
+    await this.manager?.get(session)?.transport.suspend();
+  }
+}
