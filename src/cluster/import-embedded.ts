@@ -8,7 +8,7 @@
  *   writes beside it; a session some node drives is refused before anything is copied.
  * - One transaction: every row and the credentials, or nothing.
  * - Idempotent: rows the shared store has are kept (ON CONFLICT DO NOTHING), and credentials are
- *   copied only into a session never leased before (see CredentialsImport). Running it twice
+ *   copied only into a session no node has driven (see CredentialsImport). Running it twice
  *   changes nothing the second time.
  * - Sent content and session secrets are copied sealed: the nodes need the same content key
  *   (MESSAGE_CONTENT_KEY, or the install's content.key) to open them.
@@ -32,9 +32,10 @@ export interface ImportOptions {
 }
 
 /**
- * `store-session-used`: the store has no credentials for the session but it was leased before (a
- * node drove it, or an earlier import ran): after a logout there, the file's credentials are
- * revoked, and restoring them would loop on 401. Import before any node starts the session.
+ * `store-session-used`: the store has no credentials for the session but a node drove it (held its
+ * lease) before: after a logout there, the file's credentials are revoked, and restoring them
+ * would loop on 401. Import before any node starts the session. Earlier imports, even failed
+ * ones, do not count.
  */
 export type CredentialsImport = { imported: true; keys: number } | { imported: false; reason: 'none-in-file' | 'already-in-store' | 'store-session-used' };
 
@@ -55,6 +56,9 @@ export class SessionDrivenError extends Error {
 }
 
 const DEFAULT_LEASE_TTL_MS = 10 * 60_000;
+/** Lease owners of imports: into a session only imports ever held, or into one a node drove. */
+const FRESH_IMPORT = 'import:fresh:';
+const USED_IMPORT = 'import:used:';
 
 export async function importEmbeddedSession({ embedded, store, session, leaseTtlMs = DEFAULT_LEASE_TTL_MS }: ImportOptions): Promise<ImportReport> {
   const version = currentSchemaVersion(embedded);
@@ -65,18 +69,23 @@ export async function importEmbeddedSession({ embedded, store, session, leaseTtl
   const sharedTables = await store.db.introspection.getTables();
   const tables = COPIED_TABLES.map((table) => ({ table, columns: copiedColumns(embedded, sharedTables, table) }));
 
-  // A node id of its own: the import is a writer like any node, fenced by the token it gets.
-  const nodeId = `import-${randomUUID()}`;
+  // The import holds the lease under a node id of its own, fenced by its token like any node. The
+  // id also records, in the lease row, whether only imports of a never-driven session held it.
+  const before = await store.db.selectFrom('session_leases').select(['owner_node', 'token']).where('session', '=', session).executeTakeFirst();
+  const fresh = !before || before.owner_node.startsWith(FRESH_IMPORT);
+  const nodeId = `${fresh ? FRESH_IMPORT : USED_IMPORT}${randomUUID()}`;
   const leases = new LeaseRepository(store, nodeId);
   const lease = await leases.acquire(session, leaseTtlMs);
   if (!lease) throw new SessionDrivenError(session);
+  // No node took the session between the look and the acquisition.
+  const neverDriven = fresh && lease.token === (before?.token ?? 0) + 1;
   try {
     return await store.db.transaction().execute(async (trx) => {
       const copied: Record<string, number> = {};
       for (const { table, columns } of tables) copied[table.name] = await copyTable(embedded, trx, table, columns, session);
       // The fenced store inside the same transaction: its writes commit (or not) with the rows.
       const keys = new FencedKeyStore({ ...store, db: trx }, nodeId);
-      const credentials = await importCredentials(embedded, keys, session, lease.token);
+      const credentials = await importCredentials(embedded, keys, session, lease.token, neverDriven);
       return { session, copied, leftBehind: leftBehind(embedded), credentials };
     });
   } finally {
@@ -85,12 +94,17 @@ export async function importEmbeddedSession({ embedded, store, session, leaseTtl
 }
 
 /** Baileys' creds and keys, as the bytes both stores hold (BufferJSON text), written fenced. */
-async function importCredentials(embedded: SqliteDatabase, keys: FencedKeyStore, session: string, token: number): Promise<CredentialsImport> {
+async function importCredentials(
+  embedded: SqliteDatabase,
+  keys: FencedKeyStore,
+  session: string,
+  token: number,
+  neverDriven: boolean,
+): Promise<CredentialsImport> {
   const creds = embedded.prepare('SELECT data FROM auth_creds WHERE id = 1').get() as { data: string } | undefined;
   if (!creds) return { imported: false, reason: 'none-in-file' };
   if (Object.keys(await keys.get(session, CREDS_TYPE, [''])).length > 0) return { imported: false, reason: 'already-in-store' };
-  // Token 1 is the session's first lease ever: nobody has driven it from the shared store.
-  if (token !== 1) return { imported: false, reason: 'store-session-used' };
+  if (!neverDriven) return { imported: false, reason: 'store-session-used' };
   const writes: KeyWrite[] = (
     embedded.prepare('SELECT type, id, data FROM auth_keys ORDER BY type, id').all() as { type: string; id: string; data: string }[]
   ).map((row) => ({ type: row.type, id: row.id, value: Buffer.from(row.data, 'utf8') }));
