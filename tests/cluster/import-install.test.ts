@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { useMultiFileAuthState } from '@whiskeysockets/baileys';
+import { FencedKeyStore } from '../../src/cluster/fenced-key-store.js';
 import type { SqlDatabase } from '../../src/cluster/sql/database.js';
 import { AesGcmContentCipher } from '../../src/records/sent-content-cipher.js';
 import { importInstall, installFiles } from '../../src/sessions/import-install.js';
@@ -15,6 +17,7 @@ import { KyselySessionRegistry } from '../../src/sessions/kysely-session-registr
 import { hashSessionKey, newSessionKey } from '../../src/sessions/session-keys.js';
 import { SqliteSessionRegistry } from '../../src/sessions/session-registry.js';
 import { openDatabase } from '../../src/store/database.js';
+import { useFencedAuthState } from '../../src/whatsapp/baileys/fenced-auth-state.js';
 import { KyselyWebhookDeliveryRepository } from '../../src/webhooks/kysely-webhook-delivery-repository.js';
 import { SqliteWebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery-repository.js';
 import { DIALECTS, useTestDatabases } from '../support/cluster-databases.js';
@@ -67,6 +70,21 @@ describe.each(DIALECTS)('importing a whole install into the shared store on %s',
     const again = await importInstall(dataDir, store);
     expect(again.flatMap((r) => Object.values(r.copied)).every((n) => n === 0)).toBe(true);
     expect(await eventsOf('default')).toEqual(['D1', 'D2']);
+  });
+
+  test("an install older than the SQLite store: its session folder's credentials reach the shared store", async () => {
+    const sessionDir = path.join(dataDir, 'session');
+    const files = await useMultiFileAuthState(sessionDir);
+    await files.saveCreds();
+    await files.state.keys.set({ 'pre-key': { '7': { public: Buffer.alloc(32, 7), private: Buffer.alloc(32, 8) } } });
+    // No gateway.db yet: the install never ran a version with the SQLite store.
+    expect(await installFiles(dataDir)).toEqual([]);
+
+    const [report] = await importInstall(dataDir, store, { defaultSessionDir: sessionDir });
+    expect(report!.credentials).toEqual({ imported: true, keys: 1 });
+    const shared = await useFencedAuthState(new FencedKeyStore(store, 'reader'), 'default', 0);
+    expect(shared.state.creds).toEqual(files.state.creds);
+    expect(await shared.state.keys.get('pre-key', ['7'])).toEqual(await files.state.keys.get('pre-key', ['7']));
   });
 
   test('an install that never started has nothing to import', async () => {
