@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { dbNowMs } from '../../src/cluster/sql/dialect.js';
 import { clusterMigrations } from '../../src/cluster/sql/migrations.js';
+import { sessionDataMigrations } from '../../src/cluster/sql/session-data-migrations.js';
 import { DIALECTS, useTestDatabases } from '../support/cluster-databases.js';
 
 describe.each(DIALECTS)('shared store on %s', (dialect) => {
@@ -14,7 +15,7 @@ describe.each(DIALECTS)('shared store on %s', (dialect) => {
     const target = await dbs.freshTarget();
     const first = await dbs.open(target);
     expect(first.dialect).toBe(dialect);
-    expect(first.applied).toEqual(Object.keys(clusterMigrations(dialect)));
+    expect(first.applied).toEqual([...Object.keys(clusterMigrations(dialect)), ...Object.keys(sessionDataMigrations(dialect))]);
     expect(first.applied.slice(0, 2)).toEqual(['0001_session_leases', '0002_session_keys']);
     const second = await dbs.open(target);
     expect(second.applied).toEqual([]);

@@ -7,6 +7,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResult } from 'kysely';
 import { addSequenceColumn, bytesType, type SqlDialectName } from './dialect.js';
+import { sessionDataMigrations } from './session-data-migrations.js';
 
 // Migrations see the schema as it was when they were written, not today's, hence `any`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -253,7 +254,7 @@ export class MigrationFailedError extends Error {
 
 /** Applies every pending migration; returns the names applied now. Throws MigrationFailedError. */
 export async function migrateToLatest(db: AnyDb, dialect: SqlDialectName): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => clusterMigrations(dialect) } });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...clusterMigrations(dialect), ...sessionDataMigrations(dialect) }) } });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) throw new MigrationFailedError(results.find((r: MigrationResult) => r.status === 'Error')?.migrationName, error);
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);

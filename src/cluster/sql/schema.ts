@@ -187,8 +187,50 @@ export interface SendLogTable {
   at: number;
 }
 
+/*
+ * Session data added by src/cluster/sql/session-data-migrations.ts (0020 onwards).
+ */
+
+/** Content of messages we sent, for retry receipts (src/records/kysely-sent-content-repository.ts). Key (session, wa_message_id). */
+export interface SentContentTable {
+  session: string;
+  wa_message_id: string;
+  jid: string;
+  /** Sealed with the content cipher (see sent-content-cipher.ts). */
+  content: Buffer;
+  created_at: number;
+}
+
+/** Baileys' msgRetryCounterCache entries, JSON. Key (session, key). */
+export interface RetryCounterTable {
+  session: string;
+  key: string;
+  value: string;
+  expires_at: number;
+}
+
+/** The session list, one for the whole cluster (src/sessions/kysely-session-registry.ts). Key name. */
+export interface SessionTable {
+  name: string;
+  /** SHA-256 of the session's API key; unique. */
+  key_hash: Buffer;
+  webhook_url: string | null;
+  /** Sealed with the content cipher, bound to the session's name. */
+  webhook_secret: Buffer | null;
+  /** Sealed with the content cipher, base64. */
+  proxy_url: string | null;
+  created_at: number;
+}
+
+/** The tables of session-data-migrations.ts. */
+export interface SessionDataSchema {
+  sent_content: SentContentTable;
+  retry_counters: RetryCounterTable;
+  sessions: SessionTable;
+}
+
 /** Every table of the shared store: the cluster's own and the sessions' data. */
-export interface StoreSchema {
+export interface StoreSchema extends SessionDataSchema {
   session_leases: SessionLeaseTable;
   session_keys: SessionKeyTable;
   cluster_nodes: ClusterNodeTable;

@@ -1,0 +1,55 @@
+/**
+ * Shared-store migrations for the rest of the sessions' data: sent content and retry counters
+ * (src/records/kysely-sent-content-repository.ts) and the session list
+ * (src/sessions/kysely-session-registry.ts). Kept apart from migrations.ts, and numbered from 0020,
+ * so the outbox's migrations can be appended there without the two lists touching; Kysely's
+ * Migrator applies all of them in name order. Append only, like migrations.ts.
+ */
+import type { Kysely, Migration } from 'kysely';
+import { bytesType, type SqlDialectName } from './dialect.js';
+
+// Migrations see the schema as it was when they were written, not today's, hence `any`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+export function sessionDataMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    // As the embedded store's migration 3, plus `session`.
+    '0020_sent_content': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('sent_content')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('wa_message_id', 'text', (col) => col.notNull())
+          .addColumn('jid', 'text', (col) => col.notNull())
+          .addColumn('content', bytesType(dialect), (col) => col.notNull())
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('sent_content_pk', ['session', 'wa_message_id'])
+          .execute();
+        await db.schema.createIndex('sent_content_created').on('sent_content').columns(['session', 'created_at']).execute();
+        await db.schema
+          .createTable('retry_counters')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('key', 'text', (col) => col.notNull())
+          .addColumn('value', 'text', (col) => col.notNull())
+          .addColumn('expires_at', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('retry_counters_pk', ['session', 'key'])
+          .execute();
+      },
+    },
+    // As the embedded store's migration 7, but one list for the whole cluster: every node reads it.
+    '0021_sessions': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('sessions')
+          .addColumn('name', 'text', (col) => col.primaryKey())
+          .addColumn('key_hash', bytesType(dialect), (col) => col.notNull().unique())
+          .addColumn('webhook_url', 'text')
+          .addColumn('webhook_secret', bytesType(dialect))
+          .addColumn('proxy_url', 'text')
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .execute();
+      },
+    },
+  };
+}
