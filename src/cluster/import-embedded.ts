@@ -11,7 +11,9 @@
  *   copied only into a session no node has driven (see CredentialsImport). Running it twice
  *   changes nothing the second time.
  * - Sent content and session secrets are copied sealed: the nodes need the same content key
- *   (MESSAGE_CONTENT_KEY, or the install's content.key) to open them.
+ *   (MESSAGE_CONTENT_KEY, or the install's content.key) to open them. Queued outbox jobs are copied
+ *   with their media_path: a media job's file is in this install's spool folder, so it is sent only
+ *   by a node that sees that folder at that path.
  */
 import { randomUUID } from 'node:crypto';
 import { currentSchemaVersion, type SqliteDatabase } from '../store/database.js';
@@ -43,7 +45,7 @@ export interface ImportReport {
   session: string;
   /** Rows added per table; 0 everywhere on a second run. */
   copied: Record<string, number>;
-  /** Rows of embedded tables the shared store has no table for yet, not copied. */
+  /** Rows of embedded tables not copied (LEFT_BEHIND). */
   leftBehind: Record<(typeof LEFT_BEHIND)[number], number>;
   credentials: CredentialsImport;
 }
@@ -116,5 +118,5 @@ async function importCredentials(
 
 function leftBehind(embedded: SqliteDatabase): ImportReport['leftBehind'] {
   const count = (table: string) => (embedded.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
-  return { outbox_jobs: count('outbox_jobs'), send_log: count('send_log') };
+  return { send_log: count('send_log') };
 }

@@ -51,8 +51,6 @@ export async function importInstall(dataDir: string, store: SqlDatabase, options
       if (session === DEFAULT_SESSION && options.defaultSessionDir) await importMultiFileSession(embedded, options.defaultSessionDir, logger);
       const report = await importEmbeddedSession({ embedded, store, session });
       log.info({ file, ...report }, 'session imported into the shared store');
-      if (report.leftBehind.outbox_jobs > 0)
-        log.warn({ session, outboxJobs: report.leftBehind.outbox_jobs }, 'outbox jobs were not imported (no shared outbox yet)');
       reports.push(report);
     } finally {
       embedded.close();
