@@ -3,14 +3,15 @@
  * tables, pairing, the first app-state sync) and any burst of requests or messages grow V8's young
  * generation to its largest size, about 32 MB resident, and V8 shrinks it only in a collection that
  * happens while allocation is slow: in an idle gateway none comes, so the memory stays taken for
- * hours. Full collections in the first quiet intervals after a busy spell let V8 shrink it (idle
- * RSS of a linked gateway about 30 MB lower, measured by `npm run bench:ceiling`). Two, because V8
- * judges the allocation rate since the previous collection: the first still sees the busy spell's
- * rate and keeps the space, the second sees a quiet interval and gives it back. They run once per
- * quiet spell, never under load, and cost tens of milliseconds of an otherwise idle loop.
+ * hours. Full collections in the quiet intervals after a busy spell let V8 shrink it (idle RSS of
+ * a linked gateway about 30 MB lower, measured by `npm run bench:ceiling`). Usually two are
+ * needed, because V8 judges the allocation rate since the previous collection: the first still
+ * sees the busy spell's rate and keeps the space, the next sees a quiet interval and gives it back.
+ * So a quiet interval collects while the young generation is still large, at most a few times per
+ * quiet spell; never under load, and each costs tens of milliseconds of an otherwise idle loop.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
 
@@ -24,6 +25,8 @@ export interface IdleTrimOptions {
   collect?: () => void;
   /** The event loop's busy share since the previous call (0..1); perf_hooks' by default. */
   busyShare?: () => number;
+  /** Bytes V8 holds for the young generation now; V8's heap statistics by default. */
+  youngGenerationBytes?: () => number;
 }
 
 export const IDLE_CHECK_MS = 3000;
@@ -32,14 +35,18 @@ export const IDLE_CHECK_MS = 3000;
  * interval on a shared machine. 5 % keeps that idle; a loop busier than this is serving traffic.
  */
 export const IDLE_BELOW = 0.05;
-const COLLECTIONS_PER_QUIET_SPELL = 2;
+/** At most this many collections per quiet spell, should V8 keep the space anyway. */
+const COLLECTIONS_PER_QUIET_SPELL = 4;
+/** V8 shrinks the young generation to 1 MB; above this it is still grown. */
+export const YOUNG_GENERATION_SHRUNK = 4 * 1024 * 1024;
 
 /** Starts watching; returns the way to stop. The timer never keeps the process alive. */
 export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
   const { logger, intervalMs = IDLE_CHECK_MS, idleBelow = IDLE_BELOW } = options;
   const collect = options.collect ?? fullCollection();
   const busyShare = options.busyShare ?? eventLoopBusyShare();
-  // Start-up counts as busy: the first quiet intervals after it collect.
+  const youngGenerationBytes = options.youngGenerationBytes ?? youngGenerationSize;
+  // Start-up counts as busy: the quiet intervals after it collect.
   let collectedSinceBusy = 0;
   const timer = setInterval(() => {
     if (busyShare() >= idleBelow) {
@@ -47,9 +54,10 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
       return;
     }
     if (collectedSinceBusy >= COLLECTIONS_PER_QUIET_SPELL) return;
+    const young = youngGenerationBytes();
+    if (young <= YOUNG_GENERATION_SHRUNK) return;
     collectedSinceBusy++;
-    // V8 hands the pages back after the collection returns: RSS read here would not show it yet.
-    logger.debug({ rssMb: mb(process.memoryUsage.rss()), collection: collectedSinceBusy }, 'idle: full collection');
+    logger.debug({ rssMb: mb(process.memoryUsage.rss()), youngMb: mb(young), collection: collectedSinceBusy }, 'idle: full collection');
     collect();
   }, intervalMs);
   timer.unref();
@@ -57,6 +65,13 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+function youngGenerationSize(): number {
+  let bytes = 0;
+  for (const space of getHeapSpaceStatistics())
+    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') bytes += space.space_size;
+  return bytes;
+}
 
 function eventLoopBusyShare(): () => number {
   let last: EventLoopUtilization = performance.eventLoopUtilization();

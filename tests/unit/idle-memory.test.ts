@@ -1,22 +1,39 @@
 /**
- * The idle trim: full collections in the first two quiet intervals after a busy spell (start-up
- * counts as busy), none while the loop is busy or stays quiet after them; and V8's own collector can be had without --expose-gc.
+ * The idle trim: full collections in the quiet intervals after a busy spell (start-up counts as
+ * busy) while the young generation is still grown, a bounded number of them, none while the loop
+ * is busy; and V8's own collector can be had without --expose-gc.
  */
 import { describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { fullCollection, trimMemoryWhenIdle } from '../../src/lifecycle/idle-memory.js';
 import { until } from '../support/until.js';
 
-/** Runs the trimmer over a script of busy shares, one per interval; returns after which readings it collected. */
-async function collectionsOver(shares: number[]): Promise<number[]> {
+const MB = 1024 * 1024;
+
+/**
+ * Runs the trimmer over a script of intervals (the loop's busy share, and the young generation's
+ * size unless a collection shrank it); returns after which readings it collected.
+ */
+async function collectionsOver(shares: number[], shrinksAfter = 2): Promise<number[]> {
   const collectedAfter: number[] = [];
   let read = 0;
+  // V8 keeps the grown space until the `shrinksAfter`-th collection of a quiet spell; a busy spell grows it again.
+  let young = 32 * MB;
+  let sinceBusy = 0;
   const stop = trimMemoryWhenIdle({
     logger: pino({ level: 'silent' }),
     intervalMs: 5,
-    idleBelow: 0.02,
-    busyShare: () => shares[Math.min(read++, shares.length - 1)]!,
-    collect: () => collectedAfter.push(read),
+    idleBelow: 0.05,
+    busyShare: () => {
+      const share = shares[Math.min(read++, shares.length - 1)]!;
+      if (share >= 0.05) [young, sinceBusy] = [32 * MB, 0];
+      return share;
+    },
+    youngGenerationBytes: () => young,
+    collect: () => {
+      collectedAfter.push(read);
+      if (++sinceBusy >= shrinksAfter) young = 1 * MB;
+    },
   });
   try {
     await until(() => read > shares.length);
@@ -28,16 +45,20 @@ async function collectionsOver(shares: number[]): Promise<number[]> {
 }
 
 describe('trimMemoryWhenIdle', () => {
-  test('collects in the first two quiet intervals after start-up, not again while it stays quiet', async () => {
+  test('collects in the quiet intervals after start-up until the young generation has shrunk', async () => {
     expect(await collectionsOver([0.5, 0.01, 0.0, 0.01, 0.0])).toEqual([2, 3]);
   });
 
-  test('a busy spell arms it again: the next quiet intervals collect once more', async () => {
-    expect(await collectionsOver([0.01, 0.3, 0.9, 0.001, 0.05, 0.01, 0.0, 0.01])).toEqual([1, 4, 6, 7]);
+  test('a busy spell grows it and arms the trim again', async () => {
+    expect(await collectionsOver([0.01, 0.3, 0.9, 0.001, 0.04, 0.01, 0.2, 0.0, 0.01, 0.0])).toEqual([1, 4, 5, 8, 9]);
+  });
+
+  test('gives up after four collections in one quiet spell when V8 keeps the space', async () => {
+    expect(await collectionsOver([0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01], Infinity)).toEqual([1, 2, 3, 4]);
   });
 
   test('never collects while the loop stays busy', async () => {
-    expect(await collectionsOver([0.2, 0.02, 0.5, 0.03])).toEqual([]);
+    expect(await collectionsOver([0.2, 0.05, 0.5, 0.07])).toEqual([]);
   });
 });
 
