@@ -7,8 +7,10 @@
  * a linked gateway about 30 MB lower, measured by `npm run bench:ceiling`). Usually two are
  * needed, because V8 judges the allocation rate since the previous collection: the first still
  * sees the busy spell's rate and keeps the space, the next sees a quiet interval and gives it back.
- * So a quiet interval collects while the young generation is still large, at most a few times per
- * quiet spell; never under load, and each costs tens of milliseconds of an otherwise idle loop.
+ * So once the loop has been quiet for two whole intervals, each further quiet interval collects
+ * while the young generation is still grown, at most four times, and such a spell comes at most
+ * once a minute: traffic in bursts a few seconds apart never sees one, and the cost is bounded to
+ * a few collections of tens of milliseconds a minute, none under load.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -27,37 +29,49 @@ export interface IdleTrimOptions {
   busyShare?: () => number;
   /** Bytes V8 holds for the young generation now; V8's heap statistics by default. */
   youngGenerationBytes?: () => number;
+  /** The shortest time from one spell of collections to the next. */
+  spacingMs?: number;
 }
 
-export const IDLE_CHECK_MS = 3000;
+export const IDLE_CHECK_MS = 2000;
 /**
  * A linked gateway with nothing to do still answers WhatsApp's pings and receipts: 0.5-4 % of an
  * interval on a shared machine. 5 % keeps that idle; a loop busier than this is serving traffic.
  */
 export const IDLE_BELOW = 0.05;
+/** Whole quiet intervals in a row before the first collection of a spell. */
+const QUIET_INTERVALS_FIRST = 2;
 /** At most this many collections per quiet spell, should V8 keep the space anyway. */
 const COLLECTIONS_PER_QUIET_SPELL = 4;
+export const SPELL_SPACING_MS = 60_000;
 /** V8 shrinks the young generation to 1 MB; above this it is still grown. */
 export const YOUNG_GENERATION_SHRUNK = 4 * 1024 * 1024;
 
 /** Starts watching; returns the way to stop. The timer never keeps the process alive. */
 export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
-  const { logger, intervalMs = IDLE_CHECK_MS, idleBelow = IDLE_BELOW } = options;
+  const { logger, intervalMs = IDLE_CHECK_MS, idleBelow = IDLE_BELOW, spacingMs = SPELL_SPACING_MS } = options;
   const collect = options.collect ?? fullCollection();
   const busyShare = options.busyShare ?? eventLoopBusyShare();
   const youngGenerationBytes = options.youngGenerationBytes ?? youngGenerationSize;
-  // Start-up counts as busy: the quiet intervals after it collect.
-  let collectedSinceBusy = 0;
+  // Start-up counts as busy; the first spell is not held back by the spacing.
+  let quietIntervals = 0;
+  let collectedThisSpell = 0;
+  let lastCollectionAt = -Infinity;
   const timer = setInterval(() => {
     if (busyShare() >= idleBelow) {
-      collectedSinceBusy = 0;
+      quietIntervals = 0;
+      collectedThisSpell = 0;
       return;
     }
-    if (collectedSinceBusy >= COLLECTIONS_PER_QUIET_SPELL) return;
+    quietIntervals++;
+    if (quietIntervals < QUIET_INTERVALS_FIRST || collectedThisSpell >= COLLECTIONS_PER_QUIET_SPELL) return;
     const young = youngGenerationBytes();
     if (young <= YOUNG_GENERATION_SHRUNK) return;
-    collectedSinceBusy++;
-    logger.debug({ rssMb: mb(process.memoryUsage.rss()), youngMb: mb(young), collection: collectedSinceBusy }, 'idle: full collection');
+    const now = performance.now();
+    if (collectedThisSpell === 0 && now - lastCollectionAt < spacingMs) return;
+    collectedThisSpell++;
+    lastCollectionAt = now;
+    logger.debug({ rssMb: mb(process.memoryUsage.rss()), youngMb: mb(young), collection: collectedThisSpell }, 'idle: full collection');
     collect();
   }, intervalMs);
   timer.unref();
