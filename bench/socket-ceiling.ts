@@ -16,6 +16,7 @@
  *   BENCH_ROUNDS=5 BENCH_TEXTS=300 npm run bench:ceiling   more rounds, more texts
  *   BENCH_MEDIA=0 npm run bench:ceiling                 without the (slow) conversions
  *   BENCH_GATEWAY=/tmp/old-dist/src/main.js ...         another build of the gateway (before a change)
+ *   BENCH_ONLY=http npm run bench:ceiling               only the HTTP and idle-RSS figures (no texts, no media)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -36,6 +37,8 @@ const HTTP_MS = Number(process.env.BENCH_HTTP_MS ?? 6000);
 const HTTP_CONNECTIONS = 8;
 /** Alternating slices per side in one round. */
 const SLICES = Number(process.env.BENCH_SLICES ?? 6);
+/** BENCH_ONLY=http: the HTTP and idle-RSS figures alone, for a quick look while working on the HTTP stack. */
+const HTTP_ONLY = process.env.BENCH_ONLY === 'http';
 /** Passes the digit check, fails libphonenumber (no country code 999): the parse is done. */
 const INVALID_PHONE: LoadRequest = {
   method: 'POST',
@@ -164,8 +167,10 @@ async function main(): Promise<void> {
     const rssBare = await idleRss(bare.pid);
 
     // Warm-up: JIT, sessions with the recipient's devices, caches.
-    await gatewayTexts(gateway, 50);
-    await bare.sendTexts(50, JID);
+    if (!HTTP_ONLY) {
+      await gatewayTexts(gateway, 50);
+      await bare.sendTexts(50, JID);
+    }
 
     const texts: Pair[] = [];
     // The gateway answers a send only after WhatsApp's server ack; the bare socket's sendMessage
@@ -178,18 +183,20 @@ async function main(): Promise<void> {
     const httpSlice = { connections: HTTP_CONNECTIONS, durationMs: Math.max(200, Math.round(HTTP_MS / SLICES)) };
     const load = (port: number, request: LoadRequest) => async () => (await runLoad(port, request, httpSlice)).requests;
     for (let round = 0; round < ROUNDS; round++) {
-      texts.push(
-        await alternate(
-          () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
-          () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice)),
-        ),
-      );
-      textsAcked.push(
-        await alternate(
-          () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
-          () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice)),
-        ),
-      );
+      if (!HTTP_ONLY) {
+        texts.push(
+          await alternate(
+            () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
+            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice)),
+          ),
+        );
+        textsAcked.push(
+          await alternate(
+            () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
+            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice)),
+          ),
+        );
+      }
       invalid.push(
         await alternate(
           () => slice(gateway!.pid, 0, load(gateway!.port, INVALID_PHONE)),
@@ -202,13 +209,17 @@ async function main(): Promise<void> {
           () => slice(express.pid, 0, load(express.port, STATUS)),
         ),
       );
-      const t = texts.at(-1)!;
-      const ta = textsAcked.at(-1)!;
+      const t = texts.at(-1);
+      const ta = textsAcked.at(-1);
       const i = invalid.at(-1)!;
       const st = status.at(-1)!;
+      const textFigures =
+        t && ta
+          ? `texts/s ${fmt(rate(t.gateway))} vs ${fmt(rate(t.ceiling))}, CPU/send ${fmt(cpuPer(t.gateway), 2)} vs ${fmt(cpuPer(t.ceiling), 2)} ms; ` +
+            `acked: texts/s ${fmt(rate(ta.gateway))} vs ${fmt(rate(ta.ceiling))}, CPU/send ${fmt(cpuPer(ta.gateway), 2)} vs ${fmt(cpuPer(ta.ceiling), 2)} ms; `
+          : '';
       console.log(
-        `round ${round + 1}: texts/s ${fmt(rate(t.gateway))} vs ${fmt(rate(t.ceiling))}, CPU/send ${fmt(cpuPer(t.gateway), 2)} vs ${fmt(cpuPer(t.ceiling), 2)} ms; ` +
-          `acked: texts/s ${fmt(rate(ta.gateway))} vs ${fmt(rate(ta.ceiling))}, CPU/send ${fmt(cpuPer(ta.gateway), 2)} vs ${fmt(cpuPer(ta.ceiling), 2)} ms; ` +
+        `round ${round + 1}: ${textFigures}` +
           `400s/s ${fmt(rate(i.gateway))} vs ${fmt(rate(i.ceiling))}; status/s ${fmt(rate(st.gateway))} vs ${fmt(rate(st.ceiling))}`,
       );
     }
@@ -220,45 +231,50 @@ async function main(): Promise<void> {
     emu = undefined;
 
     // BENCH_MEDIA=0 skips the (slow) conversions, for a quick look at the rest.
-    const media = process.env.BENCH_MEDIA === '0' ? undefined : await measureMedia(root, ROUNDS);
+    const media = HTTP_ONLY || process.env.BENCH_MEDIA === '0' ? undefined : await measureMedia(root, ROUNDS);
 
     // Each figure: the medians of each side, and the median of the per-round ratios (each round's
     // two sides ran interleaved, so its ratio is the figure least disturbed by the machine's drift).
     const side = (pairs: Pair[], which: keyof Pair, f: (s: Slice) => number) => median(pairs.map((p) => f(p[which])));
     const ratio = (pairs: Pair[], f: (s: Slice) => number) => median(pairs.map((p) => f(p.gateway) / f(p.ceiling)));
+    const textRows: Row[] = HTTP_ONLY
+      ? []
+      : [
+          row(
+            'text sends/s, sequential',
+            fmt(side(texts, 'gateway', rate)),
+            `bare Baileys socket, keys in memory: ${fmt(side(texts, 'ceiling', rate))}`,
+            ratio(texts, rate),
+            '≥ 0.80',
+            ratio(texts, rate) >= 0.8,
+          ),
+          row(
+            'CPU per text send',
+            `${fmt(side(texts, 'gateway', cpuPer), 2)} ms`,
+            `${fmt(side(texts, 'ceiling', cpuPer), 2)} ms`,
+            ratio(texts, cpuPer),
+            '≤ 1.30×',
+            ratio(texts, cpuPer) <= 1.3,
+          ),
+          row(
+            'text sends/s, vs the bare socket awaiting each server ack',
+            fmt(side(textsAcked, 'gateway', rate)),
+            `bare socket, awaiting acks: ${fmt(side(textsAcked, 'ceiling', rate))}`,
+            ratio(textsAcked, rate),
+            '(info)',
+            true,
+          ),
+          row(
+            'CPU per text send, vs the bare socket awaiting acks',
+            `${fmt(side(textsAcked, 'gateway', cpuPer), 2)} ms`,
+            `${fmt(side(textsAcked, 'ceiling', cpuPer), 2)} ms`,
+            ratio(textsAcked, cpuPer),
+            '(info)',
+            true,
+          ),
+        ];
     const rows: Row[] = [
-      row(
-        'text sends/s, sequential',
-        fmt(side(texts, 'gateway', rate)),
-        `bare Baileys socket, keys in memory: ${fmt(side(texts, 'ceiling', rate))}`,
-        ratio(texts, rate),
-        '≥ 0.80',
-        ratio(texts, rate) >= 0.8,
-      ),
-      row(
-        'CPU per text send',
-        `${fmt(side(texts, 'gateway', cpuPer), 2)} ms`,
-        `${fmt(side(texts, 'ceiling', cpuPer), 2)} ms`,
-        ratio(texts, cpuPer),
-        '≤ 1.30×',
-        ratio(texts, cpuPer) <= 1.3,
-      ),
-      row(
-        'text sends/s, vs the bare socket awaiting each server ack',
-        fmt(side(textsAcked, 'gateway', rate)),
-        `bare socket, awaiting acks: ${fmt(side(textsAcked, 'ceiling', rate))}`,
-        ratio(textsAcked, rate),
-        '(info)',
-        true,
-      ),
-      row(
-        'CPU per text send, vs the bare socket awaiting acks',
-        `${fmt(side(textsAcked, 'gateway', cpuPer), 2)} ms`,
-        `${fmt(side(textsAcked, 'ceiling', cpuPer), 2)} ms`,
-        ratio(textsAcked, cpuPer),
-        '(info)',
-        true,
-      ),
+      ...textRows,
       row(
         'HTTP req/s, send-message invalid phone (400)',
         fmt(side(invalid, 'gateway', rate)),
@@ -339,7 +355,9 @@ async function main(): Promise<void> {
     console.table(rows);
     console.log(
       `Each round runs ${SLICES} alternating slices per side; figures are medians over ${ROUNDS} rounds, ratios the median of the per-round ratios. ` +
-        `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts. ` +
+        (HTTP_ONLY
+          ? 'Texts and media: not run (BENCH_ONLY=http). '
+          : `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts. `) +
         `HTTP: ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_MS / 1000} s per side per round; the gateway runs with its defaults (request log at info, rate limit on), no API key. ` +
         'Idle RSS: median of 5 samples, 1 s apart. Media: wall time of the whole pipeline (probe, encode, read back, thumbnail) vs one ffmpeg command with the same codecs and settings.',
     );

@@ -134,7 +134,10 @@ export function createApp(deps: AppDeps): express.Express {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
     const keyCheck = route.ownSession ? sessionInPath : accountRouteSet.has(route) ? defaultSession : adminOnly;
     const checks = !route.guarded ? [] : route.rateLimited === false ? [keyCheck] : [limited, keyCheck];
-    app[method](route.path, ...checks, ...route.handlers);
+    // The error handler closes each route too: an error raised in a route (every 400, 401 and 429)
+    // is answered there, instead of Express matching it against each route declared after this one
+    // on its way to the app's error handler. Same handler, same answer.
+    app[method](route.path, ...checks, ...route.handlers, errorHandler);
   }
   if (sessions) {
     app.use(

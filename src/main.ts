@@ -6,6 +6,7 @@ import 'dotenv/config';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
+import { trimMemoryWhenIdle } from './lifecycle/idle-memory.js';
 import { installLastResort } from './lifecycle/last-resort.js';
 
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   installLastResort({ logger });
   const gateway = await startGateway({ config, logger });
+  trimMemoryWhenIdle({ logger: logger.child({ module: 'memory' }) });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void gateway.shutdown.begin(signal));
 }
 

@@ -132,6 +132,8 @@ export function botStatus(deps: InfoDeps) {
   // Without an outbox or webhooks there is nothing to wait for: the answer is written at once,
   // with no promise for Express to follow (the route is polled by monitors and dashboards).
   const nothingToAwait = !deps.outboxUsage && !deps.webhookDeliveries;
+  // The upload table is part of the frozen config: its formats are listed once, not per poll.
+  const formats = supportedFormats(config.uploads);
   return (_req: Request, res: Response): Promise<void> | void => {
     if (nothingToAwait) return answer(res, transport.status(), undefined, WEBHOOKS_OFF);
     return (async () => {
@@ -158,7 +160,7 @@ export function botStatus(deps: InfoDeps) {
         api_authentication: config.apiKeys.length > 0,
         media_conversion: deps.media.conversion,
       },
-      supported_formats: supportedFormats(config.uploads),
+      supported_formats: formats,
       connection: {
         state: s.phase,
         slow_retry: s.slowRetry,

@@ -7,8 +7,11 @@
 import { lookup } from 'node:dns/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { SocksClient } from 'socks';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { ProxyAddress } from './proxy-address.js';
+
+/** socks (and its IP address library) is loaded by the first SOCKS5 tunnel: most gateways use no proxy. */
+const socks = loadOnFirstUse<typeof import('socks')>('socks');
 
 /** Waiting longer for a tunnel than Baileys waits for a connection (20 s) helps no one. */
 export const TUNNEL_TIMEOUT_MS = 20_000;
@@ -39,7 +42,7 @@ async function socksConnect(proxy: ProxyAddress, target: TunnelTarget, timeoutMs
   // socks5: the name is resolved here, the proxy gets an address; socks5h: the proxy resolves it.
   const host = proxy.protocol === 'socks5' && !isIP(target.host) ? (await lookup(target.host)).address : target.host;
   const credentials = proxy.credentials;
-  const { socket } = await SocksClient.createConnection({
+  const { socket } = await socks().SocksClient.createConnection({
     command: 'connect',
     proxy: { host: proxy.host, port: proxy.port, type: 5, ...(credentials ? { userId: credentials.username, password: credentials.password } : {}) },
     destination: { host, port: target.port },
