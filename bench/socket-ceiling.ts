@@ -17,6 +17,7 @@
  *   BENCH_MEDIA=0 npm run bench:ceiling                 without the (slow) conversions
  *   BENCH_GATEWAY=/tmp/old-dist/src/main.js ...         another build of the gateway (before a change)
  *   BENCH_ONLY=http npm run bench:ceiling               only the HTTP and idle-RSS figures (no texts, no media)
+ *   BENCH_ONLY=texts npm run bench:ceiling              only the four text-send rows (no idle RSS, HTTP or media)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -39,6 +40,8 @@ const HTTP_CONNECTIONS = 8;
 const SLICES = Number(process.env.BENCH_SLICES ?? 6);
 /** BENCH_ONLY=http: the HTTP and idle-RSS figures alone, for a quick look while working on the HTTP stack. */
 const HTTP_ONLY = process.env.BENCH_ONLY === 'http';
+/** BENCH_ONLY=texts: the text-send figures alone, for a quick before/after of the send path. */
+const TEXTS_ONLY = process.env.BENCH_ONLY === 'texts';
 /** Passes the digit check, fails libphonenumber (no country code 999): the parse is done. */
 const INVALID_PHONE: LoadRequest = {
   method: 'POST',
@@ -163,8 +166,8 @@ async function main(): Promise<void> {
     children.push(express);
     // Let post-pairing work (prekey upload, app-state sync) finish before "idle".
     await sleep(5000);
-    const rssGateway = await idleRss(gateway.pid);
-    const rssBare = await idleRss(bare.pid);
+    const rssGateway = TEXTS_ONLY ? NaN : await idleRss(gateway.pid);
+    const rssBare = TEXTS_ONLY ? NaN : await idleRss(bare.pid);
 
     // Warm-up: JIT, sessions with the recipient's devices, caches.
     if (!HTTP_ONLY) {
@@ -197,6 +200,14 @@ async function main(): Promise<void> {
           ),
         );
       }
+      if (TEXTS_ONLY) {
+        const [t, ta] = [texts.at(-1)!, textsAcked.at(-1)!];
+        console.log(
+          `round ${round + 1}: texts/s ${fmt(rate(t.gateway))} vs ${fmt(rate(t.ceiling))}, CPU/send ${fmt(cpuPer(t.gateway), 2)} vs ${fmt(cpuPer(t.ceiling), 2)} ms; ` +
+            `acked: texts/s ${fmt(rate(ta.gateway))} vs ${fmt(rate(ta.ceiling))}, CPU/send ${fmt(cpuPer(ta.gateway), 2)} vs ${fmt(cpuPer(ta.ceiling), 2)} ms`,
+        );
+        continue;
+      }
       invalid.push(
         await alternate(
           () => slice(gateway!.pid, 0, load(gateway!.port, INVALID_PHONE)),
@@ -223,15 +234,15 @@ async function main(): Promise<void> {
           `400s/s ${fmt(rate(i.gateway))} vs ${fmt(rate(i.ceiling))}; status/s ${fmt(rate(st.gateway))} vs ${fmt(rate(st.ceiling))}`,
       );
     }
-    await sleep(5000);
-    const rssGatewayAfter = await idleRss(gateway.pid);
-    const rssBareAfter = await idleRss(bare.pid);
+    if (!TEXTS_ONLY) await sleep(5000);
+    const rssGatewayAfter = TEXTS_ONLY ? NaN : await idleRss(gateway.pid);
+    const rssBareAfter = TEXTS_ONLY ? NaN : await idleRss(bare.pid);
     for (const child of children.splice(0)) await child.stop();
     await emu.stop();
     emu = undefined;
 
     // BENCH_MEDIA=0 skips the (slow) conversions, for a quick look at the rest.
-    const media = HTTP_ONLY || process.env.BENCH_MEDIA === '0' ? undefined : await measureMedia(root, ROUNDS);
+    const media = HTTP_ONLY || TEXTS_ONLY || process.env.BENCH_MEDIA === '0' ? undefined : await measureMedia(root, ROUNDS);
 
     // Each figure: the medians of each side, and the median of the per-round ratios (each round's
     // two sides ran interleaved, so its ratio is the figure least disturbed by the machine's drift).
@@ -352,7 +363,8 @@ async function main(): Promise<void> {
         ),
       );
     }
-    console.table(rows);
+    // BENCH_ONLY=texts: the text rows only; nothing else was measured.
+    console.table(TEXTS_ONLY ? textRows : rows);
     console.log(
       `Each round runs ${SLICES} alternating slices per side; figures are medians over ${ROUNDS} rounds, ratios the median of the per-round ratios. ` +
         (HTTP_ONLY
