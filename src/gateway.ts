@@ -103,9 +103,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const defaultEndpoint: WhatsAppEndpoint = { wsUrl: config.waWebSocketUrl, mediaCaPem: options.mediaCaPem };
   // One registry for the process: every session's series in one GET /metrics, process metrics once.
   const metrics = createGatewayMetrics();
-  const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr };
-  // Cluster mode: each session's socket runs on the node holding its lease, credentials shared.
+  // Cluster mode: each session's socket runs on the node holding its lease, its data shared.
   const cluster = config.cluster ? await ClusteredSessions.open(config.cluster, logger) : undefined;
+  const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr, stores: cluster?.stores };
   const defaultRuntime = await openSessionRuntime({
     ...runtimeOptions,
     name: DEFAULT_SESSION,

@@ -6,11 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { SqliteIdempotencyRepository, type IdempotencyRepository } from './http/idempotency-repository.js';
+import type { IdempotencyRepository } from './http/idempotency-repository.js';
 import { createGatewayMetrics, type SessionMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
 import { ChangeService } from './changes/change-service.js';
-import { SqliteMessageChangeRepository } from './changes/message-change-repository.js';
 import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
@@ -18,20 +17,19 @@ import { MessageSender } from './messaging/message-sender.js';
 import { ReplyContexts } from './messaging/reply-context.js';
 import { SendAddressing } from './messaging/send-addressing.js';
 import { attachOutboxWorker, createOutbox, wireOutbox } from './outbox/outbox-wiring.js';
-import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './records/incoming-message-repository.js';
+import type { IncomingMessageRepository } from './records/incoming-message-repository.js';
 import type { MessageRepository } from './records/message-repository.js';
-import { SqliteMessageRepository } from './records/sqlite-message-repository.js';
 import { publishRecordStatus, wireRecords } from './records/records-wiring.js';
 import { contentCipher } from './records/sent-content-cipher.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { purger } from './retention.js';
 import { MessageTargets } from './kinds/message-target.js';
-import { SqlitePollRepository } from './kinds/poll-repository.js';
+import type { PollStore } from './kinds/poll-store.js';
 import { wireKinds } from './kinds/kinds-wiring.js';
 import { DEFAULT_SESSION } from './sessions/session-name.js';
+import { embeddedStores, type SessionStores } from './sessions/session-stores.js';
 import type { SqliteDatabase } from './store/database.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
+import type { WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
 import { createDispatcher, publisher, wireWebhooks } from './webhooks/webhook-wiring.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -47,7 +45,7 @@ export interface Services {
   metrics: SessionMetrics;
   restrictions: AccountRestrictions;
   /** Polls we sent and their votes (send-poll, the tally in GET /api/messages/:id). */
-  polls: SqlitePollRepository;
+  polls: PollStore;
   /** The messages a reaction may name (send-reaction). */
   targets: MessageTargets;
   /** Edits and deletes of sent messages (src/changes/). */
@@ -66,10 +64,10 @@ export function createServices(deps: {
   preparer: MediaPreparer;
   logger: Logger;
   /**
-   * The transport's store of sent content (sealed with the content key): replies quote our own
-   * messages from it, so it must be the same store with the same cipher. Made here when not given.
+   * Where the session's data lives (session-stores.ts): its SQLite file (`db`) when not given. The
+   * transport must use the same sent content store (replies quote our own messages from it).
    */
-  sentContent?: SqliteSentContentRepository;
+  stores?: SessionStores;
   /** Where this session's routes live (`/api`, or `/api/sessions/<name>`): media links in events. */
   apiBase?: string;
   /**
@@ -80,19 +78,17 @@ export function createServices(deps: {
 }): Services {
   const { config, db, transport, logger } = deps;
   const metrics = deps.metrics ?? createGatewayMetrics().forSession(DEFAULT_SESSION);
-  const messages = instrumentMessages(new SqliteMessageRepository(db), metrics);
-  const idempotency = new SqliteIdempotencyRepository(db);
-  const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
-  const incoming = new SqliteIncomingMessageRepository(db);
-  const polls = new SqlitePollRepository(db);
+  const stores = deps.stores ?? embeddedStores(db, contentCipher(config));
+  const messages = instrumentMessages(stores.messages, metrics);
+  const { idempotency, incoming, polls, sentContent } = stores;
+  const webhookDeliveries = instrumentWebhookDeliveries(stores.webhookDeliveries, metrics);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
-  const outbox = createOutbox(config, db, metrics);
+  const outbox = createOutbox(config, stores, metrics);
   const dispatcher = createDispatcher(config, webhookDeliveries, logger);
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
   const restrictions = new AccountRestrictions(db);
-  const sentContent = deps.sentContent ?? new SqliteSentContentRepository(db, contentCipher(config));
   const replies = new ReplyContexts({ messages, incoming, sentContent, accountJid: () => transport.status().account?.jid });
   const delivery = new DeliveryService({
     transport,
@@ -104,7 +100,7 @@ export function createServices(deps: {
     onStatusChange: (change) => publishRecord(change.record),
     addressing: new SendAddressing(transport, replies),
   });
-  const changeRepository = new SqliteMessageChangeRepository(db);
+  const changeRepository = stores.changes;
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
   if (outbox) {
     attachOutboxWorker(outbox, {
@@ -125,7 +121,7 @@ export function createServices(deps: {
     webhookDeliveries,
     outbox: outbox?.repository,
     sentContent,
-    retryCounters: new SqliteRetryCounterRepository(db, 0),
+    retryCounters: stores.retryCounters,
     messages,
     polls,
     changes: changeRepository,

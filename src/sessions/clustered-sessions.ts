@@ -13,6 +13,8 @@ import type { Config } from '../config/config.js';
 import { ClusterMembership } from '../cluster/cluster-membership.js';
 import { openDatabase, type SqlDatabase } from '../cluster/sql/database.js';
 import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
+import type { SessionStoresFactory } from './session-runtime.js';
+import { sharedStores } from './session-stores.js';
 import { createFencedAuthStore } from '../whatsapp/baileys/fenced-auth-store.js';
 import type { SessionManager } from './session-manager.js';
 
@@ -74,6 +76,9 @@ export class ClusteredSessions {
       logger,
     });
   }
+
+  /** Each session's records, outbox, keys and logs: in the shared store, scoped by its name. */
+  readonly stores: SessionStoresFactory = (session, _db, cipher) => sharedStores(this.database.db, session, cipher);
 
   /** Sessions are started by the lease from now on; joins the cluster. */
   async start(manager: SessionManager): Promise<void> {
