@@ -50,7 +50,16 @@ export interface Services {
   targets: MessageTargets;
   /** Edits and deletes of sent messages (src/changes/). */
   changes: ChangeService;
-  start(): Promise<void>;
+  /**
+   * Wires the listeners and the purge. `parked` (cluster mode): the parts that act on the session's
+   * shared data as its driver (recovering interrupted requests and outbox jobs, the outbox worker,
+   * the webhook dispatcher) wait for drive(), so a node that does not hold the lease never touches them.
+   */
+  start(options?: { parked?: boolean }): Promise<void>;
+  /** Cluster mode, on taking the session's lease: recover what the last driver left, then send. */
+  drive(): Promise<void>;
+  /** Cluster mode, before the socket closes on a handover: no outbox sends, no webhook deliveries. */
+  park(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
   /** Last step, after the WhatsApp socket has closed: receipts that came until then are recorded. */
@@ -126,6 +135,18 @@ export function createServices(deps: {
     polls,
     changes: changeRepository,
   });
+  const drive = async () => {
+    // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
+    // not), or is released when the request never got as far as a record.
+    const interrupted = await idempotency.recoverInterrupted();
+    if (interrupted.resumable + interrupted.released > 0) logger.info(interrupted, 'idempotency keys of requests interrupted by a restart resolved');
+    if (outbox) {
+      // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
+      await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());
+      await outbox.worker?.start();
+    }
+    dispatcher?.start();
+  };
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
   const unwire: Array<() => void> = [];
@@ -143,7 +164,7 @@ export function createServices(deps: {
     polls,
     targets: new MessageTargets(messages, incoming),
     changes,
-    async start() {
+    async start(options) {
       stopObserving = metrics.observe({
         transport,
         outbox: outbox ? () => outbox.repository.size() : undefined,
@@ -154,19 +175,15 @@ export function createServices(deps: {
       unwire.push(wireRecords(transport, { messages, incoming, publish, downloadUrl, logger }));
       unwire.push(wireWebhooks(transport, { publish, restrictions, logger }));
       unwire.push(wireKinds(transport, { polls, publish, logger }));
-      // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
-      // not), or is released when the request never got as far as a record.
-      const interrupted = await idempotency.recoverInterrupted();
-      if (interrupted.resumable + interrupted.released > 0) logger.info(interrupted, 'idempotency keys of requests interrupted by a restart resolved');
-      if (outbox) {
-        // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
-        await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());
-        await outbox.worker?.start();
-      }
-      dispatcher?.start();
+      if (!options?.parked) await drive();
       await purge().catch(log('purge failed'));
       purgeTimer = setInterval(() => void purge().catch(log('purge failed')), 60 * 60 * 1000);
       purgeTimer.unref();
+    },
+    drive,
+    async park() {
+      await outbox?.worker?.stop();
+      await dispatcher?.stop();
     },
     async stopSending() {
       await outbox?.worker?.stop();

@@ -60,7 +60,16 @@ export class ClusteredSessions {
       // A lease on a session this node does not know (created on another node): give it back.
       if (!runtime || this.stopping) return void keeper.release(session);
       this.logger.info({ session, token }, 'this node now drives the session');
-      runtime.transport.start();
+      // What the last driver left (interrupted requests, in-flight outbox jobs) is recovered first.
+      runtime.services
+        .drive()
+        .then(() => {
+          if (keeper.mayDrive(session)) runtime.transport.start();
+        })
+        .catch((err: unknown) => {
+          this.logger.error({ err, session }, 'could not take the session over; handing it back');
+          void this.stopSocket(session).then(() => keeper.release(session));
+        });
     });
     keeper.on('lost', ({ session, reason }) => {
       if (reason !== 'released') this.logger.warn({ session, reason }, 'lease lost; closing the session socket');
@@ -148,13 +157,17 @@ export class ClusteredSessions {
   abandon(): Promise<void> {
     this.closed ??= (async () => {
       await this.membership.abandon();
-      await Promise.all((this.manager?.all() ?? []).map((runtime) => runtime.transport.suspend()));
+      await Promise.all((this.manager?.all() ?? []).map((runtime) => this.stopSocket(runtime.name)));
       await this.database.close();
     })();
     return this.closed;
   }
 
+  /** The outbox and the webhook deliveries stop first (the job in flight finishes), then the socket. */
   private async stopSocket(session: string): Promise<void> {
-    await this.manager?.get(session)?.transport.suspend();
+    const runtime = this.manager?.get(session);
+    if (!runtime) return;
+    await runtime.services.park();
+    await runtime.transport.suspend();
   }
 }

@@ -127,7 +127,8 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       apiBase: sessionApiBase(name),
       metrics: options.metrics?.forSession(name),
     });
-    await services.start();
+    // Cluster mode: the session's driver (the lease holder) recovers and sends; see ClusteredSessions.
+    await services.start({ parked: options.stores !== undefined });
     let closed: Promise<void> | undefined;
     return {
       name,
