@@ -131,7 +131,7 @@ describe('cluster: each session driven by exactly one node', () => {
     const id = (sent.body as { data: { message_id: string } }).data.message_id;
     await emulators.get(moving[0]!)!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
     expect(totalOverlaps()).toBe(0);
-  });
+  }, 60_000);
 
   test('a node whose lease is taken closes that socket at once; it drives it again once free', async () => {
     const b = nodes[1]!;
@@ -184,7 +184,7 @@ describe('cluster: each session driven by exactly one node', () => {
         const res = await d.api().get(sessionPath('delta', 'qr'));
         return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
       },
-      10_000,
+      BOUND_MS,
       'a QR for delta on node-d',
     );
     await emulators.get('delta')!.scanQr(qr);
