@@ -10,22 +10,22 @@
  * next balancing round (at once on PostgreSQL, where the creating node NOTIFYs `cluster`).
  * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files.
  */
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ClusterMembership } from '../cluster/cluster-membership.js';
-import { openDatabase, type SqlDatabase } from '../cluster/sql/database.js';
-import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
-import type { SessionStoresFactory } from './session-runtime.js';
-import { existsSync } from 'node:fs';
 import { SessionDrivenError } from '../cluster/import-embedded.js';
+import { openDatabase, type SqlDatabase } from '../cluster/sql/database.js';
 import type { ContentCipher } from '../records/sent-content-cipher.js';
+import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
+import { createFencedAuthStore } from '../whatsapp/baileys/fenced-auth-store.js';
 import { importInstall, installFiles } from './import-install.js';
 import { KyselySessionRegistry } from './kysely-session-registry.js';
+import type { SessionManager } from './session-manager.js';
 import { DEFAULT_SESSION } from './session-name.js';
 import type { SessionRegistry } from './session-registry.js';
+import type { SessionStoresFactory } from './session-runtime.js';
 import { sharedStores } from './session-stores.js';
-import { createFencedAuthStore } from '../whatsapp/baileys/fenced-auth-store.js';
-import type { SessionManager } from './session-manager.js';
 
 export type ClusterSettings = NonNullable<Config['cluster']>;
 
