@@ -103,9 +103,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const defaultEndpoint: WhatsAppEndpoint = { wsUrl: config.waWebSocketUrl, mediaCaPem: options.mediaCaPem };
   // One registry for the process: every session's series in one GET /metrics, process metrics once.
   const metrics = createGatewayMetrics();
-  const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr };
-  // Cluster mode: each session's socket runs on the node holding its lease, credentials shared.
+  // Cluster mode: each session's socket runs on the node holding its lease, its data shared.
   const cluster = config.cluster ? await ClusteredSessions.open(config.cluster, logger) : undefined;
+  // An install switched to cluster mode: its login and data move into the shared store first.
+  await cluster?.importInstallOnce(config).catch(async (error: unknown) => {
+    await cluster.leave();
+    throw error;
+  });
+  const runtimeOptions = { preparer, metrics, queryTimeoutMs: options.queryTimeoutMs, printQr: options.printQr, stores: cluster?.stores };
   const defaultRuntime = await openSessionRuntime({
     ...runtimeOptions,
     name: DEFAULT_SESSION,
@@ -121,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sessions = new SessionManager(
     {
       baseConfig: config,
-      registry: new SqliteSessionRegistry(db, contentCipher(config)),
+      registry: cluster ? cluster.registry(contentCipher(config)) : new SqliteSessionRegistry(db, contentCipher(config)),
       logger,
       onOpened: options.onSessionOpened,
       leased: cluster,
@@ -139,7 +144,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     defaultRuntime,
   );
-  await sessions.openAll();
+  await sessions.openAll().catch(async (error: unknown) => {
+    await sessions.closeAll();
+    await cluster?.leave();
+    throw error;
+  });
 
   // The app asks whether shutdown has begun; the shutdown needs the server the app listens on.
   const lifecycle: { shutdown?: Shutdown } = {};

@@ -8,7 +8,6 @@ import type { IdempotencyRepository } from './http/idempotency-repository.js';
 import type { OutboxRepository } from './outbox/outbox-repository.js';
 import type { IncomingMessageRepository } from './records/incoming-message-repository.js';
 import type { MessageRepository } from './records/message-repository.js';
-import type { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import type { WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -18,11 +17,11 @@ export interface RetainedStores {
   incoming: IncomingMessageRepository;
   webhookDeliveries: WebhookDeliveryRepository;
   outbox?: OutboxRepository;
-  sentContent: SqliteSentContentRepository;
-  retryCounters: SqliteRetryCounterRepository;
+  sentContent: { purgeBefore(before: number): Promise<number> };
+  retryCounters: { purgeExpired(): number | Promise<number> };
   messages: MessageRepository;
   /** Polls go with their message record. */
-  polls?: { purgeOrphans(before: number): number };
+  polls?: { purgeOrphans(before: number): number | Promise<number> };
   changes: MessageChangeRepository;
 }
 
@@ -37,10 +36,10 @@ export function purger(
     await stores.webhookDeliveries.purgeFinished(now - 30 * DAY);
     await stores.outbox?.purgeFinished(now - 7 * DAY);
     await stores.sentContent.purgeBefore(now - config.messageContentRetentionDays * DAY);
-    stores.retryCounters.purgeExpired();
+    await stores.retryCounters.purgeExpired();
     if (config.messageRetentionDays > 0) await stores.messages.purgeBefore(new Date(now - config.messageRetentionDays * DAY));
     // The same grace as change links: a poll is kept just before its record is written.
-    stores.polls?.purgeOrphans(now - 60 * 60 * 1000);
+    await stores.polls?.purgeOrphans(now - 60 * 60 * 1000);
     // An hour's grace: a link is written just before its record.
     await stores.changes.purgeOrphans(now - 60 * 60 * 1000);
   };

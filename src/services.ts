@@ -6,11 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { SqliteIdempotencyRepository, type IdempotencyRepository } from './http/idempotency-repository.js';
+import type { IdempotencyRepository } from './http/idempotency-repository.js';
 import { createGatewayMetrics, type SessionMetrics } from './metrics/gateway-metrics.js';
 import { instrumentMessages, instrumentPreparer, instrumentWebhookDeliveries } from './metrics/instrument.js';
 import { ChangeService } from './changes/change-service.js';
-import { SqliteMessageChangeRepository } from './changes/message-change-repository.js';
 import { AccountRestrictions } from './messaging/account-restrictions.js';
 import { DeliveryService, type OutboxParts } from './messaging/delivery-service.js';
 import type { MediaPreparer } from './messaging/media-preparation.js';
@@ -18,20 +17,19 @@ import { MessageSender } from './messaging/message-sender.js';
 import { ReplyContexts } from './messaging/reply-context.js';
 import { SendAddressing } from './messaging/send-addressing.js';
 import { attachOutboxWorker, createOutbox, wireOutbox } from './outbox/outbox-wiring.js';
-import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from './records/incoming-message-repository.js';
+import type { IncomingMessageRepository } from './records/incoming-message-repository.js';
 import type { MessageRepository } from './records/message-repository.js';
-import { SqliteMessageRepository } from './records/sqlite-message-repository.js';
 import { publishRecordStatus, wireRecords } from './records/records-wiring.js';
 import { contentCipher } from './records/sent-content-cipher.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from './records/sent-content-repository.js';
 import { purger } from './retention.js';
 import { MessageTargets } from './kinds/message-target.js';
-import { SqlitePollRepository } from './kinds/poll-repository.js';
+import type { PollStore } from './kinds/poll-store.js';
 import { wireKinds } from './kinds/kinds-wiring.js';
 import { DEFAULT_SESSION } from './sessions/session-name.js';
+import { embeddedStores, type SessionStores } from './sessions/session-stores.js';
 import type { SqliteDatabase } from './store/database.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
+import type { WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository.js';
 import { createDispatcher, publisher, wireWebhooks } from './webhooks/webhook-wiring.js';
 import type { WhatsAppTransport } from './whatsapp/transport.js';
 
@@ -47,12 +45,21 @@ export interface Services {
   metrics: SessionMetrics;
   restrictions: AccountRestrictions;
   /** Polls we sent and their votes (send-poll, the tally in GET /api/messages/:id). */
-  polls: SqlitePollRepository;
+  polls: PollStore;
   /** The messages a reaction may name (send-reaction). */
   targets: MessageTargets;
   /** Edits and deletes of sent messages (src/changes/). */
   changes: ChangeService;
-  start(): Promise<void>;
+  /**
+   * Wires the listeners and the purge. `parked` (cluster mode): the parts that act on the session's
+   * shared data as its driver (recovering interrupted requests and outbox jobs, the outbox worker,
+   * the webhook dispatcher) wait for drive(), so a node that does not hold the lease never touches them.
+   */
+  start(options?: { parked?: boolean }): Promise<void>;
+  /** Cluster mode, on taking the session's lease: recover what the last driver left, then send. */
+  drive(): Promise<void>;
+  /** Cluster mode, before the socket closes on a handover: no outbox sends, no webhook deliveries. */
+  park(): Promise<void>;
   /** First step of shutdown: no new outbox sends; the one in flight finishes. */
   stopSending(): Promise<void>;
   /** Last step, after the WhatsApp socket has closed: receipts that came until then are recorded. */
@@ -66,10 +73,10 @@ export function createServices(deps: {
   preparer: MediaPreparer;
   logger: Logger;
   /**
-   * The transport's store of sent content (sealed with the content key): replies quote our own
-   * messages from it, so it must be the same store with the same cipher. Made here when not given.
+   * Where the session's data lives (session-stores.ts): its SQLite file (`db`) when not given. The
+   * transport must use the same sent content store (replies quote our own messages from it).
    */
-  sentContent?: SqliteSentContentRepository;
+  stores?: SessionStores;
   /** Where this session's routes live (`/api`, or `/api/sessions/<name>`): media links in events. */
   apiBase?: string;
   /**
@@ -80,19 +87,17 @@ export function createServices(deps: {
 }): Services {
   const { config, db, transport, logger } = deps;
   const metrics = deps.metrics ?? createGatewayMetrics().forSession(DEFAULT_SESSION);
-  const messages = instrumentMessages(new SqliteMessageRepository(db), metrics);
-  const idempotency = new SqliteIdempotencyRepository(db);
-  const webhookDeliveries = instrumentWebhookDeliveries(new SqliteWebhookDeliveryRepository(db), metrics);
-  const incoming = new SqliteIncomingMessageRepository(db);
-  const polls = new SqlitePollRepository(db);
+  const stores = deps.stores ?? embeddedStores(db, contentCipher(config));
+  const messages = instrumentMessages(stores.messages, metrics);
+  const { idempotency, incoming, polls, sentContent } = stores;
+  const webhookDeliveries = instrumentWebhookDeliveries(stores.webhookDeliveries, metrics);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
-  const outbox = createOutbox(config, db, metrics);
+  const outbox = createOutbox(config, stores, metrics);
   const dispatcher = createDispatcher(config, webhookDeliveries, logger);
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
   const restrictions = new AccountRestrictions(db);
-  const sentContent = deps.sentContent ?? new SqliteSentContentRepository(db, contentCipher(config));
   const replies = new ReplyContexts({ messages, incoming, sentContent, accountJid: () => transport.status().account?.jid });
   const delivery = new DeliveryService({
     transport,
@@ -104,7 +109,7 @@ export function createServices(deps: {
     onStatusChange: (change) => publishRecord(change.record),
     addressing: new SendAddressing(transport, replies),
   });
-  const changeRepository = new SqliteMessageChangeRepository(db);
+  const changeRepository = stores.changes;
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
   if (outbox) {
     attachOutboxWorker(outbox, {
@@ -125,11 +130,23 @@ export function createServices(deps: {
     webhookDeliveries,
     outbox: outbox?.repository,
     sentContent,
-    retryCounters: new SqliteRetryCounterRepository(db, 0),
+    retryCounters: stores.retryCounters,
     messages,
     polls,
     changes: changeRepository,
   });
+  const drive = async () => {
+    // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
+    // not), or is released when the request never got as far as a record.
+    const interrupted = await idempotency.recoverInterrupted();
+    if (interrupted.resumable + interrupted.released > 0) logger.info(interrupted, 'idempotency keys of requests interrupted by a restart resolved');
+    if (outbox) {
+      // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
+      await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());
+      await outbox.worker?.start();
+    }
+    dispatcher?.start();
+  };
   let purgeTimer: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
   const unwire: Array<() => void> = [];
@@ -147,7 +164,7 @@ export function createServices(deps: {
     polls,
     targets: new MessageTargets(messages, incoming),
     changes,
-    async start() {
+    async start(options) {
       stopObserving = metrics.observe({
         transport,
         outbox: outbox ? () => outbox.repository.size() : undefined,
@@ -158,19 +175,15 @@ export function createServices(deps: {
       unwire.push(wireRecords(transport, { messages, incoming, publish, downloadUrl, logger }));
       unwire.push(wireWebhooks(transport, { publish, restrictions, logger }));
       unwire.push(wireKinds(transport, { polls, publish, logger }));
-      // A request a crash cut off: its key resumes its record (replayed if it went out, finished if
-      // not), or is released when the request never got as far as a record.
-      const interrupted = await idempotency.recoverInterrupted();
-      if (interrupted.resumable + interrupted.released > 0) logger.info(interrupted, 'idempotency keys of requests interrupted by a restart resolved');
-      if (outbox) {
-        // Media of jobs that a crash left without a row (or rows without media) is cleaned first.
-        await outbox.spool.sweepOrphans(await outbox.repository.referencedMediaPaths());
-        await outbox.worker?.start();
-      }
-      dispatcher?.start();
+      if (!options?.parked) await drive();
       await purge().catch(log('purge failed'));
       purgeTimer = setInterval(() => void purge().catch(log('purge failed')), 60 * 60 * 1000);
       purgeTimer.unref();
+    },
+    drive,
+    async park() {
+      await outbox?.worker?.stop();
+      await dispatcher?.stop();
     },
     async stopSending() {
       await outbox?.worker?.stop();

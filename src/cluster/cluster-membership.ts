@@ -29,6 +29,8 @@ export interface ClusterMembershipOptions {
   /** Every session that should run somewhere in the cluster. */
   sessions: () => readonly string[];
   beforeHandover?: (session: string) => Promise<void>;
+  /** Run at the start of each balancing round, before `sessions()` is read (the session list's sync). */
+  beforeRound?: () => Promise<void>;
   logger: Logger;
 }
 
@@ -111,7 +113,9 @@ export class ClusterMembership {
       this.roundAgain = true;
       return;
     }
-    this.round = rebalance({ keeper: this.keeper, nodes: this.nodes, leases: this.leases }, this.options.sessions())
+    const { beforeRound } = this.options;
+    this.round = (beforeRound ? beforeRound() : Promise.resolve())
+      .then(() => rebalance({ keeper: this.keeper, nodes: this.nodes, leases: this.leases }, this.options.sessions()))
       .then(
         () => undefined,
         (err: unknown) => this.options.logger.warn({ err }, 'cluster balancing failed; trying again next round'),
@@ -130,7 +134,12 @@ export class ClusterMembership {
     clearInterval(this.timer);
   }
 
-  private async announce(event: 'joined' | 'left'): Promise<void> {
+  /** Tells the other nodes to balance now (a session was created or deleted here). */
+  async sessionsChanged(): Promise<void> {
+    await this.announce('sessions');
+  }
+
+  private async announce(event: 'joined' | 'left' | 'sessions'): Promise<void> {
     await this.notifier
       ?.notify(CLUSTER_CHANNEL, `${event}:${this.nodeId}`)
       .catch((err) => this.options.logger.warn({ err, event }, 'could not tell the cluster'));

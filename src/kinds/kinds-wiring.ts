@@ -7,20 +7,17 @@ import type { Logger } from 'pino';
 import { pollVoteEvent, type WebhookEvent } from '../webhooks/events.js';
 import type { PollVote } from '../whatsapp/kinds.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
-import type { SqlitePollRepository } from './poll-repository.js';
+import type { PollStore } from './poll-store.js';
 
 /** Subscribes to the transport's events; returns the unsubscribe. */
-export function wireKinds(
-  transport: WhatsAppTransport,
-  deps: { polls: SqlitePollRepository; publish: (event: WebhookEvent) => void; logger: Logger },
-): () => void {
+export function wireKinds(transport: WhatsAppTransport, deps: { polls: PollStore; publish: (event: WebhookEvent) => void; logger: Logger }): () => void {
   const { polls, publish, logger } = deps;
-  const onVote = (vote: PollVote) => {
+  const onVote = async (vote: PollVote) => {
     try {
-      const poll = polls.byWaMessageId(vote.pollId);
+      const poll = await polls.byWaMessageId(vote.pollId);
       if (!poll) return;
       const voter = vote.voterPhoneJid ?? vote.voterLid ?? vote.voterJid;
-      polls.recordVote({
+      await polls.recordVote({
         recordId: poll.recordId,
         voter,
         voterPhone: vote.voterPhoneJid?.split('@')[0] ?? null,
@@ -33,8 +30,9 @@ export function wireKinds(
       logger.error({ err: error, pollId: vote.pollId }, 'could not record a poll vote');
     }
   };
-  transport.events.on('poll-vote', onVote);
+  const listener = (vote: PollVote) => void onVote(vote);
+  transport.events.on('poll-vote', listener);
   return () => {
-    transport.events.off('poll-vote', onVote);
+    transport.events.off('poll-vote', listener);
   };
 }

@@ -6,7 +6,7 @@ import { carry, failsWith } from '../http/request-validation.js';
 import type { RouteSpec } from '../http/route-spec.js';
 import { kindDoc } from './kind-doc.js';
 import { kindRoute, recipientFields, type KindRouteDeps } from './kind-route.js';
-import type { SqlitePollRepository } from './poll-repository.js';
+import type { PollStore } from './poll-store.js';
 
 export const MIN_POLL_OPTIONS = 2;
 export const MAX_POLL_OPTIONS = 12;
@@ -48,7 +48,7 @@ export function pollFields(defaultCountryCode: string) {
   });
 }
 
-export function pollRoutes(deps: KindRouteDeps & { polls: SqlitePollRepository }): RouteSpec[] {
+export function pollRoutes(deps: KindRouteDeps & { polls: PollStore }): RouteSpec[] {
   const fields = pollFields(deps.defaultCountryCode);
   const example = { phone: '6281234567890', question: 'Makan siang di mana?', options: ['Padang', 'Sunda', 'Jawa'], multiple_answers: false };
   const { phone: _phone, ...exampleData } = example;
@@ -68,11 +68,11 @@ export function pollRoutes(deps: KindRouteDeps & { polls: SqlitePollRepository }
           options: p.options,
           selectableCount: p.multiple_answers ? 0 : 1,
           // A retry that continues an earlier record resends the poll with the secret kept for it.
-          messageSecret: (resumeRecordId ? deps.polls.get(resumeRecordId)?.messageSecret : undefined) ?? new Uint8Array(randomBytes(32)),
+          messageSecret: (resumeRecordId ? (await deps.polls.get(resumeRecordId))?.messageSecret : undefined) ?? new Uint8Array(randomBytes(32)),
         }),
         onRecord: async (recordId, content) => {
           if (content.kind !== 'poll') return;
-          deps.polls.save({
+          await deps.polls.save({
             recordId,
             question: content.question,
             options: content.options,

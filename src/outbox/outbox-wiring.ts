@@ -14,14 +14,13 @@ import { OutboxWorker } from './outbox-worker.js';
 import type { MessageRecord, MessageRepository } from '../records/message-repository.js';
 import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { MediaSpool } from './media-spool.js';
-import { SqliteOutboxRepository } from './sqlite-outbox-repository.js';
-import type { SqliteDatabase } from '../store/database.js';
-import type { HoldPolicy } from './outbox-repository.js';
+import type { HoldPolicy, OutboxLimits, OutboxRepository } from './outbox-repository.js';
 
-export function createOutbox(config: Config, db: SqliteDatabase, metrics: SessionMetrics): OutboxParts | undefined {
+/** `stores.outbox`: the session's outbox repository in its store (session-stores.ts). */
+export function createOutbox(config: Config, stores: { outbox(limits: OutboxLimits): OutboxRepository }, metrics: SessionMetrics): OutboxParts | undefined {
   if (!config.outbox.enabled) return undefined;
   return {
-    repository: instrumentOutbox(new SqliteOutboxRepository(db, { maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }), metrics),
+    repository: instrumentOutbox(stores.outbox({ maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }), metrics),
     spool: new MediaSpool(path.join(config.dataDir, 'outbox-media')),
     pacing: { perRecipientIntervalMs: config.pacing.perRecipientIntervalMs, perMinuteLimit: config.pacing.perMinuteLimit },
   };

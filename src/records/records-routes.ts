@@ -70,7 +70,7 @@ export function getMessage(messages: MessageRepository, changes?: RecordChanges,
     const record = await findRecord(messages, id);
     if (!record) throw notFound('Message');
     // A poll we sent shows its votes so far.
-    const poll = record.type === 'poll' ? pollTally?.(record.id) : undefined;
+    const poll = record.type === 'poll' ? await pollTally?.(record.id) : undefined;
     const changed = changes ? await changes.describe(record.id) : {};
     res.json({ status: 'success', data: { ...messageView(record), ...changed, ...(poll ? { poll } : {}) } });
   };
@@ -118,7 +118,7 @@ export interface RecordsRouteDeps {
   transport: Pick<WhatsAppTransport, 'downloadIncomingMedia'>;
   defaultCountryCode: string;
   /** The tally of a poll we sent (src/kinds/poll-repository.ts), by its record id. */
-  pollTally?: (recordId: string) => PollTally | null;
+  pollTally?: (recordId: string) => PollTally | null | Promise<PollTally | null>;
   /** Edits and deletes shown on GET /api/messages/:id. */
   changes?: RecordChanges;
 }

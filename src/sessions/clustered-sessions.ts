@@ -5,16 +5,27 @@
  * handover waits for the socket to close before the lease is released. Credentials and keys live in
  * the shared store, written under the lease's token, so the next owner connects without a QR.
  *
- * Not yet shared (see docs/cluster-design.md): the session list and keys (each node's own registry),
- * and the records, outbox and webhook log (each node's SQLite).
+ * Each session's data (records, outbox, keys, logs) is in the shared store too (session-stores.ts),
+ * and so is the session list: a session created through one node opens on the others at their
+ * next balancing round (at once on PostgreSQL, where the creating node NOTIFYs `cluster`).
+ * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files.
  */
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ClusterMembership } from '../cluster/cluster-membership.js';
+import { SessionDrivenError } from '../cluster/import-embedded.js';
 import { openDatabase, type SqlDatabase } from '../cluster/sql/database.js';
+import type { ContentCipher } from '../records/sent-content-cipher.js';
 import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
 import { createFencedAuthStore } from '../whatsapp/baileys/fenced-auth-store.js';
+import { importInstall, installFiles } from './import-install.js';
+import { KyselySessionRegistry } from './kysely-session-registry.js';
 import type { SessionManager } from './session-manager.js';
+import { DEFAULT_SESSION } from './session-name.js';
+import type { SessionRegistry } from './session-registry.js';
+import type { SessionStoresFactory } from './session-runtime.js';
+import { sharedStores } from './session-stores.js';
 
 export type ClusterSettings = NonNullable<Config['cluster']>;
 
@@ -37,6 +48,10 @@ export class ClusteredSessions {
       ttlMs: settings.leaseTtlMs,
       sessions: () => this.manager?.all().map((runtime) => runtime.name) ?? [],
       beforeHandover: (session) => this.stopSocket(session),
+      // The shared session list: sessions created or deleted through other nodes open or close here.
+      beforeRound: async () => {
+        if (!this.stopping) await this.manager?.sync();
+      },
       logger: logger.child({ module: 'cluster', node: settings.nodeId }),
     });
     const keeper = this.membership.keeper;
@@ -45,7 +60,16 @@ export class ClusteredSessions {
       // A lease on a session this node does not know (created on another node): give it back.
       if (!runtime || this.stopping) return void keeper.release(session);
       this.logger.info({ session, token }, 'this node now drives the session');
-      runtime.transport.start();
+      // What the last driver left (interrupted requests, in-flight outbox jobs) is recovered first.
+      runtime.services
+        .drive()
+        .then(() => {
+          if (keeper.mayDrive(session)) runtime.transport.start();
+        })
+        .catch((err: unknown) => {
+          this.logger.error({ err, session }, 'could not take the session over; handing it back');
+          void this.stopSocket(session).then(() => keeper.release(session));
+        });
     });
     keeper.on('lost', ({ session, reason }) => {
       if (reason !== 'released') this.logger.warn({ session, reason }, 'lease lost; closing the session socket');
@@ -75,15 +99,43 @@ export class ClusteredSessions {
     });
   }
 
+  /** Each session's records, outbox, keys and logs: in the shared store, scoped by its name. */
+  readonly stores: SessionStoresFactory = (session, _db, cipher) => sharedStores(this.database.db, session, cipher);
+
   /** Sessions are started by the lease from now on; joins the cluster. */
   async start(manager: SessionManager): Promise<void> {
     this.manager = manager;
     await this.membership.start();
   }
 
-  /** A session was created or removed here: balance now rather than at the next round. */
+  /** A session was created or removed here: balance now, and tell the others (they sync their list). */
   sessionsChanged(): void {
     this.membership.rebalanceSoon();
+    void this.membership.sessionsChanged();
+  }
+
+  /** The session list every node reads. */
+  registry(cipher: ContentCipher): SessionRegistry {
+    return new KyselySessionRegistry(this.database.db, cipher);
+  }
+
+  /**
+   * An existing install switched to cluster mode keeps its login and data: on the cluster's first
+   * start (no node has ever held or imported `default`: no lease row) this node's DATA_DIR goes
+   * into the shared store, default first, then its sessions. Two nodes starting together both
+   * look; the import leases each session, so one copies and the other is refused or adds nothing.
+   */
+  async importInstallOnce(config: Pick<Config, 'dataDir' | 'sessionDir'>): Promise<void> {
+    const known = await this.database.db.selectFrom('session_leases').select('session').where('session', '=', DEFAULT_SESSION).executeTakeFirst();
+    if (known) return;
+    const files = await installFiles(config.dataDir, existsSync(config.sessionDir));
+    if (files.length === 0) return;
+    try {
+      await importInstall(config.dataDir, this.database, { defaultSessionDir: config.sessionDir, logger: this.logger });
+    } catch (error) {
+      if (!(error instanceof SessionDrivenError)) throw error;
+      this.logger.info({ session: error.session }, 'another node is importing or driving this session; not imported here');
+    }
   }
 
   /** Shutdown, before the sockets close: no session is taken any more. */
@@ -105,13 +157,17 @@ export class ClusteredSessions {
   abandon(): Promise<void> {
     this.closed ??= (async () => {
       await this.membership.abandon();
-      await Promise.all((this.manager?.all() ?? []).map((runtime) => runtime.transport.suspend()));
+      await Promise.all((this.manager?.all() ?? []).map((runtime) => this.stopSocket(runtime.name)));
       await this.database.close();
     })();
     return this.closed;
   }
 
+  /** The outbox and the webhook deliveries stop first (the job in flight finishes), then the socket. */
   private async stopSocket(session: string): Promise<void> {
-    await this.manager?.get(session)?.transport.suspend();
+    const runtime = this.manager?.get(session);
+    if (!runtime) return;
+    await runtime.services.park();
+    await runtime.transport.suspend();
   }
 }

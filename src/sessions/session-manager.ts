@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_SESSION } from './session-name.js';
 import { SessionErrors } from './session-errors.js';
 import { hashSessionKey, newSessionKey, SessionKeyIndex } from './session-keys.js';
-import type { SessionSettings, SqliteSessionRegistry } from './session-registry.js';
+import type { ListedSession, SessionRegistry, SessionSettings } from './session-registry.js';
 import type { SessionRuntime } from './session-runtime.js';
 
 /** Opens one session's runtime (its socket not started yet). */
@@ -19,7 +19,8 @@ export type RuntimeOpener = (name: string, config: Config) => Promise<SessionRun
 
 export interface SessionManagerDeps {
   baseConfig: Config;
-  registry: SqliteSessionRegistry;
+  /** The embedded list (default's SQLite file), or the shared one in cluster mode. */
+  registry: SessionRegistry;
   open: RuntimeOpener;
   logger: Logger;
   /** Called with each session other than default once it is open (the sandbox links it). */
@@ -53,6 +54,8 @@ export class SessionManager {
   private readonly openedListeners: Array<(runtime: SessionRuntime) => void> = [];
   /** Names being created or deleted: a second request for the same name waits its turn. */
   private readonly busy = new Set<string>();
+  /** Unreadable rows already reported by sync (it runs every balancing round). */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly deps: SessionManagerDeps,
@@ -93,16 +96,53 @@ export class SessionManager {
   async openAll(): Promise<void> {
     const unreadable = (name: string, error: unknown) =>
       this.deps.logger.error({ err: error, session: name }, 'session settings could not be read (content key changed?); it stays off');
-    for (const entry of this.deps.registry.list(unreadable)) {
-      this.keys.set(entry.name, entry.keyHash);
-      this.settings.set(entry.name, entry);
+    for (const entry of await this.deps.registry.list(unreadable)) await this.openListed(entry);
+  }
+
+  private async openListed(entry: ListedSession): Promise<void> {
+    this.keys.set(entry.name, entry.keyHash);
+    this.settings.set(entry.name, entry);
+    try {
+      const runtime = await this.deps.open(entry.name, sessionConfig(this.deps.baseConfig, entry));
+      this.runtimes.set(entry.name, runtime);
+      this.opened(runtime);
+    } catch (error) {
+      // One broken session folder must not keep the others (and default) from serving.
+      this.keys.remove(entry.name);
+      this.settings.delete(entry.name);
+      this.deps.logger.error({ err: error, session: entry.name }, 'session could not be opened; it stays off until the next start');
+    }
+  }
+
+  /**
+   * Cluster mode (the shared list), before each balancing round: sessions created through another
+   * node open here, sessions deleted through another node close here (logged out if this node was
+   * driving it) and their local folder goes. Names being created or deleted here are left alone.
+   */
+  async sync(): Promise<void> {
+    const unreadable = (name: string, error: unknown) => {
+      if (this.reported.has(name)) return;
+      this.reported.add(name);
+      this.deps.logger.error({ err: error, session: name }, 'session settings could not be read (content key changed?); it stays off');
+    };
+    const listed = await this.deps.registry.list(unreadable);
+    const names = new Set(listed.map((entry) => entry.name));
+    for (const entry of listed) {
+      if (this.runtimes.has(entry.name) || this.busy.has(entry.name)) continue;
+      this.deps.logger.info({ session: entry.name }, 'session created through another node; opening it here');
+      await this.openListed(entry);
+    }
+    for (const runtime of this.all()) {
+      if (runtime.name === DEFAULT_SESSION || names.has(runtime.name) || this.busy.has(runtime.name)) continue;
+      this.busy.add(runtime.name);
       try {
-        const runtime = await this.deps.open(entry.name, sessionConfig(this.deps.baseConfig, entry));
-        this.runtimes.set(entry.name, runtime);
-        this.opened(runtime);
-      } catch (error) {
-        // One broken session folder must not keep the others (and default) from serving.
-        this.deps.logger.error({ err: error, session: entry.name }, 'session could not be opened; it stays off until the next start');
+        this.keys.remove(runtime.name);
+        this.runtimes.delete(runtime.name);
+        this.settings.delete(runtime.name);
+        await this.logoutAndClose(runtime);
+        this.deps.logger.info({ session: runtime.name }, 'session deleted through another node; closed here');
+      } finally {
+        this.busy.delete(runtime.name);
       }
     }
   }
@@ -124,12 +164,12 @@ export class SessionManager {
       // A folder left by a deletion that crashed half way holds nothing of this new session.
       const config = sessionConfig(this.deps.baseConfig, full);
       await rm(config.dataDir, { recursive: true, force: true });
-      if (!this.deps.registry.add(full, keyHash)) throw SessionErrors.exists(name);
+      if (!(await this.deps.registry.add(full, keyHash))) throw SessionErrors.exists(name);
       let runtime: SessionRuntime;
       try {
         runtime = await this.deps.open(name, config);
       } catch (error) {
-        this.deps.registry.remove(name);
+        await this.deps.registry.remove(name);
         await rm(config.dataDir, { recursive: true, force: true });
         throw error;
       }
@@ -159,21 +199,25 @@ export class SessionManager {
       this.keys.remove(name);
       this.runtimes.delete(name);
       this.settings.delete(name);
-      this.deps.registry.remove(name);
-      // New requests now get 404; the ones already in (a send waiting for its ack) finish first.
-      await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
-      if (runtime.transport.status().connected) {
-        await runtime.transport
-          .logout()
-          .catch((error: unknown) => this.deps.logger.warn({ err: error, session: name }, 'logout failed; removing the session anyway'));
-      }
-      await runtime.close();
+      await this.deps.registry.remove(name);
+      await this.logoutAndClose(runtime);
       this.deps.leased?.sessionsChanged();
-      await rm(runtime.config.dataDir, { recursive: true, force: true });
       this.deps.logger.info({ session: name }, 'session deleted');
     } finally {
       this.busy.delete(name);
     }
+  }
+
+  private async logoutAndClose(runtime: SessionRuntime): Promise<void> {
+    // New requests now get 404; the ones already in (a send waiting for its ack) finish first.
+    await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
+    if (runtime.transport.status().connected) {
+      await runtime.transport
+        .logout()
+        .catch((error: unknown) => this.deps.logger.warn({ err: error, session: runtime.name }, 'logout failed; removing the session anyway'));
+    }
+    await runtime.close();
+    await rm(runtime.config.dataDir, { recursive: true, force: true });
   }
 
   async stopSending(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * One session's running parts: its own database (credentials, records, outbox, idempotency keys,
- * webhook log), its WhatsApp socket and its services. Every session runs the same wiring; only
+ * webhook log; in cluster mode those but the restrictions are in the shared store, see
+ * session-stores.ts), its WhatsApp socket and its services. Every session runs the same wiring; only
  * the folder, the webhook settings, the proxy and the WhatsApp endpoint differ. The media converter is shared
  * (one pool, so sessions share the cores fairly).
  */
@@ -11,17 +12,20 @@ import type { Config } from '../config/config.js';
 import { preparerForSession, type MediaPreparer } from '../messaging/media-preparation.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createServices, type Services } from '../services.js';
-import { SqlitePollRepository } from '../kinds/poll-repository.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
-import { SqliteRetryCounterRepository, SqliteSentContentRepository } from '../records/sent-content-repository.js';
-import { contentCipher } from '../records/sent-content-cipher.js';
+import { contentCipher, type ContentCipher } from '../records/sent-content-cipher.js';
 import { createSqliteAuthStore, type AuthStore } from '../whatsapp/baileys/auth-store.js';
 import { BaileysTransport } from '../whatsapp/baileys/baileys-transport.js';
 import { sessionApiBase } from './session-name.js';
+import { embeddedStores, type SessionStores } from './session-stores.js';
 
 export const DATABASE_FILE = 'gateway.db';
-/** Baileys' own retry counter cache forgets after an hour; ours too, but across restarts. */
-const RETRY_COUNTER_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Where a session's data lives (session-stores.ts), given its name, its own SQLite file and the
+ * content cipher. Without one: that SQLite file (embedded, the default).
+ */
+export type SessionStoresFactory = (session: string, db: SqliteDatabase, cipher: ContentCipher) => Promise<SessionStores>;
 
 /** Where a session's socket connects: WhatsApp, or (sandbox, tests) an emulator with its media CA. */
 export interface WhatsAppEndpoint {
@@ -83,6 +87,8 @@ export interface SessionRuntimeOptions {
   authStore?: AuthStore;
   /** The process's metrics; the session counts into them under its name. */
   metrics?: GatewayMetrics;
+  /** Cluster mode: the shared store's repositories for this session. */
+  stores?: SessionStoresFactory;
 }
 
 /** Opens the session's store and starts its services; the socket starts with `transport.start()`. */
@@ -93,7 +99,8 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
   try {
     // Encrypted at rest; the key file (when no MESSAGE_CONTENT_KEY) is made in the data folder. One
     // store for the transport (retry receipts) and the services (replies quoting our own messages).
-    const sentContent = new SqliteSentContentRepository(db, contentCipher(config));
+    const cipher = contentCipher(config);
+    const stores = options.stores ? await options.stores(name, db, cipher) : embeddedStores(db, cipher);
     const transport = new BaileysTransport({
       authStore: options.authStore ?? (await createSqliteAuthStore(db, config.sessionDir, logger)),
       waWebSocketUrl: endpoint.wsUrl,
@@ -106,9 +113,9 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       printQr: options.printQr,
       sendAckTimeoutMs: config.sendAckTimeoutMs,
       groupMetadataTtlMs: config.groupMetadataTtlMs,
-      sentContent,
-      retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
-      polls: new SqlitePollRepository(db),
+      sentContent: stores.sentContent,
+      retryCounters: stores.retryCounters,
+      polls: stores.polls,
     });
     const services = createServices({
       config,
@@ -116,11 +123,12 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
       transport,
       preparer: preparerForSession(options.preparer, name),
       logger,
-      sentContent,
+      stores,
       apiBase: sessionApiBase(name),
       metrics: options.metrics?.forSession(name),
     });
-    await services.start();
+    // Cluster mode: the session's driver (the lease holder) recovers and sends; see ClusteredSessions.
+    await services.start({ parked: options.stores !== undefined });
     let closed: Promise<void> | undefined;
     return {
       name,
@@ -137,6 +145,8 @@ export async function openSessionRuntime(options: SessionRuntimeOptions): Promis
           await services.stopSending();
           await transport.stop();
           await services.stop();
+          // Retry counters written behind (shared store): a failed write costs a counter, not the close.
+          await stores.close().catch((error: unknown) => logger.warn({ err: error }, 'retry counters not all written'));
           db.close();
         })()),
     };

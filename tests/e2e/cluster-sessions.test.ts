@@ -36,8 +36,6 @@ describe('cluster: each session driven by exactly one node', () => {
   const startNode = async (id: string) => {
     const node = await startClusterNode({ id, databaseUrl, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators });
     nodes.push(node);
-    // Each node keeps its own session list for now: the same sessions are registered on every node.
-    for (const name of NAMED) await node.api().post('/api/sessions').send({ name }).expect(201);
     return node;
   };
   const sessionPath = (session: string, route: string) => (session === DEFAULT_SESSION ? `/api/${route}` : `/api/sessions/${session}/${route}`);
@@ -75,7 +73,11 @@ describe('cluster: each session driven by exactly one node', () => {
   }, 60_000);
 
   test('two nodes split four sessions, link them by QR on their owners, one socket each', async () => {
-    const [a, b] = [await startNode('node-a'), await startNode('node-b')];
+    const a = await startNode('node-a');
+    // The session list is shared: created through node-a only, node-b opens them as it starts.
+    for (const name of NAMED) await a.api().post('/api/sessions').send({ name }).expect(201);
+    const b = await startNode('node-b');
+    await b.api().post('/api/sessions').send({ name: NAMED[0] }).expect(409);
     await waitFor(() => a.held().length === 2 && b.held().length === 2, BOUND_MS, 'two sessions per node');
     for (const session of SESSIONS) {
       const [owner] = ownerOf([a, b], session);
@@ -98,22 +100,38 @@ describe('cluster: each session driven by exactly one node', () => {
     const id = (sent.body as { data: { message_id: string } }).data.message_id;
     await emulators.get('alpha')!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
     expect(totalOverlaps()).toBe(0);
-  });
+  }, 60_000);
 
   test('a node that stops hands its sessions over; the other restores them without a QR', async () => {
     const [a, b] = nodes as [ClusterNode, ClusterNode];
     const moving = a.held();
     const logins = new Map(moving.map((s) => [s, emulators.get(s)!.logins]));
     const qrsBefore = b.qrs.length;
+    // A message sent through node-a before it stops: its record is in the shared store.
+    const before = await a.api().post(sessionPath(moving[0]!, 'send-message')).send({ phone: RECIPIENT, message: 'before handover' }).expect(200);
+    const beforeId = (before.body as { data: { message_id: string } }).data.message_id;
+    const recordOn = async (node: ClusterNode) =>
+      (
+        (
+          await node
+            .api()
+            .get(sessionPath(moving[0]!, `messages/${beforeId}`))
+            .expect(200)
+        ).body as { data: { status: string } }
+      ).data;
+    await waitFor(async () => (await recordOn(a)).status !== 'pending', BOUND_MS, 'the message acknowledged on node-a');
+    const lastSeenOnA = await recordOn(a);
     await a.stop();
     await waitFor(() => b.held().length === SESSIONS.length && eachOnExactlyOne([b]), BOUND_MS, 'node-b drives all four');
     for (const session of moving) expect(emulators.get(session)!.logins).toBeGreaterThan(logins.get(session)!);
     expect(b.qrs.length).toBe(qrsBefore);
+    // node-b shows the record node-a wrote, with its status as node-a last saw it (or later).
+    expect(await recordOn(b)).toMatchObject({ message_id: beforeId, summary: 'before handover', status: lastSeenOnA.status });
     const sent = await b.api().post(sessionPath(moving[0]!, 'send-message')).send({ phone: RECIPIENT, message: 'after handover' }).expect(200);
     const id = (sent.body as { data: { message_id: string } }).data.message_id;
     await emulators.get(moving[0]!)!.waitForMessage((m) => m.id === id && !m.isOwnDeviceCopy);
     expect(totalOverlaps()).toBe(0);
-  });
+  }, 60_000);
 
   test('a node whose lease is taken closes that socket at once; it drives it again once free', async () => {
     const b = nodes[1]!;
@@ -145,6 +163,32 @@ describe('cluster: each session driven by exactly one node', () => {
     await waitFor(() => c.held().length === SESSIONS.length && eachOnExactlyOne([c]), BOUND_MS, 'node-c drives all four');
     for (const session of moving) expect(emulators.get(session)!.logins).toBeGreaterThan(logins.get(session)!);
     expect(c.qrs).toEqual([]);
+    expect(totalOverlaps()).toBe(0);
+  }, 60_000);
+
+  test('a session created through one node is listed by another, which takes it over and links it', async () => {
+    const c = nodes[2]!;
+    emulators.set(
+      'delta',
+      await startEmulator({ logger: pino({ level: 'silent' }), account: { phone: '6283330000009', lid: '89000000009', pushName: 'delta' } }),
+    );
+    const d = await startNode('node-d');
+    await c.api().post('/api/sessions').send({ name: 'delta' }).expect(201);
+    const listed = async () => ((await d.api().get('/api/sessions').expect(200)).body as { data: Array<{ name: string }> }).data.map((s) => s.name);
+    await waitFor(async () => (await listed()).includes('delta'), BOUND_MS, 'node-d lists delta');
+    // node-c stops: node-d drives every session, delta included, and links delta by its QR.
+    await c.stop();
+    await waitFor(() => d.held().length === SESSIONS.length + 1, BOUND_MS, 'node-d holds all five');
+    const qr = await waitFor(
+      async () => {
+        const res = await d.api().get(sessionPath('delta', 'qr'));
+        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
+      },
+      BOUND_MS,
+      'a QR for delta on node-d',
+    );
+    await emulators.get('delta')!.scanQr(qr);
+    await waitFor(() => d.connected().includes('delta') && emulators.get('delta')!.connections === 1, BOUND_MS, 'delta linked on node-d');
     expect(totalOverlaps()).toBe(0);
   }, 60_000);
 });

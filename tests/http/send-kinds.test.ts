@@ -45,7 +45,7 @@ describe('every kind with the outbox and idempotency keys', () => {
       ['poll', queued[3]!.message_id],
     ]);
     const poll = t.transport.sent[4]!.content as { messageSecret: Uint8Array };
-    expect(Buffer.from(poll.messageSecret)).toEqual(Buffer.from(t.services.polls.get(queued[3]!.id)!.messageSecret));
+    expect(Buffer.from(poll.messageSecret)).toEqual(Buffer.from((await t.services.polls.get(queued[3]!.id))!.messageSecret));
     await until(async () => (await request(t.app).get(`/api/messages/${queued[3]!.id}`)).body.data.status === 'sent');
     const list = await request(t.app).get('/api/messages?type=poll').expect(200);
     expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([queued[3]!.id]);

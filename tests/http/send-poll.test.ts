@@ -28,7 +28,7 @@ describe('POST /api/send-poll', () => {
     const content = t.transport.sent[0]?.content as { kind: string; selectableCount: number; messageSecret: Uint8Array };
     expect(content).toMatchObject({ kind: 'poll', question: 'Makan di mana?', options: ['Padang', 'Sunda'], selectableCount: 1 });
     expect(content.messageSecret).toHaveLength(32);
-    expect(Buffer.from(t.services.polls.get(res.body.data.id)!.messageSecret)).toEqual(Buffer.from(content.messageSecret));
+    expect(Buffer.from((await t.services.polls.get(res.body.data.id))!.messageSecret)).toEqual(Buffer.from(content.messageSecret));
     const record = await request(t.app).get(`/api/messages/${res.body.data.id}`).expect(200);
     expect(record.body.data).toMatchObject({
       type: 'poll',

@@ -30,7 +30,10 @@ export interface ClusterNode {
 
 export interface NodeOptions {
   id: string;
-  databaseUrl: string;
+  /** Without it the node runs embedded (no cluster): how an install looks before switching. */
+  databaseUrl?: string;
+  /** An existing folder (data, session, uploads) to run on, kept after stop; a new temporary one otherwise. */
+  root?: string;
   adminKey: string;
   leaseTtl: string;
   /** Account emulators by session name; `default` is the default session's. */
@@ -38,7 +41,7 @@ export interface NodeOptions {
 }
 
 export async function startClusterNode(options: NodeOptions): Promise<ClusterNode> {
-  const root = await mkdtemp(path.join(tmpdir(), `wa-cluster-${options.id}-`));
+  const root = options.root ?? (await mkdtemp(path.join(tmpdir(), `wa-cluster-${options.id}-`)));
   const level = process.env.E2E_LOG_LEVEL ?? 'silent';
   const main = options.emulators.get(DEFAULT_SESSION)!;
   const base = loadConfig({
@@ -55,9 +58,7 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
     SHUTDOWN_TIMEOUT: '5',
     RECONNECT_BASE_DELAY_MS: '50',
     RECONNECT_MAX_DELAY_MS: '200',
-    DATABASE_URL: options.databaseUrl,
-    NODE_ID: options.id,
-    LEASE_TTL: options.leaseTtl,
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, NODE_ID: options.id, LEASE_TTL: options.leaseTtl } : {}),
   });
   const config: Config = Object.freeze({ ...base, port: 0 });
   const qrs: ClusterNode['qrs'] = [];
@@ -82,7 +83,7 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
     exit: () => {},
   });
   watch(gateway.sessions.defaultRuntime);
-  const keeper = gateway.cluster!.membership.keeper;
+  const keeper = gateway.cluster?.membership.keeper;
   current.gateway = gateway;
   let stopped: Promise<void> | undefined;
   return {
@@ -90,11 +91,7 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
     qrs,
     gateway,
     api: () => request.agent(gateway.url).set('X-API-Key', options.adminKey),
-    held: () =>
-      keeper
-        .heldLeases()
-        .map((l) => l.session)
-        .sort(),
+    held: () => (keeper?.heldLeases() ?? []).map((l) => l.session).sort(),
     connected: () =>
       gateway.sessions
         .all()
@@ -105,7 +102,7 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
     stop: () =>
       (stopped ??= (async () => {
         await gateway.close();
-        await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+        if (!options.root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       })()),
   };
 }

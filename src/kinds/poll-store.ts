@@ -1,0 +1,18 @@
+/**
+ * Either store's polls: SqlitePollRepository answers synchronously (better-sqlite3),
+ * KyselyPollRepository with promises (the shared store). Callers await, which serves both and
+ * leaves the embedded path's answers as they were.
+ */
+import type { SentPollLookup } from '../whatsapp/kinds.js';
+import type { PollTally, StoredPoll, VoteEntry } from './poll-repository.js';
+
+type Answer<T> = T | Promise<T>;
+
+export interface PollStore extends SentPollLookup {
+  save(poll: StoredPoll, at?: number): Answer<void>;
+  get(recordId: string): Answer<StoredPoll | undefined>;
+  byWaMessageId(waMessageId: string): Answer<StoredPoll | undefined>;
+  recordVote(vote: VoteEntry): Answer<void>;
+  tally(recordId: string): Answer<PollTally | null>;
+  purgeOrphans(before: number): Answer<number>;
+}
