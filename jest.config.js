@@ -16,4 +16,7 @@ export default {
   },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   testTimeout: 30000,
+  // Most suites wait on sockets, timers and child processes (the emulator, ffmpeg, PostgreSQL,
+  // Chromium) more than they compute; two workers keep both cores of a small CI machine busy.
+  maxWorkers: 2,
 };
