@@ -108,6 +108,7 @@ export function createServices(deps: {
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
     addressing: new SendAddressing(transport, replies),
+    routing: stores.routing?.(config.sendAckTimeoutMs),
   });
   const changeRepository = stores.changes;
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
