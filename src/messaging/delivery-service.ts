@@ -21,7 +21,7 @@ import type { MessageSender } from './message-sender.js';
 import { resolveRecipient, type Recipient } from './recipient.js';
 import type { SendOptions } from './reply-context.js';
 import type { SendAddressing } from './send-addressing.js';
-import type { SendRouting } from './send-routing.js';
+import { routedSend, type SendRouting } from './send-routing.js';
 
 export interface OutboxParts {
   repository: OutboxRepository;
@@ -80,8 +80,11 @@ export class DeliveryService {
       onStatusChange?: (change: StatusChange) => void;
       /** Group membership and reply/mention context, checked before anything is recorded. */
       addressing?: SendAddressing;
-      /** Cluster mode: sends accepted while another node drives the session (send-routing.ts). */
-      routing?: SendRouting;
+      /**
+       * Cluster mode: sends accepted while another node drives the session go `via` the routing
+       * (send-routing.ts) into the shared `outbox`, which exists here even when `outbox` above does not.
+       */
+      routing?: { via: SendRouting; outbox: OutboxParts };
     },
   ) {}
 
@@ -94,7 +97,12 @@ export class DeliveryService {
 
   /** Without the outbox a disconnected gateway refuses sends with 503 before reading bodies. */
   assertCanAccept(): void {
-    if (!this.deps.outbox) this.deps.sender.assertConnected();
+    if (!this.deps.outbox && !this.drivenElsewhere()) this.deps.sender.assertConnected();
+  }
+
+  /** Cluster mode: another node (or, for a moment, none) drives the session; sends go to it. */
+  private drivenElsewhere(): boolean {
+    return this.deps.routing?.via.drivenElsewhere() ?? false;
   }
 
   /** A group the account is in, checked before content built from the chat (a reaction's target); send() repeats it from the cache. */
@@ -106,7 +114,7 @@ export class DeliveryService {
     this.assertCanAccept();
     // A queued media file stays on the disk of the node that accepted it, out of the owner's reach:
     // refused as on a disconnected node without the outbox, rather than queued and failed later.
-    if (isMediaUpload(request.content) && this.deps.routing?.drivenElsewhere()) this.deps.sender.assertConnected();
+    if (isMediaUpload(request.content) && this.drivenElsewhere()) this.deps.sender.assertConnected();
     if (this.deps.addressing) request = { ...request, content: await this.deps.addressing.address(request.to, request.content, request.options) };
     const prepared = await this.prepare(request.content);
     try {
@@ -145,8 +153,8 @@ export class DeliveryService {
     // Bound before the record is written: a key whose record a crash never wrote is simply released.
     await attempt.onRecord?.(record.id);
     // A queued message's record is written with its job, in one transaction (see enqueue).
-    const routing = this.deps.routing;
-    if (outbox && routing?.drivenElsewhere()) return this.route(record, request, content, outbox, routing);
+    const { routing } = this.deps;
+    if (routing && this.drivenElsewhere()) return this.route(record, request, content, routing.outbox, routing.via);
     if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') {
       return { id: record.id, messageId, status: 'queued' };
     }
@@ -154,25 +162,13 @@ export class DeliveryService {
     return this.sendNow(record.id, messageId, request, content, false);
   }
 
-  /**
-   * Another node drives the session: the message goes into the shared outbox, whose insert wakes
-   * the owner, and the answer is the one the owner's send earned within the bound a local send
-   * waits for its server ack (200 sent, the send's error when WhatsApp refused it), else 202 queued.
-   */
-  private async route(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts, routing: SendRouting): Promise<SendOutcome> {
+  /** Another node drives the session: through the shared outbox to it (send-routing.ts). */
+  private route(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts, routing: SendRouting): Promise<SendOutcome> {
     const ids = { id: record.id, messageId: record.waMessageId };
-    const wait = routing.settled(record.id, routing.waitMs);
-    try {
-      await this.enqueue(record.id, record.waMessageId, request, content, outbox, record);
-    } catch (error) {
-      wait.cancel();
-      throw error;
-    }
-    await wait.done;
-    const now = await this.deps.messages.get(record.id);
-    if (now && REACHED.has(now.status)) return { ...ids, status: now.status as SendOutcome['status'] };
-    if (now?.status === 'failed') throw Errors.sendFailed(now.error ?? 'unknown error');
-    return { ...ids, status: 'queued' };
+    return routedSend(routing, ids, {
+      enqueue: () => this.enqueue(record.id, record.waMessageId, request, content, outbox, record),
+      record: () => this.deps.messages.get(record.id),
+    });
   }
 
   /**

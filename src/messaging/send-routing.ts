@@ -4,6 +4,10 @@
  * a local send waits for WhatsApp's server ack: 200 when the job settled as sent within the bound,
  * 202 queued otherwise. Implemented over LISTEN/NOTIFY in src/cluster/outbox-doorbell.ts.
  */
+import { Errors } from '../errors/app-error.js';
+import type { MessageRecord } from '../records/message-repository.js';
+import type { SendOutcome } from './delivery-service.js';
+
 export interface SendRouting {
   /** This node does not hold the session's lease: its socket is not the session's. */
   drivenElsewhere(): boolean;
@@ -19,4 +23,31 @@ export interface SendRouting {
 export interface SettledWait {
   done: Promise<void>;
   cancel(): void;
+}
+
+const REACHED = new Set(['sent', 'delivered', 'read']);
+
+/**
+ * Enqueues (record and job in one transaction, the owner's doorbell rung on commit) and answers
+ * with what the owner's send earned within the bound: its status once WhatsApp acked it, the
+ * send's error when WhatsApp refused it, else 202 queued (the owner sends it later, once).
+ */
+export async function routedSend(
+  routing: SendRouting,
+  ids: { id: string; messageId: string },
+  steps: { enqueue(): Promise<void>; record(): Promise<MessageRecord | null> },
+): Promise<SendOutcome> {
+  const wait = routing.settled(ids.id, routing.waitMs);
+  try {
+    await steps.enqueue();
+  } catch (error) {
+    wait.cancel();
+    throw error;
+  }
+  await wait.done;
+  // Read whatever ended the wait: the result, or the bound (a missed notification shows here too).
+  const record = await steps.record();
+  if (record && REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
+  if (record?.status === 'failed') throw Errors.sendFailed(record.error ?? 'unknown error');
+  return { ...ids, status: 'queued' };
 }

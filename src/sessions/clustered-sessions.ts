@@ -61,10 +61,10 @@ export class ClusteredSessions {
     this.doorbell = new OutboxDoorbell({
       notifier: this.membership.notifier,
       onEnqueued: (session) => {
-        if (keeper.mayDrive(session)) this.manager?.get(session)?.services.outbox?.worker?.kick();
+        if (keeper.mayDrive(session)) this.manager?.get(session)?.services.kickOutbox();
       },
       onResync: () => {
-        for (const runtime of this.manager?.all() ?? []) if (keeper.mayDrive(runtime.name)) runtime.services.outbox?.worker?.kick();
+        for (const runtime of this.manager?.all() ?? []) if (keeper.mayDrive(runtime.name)) runtime.services.kickOutbox();
       },
       logger,
     });
