@@ -8,7 +8,8 @@
  * Each session's data (records, outbox, keys, logs) is in the shared store too (session-stores.ts),
  * and so is the session list: a session created through one node opens on the others at their
  * next balancing round (at once on PostgreSQL, where the creating node NOTIFYs `cluster`).
- * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files.
+ * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files. A send
+ * made here for a session another node drives goes to it through the shared outbox (OutboxDoorbell).
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
