@@ -118,6 +118,19 @@ describe('cluster: a send on the node that does not drive the session', () => {
     expect(arrived.map((m) => m.text)).toEqual(texts);
   }, 60_000);
 
+  test('a location and a poll through the non-owner go out as those kinds, answered 200', async () => {
+    const location = await other.api().post('/api/send-location').send({ phone: RECIPIENT, latitude: -6.1754, longitude: 106.8272, name: 'Monas' }).expect(200);
+    const locationCopy = await emulator.waitForMessage((m) => m.id === (location.body as SendBody).data.message_id && !m.isOwnDeviceCopy);
+    expect(locationCopy.message.locationMessage).toMatchObject({ degreesLatitude: -6.1754, degreesLongitude: 106.8272, name: 'Monas' });
+    const poll = await other
+      .api()
+      .post('/api/send-poll')
+      .send({ phone: RECIPIENT, question: 'Makan di mana?', options: ['Padang', 'Sunda'] })
+      .expect(200);
+    const pollCopy = await emulator.waitForMessage((m) => m.id === (poll.body as SendBody).data.message_id && !m.isOwnDeviceCopy);
+    expect(pollCopy.message.pollCreationMessageV3?.options?.map((o) => o.optionName)).toEqual(['Padang', 'Sunda']);
+  }, 60_000);
+
   test('a media send on the non-owner is refused as on a disconnected node (its file would stay here)', async () => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366aa' } })
       .png()
