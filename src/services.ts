@@ -40,7 +40,10 @@ export interface Services {
   webhookDeliveries: WebhookDeliveryRepository;
   incoming: IncomingMessageRepository;
   dispatcher?: WebhookDispatcher;
+  /** The outbox as configured (QUEUE_WHEN_DISCONNECTED); in cluster mode one runs regardless (kickOutbox). */
   outbox?: OutboxParts;
+  /** Cluster mode: a job was enqueued (on any node) while this node drives the session; send it now. */
+  kickOutbox(): void;
   /** This session's metric hooks; `metrics.gateway` is the process's registry (GET /metrics). */
   metrics: SessionMetrics;
   restrictions: AccountRestrictions;
@@ -93,7 +96,11 @@ export function createServices(deps: {
   const webhookDeliveries = instrumentWebhookDeliveries(stores.webhookDeliveries, metrics);
   const sender = new MessageSender(transport, instrumentPreparer(deps.preparer, metrics), logger.child({ module: 'sender' }));
 
-  const outbox = createOutbox(config, stores, metrics);
+  const routing = stores.routing?.(config.sendAckTimeoutMs);
+  // Cluster mode: the shared outbox carries other nodes' sends to this one even when this node
+  // does not queue its own (QUEUE_WHEN_DISCONNECTED off); `queueing` is what the config asked for.
+  const outbox = createOutbox(config, stores, metrics, routing !== undefined);
+  const queueing = config.outbox.enabled ? outbox : undefined;
   const dispatcher = createDispatcher(config, webhookDeliveries, logger);
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
@@ -103,11 +110,12 @@ export function createServices(deps: {
     transport,
     sender,
     messages,
-    outbox,
+    outbox: queueing,
     restrictions,
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
     addressing: new SendAddressing(transport, replies),
+    routing: routing && outbox ? { via: routing, outbox } : undefined,
   });
   const changeRepository = stores.changes;
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });
@@ -158,7 +166,8 @@ export function createServices(deps: {
     webhookDeliveries,
     incoming,
     dispatcher,
-    outbox,
+    outbox: queueing,
+    kickOutbox: () => outbox?.worker?.kick(),
     metrics,
     restrictions,
     polls,

@@ -40,7 +40,8 @@ export class ClusterMembership {
   readonly keys: FencedKeyStore;
   private readonly leases: LeaseRepository;
   private readonly nodes: NodeRegistry;
-  private readonly notifier?: Notifier;
+  /** PostgreSQL only: the LISTEN connection (also the cross-node outbox's doorbell). */
+  readonly notifier?: Notifier;
   private timer: ReturnType<typeof setInterval> | undefined;
   private round: Promise<void> | undefined;
   private roundAgain = false;

@@ -8,7 +8,7 @@
  * PostgreSQL only: a SQLite install is one node, where an in-process event does the same job.
  */
 import { EventEmitter } from 'node:events';
-import { sql, type Kysely } from 'kysely';
+import { sql, type QueryExecutorProvider } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -21,9 +21,8 @@ export interface NotifierOptions {
 }
 
 /** NOTIFY inside the caller's transaction (e.g. with the outbox insert): sent only if it commits. */
-// Any schema: the statement touches no table.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function notifyIn(db: Kysely<any>, channel: string, payload: string): Promise<void> {
+// Any schema (a Kysely instance or transaction): the statement touches no table.
+export async function notifyIn(db: QueryExecutorProvider, channel: string, payload: string): Promise<void> {
   await sql`select pg_notify(${channel}, ${payload})`.execute(db);
 }
 

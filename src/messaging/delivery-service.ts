@@ -21,6 +21,7 @@ import type { MessageSender } from './message-sender.js';
 import { resolveRecipient, type Recipient } from './recipient.js';
 import type { SendOptions } from './reply-context.js';
 import type { SendAddressing } from './send-addressing.js';
+import { routedSend, type SendRouting } from './send-routing.js';
 
 export interface OutboxParts {
   repository: OutboxRepository;
@@ -79,6 +80,11 @@ export class DeliveryService {
       onStatusChange?: (change: StatusChange) => void;
       /** Group membership and reply/mention context, checked before anything is recorded. */
       addressing?: SendAddressing;
+      /**
+       * Cluster mode: sends accepted while another node drives the session go `via` the routing
+       * (send-routing.ts) into the shared `outbox`, which exists here even when `outbox` above does not.
+       */
+      routing?: { via: SendRouting; outbox: OutboxParts };
     },
   ) {}
 
@@ -91,7 +97,12 @@ export class DeliveryService {
 
   /** Without the outbox a disconnected gateway refuses sends with 503 before reading bodies. */
   assertCanAccept(): void {
-    if (!this.deps.outbox) this.deps.sender.assertConnected();
+    if (!this.deps.outbox && !this.drivenElsewhere()) this.deps.sender.assertConnected();
+  }
+
+  /** Cluster mode: another node (or, for a moment, none) drives the session; sends go to it. */
+  private drivenElsewhere(): boolean {
+    return this.deps.routing?.via.drivenElsewhere() ?? false;
   }
 
   /** A group the account is in, checked before content built from the chat (a reaction's target); send() repeats it from the cache. */
@@ -101,6 +112,9 @@ export class DeliveryService {
 
   async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
+    // A queued media file stays on the disk of the node that accepted it, out of the owner's reach:
+    // refused as on a disconnected node without the outbox, rather than queued and failed later.
+    if (isMediaUpload(request.content) && this.drivenElsewhere()) this.deps.sender.assertConnected();
     if (this.deps.addressing) request = { ...request, content: await this.deps.addressing.address(request.to, request.content, request.options) };
     const prepared = await this.prepare(request.content);
     try {
@@ -139,11 +153,22 @@ export class DeliveryService {
     // Bound before the record is written: a key whose record a crash never wrote is simply released.
     await attempt.onRecord?.(record.id);
     // A queued message's record is written with its job, in one transaction (see enqueue).
+    const { routing } = this.deps;
+    if (routing && this.drivenElsewhere()) return this.route(record, request, content, routing.outbox, routing.via);
     if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') {
       return { id: record.id, messageId, status: 'queued' };
     }
     await messages.create(record);
     return this.sendNow(record.id, messageId, request, content, false);
+  }
+
+  /** Another node drives the session: through the shared outbox to it (send-routing.ts). */
+  private route(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts, routing: SendRouting): Promise<SendOutcome> {
+    const ids = { id: record.id, messageId: record.waMessageId };
+    return routedSend(routing, ids, {
+      enqueue: () => this.enqueue(record.id, record.waMessageId, request, content, outbox, record),
+      record: () => this.deps.messages.get(record.id),
+    });
   }
 
   /**

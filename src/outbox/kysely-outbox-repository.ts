@@ -4,9 +4,15 @@
  * answers. Several nodes may reach one session's rows, so every move is one conditional UPDATE …
  * RETURNING on the status it expects: of two nodes taking the same job, the database lets exactly
  * one through and the other gets OutboxStateError.
+ *
+ * On PostgreSQL every new job rings the `outbox` doorbell (payload: the session) inside its
+ * transaction, so whichever node drives the session wakes its worker at once; every settled job
+ * rings `outbox_result` (payload: the message id) after its record was written, so the node that
+ * accepted the send can answer without polling (src/cluster/outbox-doorbell.ts).
  */
-import type { Kysely } from 'kysely';
-import { lockUntilCommit } from '../cluster/sql/dialect.js';
+import type { Kysely, QueryExecutorProvider } from 'kysely';
+import { notifyIn } from '../cluster/notify.js';
+import { dialectOf, lockUntilCommit } from '../cluster/sql/dialect.js';
 import type { StoreSchema } from '../cluster/sql/schema.js';
 import { insertMessage } from '../records/kysely-message-repository.js';
 import type { NewMessage } from '../records/message-repository.js';
@@ -26,6 +32,11 @@ import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } fr
 import { toJob } from './sqlite-outbox-repository.js';
 
 const PENDING: OutboxStatus[] = ['queued', 'in_flight'];
+
+/** A job was enqueued for the session named in the payload. */
+export const OUTBOX_CHANNEL = 'outbox';
+/** The job (and record) whose message id is the payload reached sent or failed. */
+export const OUTBOX_RESULT_CHANNEL = 'outbox_result';
 
 export class KyselyOutboxRepository implements OutboxRepository {
   constructor(
@@ -64,6 +75,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         .executeTakeFirstOrThrow();
       // Last, as in the embedded store: a failure of either write undoes both.
       if (record) await insertMessage(trx, this.session, record);
+      if (dialectOf(this.db) === 'postgres') await notifyIn(trx, OUTBOX_CHANNEL, this.session);
       return toJob(row);
     });
   }
@@ -127,6 +139,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         .executeTakeFirst();
       if (!row) return this.refuse(messageId, ['in_flight'], 'sent', trx);
       await trx.insertInto('send_log').values({ session: this.session, jid: row.jid, at: now }).execute();
+      await this.announceSettled(trx, messageId);
       return toJob(row);
     });
   }
@@ -167,7 +180,9 @@ export class KyselyOutboxRepository implements OutboxRepository {
       .where('status', 'in', PENDING)
       .returningAll()
       .executeTakeFirst();
-    return row ? toJob(row) : this.refuse(messageId, PENDING, 'failed');
+    if (!row) return this.refuse(messageId, PENDING, 'failed');
+    await this.announceSettled(this.db, messageId);
+    return toJob(row);
   }
 
   async recoverInFlight(): Promise<OutboxJob[]> {
@@ -242,6 +257,11 @@ export class KyselyOutboxRepository implements OutboxRepository {
       inFlight: Number(row.inFlight ?? 0),
       oldestAcceptedAt: row.oldestAcceptedAt === null ? null : Number(row.oldestAcceptedAt),
     };
+  }
+
+  /** NOTIFY is sent on commit: the record (written before the job settles) is there when it arrives. */
+  private async announceSettled(db: QueryExecutorProvider, messageId: string): Promise<void> {
+    if (dialectOf(this.db) === 'postgres') await notifyIn(db, OUTBOX_RESULT_CHANNEL, messageId);
   }
 
   /** The error for a move the job's current status does not allow (or a job that is not there). */

@@ -16,9 +16,18 @@ import type { WhatsAppTransport } from '../whatsapp/transport.js';
 import { MediaSpool } from './media-spool.js';
 import type { HoldPolicy, OutboxLimits, OutboxRepository } from './outbox-repository.js';
 
-/** `stores.outbox`: the session's outbox repository in its store (session-stores.ts). */
-export function createOutbox(config: Config, stores: { outbox(limits: OutboxLimits): OutboxRepository }, metrics: SessionMetrics): OutboxParts | undefined {
-  if (!config.outbox.enabled) return undefined;
+/**
+ * `stores.outbox`: the session's outbox repository in its store (session-stores.ts). `always`
+ * (cluster mode): built even without QUEUE_WHEN_DISCONNECTED, since sends accepted by other nodes
+ * reach the session's driver through it.
+ */
+export function createOutbox(
+  config: Config,
+  stores: { outbox(limits: OutboxLimits): OutboxRepository },
+  metrics: SessionMetrics,
+  always = false,
+): OutboxParts | undefined {
+  if (!config.outbox.enabled && !always) return undefined;
   return {
     repository: instrumentOutbox(stores.outbox({ maxBytes: config.outbox.maxBytes, maxJobs: config.outbox.maxMessages }), metrics),
     spool: new MediaSpool(path.join(config.dataDir, 'outbox-media')),

@@ -7,7 +7,7 @@
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../store/clock.js';
 import type { MessageRepository } from '../records/message-repository.js';
-import type { HoldPolicy, OutboxJob, OutboxRepository } from './outbox-repository.js';
+import { OutboxStateError, type HoldPolicy, type OutboxJob, type OutboxRepository } from './outbox-repository.js';
 import type { PacingPolicy } from './pacing.js';
 
 export interface OutboxSender {
@@ -112,7 +112,7 @@ export class OutboxWorker {
     if (job.waMessageId) {
       const record = await messages.getByWaId(job.waMessageId);
       if (record && PROOF_OF_SENDING.has(record.status)) {
-        await outbox.markInFlight(job.messageId, job.waMessageId, this.clock.now());
+        if (!(await this.take(job, job.waMessageId))) return;
         const done = await outbox.complete(job.messageId, this.clock.now());
         this.log.info({ messageId: job.messageId, waMessageId: job.waMessageId }, 'interrupted job had already reached WhatsApp; not resending');
         await this.options.onSettled?.({ job: done, result: 'sent' });
@@ -131,7 +131,8 @@ export class OutboxWorker {
         return;
       }
     }
-    const inFlight = await outbox.markInFlight(job.messageId, job.waMessageId ?? sender.newMessageId(), this.clock.now());
+    const inFlight = await this.take(job, job.waMessageId ?? sender.newMessageId());
+    if (!inFlight) return;
     const waMessageId = inFlight.waMessageId!;
     await messages.setWaMessageId(job.messageId, waMessageId);
     try {
@@ -162,6 +163,21 @@ export class OutboxWorker {
     await messages.markStatusById(job.messageId, 'sent', new Date(this.clock.now()));
     const done = await outbox.complete(job.messageId, this.clock.now());
     await this.options.onSettled?.({ job: done, result: 'sent' });
+  }
+
+  /**
+   * Marks the job in flight; undefined when it is no longer queued: another node (the session's
+   * driver before a handover) took or settled it, and finishing its message is that node's job, so
+   * it is skipped without failing it. Its recipient stays blocked while it is in flight (nextReady).
+   */
+  private async take(job: OutboxJob, waMessageId: string): Promise<OutboxJob | undefined> {
+    try {
+      return await this.options.outbox.markInFlight(job.messageId, waMessageId, this.clock.now());
+    } catch (error) {
+      if (!(error instanceof OutboxStateError)) throw error;
+      this.log.info({ messageId: job.messageId, reason: error.message }, 'outbox job taken by another node; skipped');
+      return undefined;
+    }
   }
 
   private schedule(at: number): void {

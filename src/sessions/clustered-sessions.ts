@@ -8,13 +8,15 @@
  * Each session's data (records, outbox, keys, logs) is in the shared store too (session-stores.ts),
  * and so is the session list: a session created through one node opens on the others at their
  * next balancing round (at once on PostgreSQL, where the creating node NOTIFYs `cluster`).
- * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files.
+ * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files. A send
+ * made here for a session another node drives goes to it through the shared outbox (OutboxDoorbell).
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ClusterMembership } from '../cluster/cluster-membership.js';
 import { SessionDrivenError } from '../cluster/import-embedded.js';
+import { OutboxDoorbell } from '../cluster/outbox-doorbell.js';
 import { openDatabase, type SqlDatabase } from '../cluster/sql/database.js';
 import type { ContentCipher } from '../records/sent-content-cipher.js';
 import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
@@ -31,6 +33,8 @@ export type ClusterSettings = NonNullable<Config['cluster']>;
 
 export class ClusteredSessions {
   readonly membership: ClusterMembership;
+  /** Cross-node sends: the shared outbox's NOTIFYs wake this node's workers and answer its routed sends. */
+  private readonly doorbell: OutboxDoorbell;
   private manager?: SessionManager;
   private closed?: Promise<void>;
   /** Shutting down: a lease that still arrives is handed back, its socket never started. */
@@ -55,6 +59,16 @@ export class ClusteredSessions {
       logger: logger.child({ module: 'cluster', node: settings.nodeId }),
     });
     const keeper = this.membership.keeper;
+    this.doorbell = new OutboxDoorbell({
+      notifier: this.membership.notifier,
+      onEnqueued: (session) => {
+        if (keeper.mayDrive(session)) this.manager?.get(session)?.services.kickOutbox();
+      },
+      onResync: () => {
+        for (const runtime of this.manager?.all() ?? []) if (keeper.mayDrive(runtime.name)) runtime.services.kickOutbox();
+      },
+      logger,
+    });
     keeper.on('acquired', ({ session, token }) => {
       const runtime = this.manager?.get(session);
       // A lease on a session this node does not know (created on another node): give it back.
@@ -100,12 +114,18 @@ export class ClusteredSessions {
   }
 
   /** Each session's records, outbox, keys and logs: in the shared store, scoped by its name. */
-  readonly stores: SessionStoresFactory = (session, _db, cipher) => sharedStores(this.database.db, session, cipher);
+  readonly stores: SessionStoresFactory = async (session, _db, cipher) => {
+    const stores = await sharedStores(this.database.db, session, cipher);
+    const keeper = this.membership.keeper;
+    return { ...stores, routing: (waitMs) => this.doorbell.routing(() => keeper.mayDrive(session), waitMs) };
+  };
 
   /** Sessions are started by the lease from now on; joins the cluster. */
   async start(manager: SessionManager): Promise<void> {
     this.manager = manager;
     await this.membership.start();
+    // After the membership's LISTEN connection is up; 'acquired' re-scans through drive() (worker start).
+    await this.doorbell.start();
   }
 
   /** A session was created or removed here: balance now, and tell the others (they sync their list). */

@@ -32,6 +32,7 @@ import type { SqliteDatabase } from '../store/database.js';
 import { KyselyWebhookDeliveryRepository } from '../webhooks/kysely-webhook-delivery-repository.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
+import type { SendRouting } from '../messaging/send-routing.js';
 
 export interface SessionStores {
   messages: MessageRepository;
@@ -45,6 +46,8 @@ export interface SessionStores {
   /** Baileys' retry counters (read synchronously by the transport). */
   retryCounters: RetryCounterStore & { purgeExpired(): number | Promise<number> };
   outbox(limits: OutboxLimits): OutboxRepository;
+  /** Cluster mode: sends accepted while another node drives the session, waiting up to `waitMs` for its result. */
+  routing?: (waitMs: number) => SendRouting;
   /** After the socket and the services stopped: writes still pending are done. */
   close(): Promise<void>;
 }

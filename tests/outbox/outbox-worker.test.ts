@@ -11,6 +11,7 @@ import { waitFor } from '../webhooks/receiver.js';
 import { tempDatabase } from '../store/temp-db.js';
 
 const A = '6281111111111@s.whatsapp.net';
+const B = '6282222222222@s.whatsapp.net';
 const LIMITS = { maxBytes: 1e9, maxJobs: 1000 };
 
 /** A fake WhatsApp: records every stanza; can drop the connection or hang forever on a chosen text. */
@@ -137,6 +138,52 @@ describe('OutboxWorker', () => {
     worker.kick();
     await waitFor(() => settled.length === 2);
     expect(whatsapp.wire.map((w) => w.text)).toEqual(['one', 'two']);
+  });
+
+  test('a job another node took between choosing and marking it is skipped, not failed; the drain goes on', async () => {
+    const messages = new SqliteMessageRepository(tmp.db);
+    const outbox = new SqliteOutboxRepository(tmp.db, LIMITS);
+    // The other node (the session's driver before a handover) marks the job in flight just after
+    // this worker chose it: the same database, the same rows, reached through the repository.
+    let taken: string | undefined;
+    const racing = new Proxy(outbox, {
+      get(target, prop, receiver) {
+        if (prop === 'nextReady')
+          return async (...args: Parameters<SqliteOutboxRepository['nextReady']>) => {
+            const ready = await target.nextReady(...args);
+            if (ready.job && !taken) {
+              taken = ready.job.messageId;
+              await target.markInFlight(ready.job.messageId, 'OTHERNODE1', Date.now());
+            }
+            return ready;
+          };
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const settled: OutboxOutcome[] = [];
+    // An hour between retries: only the skip, not a retry after a drain error, sends the second job now.
+    const worker = new OutboxWorker({
+      outbox: racing,
+      messages,
+      sender: whatsapp,
+      pacing: NO_PACING,
+      retryDelayMs: 3_600_000,
+      onSettled: (o) => void settled.push(o),
+    });
+    workers.push(worker);
+    const one = await messages.create({ phone: '6281111111111', jid: A, type: 'text', text: 'one', status: 'queued' });
+    await outbox.enqueue({ messageId: one.id, jid: A, kind: 'text', text: 'one' });
+    const two = await messages.create({ phone: '6282222222222', jid: B, type: 'text', text: 'two', status: 'queued' });
+    await outbox.enqueue({ messageId: two.id, jid: B, kind: 'text', text: 'two' });
+    await worker.start();
+    await waitFor(() => settled.length === 1);
+    expect(taken).toBe(one.id);
+    expect(whatsapp.wire.map((w) => w.text)).toEqual(['two']);
+    expect(settled[0]).toMatchObject({ result: 'sent', job: { messageId: two.id } });
+    // The taken job is the other node's: still in flight under its id, its record not failed.
+    expect(await outbox.get(one.id)).toMatchObject({ status: 'in_flight', waMessageId: 'OTHERNODE1' });
+    expect((await messages.get(one.id))?.status).toBe('queued');
   });
 
   test('pacing queues instead of failing: the second message to a recipient waits its interval', async () => {

@@ -38,6 +38,8 @@ export interface NodeOptions {
   leaseTtl: string;
   /** Account emulators by session name; `default` is the default session's. */
   emulators: ReadonlyMap<string, Emulator>;
+  /** More settings (e.g. SEND_ACK_TIMEOUT), over the ones above. */
+  env?: Record<string, string>;
 }
 
 export async function startClusterNode(options: NodeOptions): Promise<ClusterNode> {
@@ -59,6 +61,7 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
     RECONNECT_BASE_DELAY_MS: '50',
     RECONNECT_MAX_DELAY_MS: '200',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, NODE_ID: options.id, LEASE_TTL: options.leaseTtl } : {}),
+    ...options.env,
   });
   const config: Config = Object.freeze({ ...base, port: 0 });
   const qrs: ClusterNode['qrs'] = [];

@@ -1,0 +1,72 @@
+/**
+ * The cross-node outbox over LISTEN/NOTIFY (notify.ts). The shared outbox rings `outbox` with the
+ * session's name when a job is enqueued and `outbox_result` with the message id when a job settles
+ * (kysely-outbox-repository.ts). Here a node listens to both: the driver of a session wakes its
+ * worker, and a node waiting to answer a routed send (send-routing.ts) is told its result.
+ *
+ * Notifications are lost while the listening connection is down: on 'resync' every driven session's
+ * worker looks again, and a waiting send falls back to reading its record when its bound runs out.
+ */
+import type { Logger } from 'pino';
+import type { SendRouting, SettledWait } from '../messaging/send-routing.js';
+import { OUTBOX_CHANNEL, OUTBOX_RESULT_CHANNEL } from '../outbox/kysely-outbox-repository.js';
+import type { Notifier } from './notify.js';
+
+export interface OutboxDoorbellOptions {
+  /** Absent on SQLite (one node): no routed sends wait, nothing listens. */
+  notifier?: Notifier;
+  /** A job was enqueued for `session`: wake its worker if this node drives it. */
+  onEnqueued(session: string): void;
+  /** Notifications may have been missed: every driven session's worker looks again. */
+  onResync(): void;
+  logger: Logger;
+}
+
+export class OutboxDoorbell {
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(private readonly options: OutboxDoorbellOptions) {}
+
+  async start(): Promise<void> {
+    const { notifier } = this.options;
+    if (!notifier) return;
+    await notifier.listen(OUTBOX_CHANNEL, (session) => this.options.onEnqueued(session));
+    await notifier.listen(OUTBOX_RESULT_CHANNEL, (messageId) => this.settle(messageId));
+    notifier.on('resync', () => {
+      this.options.onResync();
+      // A result announced while the connection was down is read from the record now.
+      for (const id of [...this.waiters.keys()]) this.settle(id);
+    });
+  }
+
+  /** The routing of one session's sends (the delivery service's `routing`). */
+  routing(drivenHere: () => boolean, waitMs: number): SendRouting {
+    return {
+      drivenElsewhere: () => !drivenHere(),
+      waitMs,
+      settled: (recordId, withinMs) => this.wait(recordId, this.options.notifier ? withinMs : 0),
+    };
+  }
+
+  private wait(recordId: string, withinMs: number): SettledWait {
+    let release: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => release(), withinMs);
+      release = () => {
+        clearTimeout(timer);
+        const set = this.waiters.get(recordId);
+        set?.delete(release);
+        if (set?.size === 0) this.waiters.delete(recordId);
+        resolve();
+      };
+      const set = this.waiters.get(recordId) ?? new Set();
+      set.add(release);
+      this.waiters.set(recordId, set);
+    });
+    return { done, cancel: () => release() };
+  }
+
+  private settle(recordId: string): void {
+    for (const release of [...(this.waiters.get(recordId) ?? [])]) release();
+  }
+}

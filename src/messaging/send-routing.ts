@@ -1,0 +1,53 @@
+/**
+ * Cluster mode: a send accepted by a node that does not drive the session. It goes into the shared
+ * outbox (whose insert rings the owner's doorbell), and the answer waits for the owner's result as
+ * a local send waits for WhatsApp's server ack: 200 when the job settled as sent within the bound,
+ * 202 queued otherwise. Implemented over LISTEN/NOTIFY in src/cluster/outbox-doorbell.ts.
+ */
+import { Errors } from '../errors/app-error.js';
+import type { MessageRecord } from '../records/message-repository.js';
+import type { SendOutcome } from './delivery-service.js';
+
+export interface SendRouting {
+  /** This node does not hold the session's lease: its socket is not the session's. */
+  drivenElsewhere(): boolean;
+  /** How long the answer waits for the owner: the bound a local send waits for its server ack. */
+  readonly waitMs: number;
+  /**
+   * Resolves when the job of message `recordId` settled on any node, or after `withinMs`. Call it
+   * before enqueuing (a result announced in between would be missed), and `cancel` if the enqueue fails.
+   */
+  settled(recordId: string, withinMs: number): SettledWait;
+}
+
+export interface SettledWait {
+  done: Promise<void>;
+  cancel(): void;
+}
+
+const REACHED = new Set(['sent', 'delivered', 'read']);
+
+/**
+ * Enqueues (record and job in one transaction, the owner's doorbell rung on commit) and answers
+ * with what the owner's send earned within the bound: its status once WhatsApp acked it, the
+ * send's error when WhatsApp refused it, else 202 queued (the owner sends it later, once).
+ */
+export async function routedSend(
+  routing: SendRouting,
+  ids: { id: string; messageId: string },
+  steps: { enqueue(): Promise<void>; record(): Promise<MessageRecord | null> },
+): Promise<SendOutcome> {
+  const wait = routing.settled(ids.id, routing.waitMs);
+  try {
+    await steps.enqueue();
+  } catch (error) {
+    wait.cancel();
+    throw error;
+  }
+  await wait.done;
+  // Read whatever ended the wait: the result, or the bound (a missed notification shows here too).
+  const record = await steps.record();
+  if (record && REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
+  if (record?.status === 'failed') throw Errors.sendFailed(record.error ?? 'unknown error');
+  return { ...ids, status: 'queued' };
+}

@@ -1,0 +1,142 @@
+/**
+ * Any node accepts a send for any session (issue 14, item 4): a send made on a node that does not
+ * drive the session goes into the shared outbox, the owner is woken by NOTIFY and sends it, and
+ * the accepting node answers as a single node would: 200 with the send's outcome when the owner got
+ * WhatsApp's server ack within SEND_ACK_TIMEOUT, 202 queued otherwise (sent once, later). Two real
+ * gateway nodes on one PostgreSQL, real Baileys against the emulator. QUEUE_WHEN_DISCONNECTED is
+ * left off: routing does not depend on it.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { startEmulator, unrefBaileysTimers, type Emulator, type ReceivedMessage } from '../../emulator/index.js';
+import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
+import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
+import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { waitFor } from './support/harness.js';
+
+const ADMIN = 'admin-key-0123456789abcdef';
+const RECIPIENT = '6281234567890';
+const ORDERED_TO = '6281234567891';
+const LEASE_TTL_S = 3;
+const BOUND_MS = 5 * LEASE_TTL_S * 1000;
+// Both nodes: how long a send waits for its server ack, and so how long a routed send waits for the owner.
+const ENV = { SEND_ACK_TIMEOUT: '5', PACING_RECIPIENT_INTERVAL_MS: '0' };
+
+interface SendBody {
+  data: { id: string; message_id: string; delivery_status: string };
+}
+
+/** Copies the recipient's phone shows: one per id, whatever was resent. */
+const shown = (messages: readonly ReceivedMessage[], id: string) => messages.filter((m) => m.id === id && !m.isOwnDeviceCopy && !m.duplicate);
+/** Every key of a body, nested ones as `a.b`: the shape, without the values. */
+const shape = (value: unknown, prefix = ''): string[] =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.entries(value).flatMap(([k, v]) => [`${prefix}${k}`, ...shape(v, `${prefix}${k}.`)])
+    : [];
+
+describe('cluster: a send on the node that does not drive the session', () => {
+  let pgServer: PostgresCluster;
+  let restoreTimers: () => void;
+  let emulator: Emulator;
+  const emulators = new Map<string, Emulator>();
+  const nodes: ClusterNode[] = [];
+  let owner: ClusterNode;
+  let other: ClusterNode;
+
+  beforeAll(async () => {
+    restoreTimers = unrefBaileysTimers();
+    pgServer = await startPostgresCluster();
+    emulator = await startEmulator({ logger: pino({ level: 'silent' }), account: { phone: '6283330000001', lid: '89000000001', pushName: 'routing' } });
+    emulators.set(DEFAULT_SESSION, emulator);
+    for (const id of ['node-a', 'node-b'])
+      nodes.push(await startClusterNode({ id, databaseUrl: pgServer.url, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators, env: ENV }));
+    await waitFor(() => nodes.filter((n) => n.held().includes(DEFAULT_SESSION)).length === 1, BOUND_MS, 'one node holds default');
+    owner = nodes.find((n) => n.held().includes(DEFAULT_SESSION))!;
+    other = nodes.find((n) => n !== owner)!;
+    const qr = await waitFor(
+      async () => {
+        const res = await owner.api().get('/api/qr');
+        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
+      },
+      10_000,
+      'a QR on the owner',
+    );
+    await emulator.scanQr(qr);
+    await waitFor(() => owner.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the owner connected');
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const node of nodes) await node.stop().catch(() => undefined);
+    await emulator?.stop();
+    await pgServer?.stop();
+    restoreTimers?.();
+  }, 60_000);
+
+  test('a text sent through the non-owner arrives once and is answered 200 as on the owner', async () => {
+    expect(other.held()).toEqual([]);
+    expect(other.connected()).toEqual([]);
+    const onOwner = await owner.api().post('/api/send-message').send({ phone: RECIPIENT, message: 'through the owner' }).expect(200);
+    const routed = await other.api().post('/api/send-message').send({ phone: RECIPIENT, message: 'through the other node' }).expect(200);
+    expect(shape(routed.body)).toEqual(shape(onOwner.body));
+    const body = routed.body as SendBody;
+    expect(['sent', 'delivered', 'read']).toContain(body.data.delivery_status);
+    const received = await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy);
+    expect(received.text).toBe('through the other node');
+    // Its record is the same from either node.
+    const record = await owner.api().get(`/api/messages/${body.data.id}`).expect(200);
+    expect(record.body).toMatchObject({ data: { message_id: body.data.message_id } });
+    expect(shown(emulator.messages, body.data.message_id)).toHaveLength(1);
+    expect(emulator.overlappingLogins).toBe(0);
+  }, 60_000);
+
+  test('without the server ack within the bound the non-owner answers 202; the owner sends it once later', async () => {
+    emulator.interceptAcks({ action: 'swallow' });
+    const res = await other.api().post('/api/send-message').send({ phone: RECIPIENT, message: 'acked late' }).expect(202);
+    const body = res.body as SendBody;
+    expect(body.data.delivery_status).toBe('queued');
+    const received = await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy, 30_000);
+    expect(received.text).toBe('acked late');
+    await waitFor(
+      async () => ['sent', 'delivered', 'read'].includes((await other.api().get(`/api/messages/${body.data.id}`)).body.data.status),
+      20_000,
+      'the record sent',
+    );
+    expect(shown(emulator.messages, body.data.message_id)).toHaveLength(1);
+  }, 60_000);
+
+  test('messages sent alternately through both nodes arrive in order, once each', async () => {
+    const texts = Array.from({ length: 6 }, (_, i) => `ordered ${i + 1}`);
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const node = i % 2 === 0 ? other : owner;
+      const res = await node.api().post('/api/send-message').send({ phone: ORDERED_TO, message: text }).expect(200);
+      ids.push((res.body as SendBody).data.message_id);
+    }
+    await waitFor(() => ids.every((id) => shown(emulator.messages, id).length === 1), 20_000, 'every message shown');
+    const arrived = emulator.messages.filter((m) => ids.includes(m.id) && !m.isOwnDeviceCopy && !m.duplicate);
+    expect(arrived.map((m) => m.text)).toEqual(texts);
+  }, 60_000);
+
+  test('a location and a poll through the non-owner go out as those kinds, answered 200', async () => {
+    const location = await other.api().post('/api/send-location').send({ phone: RECIPIENT, latitude: -6.1754, longitude: 106.8272, name: 'Monas' }).expect(200);
+    const locationCopy = await emulator.waitForMessage((m) => m.id === (location.body as SendBody).data.message_id && !m.isOwnDeviceCopy);
+    expect(locationCopy.message.locationMessage).toMatchObject({ degreesLatitude: -6.1754, degreesLongitude: 106.8272, name: 'Monas' });
+    const poll = await other
+      .api()
+      .post('/api/send-poll')
+      .send({ phone: RECIPIENT, question: 'Makan di mana?', options: ['Padang', 'Sunda'] })
+      .expect(200);
+    const pollCopy = await emulator.waitForMessage((m) => m.id === (poll.body as SendBody).data.message_id && !m.isOwnDeviceCopy);
+    expect(pollCopy.message.pollCreationMessageV3?.options?.map((o) => o.optionName)).toEqual(['Padang', 'Sunda']);
+  }, 60_000);
+
+  test('a media send on the non-owner is refused as on a disconnected node (its file would stay here)', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366aa' } })
+      .png()
+      .toBuffer();
+    const res = await other.api().post('/api/send-image').field('phone', RECIPIENT).attach('file', png, 'produk.png');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'error' });
+  }, 30_000);
+});
