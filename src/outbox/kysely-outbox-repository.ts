@@ -28,7 +28,7 @@ import {
   type OutboxUsage,
   type ReadyResult,
 } from './outbox-repository.js';
-import { nextAllowedAt, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
+import { firstReadyHead, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 import { toJob } from './sqlite-outbox-repository.js';
 
 const PENDING: OutboxStatus[] = ['queued', 'in_flight'];
@@ -100,13 +100,8 @@ export class KyselyOutboxRepository implements OutboxRepository {
     // Jobs waiting behind an in-flight one become ready when it completes, not on a timer.
     if (heads.length === 0) return { job: null, wakeAt: null };
     const history = await this.recentSends(now - pacingHorizonMs(pacing));
-    let wakeAt = Infinity;
-    for (const head of heads) {
-      const at = Math.max(nextAllowedAt(pacing, head.jid, history, now), head.not_before ?? 0, heldUntil?.(head.jid) ?? 0);
-      if (at <= now) return { job: toJob(head) };
-      wakeAt = Math.min(wakeAt, at);
-    }
-    return { job: null, wakeAt };
+    const ready = firstReadyHead(heads, history, now, pacing, heldUntil);
+    return ready.head ? { job: toJob(ready.head) } : { job: null, wakeAt: ready.wakeAt };
   }
 
   async markInFlight(messageId: string, proposedWaMessageId: string, now = Date.now()): Promise<OutboxJob> {

@@ -48,3 +48,24 @@ export function accountReadyAt(policy: PacingPolicy, history: readonly SendRecor
   const mustAgeOut = inWindow[inWindow.length - policy.perMinuteLimit];
   return mustAgeOut === undefined ? 0 : mustAgeOut + PACING_WINDOW_MS;
 }
+
+/**
+ * Of the recipients' queue heads (oldest first), the first that pacing, its own retry delay and
+ * the hold policy let go now; otherwise when the earliest of them may go. Both outbox stores
+ * choose their next job with it.
+ */
+export function firstReadyHead<Head extends { jid: string; not_before: number | null }>(
+  heads: readonly Head[],
+  history: readonly SendRecord[],
+  now: number,
+  pacing: PacingPolicy,
+  heldUntil?: (jid: string) => number | null,
+): { head: Head } | { head: null; wakeAt: number } {
+  let wakeAt = Infinity;
+  for (const head of heads) {
+    const at = Math.max(nextAllowedAt(pacing, head.jid, history, now), head.not_before ?? 0, heldUntil?.(head.jid) ?? 0);
+    if (at <= now) return { head };
+    wakeAt = Math.min(wakeAt, at);
+  }
+  return { head: null, wakeAt };
+}
