@@ -31,6 +31,8 @@ export interface ClusterMembershipOptions {
   beforeHandover?: (session: string) => Promise<void>;
   /** Run at the start of each balancing round, before `sessions()` is read (the session list's sync). */
   beforeRound?: () => Promise<void>;
+  /** Each `cluster` NOTIFY payload other than joined/left/sessions (e.g. a session being deleted). */
+  onMessage?: (payload: string) => void;
   logger: Logger;
 }
 
@@ -67,7 +69,10 @@ export class ClusterMembership {
     await this.nodes.heartbeat(this.options.ttlMs);
     this.keeper.start();
     if (this.notifier) {
-      await this.notifier.listen(CLUSTER_CHANNEL, () => this.rebalanceSoon());
+      await this.notifier.listen(CLUSTER_CHANNEL, (payload) => {
+        this.options.onMessage?.(payload);
+        this.rebalanceSoon();
+      });
       // Notifications missed while the listening connection was down: look again.
       this.notifier.on('resync', () => this.rebalanceSoon());
       this.notifier.on('error', (err) => this.options.logger.warn({ err }, 'cluster LISTEN connection failed; retrying'));
@@ -138,6 +143,11 @@ export class ClusterMembership {
   /** Tells the other nodes to balance now (a session was created or deleted here). */
   async sessionsChanged(): Promise<void> {
     await this.announce('sessions');
+  }
+
+  /** NOTIFYs `payload` on the cluster channel (PostgreSQL; nothing to tell on the one-node SQLite store). */
+  async tell(payload: string): Promise<void> {
+    await this.notifier?.notify(CLUSTER_CHANNEL, payload).catch((err) => this.options.logger.warn({ err, payload }, 'could not tell the cluster'));
   }
 
   private async announce(event: 'joined' | 'left' | 'sessions'): Promise<void> {

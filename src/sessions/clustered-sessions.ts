@@ -22,11 +22,13 @@ import type { ContentCipher } from '../records/sent-content-cipher.js';
 import type { AuthStore } from '../whatsapp/baileys/auth-store.js';
 import { createFencedAuthStore } from '../whatsapp/baileys/fenced-auth-store.js';
 import { importInstall, installFiles } from './import-install.js';
+import { ClusterSessionDeletion, LeaseNotFreedError } from './cluster-session-deletion.js';
 import { KyselySessionRegistry } from './kysely-session-registry.js';
 import type { SessionManager } from './session-manager.js';
+import { SessionErrors } from './session-errors.js';
 import { DEFAULT_SESSION } from './session-name.js';
 import type { SessionRegistry } from './session-registry.js';
-import type { SessionStoresFactory } from './session-runtime.js';
+import type { SessionRuntime, SessionStoresFactory } from './session-runtime.js';
 import { sharedStores } from './session-stores.js';
 
 export type ClusterSettings = NonNullable<Config['cluster']>;
@@ -35,6 +37,8 @@ export class ClusteredSessions {
   readonly membership: ClusterMembership;
   /** Cross-node sends: the shared outbox's NOTIFYs wake this node's workers and answer its routed sends. */
   private readonly doorbell: OutboxDoorbell;
+  /** Deleting a session: its owner logs it out, the deleting node purges its rows under the lease. */
+  private readonly deletion: ClusterSessionDeletion;
   private manager?: SessionManager;
   private closed?: Promise<void>;
   /** Shutting down: a lease that still arrives is handed back, its socket never started. */
@@ -50,15 +54,24 @@ export class ClusteredSessions {
       databaseUrl: settings.databaseUrl,
       nodeId: settings.nodeId,
       ttlMs: settings.leaseTtlMs,
-      sessions: () => this.manager?.all().map((runtime) => runtime.name) ?? [],
+      sessions: () => this.deletion.balanced(this.manager?.all().map((runtime) => runtime.name) ?? []),
       beforeHandover: (session) => this.stopSocket(session),
       // The shared session list: sessions created or deleted through other nodes open or close here.
       beforeRound: async () => {
         if (!this.stopping) await this.manager?.sync();
+        this.deletion.forgetClosed();
       },
+      onMessage: (payload) => void this.deletion.onMessage(payload),
       logger: logger.child({ module: 'cluster', node: settings.nodeId }),
     });
     const keeper = this.membership.keeper;
+    this.deletion = new ClusterSessionDeletion({
+      database,
+      membership: this.membership,
+      ttlMs: settings.leaseTtlMs,
+      runtimeOf: (session) => this.manager?.get(session),
+      logger,
+    });
     this.doorbell = new OutboxDoorbell({
       notifier: this.membership.notifier,
       onEnqueued: (session) => {
@@ -72,7 +85,8 @@ export class ClusteredSessions {
     keeper.on('acquired', ({ session, token }) => {
       const runtime = this.manager?.get(session);
       // A lease on a session this node does not know (created on another node): give it back.
-      if (!runtime || this.stopping) return void keeper.release(session);
+      // Nor one being deleted.
+      if (!runtime || this.stopping || this.deletion.excluded(session)) return void keeper.release(session);
       this.logger.info({ session, token }, 'this node now drives the session');
       // What the last driver left (interrupted requests, in-flight outbox jobs) is recovered first.
       runtime.services
@@ -132,6 +146,17 @@ export class ClusteredSessions {
   sessionsChanged(): void {
     this.membership.rebalanceSoon();
     void this.membership.sessionsChanged();
+  }
+
+  /**
+   * Deletes a session everywhere: logged out by its driver, every row of it purged from the shared
+   * store under its lease, and its list entry removed (every node then closes its runtime). The
+   * runtime given is this node's, already withdrawn from serving; it is closed here.
+   */
+  async remove(runtime: SessionRuntime): Promise<void> {
+    await this.deletion.remove(runtime).catch((error: unknown) => {
+      throw error instanceof LeaseNotFreedError ? SessionErrors.deleteTimedOut(runtime.name) : error;
+    });
   }
 
   /** The session list every node reads. */

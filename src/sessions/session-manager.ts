@@ -29,7 +29,14 @@ export interface SessionManagerDeps {
    * Cluster mode: sockets are started by the node's leases, not here; this is told when the list
    * of sessions changed instead. Without it, each session's socket starts as it opens.
    */
-  leased?: { sessionsChanged(): void };
+  leased?: {
+    sessionsChanged(): void;
+    /**
+     * Deletes the session from the shared store (its driver logs it out, its rows go under its
+     * lease, every node closes it) and closes `runtime`; throws with nothing deleted otherwise.
+     */
+    remove(runtime: SessionRuntime): Promise<void>;
+  };
 }
 
 /** Sessions other than default live here, one folder each. */
@@ -196,12 +203,27 @@ export class SessionManager {
     if (!runtime || this.busy.has(name)) throw SessionErrors.notFound();
     this.busy.add(name);
     try {
+      const keyHash = this.keys.hashOf(name);
+      const settings = this.settings.get(name);
       this.keys.remove(name);
       this.runtimes.delete(name);
       this.settings.delete(name);
-      await this.deps.registry.remove(name);
-      await this.logoutAndClose(runtime);
-      this.deps.leased?.sessionsChanged();
+      if (this.deps.leased) {
+        try {
+          await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
+          await this.deps.leased.remove(runtime);
+        } catch (error) {
+          // Nothing was deleted: the session goes on serving here.
+          this.runtimes.set(name, runtime);
+          if (settings) this.settings.set(name, settings);
+          if (keyHash) this.keys.set(name, keyHash);
+          throw error;
+        }
+        await rm(runtime.config.dataDir, { recursive: true, force: true });
+      } else {
+        await this.deps.registry.remove(name);
+        await this.logoutAndClose(runtime);
+      }
       this.deps.logger.info({ session: name }, 'session deleted');
     } finally {
       this.busy.delete(name);

@@ -143,7 +143,7 @@ export function sessionRoutes(sessions: SessionManager, shared: SharedParts): Ro
         details: DETAILS,
         params: sessionParams,
         responses: ok('Deleted', deletedSession, { status: 'success', message: SESSION_MESSAGES.deleted, data: { name: 'sales' } }),
-        errors: [...ADMIN_ERRORS, 'SESSION_NOT_FOUND', 'DEFAULT_SESSION_PROTECTED'],
+        errors: [...ADMIN_ERRORS, 'SESSION_NOT_FOUND', 'DEFAULT_SESSION_PROTECTED', 'SESSION_DELETE_TIMEOUT'],
       },
       handlers: [
         async (req: Request, res: Response) => {
