@@ -59,7 +59,6 @@ export class ClusteredSessions {
       // The shared session list: sessions created or deleted through other nodes open or close here.
       beforeRound: async () => {
         if (!this.stopping) await this.manager?.sync();
-        this.deletion.forgetClosed();
       },
       onMessage: (payload) => void this.deletion.onMessage(payload),
       logger: logger.child({ module: 'cluster', node: settings.nodeId }),
@@ -69,7 +68,7 @@ export class ClusteredSessions {
       database,
       membership: this.membership,
       ttlMs: settings.leaseTtlMs,
-      runtimeOf: (session) => this.manager?.get(session),
+      sessions: () => this.manager,
       logger,
     });
     this.doorbell = new OutboxDoorbell({
@@ -84,9 +83,8 @@ export class ClusteredSessions {
     });
     keeper.on('acquired', ({ session, token }) => {
       const runtime = this.manager?.get(session);
-      // A lease on a session this node does not know (created on another node): give it back.
-      // Nor one being deleted.
-      if (!runtime || this.stopping || this.deletion.excluded(session)) return void keeper.release(session);
+      // A lease on a session this node does not know (created on another node, or being deleted): give it back.
+      if (!runtime || this.stopping) return void keeper.release(session);
       this.logger.info({ session, token }, 'this node now drives the session');
       // What the last driver left (interrupted requests, in-flight outbox jobs) is recovered first.
       runtime.services

@@ -23,12 +23,6 @@ export class SessionKeyIndex {
     this.byHash.set(hash.toString('hex'), { name, hash });
   }
 
-  /** The stored hash of the session's key (to put it back when a deletion did not happen). */
-  hashOf(name: string): Buffer | undefined {
-    for (const entry of this.byHash.values()) if (entry.name === name) return entry.hash;
-    return undefined;
-  }
-
   remove(name: string): void {
     for (const [hex, entry] of this.byHash) if (entry.name === name) this.byHash.delete(hex);
   }

@@ -32,8 +32,8 @@ export interface SessionManagerDeps {
   leased?: {
     sessionsChanged(): void;
     /**
-     * Deletes the session from the shared store (its driver logs it out, its rows go under its
-     * lease, every node closes it) and closes `runtime`; throws with nothing deleted otherwise.
+     * Closes `runtime` and deletes the session from the shared store (its driver logs it out, its
+     * rows go under its lease, every node closes it); throws with nothing deleted otherwise.
      */
     remove(runtime: SessionRuntime): Promise<void>;
   };
@@ -61,6 +61,11 @@ export class SessionManager {
   private readonly openedListeners: Array<(runtime: SessionRuntime) => void> = [];
   /** Names being created or deleted: a second request for the same name waits its turn. */
   private readonly busy = new Set<string>();
+  /**
+   * Cluster mode: sessions another node is deleting, closed here, with the time (epoch ms) after
+   * which sync reopens one that is still listed (the deletion did not happen).
+   */
+  private readonly withdrawn = new Map<string, number>();
   /** Unreadable rows already reported by sync (it runs every balancing round). */
   private readonly reported = new Set<string>();
 
@@ -134,8 +139,14 @@ export class SessionManager {
     };
     const listed = await this.deps.registry.list(unreadable);
     const names = new Set(listed.map((entry) => entry.name));
+    for (const [name, until] of this.withdrawn) {
+      if (names.has(name) && Date.now() < until) continue;
+      this.withdrawn.delete(name);
+      // Deleted for good: its local folder goes too (a reopened one is recreated).
+      if (!names.has(name)) await rm(path.join(this.deps.baseConfig.dataDir, SESSIONS_FOLDER, name), { recursive: true, force: true });
+    }
     for (const entry of listed) {
-      if (this.runtimes.has(entry.name) || this.busy.has(entry.name)) continue;
+      if (this.runtimes.has(entry.name) || this.busy.has(entry.name) || this.withdrawn.has(entry.name)) continue;
       this.deps.logger.info({ session: entry.name }, 'session created through another node; opening it here');
       await this.openListed(entry);
     }
@@ -152,6 +163,33 @@ export class SessionManager {
         this.busy.delete(runtime.name);
       }
     }
+  }
+
+  /**
+   * Cluster mode: another node is deleting the session. It stops serving here at once (404), and
+   * `close` closes it once its requests in flight are done (on its driver: after a logout). Sync
+   * reopens it if it is still listed after `restore` or `forMs` (the deletion did not happen).
+   */
+  async withdraw(name: string, forMs: number, close: (runtime: SessionRuntime) => Promise<void>): Promise<void> {
+    this.withdrawn.set(name, Date.now() + forMs);
+    const runtime = this.runtimes.get(name);
+    if (!runtime || this.busy.has(name)) return;
+    this.busy.add(name);
+    try {
+      this.keys.remove(name);
+      this.runtimes.delete(name);
+      this.settings.delete(name);
+      await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
+      await close(runtime);
+      this.deps.logger.info({ session: name }, 'session being deleted through another node; closed here');
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  /** The deletion of a withdrawn session did not happen: sync reopens it. */
+  restore(name: string): void {
+    this.withdrawn.delete(name);
   }
 
   startSockets(): void {
@@ -172,6 +210,8 @@ export class SessionManager {
       const config = sessionConfig(this.deps.baseConfig, full);
       await rm(config.dataDir, { recursive: true, force: true });
       if (!(await this.deps.registry.add(full, keyHash))) throw SessionErrors.exists(name);
+      // A deletion of this name this node heard of is over: the list had no row for it.
+      this.withdrawn.delete(name);
       let runtime: SessionRuntime;
       try {
         runtime = await this.deps.open(name, config);
@@ -203,22 +243,13 @@ export class SessionManager {
     if (!runtime || this.busy.has(name)) throw SessionErrors.notFound();
     this.busy.add(name);
     try {
-      const keyHash = this.keys.hashOf(name);
-      const settings = this.settings.get(name);
       this.keys.remove(name);
       this.runtimes.delete(name);
       this.settings.delete(name);
       if (this.deps.leased) {
-        try {
-          await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
-          await this.deps.leased.remove(runtime);
-        } catch (error) {
-          // Nothing was deleted: the session goes on serving here.
-          this.runtimes.set(name, runtime);
-          if (settings) this.settings.set(name, settings);
-          if (keyHash) this.keys.set(name, keyHash);
-          throw error;
-        }
+        await runtime.requests.drained(this.deps.baseConfig.shutdownTimeoutMs);
+        // Closes the runtime, then deletes; if nothing was deleted, the next sync reopens it (still listed).
+        await this.deps.leased.remove(runtime);
         await rm(runtime.config.dataDir, { recursive: true, force: true });
       } else {
         await this.deps.registry.remove(name);
