@@ -104,7 +104,7 @@ export function createServices(deps: {
   const dispatcher = createDispatcher(config, webhookDeliveries, logger);
   const publish = publisher(dispatcher, logger);
   const publishRecord = (record: Parameters<typeof publishRecordStatus>[0]) => publishRecordStatus(record, publish);
-  const restrictions = new AccountRestrictions(db);
+  const restrictions = new AccountRestrictions(stores.restrictions);
   const replies = new ReplyContexts({ messages, incoming, sentContent, accountJid: () => transport.status().account?.jid });
   const delivery = new DeliveryService({
     transport,
@@ -127,6 +127,8 @@ export function createServices(deps: {
       onSettled: publishRecord,
       logger,
     });
+    // The shared store learns the established chats again after a restriction: a held send may go.
+    stores.restrictions.watch?.(() => outbox.worker?.kick());
   }
 
   const apiBase = deps.apiBase ?? '/api';

@@ -32,6 +32,7 @@ export const SESSION_DATA_TABLES = [
   'send_log',
   'sent_content',
   'retry_counters',
+  'account_restrictions',
   'session_keys',
 ] as const satisfies ReadonlyArray<keyof StoreSchema>;
 

@@ -2,41 +2,35 @@
  * A restriction WhatsApp put on the account (463, the reach-out timelock): until it ends, messages
  * to contacts we have never messaged would each count as another "reach out" and worsen it, so
  * they wait (outbox) or are refused (no outbox); established chats go on. Kept in the store, so a
- * restart does not forget it.
+ * restart does not forget it: the session's SQLite file, or in cluster mode the shared store, so
+ * every node reports the restriction the driving node saw (restriction-store.ts).
  */
 import { Errors } from '../errors/app-error.js';
 import type { SqliteDatabase } from '../store/database.js';
-import { StatementCache } from '../store/statement-cache.js';
 import type { AccountRestriction } from '../whatsapp/account-restriction.js';
 import { isGroupJid } from './recipient.js';
+import type { ActiveRestriction } from './restriction.js';
+import { SqliteRestrictionStore, type RestrictionStore } from './restriction-store.js';
 
 /** When WhatsApp does not say when the timelock ends, the gateway assumes this long. */
 export const DEFAULT_RESTRICTION_MS = 24 * 60 * 60 * 1000;
 
-export interface ActiveRestriction {
-  code: number;
-  reason: string;
-  since: string;
-  until: string;
-  /** False when WhatsApp did not say when it ends and `until` is the gateway's assumption. */
-  untilFromWhatsApp: boolean;
-}
-
-const META_KEY = 'account_restriction';
+export type { ActiveRestriction } from './restriction.js';
 
 export class AccountRestrictions {
-  private readonly statements: StatementCache;
-  /**
-   * The stored restriction, read once: every send and every /api/status asks for it, and only
-   * `restrict` changes it (undefined = not read yet, null = none stored).
-   */
-  private stored: ActiveRestriction | null | undefined;
+  private readonly store: RestrictionStore;
 
+  /** `source`: the session's SQLite file (embedded), or the shared store's copy (cluster mode). */
   constructor(
-    db: SqliteDatabase,
+    source: SqliteDatabase | RestrictionStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.statements = new StatementCache(db);
+    this.store = 'read' in source && 'established' in source ? source : new SqliteRestrictionStore(source);
+  }
+
+  /** Cluster mode: what the session's driver stored since (another node's restriction). */
+  async refresh(): Promise<void> {
+    await this.store.refresh?.();
   }
 
   /** Records a restriction reported by the transport; returns what is now in force. */
@@ -50,20 +44,13 @@ export class AccountRestrictions {
       until: new Date(until).toISOString(),
       untilFromWhatsApp: report.until !== undefined,
     };
-    this.statements
-      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(META_KEY, JSON.stringify(active));
-    this.stored = active;
+    this.store.write(active);
     return active;
   }
 
   /** The restriction in force now, or null. */
   current(): ActiveRestriction | null {
-    if (this.stored === undefined) {
-      const row = this.statements.prepare('SELECT value FROM meta WHERE key = ?').get(META_KEY) as { value: string } | undefined;
-      this.stored = row ? (JSON.parse(row.value) as ActiveRestriction) : null;
-    }
-    const active = this.stored;
+    const active = this.store.read();
     return active && Date.parse(active.until) > this.now() ? active : null;
   }
 
@@ -71,7 +58,7 @@ export class AccountRestrictions {
   isEstablished(jid: string): boolean {
     // A group the account is in is no reach-out to a new contact.
     if (isGroupJid(jid)) return true;
-    return this.statements.prepare("SELECT 1 FROM messages WHERE jid = ? AND status IN ('sent', 'delivered', 'read') LIMIT 1").get(jid) !== undefined;
+    return this.store.established(jid);
   }
 
   /** Epoch ms until which sends to `jid` must wait, or null when they may go now. */

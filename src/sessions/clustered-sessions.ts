@@ -8,7 +8,8 @@
  * Each session's data (records, outbox, keys, logs) is in the shared store too (session-stores.ts),
  * and so is the session list: a session created through one node opens on the others at their
  * next balancing round (at once on PostgreSQL, where the creating node NOTIFYs `cluster`).
- * Not shared yet (see docs/cluster-design.md): account restrictions and outbox media files. A send
+ * So is each session's account restriction: the driver stores it, the others read it again on a
+ * NOTIFY. Not shared yet (see docs/cluster-design.md): outbox media files. A send
  * made here for a session another node drives goes to it through the shared outbox (OutboxDoorbell).
  */
 import { existsSync } from 'node:fs';
@@ -30,6 +31,9 @@ import { DEFAULT_SESSION } from './session-name.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { SessionRuntime, SessionStoresFactory } from './session-runtime.js';
 import { sharedStores } from './session-stores.js';
+
+/** `cluster` NOTIFY payload prefix: the session's driver stored an account restriction. */
+const RESTRICTED = 'restricted:';
 
 export type ClusterSettings = NonNullable<Config['cluster']>;
 
@@ -59,8 +63,13 @@ export class ClusteredSessions {
       // The shared session list: sessions created or deleted through other nodes open or close here.
       beforeRound: async () => {
         if (!this.stopping) await this.manager?.sync();
+        // A restriction NOTIFY lost while the LISTEN connection was down: read the others' again.
+        for (const runtime of this.manager?.all() ?? []) if (!this.membership.keeper.mayDrive(runtime.name)) await this.refreshRestriction(runtime.name);
       },
-      onMessage: (payload) => void this.deletion.onMessage(payload),
+      onMessage: (payload) => {
+        if (payload.startsWith(RESTRICTED)) void this.refreshRestriction(payload.slice(RESTRICTED.length));
+        else this.deletion.onMessage(payload);
+      },
       logger: logger.child({ module: 'cluster', node: settings.nodeId }),
     });
     const keeper = this.membership.keeper;
@@ -127,7 +136,10 @@ export class ClusteredSessions {
 
   /** Each session's records, outbox, keys and logs: in the shared store, scoped by its name. */
   readonly stores: SessionStoresFactory = async (session, _db, cipher) => {
-    const stores = await sharedStores(this.database.db, session, cipher);
+    const stores = await sharedStores(this.database.db, session, cipher, {
+      // The other nodes read the restriction again at once (and at each balancing round anyway).
+      announceRestriction: () => this.membership.tell(`${RESTRICTED}${session}`),
+    });
     const keeper = this.membership.keeper;
     return { ...stores, routing: (waitMs) => this.doorbell.routing(() => keeper.mayDrive(session), waitMs) };
   };
@@ -204,6 +216,14 @@ export class ClusteredSessions {
       await this.database.close();
     })();
     return this.closed;
+  }
+
+  /** Reads the session's account restriction again (its driver stored one). */
+  private async refreshRestriction(session: string): Promise<void> {
+    await this.manager
+      ?.get(session)
+      ?.services.restrictions.refresh()
+      .catch((err: unknown) => this.logger.warn({ err, session }, 'could not read the account restriction'));
   }
 
   /** The outbox and the webhook deliveries stop first (the job in flight finishes), then the socket. */

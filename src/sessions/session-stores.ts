@@ -5,8 +5,8 @@
  * uses, each scoped by the session's name, so the node that takes a session over sees its
  * records, outbox, idempotency keys, webhook log, polls and sent content.
  *
- * Not shared yet: account restrictions (no Kysely repository) and the outbox's media files, which
- * stay on the disk of the node that accepted the send.
+ * Shared too: the account restriction (one row per session). Not shared yet: the outbox's media
+ * files, which stay on the disk of the node that accepted the send.
  */
 import type { Kysely } from 'kysely';
 import { KyselyMessageChangeRepository } from '../changes/kysely-message-change-repository.js';
@@ -32,6 +32,8 @@ import type { SqliteDatabase } from '../store/database.js';
 import { KyselyWebhookDeliveryRepository } from '../webhooks/kysely-webhook-delivery-repository.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
+import { KyselyRestrictionStore } from '../messaging/kysely-restriction-store.js';
+import { SqliteRestrictionStore, type RestrictionStore } from '../messaging/restriction-store.js';
 import type { SendRouting } from '../messaging/send-routing.js';
 
 export interface SessionStores {
@@ -46,6 +48,8 @@ export interface SessionStores {
   /** Baileys' retry counters (read synchronously by the transport). */
   retryCounters: RetryCounterStore & { purgeExpired(): number | Promise<number> };
   outbox(limits: OutboxLimits): OutboxRepository;
+  /** The account restriction and the established chats (sync answers; see restriction-store.ts). */
+  restrictions: RestrictionStore;
   /** Cluster mode: sends accepted while another node drives the session, waiting up to `waitMs` for its result. */
   routing?: (waitMs: number) => SendRouting;
   /** After the socket and the services stopped: writes still pending are done. */
@@ -67,13 +71,20 @@ export function embeddedStores(db: SqliteDatabase, cipher?: ContentCipher): Sess
     sentContent: new SqliteSentContentRepository(db, cipher),
     retryCounters: new SqliteRetryCounterRepository(db, RETRY_COUNTER_TTL_MS),
     outbox: (limits) => new SqliteOutboxRepository(db, limits),
+    restrictions: new SqliteRestrictionStore(db),
     close: async () => {},
   };
 }
 
 /** The shared store, every query scoped by `session`; the retry counters are read once here. */
-export async function sharedStores(db: Kysely<StoreSchema>, session: string, cipher: ContentCipher): Promise<SessionStores> {
+export async function sharedStores(
+  db: Kysely<StoreSchema>,
+  session: string,
+  cipher: ContentCipher,
+  options: { announceRestriction?: () => Promise<void> } = {},
+): Promise<SessionStores> {
   const retryCounters = await KyselyRetryCounterRepository.load(db, session, RETRY_COUNTER_TTL_MS);
+  const restrictions = await KyselyRestrictionStore.load(db, session, { onWritten: options.announceRestriction });
   return {
     messages: new KyselyMessageRepository(db, session),
     idempotency: new KyselyIdempotencyRepository(db, session),
@@ -84,7 +95,10 @@ export async function sharedStores(db: Kysely<StoreSchema>, session: string, cip
     sentContent: new KyselySentContentRepository(db, session, cipher),
     retryCounters,
     outbox: (limits) => new KyselyOutboxRepository(db, session, limits),
-    // The counters are written behind; the next owner reads them, so they are flushed first.
-    close: () => retryCounters.flush(),
+    restrictions,
+    // The counters and a restriction are written behind; the next owner reads them, so they are flushed first.
+    close: async () => {
+      await Promise.all([retryCounters.flush(), restrictions.flush()]);
+    },
   };
 }

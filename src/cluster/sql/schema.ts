@@ -222,11 +222,24 @@ export interface SessionTable {
   created_at: number;
 }
 
+/** A restriction WhatsApp put on a session's account (src/messaging/kysely-restriction-store.ts). Key session. */
+export interface AccountRestrictionTable {
+  session: string;
+  code: number;
+  reason: string;
+  /** Epoch ms. */
+  since: number;
+  until: number;
+  /** 1 when WhatsApp said when it ends, 0 when `until` is the gateway's assumption. */
+  until_from_whatsapp: number;
+}
+
 /** The tables of session-data-migrations.ts. */
 export interface SessionDataSchema {
   sent_content: SentContentTable;
   retry_counters: RetryCounterTable;
   sessions: SessionTable;
+  account_restrictions: AccountRestrictionTable;
 }
 
 /** Every table of the shared store: the cluster's own and the sessions' data. */

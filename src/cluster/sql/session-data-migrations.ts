@@ -1,7 +1,7 @@
 /**
  * Shared-store migrations for the rest of the sessions' data: sent content and retry counters
  * (src/records/kysely-sent-content-repository.ts) and the session list
- * (src/sessions/kysely-session-registry.ts). Kept apart from migrations.ts, and numbered from 0020,
+ * (src/sessions/kysely-session-registry.ts), account restrictions (src/messaging/kysely-restriction-store.ts). Kept apart from migrations.ts, and numbered from 0020,
  * so the outbox's migrations can be appended there without the two lists touching; Kysely's
  * Migrator applies all of them in name order. Append only, like migrations.ts.
  */
@@ -48,6 +48,20 @@ export function sessionDataMigrations(dialect: SqlDialectName): Record<string, M
           .addColumn('webhook_secret', bytesType(dialect))
           .addColumn('proxy_url', 'text')
           .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .execute();
+      },
+    },
+    // As the embedded store's `meta` row 'account_restriction', one row per session.
+    '0022_account_restrictions': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('account_restrictions')
+          .addColumn('session', 'text', (col) => col.primaryKey())
+          .addColumn('code', 'integer', (col) => col.notNull())
+          .addColumn('reason', 'text', (col) => col.notNull())
+          .addColumn('since', 'bigint', (col) => col.notNull())
+          .addColumn('until', 'bigint', (col) => col.notNull())
+          .addColumn('until_from_whatsapp', 'integer', (col) => col.notNull())
           .execute();
       },
     },
