@@ -14,6 +14,7 @@ import { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 import { createMediaPreparer } from './media/index.js';
 import { sendableKinds, type MediaPreparer } from './messaging/media-preparation.js';
 import { createGatewayMetrics } from './metrics/gateway-metrics.js';
+import { registerLeaseMetrics } from './metrics/lease-metrics.js';
 import type { Services } from './services.js';
 import type { SqliteDatabase } from './store/database.js';
 import { contentCipher } from './records/sent-content-cipher.js';
@@ -209,6 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return closed;
   };
   if (cluster) {
+    registerLeaseMetrics(metrics.registry, cluster.membership.keeper, () => sessions.all().map((runtime) => runtime.name));
     // Joining needs the shared store; a node that cannot reach it does not start half way.
     await cluster.start(sessions).catch(async (error: unknown) => {
       await close();

@@ -10,7 +10,7 @@
  * 'lost' with reason 'self-fenced' and forgets the lease, so the node stops driving the session
  * before any other node can acquire it. The margin must cover stopping the session's socket.
  *
- * Events: 'acquired' (HeldLease), 'lost' (LostLease). Listeners of 'lost' must stop driving the
+ * Events: 'acquired' (HeldLease), 'lost' (LostLease), 'renewFailed' (a renewal that got no answer). Listeners of 'lost' must stop driving the
  * session; release() emits 'lost' before it hands the lease over.
  */
 import { EventEmitter } from 'node:events';
@@ -26,7 +26,12 @@ export interface HeldLease {
   deadline: number;
 }
 
-export type LostReason = 'self-fenced' | 'taken' | 'released';
+/**
+ * Why this node stopped driving a session: it handed the lease over (`released`), its deadline
+ * passed without a renewal (`self-fenced`), or a renewal found the lease gone: run out by the
+ * database's clock with nobody holding it (`expired`), or held by another node (`stolen`).
+ */
+export type LostReason = 'self-fenced' | 'expired' | 'stolen' | 'released';
 
 export interface LostLease {
   session: string;
@@ -55,7 +60,7 @@ interface Held extends HeldLease {
   renewing: boolean;
 }
 
-export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [LostLease] }> {
+export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [LostLease]; renewFailed: [{ session: string; error: unknown }] }> {
   readonly ttlMs: number;
   readonly safetyMarginMs: number;
   private readonly clock: MonotonicClock;
@@ -179,11 +184,14 @@ export class LeaseKeeper extends EventEmitter<{ acquired: [HeldLease]; lost: [Lo
         if (expiresAt !== null) await this.options.leases.release(held.session, held.token);
         return;
       }
-      if (expiresAt === null) this.forget(held.session, 'taken');
-      else this.extend(held, sentAt);
+      if (expiresAt !== null) return this.extend(held, sentAt);
+      const holder = await this.options.leases.holderOf(held.session).catch(() => null);
+      // Read after the fact: whoever holds it now, the lease was not ours any more.
+      if (this.held.get(held.session) === held) this.forget(held.session, holder ? 'stolen' : 'expired');
     } catch (err) {
       // Unreachable or failing database: keep trying next round; the deadline decides.
       this.options.logger?.warn({ err, session: held.session }, 'lease renewal failed');
+      this.emit('renewFailed', { session: held.session, error: err });
     } finally {
       held.renewing = false;
     }

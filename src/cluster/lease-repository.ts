@@ -99,6 +99,18 @@ export class LeaseRepository {
     return rows.map((r) => ({ session: r.session, ownerNode: r.owner_node, token: r.token, expiresAt: r.expires_at }));
   }
 
+  /** The node holding the session's live lease other than this one, or null (free, expired, or ours). */
+  async holderOf(session: string): Promise<string | null> {
+    const row = await this.store.db
+      .selectFrom('session_leases')
+      .select('owner_node')
+      .where('session', '=', session)
+      .where('owner_node', '!=', this.nodeId)
+      .where('expires_at', '>', dbNowMs(this.store.dialect))
+      .executeTakeFirst();
+    return row?.owner_node ?? null;
+  }
+
   /** Every session ever leased with its live owner (null when free), for the balancer. */
   async holders(): Promise<LeaseHolder[]> {
     const rows = await this.store.db

@@ -125,7 +125,19 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     keeper.stop();
   });
 
-  test('a renewal that finds the lease taken reports it lost', async () => {
+  test('a renewal that finds the lease run out, nobody holding it, reports it expired', async () => {
+    const { dbB, clock, keeper, lost } = await setup();
+    keeper.start();
+    const held = await keeper.claim('sales');
+    // The lease ends without this keeper knowing (as if its renewals came too late): expires_at = 0.
+    await new LeaseRepository(dbB, 'node-a').release('sales', held!.token);
+    clock.advance(TTL / 3);
+    await keeper.settled();
+    expect(lost).toEqual([{ session: 'sales', token: 1, reason: 'expired' }]);
+    keeper.stop();
+  });
+
+  test('a renewal that finds the lease held by another node reports it stolen', async () => {
     const { dbB, clock, keeper, lost, other } = await setup();
     keeper.start();
     const held = await keeper.claim('sales');
@@ -134,7 +146,7 @@ describe.each(DIALECTS)('lease keeper on %s', (dialect) => {
     expect((await other.acquire('sales', TTL))?.token).toBe(2);
     clock.advance(TTL / 3);
     await keeper.settled();
-    expect(lost).toEqual([{ session: 'sales', token: 1, reason: 'taken' }]);
+    expect(lost).toEqual([{ session: 'sales', token: 1, reason: 'stolen' }]);
     keeper.stop();
   });
 
