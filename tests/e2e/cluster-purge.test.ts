@@ -133,6 +133,8 @@ describe('cluster: deleting a session removes every row of it from the shared st
     );
     expect(before.sessions).toBe(1);
     const defaultBefore = await rowsPerTable(DEFAULT_SESSION);
+    const leaseLines = (await owner.api().get('/metrics').expect(200)).text.split('\n');
+    expect(leaseLines).toContain(`wa_gateway_lease_held{session="${SHOP}"} 1`);
     expect(emulator.pairedDevices().map((d) => d.removed)).toEqual([false]);
 
     const res = await other.api().delete(`/api/sessions/${SHOP}`).expect(200);
@@ -149,6 +151,11 @@ describe('cluster: deleting a session removes every row of it from the shared st
     // Both nodes closed it (the owner on the purge's NOTIFY).
     await waitFor(() => nodes.every((n) => !n.gateway.sessions.get(SHOP)), BOUND_MS, 'both nodes closed the session');
     for (const node of nodes) await node.api().get(`${base}/status`).expect(404);
+    // Nor do its lease series stay in either node's metrics.
+    for (const node of nodes) {
+      const page = (await node.api().get('/metrics').expect(200)).text;
+      expect(page.split('\n').filter((line) => line.startsWith('wa_gateway_lease') && line.includes(`session="${SHOP}"`))).toEqual([]);
+    }
     expect((await owner.api().get('/api/sessions').expect(200)).body.data.map((s: { name: string }) => s.name)).toEqual([DEFAULT_SESSION]);
     expect(emulator.overlappingLogins).toBe(0);
   }, 90_000);
