@@ -1,6 +1,6 @@
 /**
  * One session's running parts: its own database (credentials, records, outbox, idempotency keys,
- * webhook log; in cluster mode those but the restrictions are in the shared store, see
+ * webhook log, account restriction; in cluster mode all of them are in the shared store, see
  * session-stores.ts), its WhatsApp socket and its services. Every session runs the same wiring; only
  * the folder, the webhook settings, the proxy and the WhatsApp endpoint differ. The media converter is shared
  * (one pool, so sessions share the cores fairly).
