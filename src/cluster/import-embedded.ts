@@ -16,12 +16,16 @@
  *   by a node that sees that folder at that path.
  */
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { ActiveRestriction } from '../messaging/restriction.js';
+import { RESTRICTION_META_KEY } from '../messaging/restriction-store.js';
 import { currentSchemaVersion, type SqliteDatabase } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { COPIED_TABLES, LEFT_BEHIND, copiedColumns, copyTable } from './embedded-tables.js';
 import { CREDS_TYPE, FencedKeyStore, type KeyWrite } from './fenced-key-store.js';
 import { LeaseRepository } from './lease-repository.js';
 import type { SqlDatabase } from './sql/database.js';
+import type { StoreSchema } from './sql/schema.js';
 
 export interface ImportOptions {
   /** The session's embedded database, opened with src/store/database.ts (so its schema is current). */
@@ -85,6 +89,7 @@ export async function importEmbeddedSession({ embedded, store, session, leaseTtl
     return await store.db.transaction().execute(async (trx) => {
       const copied: Record<string, number> = {};
       for (const { table, columns } of tables) copied[table.name] = await copyTable(embedded, trx, table, columns, session);
+      copied.account_restrictions = await importRestriction(embedded, trx, session);
       // The fenced store inside the same transaction: its writes commit (or not) with the rows.
       const keys = new FencedKeyStore({ ...store, db: trx }, nodeId);
       const credentials = await importCredentials(embedded, keys, session, lease.token, neverDriven);
@@ -93,6 +98,26 @@ export async function importEmbeddedSession({ embedded, store, session, leaseTtl
   } finally {
     await leases.release(session, lease.token);
   }
+}
+
+/** The account restriction (the embedded `meta` row) into `account_restrictions`; one kept if the store has one. */
+async function importRestriction(embedded: SqliteDatabase, trx: Transaction<StoreSchema>, session: string): Promise<number> {
+  const row = embedded.prepare('SELECT value FROM meta WHERE key = ?').get(RESTRICTION_META_KEY) as { value: string } | undefined;
+  if (!row) return 0;
+  const active = JSON.parse(row.value) as ActiveRestriction;
+  const result = await trx
+    .insertInto('account_restrictions')
+    .values({
+      session,
+      code: active.code,
+      reason: active.reason,
+      since: Date.parse(active.since),
+      until: Date.parse(active.until),
+      until_from_whatsapp: active.untilFromWhatsApp ? 1 : 0,
+    })
+    .onConflict((oc) => oc.column('session').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
 
 /** Baileys' creds and keys, as the bytes both stores hold (BufferJSON text), written fenced. */

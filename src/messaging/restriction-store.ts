@@ -22,7 +22,8 @@ export interface RestrictionStore {
   flush?(): Promise<void>;
 }
 
-const META_KEY = 'account_restriction';
+/** The embedded store's `meta` row holding the restriction (also read by the import into the shared store). */
+export const RESTRICTION_META_KEY = 'account_restriction';
 
 /** The session's own SQLite file: the `meta` row and its `messages` table, as the gateway always kept them. */
 export class SqliteRestrictionStore implements RestrictionStore {
@@ -36,7 +37,7 @@ export class SqliteRestrictionStore implements RestrictionStore {
 
   read(): ActiveRestriction | null {
     if (this.stored === undefined) {
-      const row = this.statements.prepare('SELECT value FROM meta WHERE key = ?').get(META_KEY) as { value: string } | undefined;
+      const row = this.statements.prepare('SELECT value FROM meta WHERE key = ?').get(RESTRICTION_META_KEY) as { value: string } | undefined;
       this.stored = row ? (JSON.parse(row.value) as ActiveRestriction) : null;
     }
     return this.stored;
@@ -45,7 +46,7 @@ export class SqliteRestrictionStore implements RestrictionStore {
   write(active: ActiveRestriction): void {
     this.statements
       .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(META_KEY, JSON.stringify(active));
+      .run(RESTRICTION_META_KEY, JSON.stringify(active));
     this.stored = active;
   }
 

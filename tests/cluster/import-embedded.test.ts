@@ -28,6 +28,9 @@ import { KyselySessionRegistry } from '../../src/sessions/kysely-session-registr
 import { hashSessionKey, newSessionKey } from '../../src/sessions/session-keys.js';
 import { SqliteSessionRegistry } from '../../src/sessions/session-registry.js';
 import { useFencedAuthState } from '../../src/whatsapp/baileys/fenced-auth-state.js';
+import { AccountRestrictions } from '../../src/messaging/account-restrictions.js';
+import { KyselyRestrictionStore } from '../../src/messaging/kysely-restriction-store.js';
+import { SqliteRestrictionStore } from '../../src/messaging/restriction-store.js';
 import { useSqliteAuthState } from '../../src/whatsapp/baileys/sqlite-auth-state.js';
 import { KyselyWebhookDeliveryRepository } from '../../src/webhooks/kysely-webhook-delivery-repository.js';
 import { SqliteWebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery-repository.js';
@@ -79,6 +82,15 @@ async function usedInstall(db: ReturnType<typeof tempDatabase>['db']): Promise<v
   });
   await auth.saveCreds();
 
+  // A restriction WhatsApp put on the account (the embedded `meta` row).
+  new AccountRestrictions(db, () => 1000).restrict({
+    code: 463,
+    reason: 'reachout_timelock',
+    messageId: 'WA9',
+    until: '2030-01-01T00:00:00.000Z',
+    at: '1970-01-01T00:00:01.000Z',
+  });
+
   // A send still queued, and the pacing history (left behind).
   db.prepare("INSERT INTO outbox_jobs (message_id, jid, kind, text, status, created_at) VALUES ('REC9', ?, 'text', 'queued', 'queued', 1000)").run(JID);
   db.prepare('INSERT INTO send_log (jid, at) VALUES (?, 1000)').run(JID);
@@ -99,6 +111,7 @@ async function snapshot(store: SqlDatabase): Promise<Record<string, unknown[]>> 
     'retry_counters',
     'sessions',
     'session_keys',
+    'account_restrictions',
   ] as const;
   const out: Record<string, unknown[]> = {};
   for (const table of tables) {
@@ -135,6 +148,7 @@ describe.each(DIALECTS)('importing an embedded install into the shared store on 
         sent_content: 1,
         retry_counters: 1,
         sessions: 1,
+        account_restrictions: 1,
       },
       leftBehind: { send_log: 1 },
       credentials: { imported: true, keys: 2 },
@@ -160,6 +174,7 @@ describe.each(DIALECTS)('importing an embedded install into the shared store on 
     expect(await new KyselyOutboxRepository(db, 'default', limits).get('REC9')).toEqual(await new SqliteOutboxRepository(embedded, limits).get('REC9'));
     expect((await new KyselyOutboxRepository(db, 'default', limits).get('REC9'))?.status).toBe('queued');
     expect(await new KyselySessionRegistry(db, cipher).list()).toEqual(new SqliteSessionRegistry(embedded, cipher).list());
+    expect((await KyselyRestrictionStore.load(db, 'default')).read()).toEqual(new SqliteRestrictionStore(embedded).read());
     const records = await db
       .selectFrom('messages')
       .select(['id', 'wa_message_id', 'status', 'created_at'])
