@@ -6,7 +6,8 @@
  *
  *   npm run build && node dist/bench/profile-gateway.js [texts|http400|status|all|bare|bare-express]
  * (`bare`: the bare socket of the ceiling instead, sending the same texts; `bare-express`: the
- * bare Express app under the 400 load)
+ * bare Express app under the 400 load; PROFILE_BARE_ACK=1: the bare socket waits for each server
+ * ack, as the gateway does before it answers)
  *   PROFILE_TEXTS=400 PROFILE_HTTP_MS=5000 PROFILE_DIR=/tmp/prof ...
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -101,10 +102,14 @@ async function profileBareSocket(): Promise<void> {
   bare.process.once('exit', () => (exitedAt = Date.now()));
   try {
     await sleep(5000);
-    await bare.sendTexts(50, `${RECIPIENT}@s.whatsapp.net`);
+    const awaitAck = process.env.PROFILE_BARE_ACK === '1';
+    await bare.sendTexts(50, `${RECIPIENT}@s.whatsapp.net`, awaitAck);
+    await bare.receipted();
     const cpu0 = cpuMs(bare.pid);
     measuredFrom = Date.now();
-    await bare.sendTexts(TEXTS, `${RECIPIENT}@s.whatsapp.net`);
+    await bare.sendTexts(TEXTS, `${RECIPIENT}@s.whatsapp.net`, awaitAck);
+    // Its receipts too, as the gateway's are in its window (see bare-socket.ts).
+    await bare.receipted();
     await sleep(300);
     measuredTo = Date.now();
     console.log(`bare socket texts: ${TEXTS} in ${measuredTo - measuredFrom} ms, ${((cpuMs(bare.pid) - cpu0) / TEXTS).toFixed(2)} ms CPU each`);

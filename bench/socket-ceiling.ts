@@ -76,12 +76,17 @@ interface Slice {
   cpuMs: number;
 }
 
-/** Runs `work` once and measures it: wall seconds, and CPU ms of `pid` (plus `settleMs` after, for trailing receipts). */
-async function slice(pid: number, settleMs: number, work: () => Promise<number>): Promise<Slice> {
+/**
+ * Runs `work` once and measures it: wall seconds, and CPU ms of `pid` (plus `settleMs` after, for
+ * trailing receipts; with `settled`, after that resolves too: the bare socket handles a slice's
+ * receipts only once its send loop is over).
+ */
+async function slice(pid: number, settleMs: number, work: () => Promise<number>, settled?: () => Promise<void>): Promise<Slice> {
   const cpuBefore = cpuMs(pid);
   const started = process.hrtime.bigint();
   const count = await work();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (settled) await settled();
   if (settleMs) await sleep(settleMs);
   return { count, seconds, cpuMs: cpuMs(pid) - cpuBefore };
 }
@@ -190,13 +195,13 @@ async function main(): Promise<void> {
         texts.push(
           await alternate(
             () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
-            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice)),
+            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice), bare.receipted),
           ),
         );
         textsAcked.push(
           await alternate(
             () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
-            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice)),
+            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice), bare.receipted),
           ),
         );
       }
