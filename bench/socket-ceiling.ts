@@ -374,7 +374,7 @@ async function main(): Promise<void> {
       `Each round runs ${SLICES} alternating slices per side; figures are medians over ${ROUNDS} rounds, ratios the median of the per-round ratios. ` +
         (HTTP_ONLY
           ? 'Texts and media: not run (BENCH_ONLY=http). '
-          : `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts. `) +
+          : `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts (the bare socket's: until it has handled the delivery receipt of each of the slice's texts, then 300 ms). `) +
         `HTTP: ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_MS / 1000} s per side per round; the gateway runs with its defaults (request log at info, rate limit on), no API key. ` +
         'Idle RSS: median of 5 samples, 1 s apart. Media: wall time of the whole pipeline (probe, encode, read back, thumbnail) vs one ffmpeg command with the same codecs and settings.',
     );
