@@ -38,7 +38,24 @@ interface Profile {
 }
 
 /**
- * Self time by function (top 40), by package/file (top 25) and inclusive time (top 40), in % of
+ * Who a sample's time belongs to: the frame nearest the leaf that is our code (by area) or a
+ * package; native and node-internal frames (a socket write, a SQLite step) count for the code that
+ * called them. So "Baileys" is Baileys' own work, without our listeners it calls.
+ */
+function owner(url: string, functionName: string): string | undefined {
+  if (functionName === '(garbage collector)') return 'garbage collection';
+  if (/\/dist\/src\/records\/|better-sqlite3|sqlite-auth-state|missing-key-memo|kysely/.test(url)) return 'ours: SQLite stores (records, keys, sent content)';
+  if (/\/dist\/src\/(http|app|metrics|console)|\/(express|router|body-parser|prom-client|raw-body|on-finished|finalhandler)\/|node:_http/.test(url))
+    return 'ours: HTTP (Express, routes, metrics)';
+  if (/\/dist\/src\//.test(url)) return 'ours: other gateway code';
+  if (/\/dist\/bench\//.test(url)) return 'bench driver';
+  if (/baileys|libsignal|whatsapp-rust-bridge|\/ws\/|async-mutex|protobufjs|lru-cache|node-cache|@hapi|curve25519|pino/.test(url))
+    return 'Baileys (with libsignal, ws, its caches and mutexes)';
+  return undefined;
+}
+
+/**
+ * Self time by function (top 40), by package/file (top 25), by owner (see owner()) and inclusive time (top 60), in % of
  * the samples taken in the measured window (`fromEndUs`..`toEndUs` microseconds before the
  * profile's end), so start-up and pairing do not drown the steady state.
  */
@@ -55,6 +72,7 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
   const inclusive = new Map<string, number>();
   const self = new Map<string, number>();
   const byFile = new Map<string, number>();
+  const byOwner = new Map<string, number>();
   const times: number[] = [];
   let t = profile.endTime;
   for (let i = profile.samples.length - 1; i >= 0; i--) {
@@ -77,6 +95,13 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
     const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
     const pkg = where.startsWith('dist/') ? where : (where.match(/^(@[^/]+\/[^/]+|[^/]+)/)?.[1] ?? where) || functionName;
     byFile.set(pkg, (byFile.get(pkg) ?? 0) + 1);
+    let who: string | undefined;
+    for (let up: number | undefined = id; up !== undefined && !who; up = parent.get(up)) {
+      const frame = byId.get(up)!.callFrame;
+      who = owner(frame.url, frame.functionName);
+    }
+    who ??= 'node/native, no owner (event loop, timers)';
+    byOwner.set(who, (byOwner.get(who) ?? 0) + 1);
   }
   const total = chosen.length;
   const top = (m: Map<string, number>, n: number) =>
@@ -86,7 +111,7 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
       .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
       .join('\n');
   console.log(
-    `${file}: ${total} samples in the window ${Math.round(fromEndUs)}..${Math.round(toEndUs)} µs before the end\n-- self time by function --\n${top(self, 40)}\n-- by file/package --\n${top(byFile, 25)}\n-- inclusive --\n${top(inclusive, 60)}`,
+    `${file}: ${total} samples in the window ${Math.round(fromEndUs)}..${Math.round(toEndUs)} µs before the end\n-- self time by function --\n${top(self, 40)}\n-- by file/package --\n${top(byFile, 25)}\n-- by owner --\n${top(byOwner, 10)}\n-- inclusive --\n${top(inclusive, 60)}`,
   );
 }
 
