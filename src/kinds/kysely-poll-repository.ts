@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../cluster/sql/schema.js';
 import type { SentPoll, SentPollLookup } from '../whatsapp/kinds.js';
-import type { PollTally, StoredPoll, VoteEntry } from './poll-repository.js';
+import { tallyVotes, toStoredPoll, type PollTally, type StoredPoll, type VoteEntry } from './poll-repository.js';
 
 /** SqlitePollRepository's methods, asynchronous. */
 export interface PollRepository extends SentPollLookup {
@@ -49,14 +49,7 @@ export class KyselyPollRepository implements PollRepository {
 
   async get(recordId: string): Promise<StoredPoll | undefined> {
     const row = await this.db.selectFrom('polls').selectAll().where('session', '=', this.session).where('record_id', '=', recordId).executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      recordId: row.record_id,
-      question: row.question,
-      options: JSON.parse(row.options) as string[],
-      selectableCount: row.selectable_count,
-      messageSecret: new Uint8Array(row.message_secret),
-    };
+    return row ? toStoredPoll(row) : undefined;
   }
 
   /** The poll sent under this WhatsApp id (what the adapter needs to decrypt its votes). */
@@ -112,14 +105,7 @@ export class KyselyPollRepository implements PollRepository {
       .where('record_id', '=', recordId)
       .orderBy('voted_at')
       .execute();
-    const voters = rows.map((r) => ({
-      phone: r.voter_phone,
-      lid: r.voter_lid,
-      options: JSON.parse(r.options) as string[],
-      voted_at: new Date(r.voted_at).toISOString(),
-    }));
-    const count = (name: string) => voters.filter((v) => v.options.includes(name)).length;
-    return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
+    return tallyVotes(poll, rows);
   }
 
   /** A poll is written just before its record, so a young one without a record is not an orphan yet. */
