@@ -2,30 +2,15 @@
  * Polls we sent and their votes in the shared store (SQLite or PostgreSQL through Kysely), one
  * session's among many: the same behaviour as SqlitePollRepository, every query scoped by
  * `session`. SqlitePollRepository is synchronous; a server database is not, so this one answers
- * through PollRepository, the same methods returning promises. Callers that would await once this
- * is wired: kinds-wiring.ts (byWaMessageId, recordVote), poll-routes.ts (get, save),
- * account-routes.ts and records-routes.ts (tally: `RecordsRouteDeps.pollTally` is synchronous
- * today), retention.ts (purgeOrphans: its `stores.polls` type is synchronous).
+ * PollStore's methods with promises (its callers await either).
  */
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../cluster/sql/schema.js';
-import type { SentPoll, SentPollLookup } from '../whatsapp/kinds.js';
+import type { SentPoll } from '../whatsapp/kinds.js';
 import { tallyVotes, toStoredPoll, type PollTally, type StoredPoll, type VoteEntry } from './poll-repository.js';
+import type { PollStore } from './poll-store.js';
 
-/** SqlitePollRepository's methods, asynchronous. */
-export interface PollRepository extends SentPollLookup {
-  /** Kept once per record: a retry of the same request keeps the first poll (and its secret). */
-  save(poll: StoredPoll, at?: number): Promise<void>;
-  get(recordId: string): Promise<StoredPoll | undefined>;
-  byWaMessageId(waMessageId: string): Promise<StoredPoll | undefined>;
-  /** The voter's vote now; an older vote that arrives late does not replace a newer one. */
-  recordVote(vote: VoteEntry): Promise<void>;
-  tally(recordId: string): Promise<PollTally | null>;
-  /** Polls (and their votes) whose message record is gone, kept since before `before` (epoch ms). */
-  purgeOrphans(before: number): Promise<number>;
-}
-
-export class KyselyPollRepository implements PollRepository {
+export class KyselyPollRepository implements PollStore {
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly session: string,
