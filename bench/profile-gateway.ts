@@ -19,6 +19,7 @@ import { startEmulator } from '../emulator/index.js';
 import { linkGateway, startBareExpress, startBareSocket, startGatewayChild } from './ceiling/contenders.js';
 import { runLoad } from './ceiling/load.js';
 import { cpuMs, sleep } from './ceiling/process-stats.js';
+import { runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const TEXTS = Number(process.env.PROFILE_TEXTS ?? 300);
@@ -218,10 +219,4 @@ async function main(): Promise<void> {
     summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -29,6 +29,7 @@ import { runLoad, type LoadRequest } from './ceiling/load.js';
 import { measureMedia } from './ceiling/media-ceiling.js';
 import { cpuMs, median, rssMb, sleep } from './ceiling/process-stats.js';
 import { soak } from './ceiling/soak.js';
+import { fmt, runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const JID = `${RECIPIENT}@s.whatsapp.net`;
@@ -60,7 +61,6 @@ interface Row {
   met: string;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (figure: string, gateway: string, ceiling: string, ratio: number, target: string, met: boolean): Row => ({
   figure,
   gateway,
@@ -388,10 +388,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);
