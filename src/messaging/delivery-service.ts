@@ -22,6 +22,7 @@ import { resolveRecipient, type Recipient } from './recipient.js';
 import type { SendOptions } from './reply-context.js';
 import type { SendAddressing } from './send-addressing.js';
 import { SendDecider, type RoutingParts } from './send-decision.js';
+import { recordedFailure } from './send-routing.js';
 
 export type { OutboxParts } from './outbox-enqueue.js';
 
@@ -167,7 +168,7 @@ export class DeliveryService {
     if (!record?.waMessageId) return undefined;
     const ids = { id: record.id, messageId: record.waMessageId };
     if (REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
-    if (record.status === 'failed') throw Errors.sendFailed(record.error ?? 'unknown error');
+    if (record.status === 'failed') throw recordedFailure(record.error);
     const job = await this.deps.outbox?.repository.get(record.id);
     if (job && (job.status === 'queued' || job.status === 'in_flight')) return { ...ids, status: 'queued' };
     this.deps.logger.info(ids, 'retry of a send whose outcome was unknown: sending again under the same WhatsApp id');

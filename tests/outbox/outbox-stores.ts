@@ -19,6 +19,8 @@ export interface OutboxStore {
   messages: MessageRepository;
   /** The same session's outbox with other quotas. */
   withLimits(limits: OutboxLimits): OutboxRepository;
+  /** Rows of media kept in the store with jobs, every session's (the embedded store keeps none). */
+  storedMediaRows(): Promise<number>;
 }
 
 export const outboxStores: RepositoryFactories<OutboxStore> = {
@@ -26,11 +28,21 @@ export const outboxStores: RepositoryFactories<OutboxStore> = {
     outbox: new SqliteOutboxRepository(db, LIMITS),
     messages: new SqliteMessageRepository(db),
     withLimits: (limits) => new SqliteOutboxRepository(db, limits),
+    storedMediaRows: async () => 0,
   }),
   shared: (db, session) => ({
     outbox: new KyselyOutboxRepository(db, session, LIMITS),
     messages: new KyselyMessageRepository(db, session),
     withLimits: (limits) => new KyselyOutboxRepository(db, session, limits),
+    storedMediaRows: async () =>
+      Number(
+        (
+          await db
+            .selectFrom('outbox_media')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
   }),
 };
 
@@ -42,4 +54,14 @@ export const image = (messageId: string, bytes: number): NewOutboxJob => ({
   kind: 'image',
   media: { path: `/spool/${messageId}.jpg`, bytes, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: 'hi' },
   options: { viewOnce: false },
+});
+
+/** A routed image: its bytes kept with the job in the store rather than in a spool file. */
+export const storedImage = (messageId: string, data: Buffer): NewOutboxJob => ({
+  messageId,
+  jid: A,
+  kind: 'image',
+  media: { path: null, bytes: data.length, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: null },
+  mediaData: data,
+  options: { format: 2 },
 });
