@@ -95,6 +95,16 @@ describe.each(STORES.filter((s) => s !== 'embedded SQLite'))('media kept with it
     expect(await repo.storedMediaRows()).toBe(1);
     expect(await repo.outbox.storedMedia('m1')).not.toBeNull();
   });
+
+  test('purging removes media no pending job owns, however its job row went', async () => {
+    await repo.outbox.enqueue(storedImage('kept', randomBytes(10)), 1000);
+    await repo.outbox.enqueue(storedImage('orphan', randomBytes(10)), 1000);
+    await repo.removeJobRow('orphan');
+    await repo.outbox.purgeFinished(0);
+    expect(await repo.outbox.storedMedia('orphan')).toBeNull();
+    expect(await repo.outbox.storedMedia('kept')).not.toBeNull();
+    expect(await repo.storedMediaRows()).toBe(1);
+  });
 });
 
 describe('the embedded store', () => {

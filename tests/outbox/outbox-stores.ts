@@ -21,6 +21,8 @@ export interface OutboxStore {
   withLimits(limits: OutboxLimits): OutboxRepository;
   /** Rows of media kept in the store with jobs, every session's (the embedded store keeps none). */
   storedMediaRows(): Promise<number>;
+  /** Deletes a job's row behind the repository's back (by hand, or by a bug): its media row stays. */
+  removeJobRow(messageId: string): Promise<void>;
 }
 
 export const outboxStores: RepositoryFactories<OutboxStore> = {
@@ -29,6 +31,9 @@ export const outboxStores: RepositoryFactories<OutboxStore> = {
     messages: new SqliteMessageRepository(db),
     withLimits: (limits) => new SqliteOutboxRepository(db, limits),
     storedMediaRows: async () => 0,
+    removeJobRow: async (messageId) => {
+      db.prepare('DELETE FROM outbox_jobs WHERE message_id = ?').run(messageId);
+    },
   }),
   shared: (db, session) => ({
     outbox: new KyselyOutboxRepository(db, session, LIMITS),
@@ -43,6 +48,9 @@ export const outboxStores: RepositoryFactories<OutboxStore> = {
             .executeTakeFirstOrThrow()
         ).n,
       ),
+    removeJobRow: async (messageId) => {
+      await db.deleteFrom('outbox_jobs').where('session', '=', session).where('message_id', '=', messageId).execute();
+    },
   }),
 };
 
