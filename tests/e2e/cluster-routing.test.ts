@@ -219,4 +219,33 @@ describe('cluster: a send on the node that does not drive the session', () => {
     expect(res.body).toMatchObject({ code: 'SEND_FAILED', wa_error_code: 479 });
     await nothingLeftBehind();
   }, 60_000);
+
+  // Last: it stops the owner.
+  test('a routed image the owner could not send goes out from the shared store after the other node takes the session over', async () => {
+    const png = await sharp({ create: { width: 6, height: 6, channels: 3, background: '#33aa66' } })
+      .png()
+      .toBuffer();
+    // The owner's send gets no server ack: the answer is 202, and the job waits for a retry.
+    emulator.interceptAcks({ action: 'swallow' });
+    const res = await other
+      .api()
+      .post('/api/send-image')
+      .field('phone', RECIPIENT)
+      .field('caption', 'setelah alih')
+      .attach('file', png, 'alih.png')
+      .expect(202);
+    const body = res.body as SendBody;
+    await owner.stop();
+    await waitFor(() => other.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the other node drives the session');
+    const copy = await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy && !m.duplicate, 30_000);
+    expect(copy.message.imageMessage?.caption).toBe('setelah alih');
+    expect(copy.media).toMatchObject({ width: 6, height: 6 });
+    await waitFor(
+      async () => ['sent', 'delivered', 'read'].includes((await other.api().get(`/api/messages/${body.data.id}`)).body.data.status),
+      20_000,
+      'the record sent',
+    );
+    expect(shown(emulator.messages, body.data.message_id)).toHaveLength(1);
+    await nothingLeftBehind();
+  }, 90_000);
 });
