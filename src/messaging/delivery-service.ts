@@ -1,8 +1,8 @@
 /**
  * Every send goes through here: it gets a record (our id + WhatsApp id, chosen before sending so a
- * receipt can never arrive for an unknown message), and is either sent now or, with the outbox on,
- * queued — when WhatsApp is disconnected, when pacing says wait, or when earlier messages are still
- * queued (so the order of acceptance is the order of delivery).
+ * receipt can never arrive for an unknown message), and is sent now, queued in the outbox or routed
+ * to the node driving the session, as send-decision.ts decides; the sending itself, its outcome on
+ * the record, and the retry of a request whose outcome was unknown are here.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
