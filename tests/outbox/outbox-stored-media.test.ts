@@ -2,11 +2,17 @@
  * Media kept in the shared store with its outbox job (a media send accepted by a node that does
  * not drive the session): written in the job's transaction (nothing when the job or its record is
  * refused), read back as stored, and gone in the same transaction that settles the job, sent or
- * failed, so a crash at any point leaves no bytes without a pending job. The embedded store, one
- * node's, refuses such a job.
+ * failed, so a crash at any point leaves no bytes without a pending job. The driving node sends
+ * them from a spool file that lasts as long as the send. The embedded store, one node's, refuses
+ * such a job.
  */
 import { randomBytes } from 'node:crypto';
-import { beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { MediaSpool } from '../../src/outbox/media-spool.js';
+import { sendQueuedContent, StoredMediaMissingError } from '../../src/outbox/stored-media.js';
 import { OutboxFullError } from '../../src/outbox/outbox-repository.js';
 import { NO_PACING } from '../../src/outbox/pacing.js';
 import type { NewMessage } from '../../src/records/message-repository.js';
@@ -104,6 +110,48 @@ describe.each(STORES.filter((s) => s !== 'embedded SQLite'))('media kept with it
     expect(await repo.outbox.storedMedia('orphan')).toBeNull();
     expect(await repo.outbox.storedMedia('kept')).not.toBeNull();
     expect(await repo.storedMediaRows()).toBe(1);
+  });
+});
+
+describe.each(STORES.filter((s) => s !== 'embedded SQLite'))('the driving node sending stored media on %s', (store) => {
+  const fixture = useRepository<OutboxStore>(store, outboxStores);
+  let spoolDir: string;
+  beforeEach(async () => {
+    spoolDir = await mkdtemp(path.join(tmpdir(), 'wa-stored-media-'));
+  });
+  afterEach(async () => {
+    await rm(spoolDir, { recursive: true, force: true });
+  });
+
+  test('the bytes are on a spool file during the send only', async () => {
+    const { outbox } = fixture().repo;
+    const spool = new MediaSpool(spoolDir);
+    const bytes = randomBytes(2048);
+    const job = await outbox.enqueue(storedImage('m1', bytes), 1000);
+    let sent: { path: string; bytes: Buffer } | undefined;
+    await sendQueuedContent(job, { repository: outbox, spool }, async (content) => {
+      if (!('path' in content)) throw new Error('not media');
+      sent = { path: content.path, bytes: await readFile(content.path) };
+    });
+    expect(sent?.bytes.equals(bytes)).toBe(true);
+    expect(path.dirname(sent!.path)).toBe(spool.dir);
+    expect(await readdir(spoolDir)).toEqual([]);
+  });
+
+  test('a failed send removes the file too; bytes gone from the store fail the job for good, nothing sent', async () => {
+    const { outbox } = fixture().repo;
+    const spool = new MediaSpool(spoolDir);
+    const job = await outbox.enqueue(storedImage('m1', randomBytes(10)), 1000);
+    await expect(sendQueuedContent(job, { repository: outbox, spool }, () => Promise.reject(new Error('socket closed')))).rejects.toThrow('socket closed');
+    expect(await readdir(spoolDir)).toEqual([]);
+    await outbox.fail('m1', 'gone', 2000);
+    let attempted = false;
+    const missing = sendQueuedContent(job, { repository: outbox, spool }, async () => {
+      attempted = true;
+    });
+    await expect(missing).rejects.toBeInstanceOf(StoredMediaMissingError);
+    await expect(missing).rejects.toMatchObject({ retryable: false });
+    expect(attempted).toBe(false);
   });
 });
 

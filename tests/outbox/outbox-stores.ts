@@ -2,6 +2,7 @@
  * The outbox and the message records over one store, as the gateway pairs them, for the outbox
  * tests that run on every store (`useRepository(store, outboxStores)`), and their sample jobs.
  */
+import { encodeJobContent } from '../../src/outbox/job-content.js';
 import { KyselyOutboxRepository } from '../../src/outbox/kysely-outbox-repository.js';
 import type { NewOutboxJob, OutboxLimits, OutboxRepository } from '../../src/outbox/outbox-repository.js';
 import { SqliteOutboxRepository } from '../../src/outbox/sqlite-outbox-repository.js';
@@ -71,5 +72,5 @@ export const storedImage = (messageId: string, data: Buffer): NewOutboxJob => ({
   kind: 'image',
   media: { path: null, bytes: data.length, fileName: 'photo.jpg', mimetype: 'image/jpeg', caption: null },
   mediaData: data,
-  options: { format: 2 },
+  options: encodeJobContent({ kind: 'image', path: '', mimetype: 'image/jpeg', fileName: 'photo.jpg' }),
 });
