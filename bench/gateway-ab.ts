@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import { startEmulator } from '../emulator/index.js';
 import { linkGateway, startGatewayChild, type GatewayChild } from './ceiling/contenders.js';
 import { cpuMs, median, sleep } from './ceiling/process-stats.js';
+import { runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const SLICES = Number(process.env.AB_SLICES ?? 12);
@@ -95,10 +96,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMediaPreparer, type MediaPreparer, type PrepareInput } from '../src/media/index.js';
 import { makeClip720p, makeSpeechMp3 } from './ffmpeg.js';
+import { mb } from './ceiling/report.js';
 
 /** Peak memory of our child processes (kB), sampled every 10 ms from /proc. */
 class ChildMemoryWatcher {
@@ -71,7 +72,6 @@ interface Row {
   'in → out': string;
 }
 
-const mb = (kb: number): string => (kb / 1024).toFixed(1);
 const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)}MB` : `${Math.round(bytes / 1024)}KB`);
 
 async function measure(label: string, preparer: MediaPreparer, inputs: PrepareInput[]): Promise<Row> {

@@ -6,7 +6,8 @@
  *
  *   npm run build && node dist/bench/profile-gateway.js [texts|http400|status|all|bare|bare-express]
  * (`bare`: the bare socket of the ceiling instead, sending the same texts; `bare-express`: the
- * bare Express app under the 400 load)
+ * bare Express app under the 400 load; PROFILE_BARE_ACK=1: the bare socket waits for each server
+ * ack, as the gateway does before it answers)
  *   PROFILE_TEXTS=400 PROFILE_HTTP_MS=5000 PROFILE_DIR=/tmp/prof ...
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { startEmulator } from '../emulator/index.js';
 import { linkGateway, startBareExpress, startBareSocket, startGatewayChild } from './ceiling/contenders.js';
 import { runLoad } from './ceiling/load.js';
 import { cpuMs, sleep } from './ceiling/process-stats.js';
+import { runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const TEXTS = Number(process.env.PROFILE_TEXTS ?? 300);
@@ -37,7 +39,24 @@ interface Profile {
 }
 
 /**
- * Self time by function (top 40), by package/file (top 25) and inclusive time (top 40), in % of
+ * Who a sample's time belongs to: the frame nearest the leaf that is our code (by area) or a
+ * package; native and node-internal frames (a socket write, a SQLite step) count for the code that
+ * called them. So "Baileys" is Baileys' own work, without our listeners it calls.
+ */
+function owner(url: string, functionName: string): string | undefined {
+  if (functionName === '(garbage collector)') return 'garbage collection';
+  if (/\/dist\/src\/records\/|better-sqlite3|sqlite-auth-state|missing-key-memo|kysely/.test(url)) return 'ours: SQLite stores (records, keys, sent content)';
+  if (/\/dist\/src\/(http|app|metrics|console)|\/(express|router|body-parser|prom-client|raw-body|on-finished|finalhandler)\/|node:_http/.test(url))
+    return 'ours: HTTP (Express, routes, metrics)';
+  if (/\/dist\/src\//.test(url)) return 'ours: other gateway code';
+  if (/\/dist\/bench\//.test(url)) return 'bench driver';
+  if (/baileys|libsignal|whatsapp-rust-bridge|\/ws\/|async-mutex|protobufjs|lru-cache|node-cache|@hapi|curve25519|pino/.test(url))
+    return 'Baileys (with libsignal, ws, its caches and mutexes)';
+  return undefined;
+}
+
+/**
+ * Self time by function (top 40), by package/file (top 25), by owner (see owner()) and inclusive time (top 60), in % of
  * the samples taken in the measured window (`fromEndUs`..`toEndUs` microseconds before the
  * profile's end), so start-up and pairing do not drown the steady state.
  */
@@ -54,6 +73,7 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
   const inclusive = new Map<string, number>();
   const self = new Map<string, number>();
   const byFile = new Map<string, number>();
+  const byOwner = new Map<string, number>();
   const times: number[] = [];
   let t = profile.endTime;
   for (let i = profile.samples.length - 1; i >= 0; i--) {
@@ -76,6 +96,13 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
     const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
     const pkg = where.startsWith('dist/') ? where : (where.match(/^(@[^/]+\/[^/]+|[^/]+)/)?.[1] ?? where) || functionName;
     byFile.set(pkg, (byFile.get(pkg) ?? 0) + 1);
+    let who: string | undefined;
+    for (let up: number | undefined = id; up !== undefined && !who; up = parent.get(up)) {
+      const frame = byId.get(up)!.callFrame;
+      who = owner(frame.url, frame.functionName);
+    }
+    who ??= 'node/native, no owner (event loop, timers)';
+    byOwner.set(who, (byOwner.get(who) ?? 0) + 1);
   }
   const total = chosen.length;
   const top = (m: Map<string, number>, n: number) =>
@@ -85,7 +112,7 @@ function summarize(file: string, fromEndUs: number, toEndUs: number): void {
       .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
       .join('\n');
   console.log(
-    `${file}: ${total} samples in the window ${Math.round(fromEndUs)}..${Math.round(toEndUs)} µs before the end\n-- self time by function --\n${top(self, 40)}\n-- by file/package --\n${top(byFile, 25)}\n-- inclusive --\n${top(inclusive, 60)}`,
+    `${file}: ${total} samples in the window ${Math.round(fromEndUs)}..${Math.round(toEndUs)} µs before the end\n-- self time by function --\n${top(self, 40)}\n-- by file/package --\n${top(byFile, 25)}\n-- by owner --\n${top(byOwner, 10)}\n-- inclusive --\n${top(inclusive, 60)}`,
   );
 }
 
@@ -101,10 +128,14 @@ async function profileBareSocket(): Promise<void> {
   bare.process.once('exit', () => (exitedAt = Date.now()));
   try {
     await sleep(5000);
-    await bare.sendTexts(50, `${RECIPIENT}@s.whatsapp.net`);
+    const awaitAck = process.env.PROFILE_BARE_ACK === '1';
+    await bare.sendTexts(50, `${RECIPIENT}@s.whatsapp.net`, awaitAck);
+    await bare.receipted();
     const cpu0 = cpuMs(bare.pid);
     measuredFrom = Date.now();
-    await bare.sendTexts(TEXTS, `${RECIPIENT}@s.whatsapp.net`);
+    await bare.sendTexts(TEXTS, `${RECIPIENT}@s.whatsapp.net`, awaitAck);
+    // Its receipts too, as the gateway's are in its window (see bare-socket.ts).
+    await bare.receipted();
     await sleep(300);
     measuredTo = Date.now();
     console.log(`bare socket texts: ${TEXTS} in ${measuredTo - measuredFrom} ms, ${((cpuMs(bare.pid) - cpu0) / TEXTS).toFixed(2)} ms CPU each`);
@@ -188,10 +219,4 @@ async function main(): Promise<void> {
     summarize(join(DIR, f), (exitedAt - (measuredFrom ?? exitedAt)) * 1000, (exitedAt - (measuredTo ?? exitedAt)) * 1000);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { startEmulator } from '../emulator/index.js';
 import { linkGateway, startBareSocket, startGatewayChild, type GatewayChild } from './ceiling/contenders.js';
 import { median, sleep } from './ceiling/process-stats.js';
+import { runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const JID = `${RECIPIENT}@s.whatsapp.net`;
@@ -108,10 +109,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

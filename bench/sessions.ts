@@ -35,6 +35,7 @@ import {
   type ReceiveFigures,
   type SendFigures,
 } from './many-sessions/traffic.js';
+import { fmt, runMain } from './ceiling/report.js';
 
 const COUNTS = (process.env.SESSIONS_N ?? '1,10,50,100').split(',').map((s) => Number(s.trim()));
 const SEND_ROUNDS = Number(process.env.SEND_ROUNDS ?? 3);
@@ -56,8 +57,6 @@ interface Result {
 
 /** Below this CPU % over 2 s the gateway counts as quiet: each linked socket adds a little (keep-alive pings). */
 const quietPercent = (n: number) => Math.max(3, 1 + 0.04 * n);
-
-const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function runOnce(n: number): Promise<Result> {
   const root = await mkdtemp(join(tmpdir(), `wa-sessions-bench-${n}-`));
@@ -168,10 +167,4 @@ async function main(): Promise<void> {
   if (failure) throw failure;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -29,6 +29,7 @@ import { runLoad, type LoadRequest } from './ceiling/load.js';
 import { measureMedia } from './ceiling/media-ceiling.js';
 import { cpuMs, median, rssMb, sleep } from './ceiling/process-stats.js';
 import { soak } from './ceiling/soak.js';
+import { fmt, runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const JID = `${RECIPIENT}@s.whatsapp.net`;
@@ -60,7 +61,6 @@ interface Row {
   met: string;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (figure: string, gateway: string, ceiling: string, ratio: number, target: string, met: boolean): Row => ({
   figure,
   gateway,
@@ -76,12 +76,17 @@ interface Slice {
   cpuMs: number;
 }
 
-/** Runs `work` once and measures it: wall seconds, and CPU ms of `pid` (plus `settleMs` after, for trailing receipts). */
-async function slice(pid: number, settleMs: number, work: () => Promise<number>): Promise<Slice> {
+/**
+ * Runs `work` once and measures it: wall seconds, and CPU ms of `pid` (plus `settleMs` after, for
+ * trailing receipts; with `settled`, after that resolves too: the bare socket handles a slice's
+ * receipts only once its send loop is over).
+ */
+async function slice(pid: number, settleMs: number, work: () => Promise<number>, settled?: () => Promise<void>): Promise<Slice> {
   const cpuBefore = cpuMs(pid);
   const started = process.hrtime.bigint();
   const count = await work();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (settled) await settled();
   if (settleMs) await sleep(settleMs);
   return { count, seconds, cpuMs: cpuMs(pid) - cpuBefore };
 }
@@ -190,13 +195,13 @@ async function main(): Promise<void> {
         texts.push(
           await alternate(
             () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
-            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice)),
+            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID), perSlice), bare.receipted),
           ),
         );
         textsAcked.push(
           await alternate(
             () => slice(gateway!.pid, 300, async () => (await gatewayTexts(gateway!, perSlice), perSlice)),
-            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice)),
+            () => slice(bare.pid, 300, async () => (await bare.sendTexts(perSlice, JID, true), perSlice), bare.receipted),
           ),
         );
       }
@@ -369,7 +374,7 @@ async function main(): Promise<void> {
       `Each round runs ${SLICES} alternating slices per side; figures are medians over ${ROUNDS} rounds, ratios the median of the per-round ratios. ` +
         (HTTP_ONLY
           ? 'Texts and media: not run (BENCH_ONLY=http). '
-          : `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts. `) +
+          : `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts (the bare socket's: until it has handled the delivery receipt of each of the slice's texts, then 300 ms). `) +
         `HTTP: ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_MS / 1000} s per side per round; the gateway runs with its defaults (request log at info, rate limit on), no API key. ` +
         'Idle RSS: median of 5 samples, 1 s apart. Media: wall time of the whole pipeline (probe, encode, read back, thumbnail) vs one ffmpeg command with the same codecs and settings.',
     );
@@ -383,10 +388,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -23,6 +23,7 @@ import { sleep } from './ceiling/process-stats.js';
 import { makePaddedMp4 } from './upload/padded-mp4.js';
 import { procStatus, resetPeak, RssSampler } from './upload/rss-sampler.js';
 import { postFile, postJson, type Timed } from './upload/timed-requests.js';
+import { mb, runMain } from './ceiling/report.js';
 
 const RECIPIENT = '6281234567890';
 const MiB = 1024 * 1024;
@@ -37,8 +38,6 @@ function filesUnder(dir: string): string[] {
     .filter((entry) => !entry.isDirectory())
     .map((entry) => entry.name);
 }
-
-const mb = (kb: number): string => (kb / 1024).toFixed(1);
 
 // ---------------------------------------------------------------------------------------------
 // The measurement
@@ -184,10 +183,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -115,7 +115,7 @@ export function createServices(deps: {
     logger: logger.child({ module: 'delivery' }),
     onStatusChange: (change) => publishRecord(change.record),
     addressing: new SendAddressing(transport, replies),
-    routing: routing && outbox ? { via: routing, outbox } : undefined,
+    routing: routing && outbox ? { via: routing, outbox, uploads: config.uploads } : undefined,
   });
   const changeRepository = stores.changes;
   const changes = new ChangeService({ messages, incoming, changes: changeRepository, delivery });

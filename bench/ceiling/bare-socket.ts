@@ -6,7 +6,15 @@
  *   ← { send: n, jid }  → { sent: n }   n sequential texts
  *   ← { send: n, jid, awaitAck: true }  the same, each waiting for WhatsApp's server ack before
  *                                        the next, as the gateway's send does before it answers
+ *   → { receipted: n }                  after { sent }: the delivery receipts of those n texts
+ *                                        have been handled (Baileys acks each one to the server)
  *   ← { exit: true }                    exit normally
+ *
+ * Why { receipted }: the plain loop never yields to the event loop (every await in sendMessage
+ * settles as a microtask and the stanza is written synchronously), so the server acks and
+ * delivery receipts of a slice are read only after it, in one batch. A CPU figure taken when
+ * { sent } arrives leaves out the receipt half of each message's work, which the gateway does
+ * within its own slice (it answers a send after the server ack, and receipts follow 100 ms later).
  */
 import {
   Browsers,
@@ -56,6 +64,9 @@ const logger = pino({ level: 'silent' });
 let socket: WASocket | undefined;
 /** Server acks waited for, by message id. */
 const awaitedAcks = new Map<string, () => void>();
+/** Texts of the current command whose delivery receipt has not been handled yet, and who waits for that. */
+const awaitedReceipts = new Set<string>();
+let allReceipted: (() => void) | undefined;
 
 function connect(): void {
   socket = makeWASocket({
@@ -73,6 +84,11 @@ function connect(): void {
     const id = node.attrs.id;
     if (id) awaitedAcks.get(id)?.();
   });
+  // A delivery receipt (no type); Baileys' own handler for it runs in the same emit.
+  socket.ws.on('CB:receipt', (node: BinaryNode) => {
+    if (node.attrs.type !== undefined || !node.attrs.id || !awaitedReceipts.delete(node.attrs.id)) return;
+    if (awaitedReceipts.size === 0) allReceipted?.();
+  });
   // Creds are mutated in place by Baileys; in memory there is nothing to save.
   socket.ev.on('connection.update', ({ connection, qr, lastDisconnect }) => {
     if (qr) process.send?.({ qr });
@@ -87,6 +103,7 @@ function connect(): void {
 
 async function sendAwaitingAck(jid: string, text: string): Promise<void> {
   const messageId = generateMessageIDV2(socket!.user?.id);
+  awaitedReceipts.add(messageId);
   const acked = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no server ack for ${messageId}`)), 30_000);
     awaitedAcks.set(messageId, () => {
@@ -105,9 +122,16 @@ process.on('message', (command: { send: number; jid: string; awaitAck?: boolean 
   void (async () => {
     for (let i = 0; i < command.send; i++) {
       if (command.awaitAck) await sendAwaitingAck(command.jid, `ceiling ${i}`);
-      else await socket!.sendMessage(command.jid, { text: `ceiling ${i}` });
+      else {
+        const messageId = generateMessageIDV2(socket!.user?.id);
+        awaitedReceipts.add(messageId);
+        await socket!.sendMessage(command.jid, { text: `ceiling ${i}` }, { messageId });
+      }
     }
     process.send?.({ sent: command.send });
+    if (awaitedReceipts.size > 0) await new Promise<void>((resolve) => (allReceipted = resolve));
+    allReceipted = undefined;
+    process.send?.({ receipted: command.send });
   })().catch((error: unknown) => process.send?.({ error: String(error) }));
 });
 

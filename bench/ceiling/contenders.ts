@@ -139,6 +139,8 @@ export async function linkGateway(gateway: GatewayChild, emu: Emulator): Promise
 export interface BareSocketChild extends Child {
   /** `awaitAck`: each text waits for WhatsApp's server ack before the next (as the gateway's sends do). */
   sendTexts(count: number, jid: string, awaitAck?: boolean): Promise<void>;
+  /** Resolves once the delivery receipts of the last sendTexts' texts have been handled (see bare-socket.ts). */
+  receipted(): Promise<void>;
 }
 
 /** `nodeArgs` as for the gateway (e.g. ['--cpu-prof']); by default none, not the harness's own. */
@@ -151,10 +153,13 @@ export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): P
   let open = false;
   const qrs: string[] = [];
   let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  child.on('message', (m: { qr?: string; open?: boolean; sent?: number; error?: string }) => {
+  let receipts = Promise.resolve();
+  let receiptsDone: (() => void) | undefined;
+  child.on('message', (m: { qr?: string; open?: boolean; sent?: number; receipted?: number; error?: string }) => {
     if (m.qr) qrs.push(m.qr);
     if (m.open) open = true;
     if (m.sent !== undefined) pending?.resolve();
+    if (m.receipted !== undefined) receiptsDone?.();
     if (m.error) pending?.reject(new Error(`bare socket: ${m.error}`));
   });
   const qr = await waitFor(() => qrs[0], 120_000, 'a QR from the bare socket');
@@ -165,8 +170,10 @@ export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): P
     sendTexts: (count, jid, awaitAck = false) =>
       new Promise<void>((resolvePromise, reject) => {
         pending = { resolve: resolvePromise, reject };
+        receipts = new Promise<void>((done) => (receiptsDone = done));
         child.send({ send: count, jid, awaitAck });
       }),
+    receipted: () => receipts,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Deleting a session in the shared store: every row the session owns in every per-session table
- * (records, outbox, pacing log, received messages, edits, polls, webhook log, idempotency keys,
+ * (records, outbox and its media, pacing log, received messages, edits, polls, webhook log, idempotency keys,
  * sent content, retry counters, credentials and keys) and its row in the session list go in ONE
  * transaction, fenced like a credentials write: it commits only while this node holds the
  * session's live lease with the given token (the lease row locked FOR SHARE on PostgreSQL until
@@ -29,6 +29,7 @@ export const SESSION_DATA_TABLES = [
   'poll_votes',
   'polls',
   'outbox_jobs',
+  'outbox_media',
   'send_log',
   'sent_content',
   'retry_counters',

@@ -6,9 +6,10 @@
 import { MEDIA_KINDS, type MediaKind } from '../domain/vocabulary.js';
 import { z } from 'zod';
 import { DEFAULT_UPLOAD_POLICIES, type UploadPolicies, type UploadPolicy } from '../messaging/upload-policy.js';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { boolean, extensionList, integer, list, megabytes, postgresUrl, proxyUrl, seconds, text, trustProxy, url } from './env-fields.js';
+import { clusterFields, clusterSettings, type ClusterConfig } from './cluster-fields.js';
+import { boolean, extensionList, integer, list, megabytes, seconds, text, url } from './env-fields.js';
+import { proxyUrl, trustProxy } from './proxy-fields.js';
+import { reconnectFields, reconnectProblems, reconnectSettings, type ReconnectConfig } from './reconnect-fields.js';
 import type { ProxyAddress } from '../proxy/proxy-address.js';
 
 const envSchema = z.object({
@@ -27,11 +28,7 @@ const envSchema = z.object({
   DEFAULT_COUNTRY_CODE: text('62').refine((v) => /^[1-9]\d{0,3}$/.test(v), {
     message: 'expected a country calling code of 1 to 4 digits without + (e.g. 62)',
   }),
-  MAX_RECONNECT_ATTEMPTS: integer(5, 0, 1000),
-  // The old ranges stay accepted so existing .env files start; values above the ceiling are lowered
-  // (with a warning) in reconnectSettings.
-  RECONNECT_BASE_DELAY_MS: integer(2000, 10, 600_000),
-  RECONNECT_MAX_DELAY_MS: integer(15_000, 10, 3_600_000),
+  ...reconnectFields,
   SESSION_DIR: text('./session'),
   UPLOAD_DIR: text('./uploads'),
   DATA_DIR: text('./data'),
@@ -86,9 +83,7 @@ const envSchema = z.object({
   MEDIA_URL_TIMEOUT: integer(30, 1, 600),
   CHECK_NUMBER_CACHE_TTL: integer(86_400, 0, 30 * 86_400),
   CHECK_NUMBER_NEGATIVE_CACHE_TTL: integer(3600, 0, 30 * 86_400),
-  DATABASE_URL: postgresUrl,
-  NODE_ID: text('').refine((v) => /^[A-Za-z0-9._:-]{0,100}$/.test(v), { message: 'letters, digits and . _ : - only (at most 100)' }),
-  LEASE_TTL: seconds(15, 0.3, 600),
+  ...clusterFields,
 });
 
 /** Every environment key the gateway reads (each documented in .env.example). */
@@ -104,7 +99,7 @@ export interface Config {
   rateLimit: { enabled: boolean; max: number; windowSeconds: number };
   trustProxy: boolean | number | string[];
   defaultCountryCode: string;
-  reconnect: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  reconnect: ReconnectConfig;
   sessionDir: string;
   uploadDir: string;
   dataDir: string;
@@ -139,19 +134,12 @@ export interface Config {
   /** How long POST /api/check-number keeps WhatsApp's answer: numbers on WhatsApp, and numbers not (0 = not kept). */
   numberCheck: { positiveTtlMs: number; negativeTtlMs: number };
   /** Several nodes on one PostgreSQL (DATABASE_URL), each session driven by the node holding its lease; null = one node. */
-  cluster: { databaseUrl: string; nodeId: string; leaseTtlMs: number } | null;
+  cluster: ClusterConfig | null;
   /** Set only by the sandbox entry point: an in-process emulator stands in for WhatsApp. */
   sandbox: boolean;
   /** Values that were accepted but changed or ignored (deprecated keys, lowered limits); logged at start. */
   warnings: readonly string[];
 }
-
-/**
- * The longest wait between reconnect attempts, jitter included. With it, a linked gateway is back
- * within 30 s of WhatsApp becoming reachable again (this wait, plus the login), however long the
- * outage was.
- */
-export const RECONNECT_DELAY_CEILING_MS = 20_000;
 
 /** Keys that were once read and are now ignored: still accepted, so an old .env starts, with a warning. */
 const DEPRECATED_KEYS: Record<string, string> = {
@@ -188,12 +176,7 @@ const rawList = (value: string | undefined) =>
     .filter(Boolean);
 
 function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  const base = Number(env.RECONNECT_BASE_DELAY_MS || 2000);
-  const max = Number(env.RECONNECT_MAX_DELAY_MS || 15_000);
-  if (Number.isFinite(base) && Number.isFinite(max) && max < base) {
-    problems.push('RECONNECT_MAX_DELAY_MS: must not be smaller than RECONNECT_BASE_DELAY_MS');
-  }
+  const problems = reconnectProblems(env);
   for (const kind of MEDIA_KINDS) {
     const key = EXTENSION_KEYS[kind];
     const unknown = rawList(env[key]).filter((x) => !DEFAULT_UPLOAD_POLICIES[kind].extensions.includes(x));
@@ -208,27 +191,6 @@ function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push('WEBHOOK_SECRET: required (at least 16 characters) when WEBHOOK_URL is set; generate one with: openssl rand -hex 32');
   }
   return problems;
-}
-
-function reconnectSettings(
-  e: { MAX_RECONNECT_ATTEMPTS: number; RECONNECT_BASE_DELAY_MS: number; RECONNECT_MAX_DELAY_MS: number },
-  warnings: string[],
-): Config['reconnect'] {
-  let maxDelayMs = e.RECONNECT_MAX_DELAY_MS;
-  let baseDelayMs = e.RECONNECT_BASE_DELAY_MS;
-  // Lowered rather than refused: .env files written for the old slow-retry policy (60000 was its
-  // default) must still start, and the ceiling is what keeps recovery within 30 s.
-  if (maxDelayMs > RECONNECT_DELAY_CEILING_MS) {
-    warnings.push(
-      `RECONNECT_MAX_DELAY_MS=${maxDelayMs} is above ${RECONNECT_DELAY_CEILING_MS}, the most that keeps reconnection within 30 s of WhatsApp's return; using ${RECONNECT_DELAY_CEILING_MS}`,
-    );
-    maxDelayMs = RECONNECT_DELAY_CEILING_MS;
-  }
-  if (baseDelayMs > maxDelayMs) {
-    warnings.push(`RECONNECT_BASE_DELAY_MS=${baseDelayMs} is above the reconnect cap; using ${maxDelayMs}`);
-    baseDelayMs = maxDelayMs;
-  }
-  return { maxAttempts: e.MAX_RECONNECT_ATTEMPTS, baseDelayMs, maxDelayMs };
 }
 
 /** Validates the environment; throws ConfigError listing every problem at once. */
@@ -299,11 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     publicUrl: e.PUBLIC_URL,
     consoleSessionMs: e.CONSOLE_SESSION_HOURS * 3600 * 1000,
     numberCheck: { positiveTtlMs: e.CHECK_NUMBER_CACHE_TTL * 1000, negativeTtlMs: e.CHECK_NUMBER_NEGATIVE_CACHE_TTL * 1000 },
-    // A restarted process must be a new node (it acquires afresh); a restarted container keeps its
-    // hostname and pid 1, hence the random part.
-    cluster: e.DATABASE_URL
-      ? { databaseUrl: e.DATABASE_URL, nodeId: e.NODE_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, leaseTtlMs: e.LEASE_TTL }
-      : null,
+    cluster: clusterSettings(e),
     sandbox: false,
     warnings: Object.freeze(warnings),
   });

@@ -3,7 +3,7 @@
  * raw string into a typed value or a message naming what was expected.
  */
 import { z } from 'zod';
-import { PROXY_URL_FORM, ProxyAddress } from '../proxy/proxy-address.js';
+
 export const boolean = (fallback: boolean) =>
   z
     .string()
@@ -92,25 +92,6 @@ export const extensionList = list.transform((items, ctx) => {
   return items.map((e) => e.replace(/^\./, '').toLowerCase());
 });
 
-/**
- * Express "trust proxy": false (default: the socket address is the client), true (trust every hop;
- * only behind a proxy that overwrites X-Forwarded-For), a hop count, or a list of addresses/subnets
- * ("loopback", "10.0.0.0/8").
- */
-export const trustProxy = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v): boolean | number | string[] => {
-    if (v === undefined || v === '' || /^(false|0|no|off)$/i.test(v)) return false;
-    if (/^(true|yes|on)$/i.test(v)) return true;
-    if (/^\d+$/.test(v)) return Number(v);
-    return v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  });
-
 export const url = (fallback: string, protocols: string[]) =>
   text(fallback).refine(
     (v) => {
@@ -122,38 +103,3 @@ export const url = (fallback: string, protocols: string[]) =>
     },
     { message: `expected a URL (${protocols.join(' or ')})` },
   );
-
-/** A proxy URL (WA_PROXY_URL), or null when unset. A bad value is not echoed: it may hold a password. */
-export const proxyUrl = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx): ProxyAddress | null => {
-    if (v === undefined || v === '') return null;
-    const proxy = ProxyAddress.parse(v);
-    if (!proxy) {
-      ctx.addIssue({ code: 'custom', message: `expected ${PROXY_URL_FORM}` });
-      return z.NEVER;
-    }
-    return proxy;
-  });
-
-/** The cluster's PostgreSQL (DATABASE_URL), or null when unset (one node, SQLite only). */
-export const postgresUrl = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx): string | null => {
-    if (v === undefined || v === '') return null;
-    let protocol = '';
-    try {
-      protocol = new URL(v).protocol;
-    } catch {
-      // Not echoed: the URL may hold a password.
-    }
-    if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-      ctx.addIssue({ code: 'custom', message: 'expected postgres://user:password@host:5432/database' });
-      return z.NEVER;
-    }
-    return v;
-  });

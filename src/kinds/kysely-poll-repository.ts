@@ -2,30 +2,15 @@
  * Polls we sent and their votes in the shared store (SQLite or PostgreSQL through Kysely), one
  * session's among many: the same behaviour as SqlitePollRepository, every query scoped by
  * `session`. SqlitePollRepository is synchronous; a server database is not, so this one answers
- * through PollRepository, the same methods returning promises. Callers that would await once this
- * is wired: kinds-wiring.ts (byWaMessageId, recordVote), poll-routes.ts (get, save),
- * account-routes.ts and records-routes.ts (tally: `RecordsRouteDeps.pollTally` is synchronous
- * today), retention.ts (purgeOrphans: its `stores.polls` type is synchronous).
+ * PollStore's methods with promises (its callers await either).
  */
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../cluster/sql/schema.js';
-import type { SentPoll, SentPollLookup } from '../whatsapp/kinds.js';
-import type { PollTally, StoredPoll, VoteEntry } from './poll-repository.js';
+import type { SentPoll } from '../whatsapp/kinds.js';
+import { tallyVotes, toStoredPoll, type PollTally, type StoredPoll, type VoteEntry } from './poll-repository.js';
+import type { PollStore } from './poll-store.js';
 
-/** SqlitePollRepository's methods, asynchronous. */
-export interface PollRepository extends SentPollLookup {
-  /** Kept once per record: a retry of the same request keeps the first poll (and its secret). */
-  save(poll: StoredPoll, at?: number): Promise<void>;
-  get(recordId: string): Promise<StoredPoll | undefined>;
-  byWaMessageId(waMessageId: string): Promise<StoredPoll | undefined>;
-  /** The voter's vote now; an older vote that arrives late does not replace a newer one. */
-  recordVote(vote: VoteEntry): Promise<void>;
-  tally(recordId: string): Promise<PollTally | null>;
-  /** Polls (and their votes) whose message record is gone, kept since before `before` (epoch ms). */
-  purgeOrphans(before: number): Promise<number>;
-}
-
-export class KyselyPollRepository implements PollRepository {
+export class KyselyPollRepository implements PollStore {
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly session: string,
@@ -49,14 +34,7 @@ export class KyselyPollRepository implements PollRepository {
 
   async get(recordId: string): Promise<StoredPoll | undefined> {
     const row = await this.db.selectFrom('polls').selectAll().where('session', '=', this.session).where('record_id', '=', recordId).executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      recordId: row.record_id,
-      question: row.question,
-      options: JSON.parse(row.options) as string[],
-      selectableCount: row.selectable_count,
-      messageSecret: new Uint8Array(row.message_secret),
-    };
+    return row ? toStoredPoll(row) : undefined;
   }
 
   /** The poll sent under this WhatsApp id (what the adapter needs to decrypt its votes). */
@@ -112,14 +90,7 @@ export class KyselyPollRepository implements PollRepository {
       .where('record_id', '=', recordId)
       .orderBy('voted_at')
       .execute();
-    const voters = rows.map((r) => ({
-      phone: r.voter_phone,
-      lid: r.voter_lid,
-      options: JSON.parse(r.options) as string[],
-      voted_at: new Date(r.voted_at).toISOString(),
-    }));
-    const count = (name: string) => voters.filter((v) => v.options.includes(name)).length;
-    return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
+    return tallyVotes(poll, rows);
   }
 
   /** A poll is written just before its record, so a young one without a record is not an orphan yet. */

@@ -32,7 +32,8 @@ export interface PollTally {
   voters: Array<{ phone: string | null; lid: string | null; options: string[]; voted_at: string }>;
 }
 
-interface PollRow {
+/** A `polls` row as both stores hold it (options as JSON text). */
+export interface PollRow {
   record_id: string;
   question: string;
   options: string;
@@ -40,11 +41,34 @@ interface PollRow {
   message_secret: Buffer;
 }
 
-interface VoteRow {
+/** The `poll_votes` columns a tally reads, as both stores hold them. */
+export interface VoteRow {
   voter_phone: string | null;
   voter_lid: string | null;
   options: string;
   voted_at: number;
+}
+
+export function toStoredPoll(row: PollRow): StoredPoll {
+  return {
+    recordId: row.record_id,
+    question: row.question,
+    options: JSON.parse(row.options) as string[],
+    selectableCount: row.selectable_count,
+    messageSecret: new Uint8Array(row.message_secret),
+  };
+}
+
+/** The tally of `poll` from its votes, oldest first; a vote taken back (no options) counts for no one. */
+export function tallyVotes(poll: StoredPoll, rows: VoteRow[]): PollTally {
+  const voters = rows.map((r) => ({
+    phone: r.voter_phone,
+    lid: r.voter_lid,
+    options: JSON.parse(r.options) as string[],
+    voted_at: new Date(r.voted_at).toISOString(),
+  }));
+  const count = (name: string) => voters.filter((v) => v.options.includes(name)).length;
+  return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
 }
 
 export class SqlitePollRepository implements SentPollLookup {
@@ -66,14 +90,7 @@ export class SqlitePollRepository implements SentPollLookup {
 
   get(recordId: string): StoredPoll | undefined {
     const row = this.sql.prepare('SELECT * FROM polls WHERE record_id = ?').get(recordId) as PollRow | undefined;
-    if (!row) return undefined;
-    return {
-      recordId: row.record_id,
-      question: row.question,
-      options: JSON.parse(row.options) as string[],
-      selectableCount: row.selectable_count,
-      messageSecret: new Uint8Array(row.message_secret),
-    };
+    return row ? toStoredPoll(row) : undefined;
   }
 
   /** The poll sent under this WhatsApp id (what the adapter needs to decrypt its votes). */
@@ -106,14 +123,7 @@ export class SqlitePollRepository implements SentPollLookup {
     const rows = this.sql
       .prepare('SELECT voter_phone, voter_lid, options, voted_at FROM poll_votes WHERE record_id = ? ORDER BY voted_at')
       .all(recordId) as VoteRow[];
-    const voters = rows.map((r) => ({
-      phone: r.voter_phone,
-      lid: r.voter_lid,
-      options: JSON.parse(r.options) as string[],
-      voted_at: new Date(r.voted_at).toISOString(),
-    }));
-    const count = (name: string) => voters.filter((v) => v.options.includes(name)).length;
-    return { question: poll.question, options: poll.options.map((name) => ({ name, votes: count(name) })), voters: voters.filter((v) => v.options.length > 0) };
+    return tallyVotes(poll, rows);
   }
 
   /**

@@ -1,35 +1,30 @@
 /**
  * Every send goes through here: it gets a record (our id + WhatsApp id, chosen before sending so a
- * receipt can never arrive for an unknown message), and is either sent now or, with the outbox on,
- * queued — when WhatsApp is disconnected, when pacing says wait, or when earlier messages are still
- * queued (so the order of acceptance is the order of delivery).
+ * receipt can never arrive for an unknown message), and is sent now, queued in the outbox or routed
+ * to the node driving the session, as send-decision.ts decides; the sending itself, its outcome on
+ * the record, and the retry of a request whose outcome was unknown are here.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError, Errors } from '../errors/app-error.js';
-import type { MessageRepository, NewMessage, StatusChange } from '../records/message-repository.js';
-import type { MediaSpool } from '../outbox/media-spool.js';
-import { OutboxFullError, type OutboxJob, type OutboxRepository } from '../outbox/outbox-repository.js';
-import type { OutboxSender, OutboxWorker } from '../outbox/outbox-worker.js';
-import { nextAllowedAt, pacingHorizonMs, type PacingPolicy } from '../outbox/pacing.js';
+import { Errors } from '../errors/app-error.js';
+import type { MessageRepository, StatusChange } from '../records/message-repository.js';
+import type { OutboxJob } from '../outbox/outbox-repository.js';
+import type { OutboxSender } from '../outbox/outbox-worker.js';
+import { decodeJobContent } from '../outbox/job-content.js';
+import { sendQueuedContent } from '../outbox/stored-media.js';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../whatsapp/send-outcome.js';
 import type { OutgoingContent, WhatsAppTransport } from '../whatsapp/transport.js';
-import { decodeJobContent, encodeJobContent, isMediaContent } from '../outbox/job-content.js';
 import type { AccountRestrictions } from './account-restrictions.js';
 import { isMediaUpload, recordSummary, type ContentRequest } from './content-request.js';
 import type { MessageSender } from './message-sender.js';
+import { OutboxEnqueue, type NewRecord, type OutboxParts } from './outbox-enqueue.js';
 import { resolveRecipient, type Recipient } from './recipient.js';
 import type { SendOptions } from './reply-context.js';
 import type { SendAddressing } from './send-addressing.js';
-import { routedSend, type SendRouting } from './send-routing.js';
+import { SendDecider, type RoutingParts } from './send-decision.js';
+import { recordedFailure } from './send-routing.js';
 
-export interface OutboxParts {
-  repository: OutboxRepository;
-  spool: MediaSpool;
-  pacing: PacingPolicy;
-  /** Set once the worker exists (it needs this service's sender). */
-  worker?: OutboxWorker;
-}
+export type { OutboxParts } from './outbox-enqueue.js';
 
 export interface SendRequest {
   to: Recipient;
@@ -61,12 +56,12 @@ export interface SendAttempt {
   onRecord?: (recordId: string) => Promise<void>;
 }
 
-/** A record about to be written: its ids are chosen before anything is stored or sent. */
-type NewRecord = NewMessage & { id: string; waMessageId: string };
-
 const REACHED = new Set(['sent', 'delivered', 'read']);
 
 export class DeliveryService {
+  private readonly enqueuer: OutboxEnqueue;
+  private readonly decider: SendDecider;
+
   constructor(
     private readonly deps: {
       transport: WhatsAppTransport;
@@ -84,12 +79,19 @@ export class DeliveryService {
        * Cluster mode: sends accepted while another node drives the session go `via` the routing
        * (send-routing.ts) into the shared `outbox`, which exists here even when `outbox` above does not.
        */
-      routing?: { via: SendRouting; outbox: OutboxParts };
+      routing?: RoutingParts;
     },
-  ) {}
-
-  /** Decisions (send now or queue) run one at a time: see decideAndReserve. */
-  private decisions: Promise<unknown> = Promise.resolve();
+  ) {
+    this.enqueuer = new OutboxEnqueue({ messages: deps.messages, markFailed: (id, reason) => this.mark(id, 'failed', reason), logger: deps.logger });
+    this.decider = new SendDecider({
+      transport: deps.transport,
+      enqueuer: this.enqueuer,
+      outbox: deps.outbox,
+      restrictions: deps.restrictions,
+      routing: deps.routing,
+      record: (id) => deps.messages.get(id),
+    });
+  }
 
   get queueing(): boolean {
     return this.deps.outbox !== undefined;
@@ -102,7 +104,7 @@ export class DeliveryService {
 
   /** Cluster mode: another node (or, for a moment, none) drives the session; sends go to it. */
   private drivenElsewhere(): boolean {
-    return this.deps.routing?.via.drivenElsewhere() ?? false;
+    return this.decider.drivenElsewhere();
   }
 
   /** A group the account is in, checked before content built from the chat (a reaction's target); send() repeats it from the cache. */
@@ -112,9 +114,6 @@ export class DeliveryService {
 
   async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
-    // A queued media file stays on the disk of the node that accepted it, out of the owner's reach:
-    // refused as on a disconnected node without the outbox, rather than queued and failed later.
-    if (isMediaUpload(request.content) && this.drivenElsewhere()) this.deps.sender.assertConnected();
     if (this.deps.addressing) request = { ...request, content: await this.deps.addressing.address(request.to, request.content, request.options) };
     const prepared = await this.prepare(request.content);
     try {
@@ -152,23 +151,11 @@ export class DeliveryService {
     };
     // Bound before the record is written: a key whose record a crash never wrote is simply released.
     await attempt.onRecord?.(record.id);
-    // A queued message's record is written with its job, in one transaction (see enqueue).
-    const { routing } = this.deps;
-    if (routing && this.drivenElsewhere()) return this.route(record, request, content, routing.outbox, routing.via);
-    if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') {
-      return { id: record.id, messageId, status: 'queued' };
-    }
+    // A queued or routed message's record is written with its job, in one transaction (outbox-enqueue.ts).
+    const decision = await this.decider.decide(record, request, content);
+    if (decision.way !== 'now') return decision.outcome;
     await messages.create(record);
     return this.sendNow(record.id, messageId, request, content, false);
-  }
-
-  /** Another node drives the session: through the shared outbox to it (send-routing.ts). */
-  private route(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts, routing: SendRouting): Promise<SendOutcome> {
-    const ids = { id: record.id, messageId: record.waMessageId };
-    return routedSend(routing, ids, {
-      enqueue: () => this.enqueue(record.id, record.waMessageId, request, content, outbox, record),
-      record: () => this.deps.messages.get(record.id),
-    });
   }
 
   /**
@@ -181,7 +168,7 @@ export class DeliveryService {
     if (!record?.waMessageId) return undefined;
     const ids = { id: record.id, messageId: record.waMessageId };
     if (REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
-    if (record.status === 'failed') throw Errors.sendFailed(record.error ?? 'unknown error');
+    if (record.status === 'failed') throw recordedFailure(record.error);
     const job = await this.deps.outbox?.repository.get(record.id);
     if (job && (job.status === 'queued' || job.status === 'in_flight')) return { ...ids, status: 'queued' };
     this.deps.logger.info(ids, 'retry of a send whose outcome was unknown: sending again under the same WhatsApp id');
@@ -196,7 +183,7 @@ export class DeliveryService {
       const { outbox } = this.deps;
       if (outbox && error instanceof SendOutcomeUnknownError) {
         this.deps.logger.warn({ id: recordId, messageId, reason: error.message }, 'no server ack: the outbox resends the message under the same id');
-        await this.enqueue(recordId, messageId, request, content, outbox);
+        await this.enqueuer.enqueue(outbox, { id: recordId, messageId, to: request.to, request: request.content, content });
         return { id: recordId, messageId, status: 'queued' };
       }
       throw await this.sendError(recordId, messageId, error, resumed);
@@ -232,90 +219,21 @@ export class DeliveryService {
     if (change?.changed) this.deps.onStatusChange?.(change);
   }
 
-  /**
-   * Send now or queue, decided and acted on atomically: concurrent requests would otherwise all
-   * see the same empty outbox and pacing history and all go out at once. Sending now reserves the
-   * pacing slot before the send; queueing enqueues before the next decision, so FIFO holds.
-   */
-  private decideAndReserve(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts): Promise<'now' | 'queued'> {
-    const { jid } = resolveRecipient(request.to);
-    const decision = this.decisions.then(async () => {
-      if (await this.mustQueue(jid, outbox)) {
-        await this.enqueue(record.id, record.waMessageId, request, content, outbox, record);
-        return 'queued' as const;
-      }
-      await outbox.repository.recordSend(jid);
-      return 'now' as const;
-    });
-    this.decisions = decision.catch(() => undefined);
-    return decision;
-  }
-
-  private async mustQueue(jid: string, outbox: OutboxParts): Promise<boolean> {
-    if (!this.deps.transport.status().connected) return true;
-    if (this.deps.restrictions?.heldUntil(jid) != null) return true;
-    if ((await outbox.repository.size()).jobs > 0) return true; // keep FIFO behind queued messages
-    const now = Date.now();
-    const history = await outbox.repository.recentSends(now - pacingHorizonMs(outbox.pacing));
-    return nextAllowedAt(outbox.pacing, jid, history, now) > now;
-  }
-
-  /** `newRecord`: the message's record is not written yet and goes in with the job, atomically. */
-  private async enqueue(
-    id: string,
-    messageId: string,
-    request: SendRequest,
-    content: OutgoingContent,
-    outbox: OutboxParts,
-    newRecord?: NewRecord,
-  ): Promise<void> {
-    const to = resolveRecipient(request.to);
-    let spooled: { path: string; bytes: number } | undefined;
-    try {
-      // A media file moves into the spool, and the queued content points at it there.
-      let queued = content;
-      if (isMediaContent(content)) {
-        spooled = await outbox.spool.adopt(content.path, content.fileName);
-        queued = { ...content, path: spooled.path };
-      }
-      await outbox.repository.enqueue(
-        {
-          messageId: id,
-          waMessageId: messageId,
-          jid: to.jid,
-          kind: content.kind,
-          media:
-            isMediaContent(content) && spooled
-              ? { path: spooled.path, bytes: spooled.bytes, fileName: content.fileName, mimetype: content.mimetype, caption: content.caption ?? null }
-              : null,
-          options: encodeJobContent(queued),
-        },
-        Date.now(),
-        newRecord,
-      );
-    } catch (error) {
-      if (spooled) await outbox.spool.remove(spooled.path);
-      const reason = error instanceof Error ? error.message : String(error);
-      const full = error instanceof OutboxFullError;
-      // A full outbox is the message's failure, kept on its record; any other error wrote neither row.
-      if (newRecord && full) await this.deps.messages.create(newRecord);
-      if (!newRecord || full) await this.mark(id, 'failed', reason);
-      if (error instanceof OutboxFullError) throw new AppError(503, 'OUTBOX_FULL', error.message, {}, { 'Retry-After': '60' });
-      throw error;
-    }
-    this.deps.logger.info({ id, messageId, to: to.phone, kind: request.content.kind }, 'message queued in the outbox');
-    outbox.worker?.kick();
-  }
-
   /** What the outbox worker calls to send a queued job. */
   outboxSender(): OutboxSender {
     const { transport } = this.deps;
+    // The one outbox the worker drains: in cluster mode the shared one (also this node's own when it queues).
+    const outbox = this.deps.routing?.outbox ?? this.deps.outbox;
     return {
       isConnected: () => transport.status().connected,
       newMessageId: () => transport.newMessageId(),
       send: async (job: OutboxJob, waMessageId: string) => {
         await this.deps.addressing?.beforeQueuedSend(job.jid);
-        await transport.send(job.jid, decodeJobContent(job), waMessageId);
+        // Media another node accepted comes from the shared store, through a spool file of this node's.
+        const send = async (content: OutgoingContent) => {
+          await transport.send(job.jid, content, waMessageId);
+        };
+        await (outbox ? sendQueuedContent(job, outbox, send) : send(decodeJobContent(job)));
       },
     };
   }

@@ -4,8 +4,9 @@
  * a local send waits for WhatsApp's server ack: 200 when the job settled as sent within the bound,
  * 202 queued otherwise. Implemented over LISTEN/NOTIFY in src/cluster/outbox-doorbell.ts.
  */
-import { Errors } from '../errors/app-error.js';
+import { Errors, type AppError } from '../errors/app-error.js';
 import type { MessageRecord } from '../records/message-repository.js';
+import { serverErrorCodeIn } from '../whatsapp/send-outcome.js';
 import type { SendOutcome } from './delivery-service.js';
 
 export interface SendRouting {
@@ -30,7 +31,8 @@ const REACHED = new Set(['sent', 'delivered', 'read']);
 /**
  * Enqueues (record and job in one transaction, the owner's doorbell rung on commit) and answers
  * with what the owner's send earned within the bound: its status once WhatsApp acked it, the
- * send's error when WhatsApp refused it, else 202 queued (the owner sends it later, once).
+ * send's error when WhatsApp refused it (with the error ack's code, as the owner would have
+ * answered), else 202 queued (the owner sends it later, once).
  */
 export async function routedSend(
   routing: SendRouting,
@@ -48,6 +50,16 @@ export async function routedSend(
   // Read whatever ended the wait: the result, or the bound (a missed notification shows here too).
   const record = await steps.record();
   if (record && REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
-  if (record?.status === 'failed') throw Errors.sendFailed(record.error ?? 'unknown error');
+  if (record?.status === 'failed') throw recordedFailure(record.error);
   return { ...ids, status: 'queued' };
+}
+
+/**
+ * The API error for a message whose record says it failed, as the send itself answered: an error
+ * ack keeps WhatsApp's code (`wa_error_code`), any other failure is a plain SEND_FAILED.
+ */
+export function recordedFailure(reason: string | null): AppError {
+  const text = reason ?? 'unknown error';
+  const code = serverErrorCodeIn(text);
+  return code === undefined ? Errors.sendFailed(text) : Errors.sendRejected(code, text);
 }

@@ -55,9 +55,9 @@ function fromJson(value: Json): unknown {
 /** A job queued by v2.0.0: text in the text column, media in its columns plus picked options. */
 function legacyJobContent(job: OutboxJob): OutgoingContent {
   if (job.kind === 'text') return { kind: 'text', text: job.text ?? '' };
-  if (!job.media) throw new Error('queued media job has no file');
+  if (!job.media?.path) throw new Error('queued media job has no file');
   const o = (job.options ?? {}) as Record<string, unknown>;
-  const media = job.media;
+  const media = { ...job.media, path: job.media.path };
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
   return {

@@ -73,6 +73,18 @@ export class KyselyOutboxRepository implements OutboxRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (job.mediaData) {
+        await trx
+          .insertInto('outbox_media')
+          .values({
+            session: this.session,
+            message_id: job.messageId,
+            bytes: job.mediaData,
+            mimetype: job.media?.mimetype ?? 'application/octet-stream',
+            file_name: job.media?.fileName ?? '',
+          })
+          .execute();
+      }
       // Last, as in the embedded store: a failure of either write undoes both.
       if (record) await insertMessage(trx, this.session, record);
       if (dialectOf(this.db) === 'postgres') await notifyIn(trx, OUTBOX_CHANNEL, this.session);
@@ -134,6 +146,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         .executeTakeFirst();
       if (!row) return this.refuse(messageId, ['in_flight'], 'sent', trx);
       await trx.insertInto('send_log').values({ session: this.session, jid: row.jid, at: now }).execute();
+      await this.dropStoredMedia(trx, messageId);
       await this.announceSettled(trx, messageId);
       return toJob(row);
     });
@@ -167,17 +180,20 @@ export class KyselyOutboxRepository implements OutboxRepository {
   }
 
   async fail(messageId: string, error: string, now = Date.now()): Promise<OutboxJob> {
-    const row = await this.db
-      .updateTable('outbox_jobs')
-      .set({ status: 'failed', error, finished_at: now })
-      .where('session', '=', this.session)
-      .where('message_id', '=', messageId)
-      .where('status', 'in', PENDING)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) return this.refuse(messageId, PENDING, 'failed');
-    await this.announceSettled(this.db, messageId);
-    return toJob(row);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('outbox_jobs')
+        .set({ status: 'failed', error, finished_at: now })
+        .where('session', '=', this.session)
+        .where('message_id', '=', messageId)
+        .where('status', 'in', PENDING)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return this.refuse(messageId, PENDING, 'failed', trx);
+      await this.dropStoredMedia(trx, messageId);
+      await this.announceSettled(trx, messageId);
+      return toJob(row);
+    });
   }
 
   async recoverInFlight(): Promise<OutboxJob[]> {
@@ -205,6 +221,16 @@ export class KyselyOutboxRepository implements OutboxRepository {
     return row ? toJob(row) : null;
   }
 
+  async storedMedia(messageId: string): Promise<Buffer | null> {
+    const row = await this.db
+      .selectFrom('outbox_media')
+      .select('bytes')
+      .where('session', '=', this.session)
+      .where('message_id', '=', messageId)
+      .executeTakeFirst();
+    return row ? Buffer.from(row.bytes) : null;
+  }
+
   async size(): Promise<OutboxUsage> {
     return this.usage(this.db);
   }
@@ -223,6 +249,15 @@ export class KyselyOutboxRepository implements OutboxRepository {
   async purgeFinished(before: number): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('send_log').where('session', '=', this.session).where('at', '<', before).execute();
+      // Settling a job drops its media in the same transaction; this catches rows no pending job owns
+      // however they came about (a job row removed by hand), so stored bytes never outlive their job.
+      await trx
+        .deleteFrom('outbox_media')
+        .where('session', '=', this.session)
+        .where('message_id', 'not in', (eb) =>
+          eb.selectFrom('outbox_jobs').select('message_id').where('session', '=', this.session).where('status', 'in', PENDING),
+        )
+        .execute();
       const result = await trx
         .deleteFrom('outbox_jobs')
         .where('session', '=', this.session)
@@ -252,6 +287,11 @@ export class KyselyOutboxRepository implements OutboxRepository {
       inFlight: Number(row.inFlight ?? 0),
       oldestAcceptedAt: row.oldestAcceptedAt === null ? null : Number(row.oldestAcceptedAt),
     };
+  }
+
+  /** A settled job's stored media goes in the transaction that settles it: never left behind. */
+  private async dropStoredMedia(trx: Kysely<StoreSchema>, messageId: string): Promise<void> {
+    await trx.deleteFrom('outbox_media').where('session', '=', this.session).where('message_id', '=', messageId).execute();
   }
 
   /** NOTIFY is sent on commit: the record (written before the job settles) is there when it arrives. */

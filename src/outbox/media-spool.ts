@@ -3,7 +3,7 @@
  * which is emptied after every request) and stay until their job is sent or failed.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 
 export class MediaSpool {
@@ -15,11 +15,7 @@ export class MediaSpool {
 
   /** Moves a finished upload into the spool under a random name; returns where it now lives. */
   async adopt(tempPath: string, originalName: string): Promise<{ path: string; bytes: number }> {
-    await mkdir(this.dir, { recursive: true });
-    const ext = extname(originalName)
-      .toLowerCase()
-      .replace(/[^.a-z0-9]/g, '');
-    const path = join(this.dir, `${randomUUID()}${ext}`);
+    const path = await this.newPath(originalName);
     try {
       await rename(tempPath, path);
     } catch (err) {
@@ -29,6 +25,25 @@ export class MediaSpool {
       await rm(tempPath, { force: true });
     }
     return { path, bytes: (await stat(path)).size };
+  }
+
+  /**
+   * Writes media bytes kept in the shared store to a new spool file for one send (the transport
+   * streams files); the caller removes it after, and a crash in between leaves an orphan the
+   * start-up sweep removes.
+   */
+  async write(bytes: Buffer, originalName: string): Promise<string> {
+    const path = await this.newPath(originalName);
+    await writeFile(path, bytes, { flag: 'wx' });
+    return path;
+  }
+
+  private async newPath(originalName: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const ext = extname(originalName)
+      .toLowerCase()
+      .replace(/[^.a-z0-9]/g, '');
+    return join(this.dir, `${randomUUID()}${ext}`);
   }
 
   async remove(path: string): Promise<void> {

@@ -25,8 +25,12 @@ export type OutboxKind = OutgoingKind;
 export type OutboxStatus = 'queued' | 'in_flight' | 'sent' | 'failed';
 
 export interface OutboxMedia {
-  /** The file in the outbox spool folder; the job owns it until it is sent or failed. */
-  path: string;
+  /**
+   * The file in this node's outbox spool folder, or null when the bytes are kept with the job in
+   * the shared store (a send accepted by a node that does not drive the session; see storedMedia).
+   * The job owns either until it is sent or failed.
+   */
+  path: string | null;
   bytes: number;
   fileName: string;
   mimetype: string;
@@ -44,6 +48,8 @@ export interface NewOutboxJob {
   options?: Record<string, unknown> | null;
   /** WhatsApp id chosen at enqueue time, so the 202 response can already name it. */
   waMessageId?: string | null;
+  /** The media's bytes, kept with the job in the store (`media.path` null); only the shared store keeps them. */
+  mediaData?: Buffer | null;
 }
 
 export interface OutboxJob {
@@ -106,6 +112,8 @@ export interface OutboxRepository {
   recordSend(jid: string, at?: number): Promise<void>;
   recentSends(since: number): Promise<SendRecord[]>;
   get(messageId: string): Promise<OutboxJob | null>;
+  /** The media bytes kept with a pending job (enqueued with `mediaData`), or null. */
+  storedMedia(messageId: string): Promise<Buffer | null>;
   /** Jobs still to send (queued + in flight) and the bytes of media they hold. */
   size(): Promise<OutboxUsage>;
   /** Media files pending jobs still need; anything else in the spool folder is an orphan. */

@@ -55,7 +55,8 @@ export function attachOutboxWorker(
     logger: deps.logger,
     heldUntil: deps.heldUntil,
     onSettled: async ({ job }) => {
-      if (job.media) await outbox.spool.remove(job.media.path);
+      // Media kept in the shared store went with the job's settling; a spooled file goes now.
+      if (job.media?.path) await outbox.spool.remove(job.media.path);
       const record = await messages.get(job.messageId);
       if (record) deps.onSettled(record);
     },

@@ -51,8 +51,9 @@ export function toJob(row: JobRow): OutboxJob {
     jid: row.jid,
     kind: row.kind,
     text: row.text,
+    // A media job has a file name; its bytes are in the spool (media_path) or, in the shared store, kept with the job.
     media:
-      row.media_path === null
+      row.media_path === null && row.file_name === null
         ? null
         : { path: row.media_path, bytes: row.media_bytes, fileName: row.file_name ?? '', mimetype: row.mimetype ?? '', caption: row.caption },
     options: row.options === null ? null : (JSON.parse(row.options) as Record<string, unknown>),
@@ -83,6 +84,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   async enqueue(job: NewOutboxJob, now = Date.now(), record?: NewMessage): Promise<OutboxJob> {
     const bytes = job.media?.bytes ?? 0;
+    // One node, one spool: media bytes in the store are for sends another node accepted (cluster mode).
+    if (job.mediaData || (job.media && job.media.path === null)) throw new Error('the embedded outbox keeps queued media in its spool folder only');
     return this.db
       .transaction(() => {
         const usage = this.usage();
@@ -185,6 +188,10 @@ export class SqliteOutboxRepository implements OutboxRepository {
   async get(messageId: string): Promise<OutboxJob | null> {
     const row = this.row(messageId);
     return row ? toJob(row) : null;
+  }
+
+  async storedMedia(): Promise<Buffer | null> {
+    return null;
   }
 
   async size(): Promise<OutboxUsage> {

@@ -74,20 +74,7 @@ export class KyselyIncomingMessageRepository implements IncomingMessageRepositor
       .$if(phone !== undefined, (qb) => qb.where((eb) => eb.or([eb('from_phone', '=', phone!), eb('chat', '=', phone!)])))
       .$if(from !== undefined, (qb) => qb.where('received_at', '>=', from!))
       .$if(to !== undefined, (qb) => qb.where('received_at', '<', to!));
-    return keysetPage(
-      {
-        count: async () => (await filtered.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
-        rows: (before, n) =>
-          filtered
-            .selectAll()
-            .$if(before !== undefined, (qb) => qb.where('seq', '<', before!))
-            .orderBy('seq', 'desc')
-            .limit(n)
-            .execute(),
-      },
-      { limit, cursor: query.cursor },
-      toReceived,
-    );
+    return keysetPage(filtered.selectAll(), { limit, cursor: query.cursor }, toReceived);
   }
 
   async markEdited(messageId: string, text: string | null, at: number): Promise<ReceivedMessage | null> {

@@ -111,20 +111,7 @@ export class KyselyMessageRepository implements MessageRepository {
       .$if(phone !== undefined, (qb) => qb.where('phone', '=', phone!))
       .$if(from !== undefined, (qb) => qb.where('created_at', '>=', from!))
       .$if(to !== undefined, (qb) => qb.where('created_at', '<', to!));
-    return keysetPage(
-      {
-        count: async () => (await filtered.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
-        rows: (before, n) =>
-          filtered
-            .selectAll()
-            .$if(before !== undefined, (qb) => qb.where('seq', '<', before!))
-            .orderBy('seq', 'desc')
-            .limit(n)
-            .execute(),
-      },
-      { limit, cursor: query.cursor },
-      toRecord,
-    );
+    return keysetPage(filtered.selectAll(), { limit, cursor: query.cursor }, toRecord);
   }
 
   async purgeBefore(before: Date): Promise<number> {

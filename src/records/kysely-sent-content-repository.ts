@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from '../cluster/sql/schema.js';
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
-import { isSealed, type ContentCipher } from './sent-content-cipher.js';
+import { openContent, sealContent, type ContentCipher } from './sent-content-cipher.js';
 
 export class KyselySentContentRepository implements SentContentStore {
   /** Without a cipher content is stored as given (tests, and the purge, which reads nothing). */
@@ -20,7 +20,7 @@ export class KyselySentContentRepository implements SentContentStore {
   ) {}
 
   async save({ waMessageId, jid, content, at = Date.now() }: { waMessageId: string; jid: string; content: Uint8Array; at?: number }): Promise<void> {
-    const sealed = this.cipher ? this.cipher.seal(content, waMessageId) : Buffer.from(content);
+    const sealed = sealContent(this.cipher, content, waMessageId);
     // A resend under the same id replaces the content with what was sent last (created_at stays).
     await this.db
       .insertInto('sent_content')
@@ -36,10 +36,7 @@ export class KyselySentContentRepository implements SentContentStore {
       .where('session', '=', this.session)
       .where('wa_message_id', '=', waMessageId)
       .executeTakeFirst();
-    if (!row) return undefined;
-    if (this.cipher) return this.cipher.open(row.content, waMessageId);
-    if (isSealed(row.content)) throw new Error('sent content is encrypted and no key was given');
-    return new Uint8Array(row.content);
+    return row ? openContent(this.cipher, row.content, waMessageId) : undefined;
   }
 
   /** Deletes content kept since before `before` (epoch ms); returns how many. */

@@ -56,6 +56,18 @@ export function isSealed(bytes: Uint8Array): boolean {
   return bytes.length > 1 + IV_BYTES + TAG_BYTES && bytes[0] === SEALED_V1;
 }
 
+/** The bytes either store keeps for `plain`: sealed with the cipher, or as given without one. */
+export function sealContent(cipher: ContentCipher | undefined, plain: Uint8Array, waMessageId: string): Buffer {
+  return cipher ? cipher.seal(plain, waMessageId) : Buffer.from(plain);
+}
+
+/** The content of a row either store kept; without a cipher a sealed row cannot be read. */
+export function openContent(cipher: ContentCipher | undefined, stored: Uint8Array, waMessageId: string): Uint8Array {
+  if (cipher) return cipher.open(stored, waMessageId);
+  if (isSealed(stored)) throw new Error('sent content is encrypted and no key was given');
+  return new Uint8Array(stored);
+}
+
 /** The configured secret stretched to a key (scrypt: a passphrase is as good as random bytes). */
 export function keyFromSecret(secret: string): Buffer {
   return scryptSync(secret, 'whatsapp-gateway/sent-content/v1', KEY_BYTES, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });

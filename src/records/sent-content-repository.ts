@@ -6,7 +6,7 @@
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../store/database.js';
-import { isSealed, type ContentCipher } from './sent-content-cipher.js';
+import { openContent, sealContent, type ContentCipher } from './sent-content-cipher.js';
 
 export class SqliteSentContentRepository implements SentContentStore {
   // Every send saves its content: the statements are compiled once, on first use, not per call.
@@ -24,16 +24,13 @@ export class SqliteSentContentRepository implements SentContentStore {
     this.saveStatement ??= this.db.prepare(
       'INSERT INTO sent_content (wa_message_id, jid, content, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (wa_message_id) DO UPDATE SET jid = excluded.jid, content = excluded.content',
     );
-    this.saveStatement.run(waMessageId, jid, this.cipher ? this.cipher.seal(content, waMessageId) : Buffer.from(content), at);
+    this.saveStatement.run(waMessageId, jid, sealContent(this.cipher, content, waMessageId), at);
   }
 
   async find(waMessageId: string): Promise<Uint8Array | undefined> {
     this.findStatement ??= this.db.prepare('SELECT content FROM sent_content WHERE wa_message_id = ?');
     const row = this.findStatement.get(waMessageId) as { content: Buffer } | undefined;
-    if (!row) return undefined;
-    if (this.cipher) return this.cipher.open(row.content, waMessageId);
-    if (isSealed(row.content)) throw new Error('sent content is encrypted and no key was given');
-    return new Uint8Array(row.content);
+    return row ? openContent(this.cipher, row.content, waMessageId) : undefined;
   }
 
   /** Deletes content kept since before `before` (epoch ms); returns how many. */

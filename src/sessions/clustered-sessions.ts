@@ -9,8 +9,8 @@
  * and so is the session list: a session created through one node opens on the others at their
  * next balancing round (at once on PostgreSQL, where the creating node NOTIFYs `cluster`).
  * So is each session's account restriction: the driver stores it, the others read it again on a
- * NOTIFY. Not shared yet (see docs/cluster-design.md): outbox media files. A send
- * made here for a session another node drives goes to it through the shared outbox (OutboxDoorbell).
+ * NOTIFY. A send made here for a session another node drives goes to it through the shared outbox
+ * (OutboxDoorbell), media included.
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';

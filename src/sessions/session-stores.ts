@@ -5,8 +5,8 @@
  * uses, each scoped by the session's name, so the node that takes a session over sees its
  * records, outbox, idempotency keys, webhook log, polls and sent content.
  *
- * Shared too: the account restriction (one row per session). Not shared yet: the outbox's media
- * files, which stay on the disk of the node that accepted the send.
+ * Shared too: the account restriction (one row per session), and the media of sends routed from
+ * another node (`outbox_media`). Not shared: media the driving node queued for itself (its spool).
  */
 import type { Kysely } from 'kysely';
 import { KyselyMessageChangeRepository } from '../changes/kysely-message-change-repository.js';

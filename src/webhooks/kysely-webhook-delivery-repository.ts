@@ -115,20 +115,7 @@ export class KyselyWebhookDeliveryRepository implements WebhookDeliveryRepositor
       .$if(query.status !== undefined, (qb) => qb.where('status', '=', query.status!))
       .$if(query.eventType !== undefined, (qb) => qb.where('event_type', '=', query.eventType!))
       .$if(query.url !== undefined, (qb) => qb.where('url', '=', query.url!));
-    return keysetPage(
-      {
-        count: async () => (await filtered.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
-        rows: (before, n) =>
-          filtered
-            .selectAll()
-            .$if(before !== undefined, (qb) => qb.where('seq', '<', before!))
-            .orderBy('seq', 'desc')
-            .limit(n)
-            .execute(),
-      },
-      { limit, cursor: query.cursor },
-      toDelivery,
-    );
+    return keysetPage(filtered.selectAll(), { limit, cursor: query.cursor }, toDelivery);
   }
 
   async replay(id: string, now = Date.now()): Promise<WebhookDelivery | null> {

@@ -28,6 +28,16 @@ export function describeServerError(code: number): string {
   return `WhatsApp error ${code}: ${serverErrorReason(code)}`;
 }
 
+/**
+ * The error-ack code a record's failure text names (describeServerError's wording), or undefined
+ * for any other failure: how a node answering for another (cluster routing) or for an earlier
+ * attempt gives the code the send itself would have given.
+ */
+export function serverErrorCodeIn(reason: string | null | undefined): number | undefined {
+  const match = /^WhatsApp error (\d+): /.exec(reason ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
 /** WhatsApp's server answered the message with an error ack. Never resend it automatically. */
 export class ServerRejectedError extends Error {
   readonly retryable = false;

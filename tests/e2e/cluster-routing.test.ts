@@ -6,11 +6,17 @@
  * gateway nodes on one PostgreSQL, real Baileys against the emulator. QUEUE_WHEN_DISCONNECTED is
  * left off: routing does not depend on it.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
+import path from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { startEmulator, unrefBaileysTimers, type Emulator, type ReceivedMessage } from '../../emulator/index.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
+import { SAMPLE_FILES } from '../support/fixtures.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
 import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
@@ -18,6 +24,7 @@ import { waitFor } from './support/harness.js';
 const ADMIN = 'admin-key-0123456789abcdef';
 const RECIPIENT = '6281234567890';
 const ORDERED_TO = '6281234567891';
+const REFUSING = '6281234567892';
 const LEASE_TTL_S = 3;
 const BOUND_MS = 5 * LEASE_TTL_S * 1000;
 // Both nodes: how long a send waits for its server ack, and so how long a routed send waits for the owner.
@@ -41,6 +48,7 @@ describe('cluster: a send on the node that does not drive the session', () => {
   let emulator: Emulator;
   const emulators = new Map<string, Emulator>();
   const nodes: ClusterNode[] = [];
+  const roots: string[] = [];
   let owner: ClusterNode;
   let other: ClusterNode;
 
@@ -49,8 +57,12 @@ describe('cluster: a send on the node that does not drive the session', () => {
     pgServer = await startPostgresCluster();
     emulator = await startEmulator({ logger: pino({ level: 'silent' }), account: { phone: '6283330000001', lid: '89000000001', pushName: 'routing' } });
     emulators.set(DEFAULT_SESSION, emulator);
-    for (const id of ['node-a', 'node-b'])
-      nodes.push(await startClusterNode({ id, databaseUrl: pgServer.url, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators, env: ENV }));
+    for (const id of ['node-a', 'node-b']) {
+      // Each node's folders are the test's, so it can look for files left behind.
+      const root = await mkdtemp(path.join(tmpdir(), `wa-routing-${id}-`));
+      roots.push(root);
+      nodes.push(await startClusterNode({ id, root, databaseUrl: pgServer.url, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators, env: ENV }));
+    }
     await waitFor(() => nodes.filter((n) => n.held().includes(DEFAULT_SESSION)).length === 1, BOUND_MS, 'one node holds default');
     owner = nodes.find((n) => n.held().includes(DEFAULT_SESSION))!;
     other = nodes.find((n) => n !== owner)!;
@@ -66,10 +78,31 @@ describe('cluster: a send on the node that does not drive the session', () => {
     await waitFor(() => owner.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the owner connected');
   }, 90_000);
 
+  /**
+   * A settled routed media send leaves nothing: no bytes in the shared store, no upload or prepared
+   * file on the node that accepted it, no spool file on the node that sent it.
+   */
+  const nothingLeftBehind = async () => {
+    const client = new pg.Client({ connectionString: pgServer.url });
+    await client.connect();
+    try {
+      await waitFor(async () => (await client.query<{ n: string }>('select count(*) as n from outbox_media')).rows[0]!.n === '0', 10_000, 'no stored media');
+    } finally {
+      await client.end();
+    }
+    for (const root of roots) {
+      for (const dir of [path.join(root, 'uploads'), path.join(root, 'data', 'outbox-media')]) {
+        const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+        expect(entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name))).toEqual([]);
+      }
+    }
+  };
+
   afterAll(async () => {
     for (const node of nodes) await node.stop().catch(() => undefined);
     await emulator?.stop();
     await pgServer?.stop();
+    for (const root of roots) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     restoreTimers?.();
   }, 60_000);
 
@@ -131,12 +164,88 @@ describe('cluster: a send on the node that does not drive the session', () => {
     expect(pollCopy.message.pollCreationMessageV3?.options?.map((o) => o.optionName)).toEqual(['Padang', 'Sunda']);
   }, 60_000);
 
-  test('a media send on the non-owner is refused as on a disconnected node (its file would stay here)', async () => {
+  test('an image through the non-owner is converted there, carried in the shared store and arrives once with the bytes the owner sends', async () => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366aa' } })
       .png()
       .toBuffer();
-    const res = await other.api().post('/api/send-image').field('phone', RECIPIENT).attach('file', png, 'produk.png');
-    expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'error' });
-  }, 30_000);
+    const send = (node: ClusterNode, caption: string) =>
+      node.api().post('/api/send-image').field('phone', RECIPIENT).field('caption', caption).attach('file', png, 'produk.png');
+    const onOwner = await send(owner, 'lewat pemilik').expect(200);
+    const routed = await send(other, 'lewat node lain').expect(200);
+    expect(shape(routed.body)).toEqual(shape(onOwner.body));
+    const body = routed.body as SendBody;
+    expect(['sent', 'delivered', 'read']).toContain(body.data.delivery_status);
+    const ownerCopy = await emulator.waitForMessage((m) => m.id === (onOwner.body as SendBody).data.message_id && !m.isOwnDeviceCopy);
+    const copy = await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy);
+    expect(copy.mediaError).toBeUndefined();
+    // The same upload prepared on either node: the same bytes reach the recipient.
+    expect(copy.media?.bytes.equals(ownerCopy.media!.bytes)).toBe(true);
+    expect(copy.media).toMatchObject({ mimetype: ownerCopy.media!.mimetype, width: 8, height: 8 });
+    expect(copy.message.imageMessage?.caption).toBe('lewat node lain');
+    expect(shown(emulator.messages, body.data.message_id)).toHaveLength(1);
+    await nothingLeftBehind();
+  }, 60_000);
+
+  test('a document through the non-owner arrives byte for byte under its name', async () => {
+    const pdf = Buffer.concat([SAMPLE_FILES.pdf!, randomBytes(4096)]);
+    const res = await other.api().post('/api/send-document').field('phone', RECIPIENT).attach('file', pdf, 'laporan.pdf').expect(200);
+    const copy = await emulator.waitForMessage((m) => m.id === (res.body as SendBody).data.message_id && !m.isOwnDeviceCopy);
+    expect(copy.media?.bytes.equals(pdf)).toBe(true);
+    expect(copy.media).toMatchObject({ fileName: 'laporan.pdf', mimetype: 'application/pdf' });
+    await nothingLeftBehind();
+  }, 60_000);
+
+  test('a send WhatsApp refuses through the non-owner is answered as on the owner: its status, code and error-ack code', async () => {
+    const refuse = () => emulator.interceptAcks({ action: { error: 479 }, to: REFUSING });
+    refuse();
+    const onOwner = await owner.api().post('/api/send-message').send({ phone: REFUSING, message: 'ditolak' });
+    refuse();
+    const routed = await other.api().post('/api/send-message').send({ phone: REFUSING, message: 'ditolak' });
+    expect(onOwner.status).toBe(500);
+    expect(onOwner.body).toMatchObject({ status: 'error', code: 'SEND_FAILED', wa_error_code: 479 });
+    expect(routed.status).toBe(onOwner.status);
+    expect(shape(routed.body)).toEqual(shape(onOwner.body));
+    const { code, message, wa_error_code } = onOwner.body as Record<string, unknown>;
+    expect(routed.body).toMatchObject({ code, message, wa_error_code });
+  }, 60_000);
+
+  test('a refused image through the non-owner fails with its code, and its stored bytes go with the job', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#aa3366' } })
+      .png()
+      .toBuffer();
+    emulator.interceptAcks({ action: { error: 479 }, to: REFUSING });
+    const res = await other.api().post('/api/send-image').field('phone', REFUSING).attach('file', png, 'ditolak.png');
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ code: 'SEND_FAILED', wa_error_code: 479 });
+    await nothingLeftBehind();
+  }, 60_000);
+
+  // Last: it stops the owner.
+  test('a routed image the owner could not send goes out from the shared store after the other node takes the session over', async () => {
+    const png = await sharp({ create: { width: 6, height: 6, channels: 3, background: '#33aa66' } })
+      .png()
+      .toBuffer();
+    // The owner's send gets no server ack: the answer is 202, and the job waits for a retry.
+    emulator.interceptAcks({ action: 'swallow' });
+    const res = await other
+      .api()
+      .post('/api/send-image')
+      .field('phone', RECIPIENT)
+      .field('caption', 'setelah alih')
+      .attach('file', png, 'alih.png')
+      .expect(202);
+    const body = res.body as SendBody;
+    await owner.stop();
+    await waitFor(() => other.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the other node drives the session');
+    const copy = await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy && !m.duplicate, 30_000);
+    expect(copy.message.imageMessage?.caption).toBe('setelah alih');
+    expect(copy.media).toMatchObject({ width: 6, height: 6 });
+    await waitFor(
+      async () => ['sent', 'delivered', 'read'].includes((await other.api().get(`/api/messages/${body.data.id}`)).body.data.status),
+      20_000,
+      'the record sent',
+    );
+    expect(shown(emulator.messages, body.data.message_id)).toHaveLength(1);
+    await nothingLeftBehind();
+  }, 90_000);
 });

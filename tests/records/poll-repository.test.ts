@@ -1,30 +1,19 @@
 /**
- * Polls we sent and their votes on every store (the embedded SQLite file, through an async wrapper
- * since SqlitePollRepository is synchronous, and the shared store through Kysely on SQLite and on
- * PostgreSQL): one poll per record with its secret bytes, each voter's latest vote, the tally,
+ * Polls we sent and their votes on every store, through PollStore as the gateway awaits it (the
+ * embedded SQLite file, whose SqlitePollRepository answers synchronously, and the shared store
+ * through Kysely on SQLite and on PostgreSQL): one poll per record with its secret bytes, each voter's latest vote, the tally,
  * orphans purged, sessions kept apart.
  */
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import { KyselyPollRepository, type PollRepository } from '../../src/kinds/kysely-poll-repository.js';
+import { KyselyPollRepository } from '../../src/kinds/kysely-poll-repository.js';
 import { SqlitePollRepository } from '../../src/kinds/poll-repository.js';
+import type { PollStore } from '../../src/kinds/poll-store.js';
 import { embeddedRecords, sharedRecords, type TestRecords } from '../support/message-records.js';
 import { STORES, useRepository } from '../support/store-implementations.js';
 
 interface Subject {
-  polls: PollRepository;
+  polls: PollStore;
   records: TestRecords;
-}
-
-function asyncPolls(polls: SqlitePollRepository): PollRepository {
-  return {
-    save: async (poll, at) => polls.save(poll, at),
-    get: async (recordId) => polls.get(recordId),
-    find: (pollId) => polls.find(pollId),
-    byWaMessageId: async (waMessageId) => polls.byWaMessageId(waMessageId),
-    recordVote: async (vote) => polls.recordVote(vote),
-    tally: async (recordId) => polls.tally(recordId),
-    purgeOrphans: async (before) => polls.purgeOrphans(before),
-  };
 }
 
 const HOUR = 60 * 60 * 1000;
@@ -41,10 +30,10 @@ const LID = '123456789012345@lid';
 
 describe.each(STORES)('polls on %s', (store) => {
   const fixture = useRepository<Subject>(store, {
-    embedded: (db) => ({ polls: asyncPolls(new SqlitePollRepository(db)), records: embeddedRecords(db) }),
+    embedded: (db) => ({ polls: new SqlitePollRepository(db), records: embeddedRecords(db) }),
     shared: (db, session) => ({ polls: new KyselyPollRepository(db, session), records: sharedRecords(db, session) }),
   });
-  let polls: PollRepository;
+  let polls: PollStore;
   let records: TestRecords;
   beforeEach(() => {
     ({ polls, records } = fixture().repo);

@@ -239,6 +239,22 @@ export function clusterMigrations(dialect: SqlDialectName): Record<string, Migra
         await db.schema.createIndex('send_log_jid').on('send_log').columns(['session', 'jid', 'at']).execute();
       },
     },
+    // The media of a send accepted by a node that does not drive the session: its bytes travel with
+    // the job (written in the job's transaction, deleted in the one that settles it), since the
+    // accepting node's spool folder is out of the driving node's reach.
+    '0010_outbox_media': {
+      up: async (db: AnyDb) => {
+        await db.schema
+          .createTable('outbox_media')
+          .addColumn('session', 'text', (col) => col.notNull())
+          .addColumn('message_id', 'text', (col) => col.notNull())
+          .addColumn('bytes', bytesType(dialect), (col) => col.notNull())
+          .addColumn('mimetype', 'text', (col) => col.notNull())
+          .addColumn('file_name', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('outbox_media_pk', ['session', 'message_id'])
+          .execute();
+      },
+    },
   };
 }
 

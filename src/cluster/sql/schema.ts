@@ -180,6 +180,18 @@ export interface OutboxJobTable {
   finished_at: number | null;
 }
 
+/**
+ * The media of an outbox job accepted by a node that does not drive the session (its bytes, as
+ * prepared there). Key (session, message_id), the job's; gone once the job is sent or failed.
+ */
+export interface OutboxMediaTable {
+  session: string;
+  message_id: string;
+  bytes: Buffer;
+  mimetype: string;
+  file_name: string;
+}
+
 /** Recent sends of a session, outbox or direct, for pacing (src/outbox/pacing.ts). */
 export interface SendLogTable {
   session: string;
@@ -255,6 +267,7 @@ export interface StoreSchema extends SessionDataSchema {
   polls: PollTable;
   poll_votes: PollVoteTable;
   outbox_jobs: OutboxJobTable;
+  outbox_media: OutboxMediaTable;
   send_log: SendLogTable;
 }
 

@@ -1,23 +1,16 @@
 /**
  * The WhatsApp port on a real Baileys 7 socket. This folder is the only code that imports Baileys.
  * The ConnectionManager decides when to connect; this adapter builds sockets, maps Baileys events
- * to the port's events (message shapes: message-mapping.ts).
+ * to the port's events (message shapes: message-mapping.ts; socket options: socket-options.ts).
  */
 import { EventEmitter } from 'node:events';
-import type { Agent as HttpAgent } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
-import NodeCache from '@cacheable/node-cache';
 import type { Readable } from 'node:stream';
 import {
-  Browsers,
   BufferJSON,
   generateMessageIDV2,
-  makeCacheableSignalKeyStore,
   makeWASocket,
-  proto,
   type AnyMessageContent,
   type AuthenticationCreds,
-  type CacheStore,
   type MiscMessageGenerationOptions,
   type WAMediaUploadFunction,
   type WAMessage,
@@ -36,8 +29,6 @@ import type { RetryCounterStore, SentContentStore } from '../sent-content.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { MediaUploadAgent } from './media-upload-agent.js';
 import type { ProxyAddress } from '../../proxy/proxy-address.js';
-import { webSocketAgent } from '../../proxy/proxy-agents.js';
-import { rememberMissingKeys } from './missing-key-memo.js';
 import { clearUnfinishedCodePairing, isUnfinishedCodePairing, PairingCodeError, requestPairingCode } from './pairing-code.js';
 import { MediaDownloader } from './media-download.js';
 import { reportMessageEvents } from './socket-message-events.js';
@@ -47,8 +38,9 @@ import { withSentCaptionKind } from './caption-edit.js';
 import { withOwnAuthor } from './own-reaction-author.js';
 import { quotedMessage, withMentions } from './message-context.js';
 import { QrPrinter } from './qr-printer.js';
-import { encodeSentContent, retryCounterCache, storedMessageLookup } from './retry-receipts.js';
+import { encodeSentContent } from './retry-receipts.js';
 import { reportServerAck, ServerAckTracker } from './server-acks.js';
+import { BROWSER, SocketOptions } from './socket-options.js';
 import { keepTcTokenWrites } from './tc-token-writes.js';
 
 export interface BaileysTransportOptions {
@@ -80,10 +72,6 @@ export interface BaileysTransportOptions {
 
 const DEFAULT_SEND_ACK_TIMEOUT_MS = 15_000;
 
-const HISTORY = proto.HistorySync.HistorySyncType;
-/** How the device appears under Linked devices; pairing codes also send it, where WhatsApp checks its form. */
-const BROWSER = Browsers.ubuntu('Chrome');
-
 type Boomish = { output?: { statusCode?: number }; message?: string };
 
 export class BaileysTransport implements WhatsAppTransport {
@@ -94,7 +82,7 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly baileysLogger: BaileysLogger;
   private readonly uploadAgent: MediaUploadAgent;
   private readonly downloader: MediaDownloader;
-  private readonly webSocketAgent?: HttpAgent;
+  private readonly socketOptions: SocketOptions;
   private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
@@ -103,7 +91,6 @@ export class BaileysTransport implements WhatsAppTransport {
     this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
     this.uploadAgent = new MediaUploadAgent({ ca: options.mediaCaPem, proxy: options.proxy });
     this.downloader = new MediaDownloader({ ca: options.mediaCaPem, proxy: options.proxy });
-    this.webSocketAgent = options.proxy ? webSocketAgent(options.proxy, options.waWebSocketUrl) : undefined;
     routeLibsignalConsole(options.logger.child({ module: 'libsignal' }, { level: options.baileysLogLevel }));
     this.manager = new ConnectionManager<WASocket>({
       createSession: () => this.createSession(),
@@ -114,6 +101,18 @@ export class BaileysTransport implements WhatsAppTransport {
     });
     this.manager.events.on('status', (s) => this.events.emit('connection', s));
     this.groups = new BaileysGroups(() => this.manager.socket(), options.groupMetadataTtlMs);
+    this.socketOptions = new SocketOptions({
+      waWebSocketUrl: options.waWebSocketUrl,
+      logger: this.baileysLogger,
+      queryTimeoutMs: options.queryTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      proxy: options.proxy,
+      uploadAgent: this.uploadAgent,
+      downloader: this.downloader,
+      sentContent: options.sentContent,
+      retryCounters: options.retryCounters,
+      cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
+    });
     const printer = options.printQr === false ? undefined : new QrPrinter();
     this.manager.events.on('qr', (qr) => {
       printer?.show(qr);
@@ -242,37 +241,9 @@ export class BaileysTransport implements WhatsAppTransport {
       this.options.logger.info('a pairing code that was never completed was discarded; registering afresh');
     }
     this.creds = state.creds;
-    // One key cache per socket, closed with it: Baileys' default cache keeps a timer that nothing
-    // clears, one more per reconnect over months of uptime.
-    const keyCache = new NodeCache({ stdTTL: 5 * 60, useClones: false, deleteOnExpire: true });
-    // Behind a proxy, Baileys' own fetches (history and app-state blobs) take it too, not the direct route.
-    const dispatcher = this.options.proxy ? await this.downloader.agent() : undefined;
-    const keys = makeCacheableSignalKeyStore(rememberMissingKeys(state.keys), this.baileysLogger, keyCache as unknown as CacheStore);
-    const socket = makeWASocket({
-      auth: { creds: state.creds, keys },
-      logger: this.baileysLogger,
-      waWebSocketUrl: this.options.waWebSocketUrl,
-      browser: BROWSER,
-      // The phone keeps getting notifications while the gateway is linked.
-      markOnlineOnConnect: false,
-      // A gateway needs no chat history: decline RECENT and FULL syncs, so Baileys goes online at
-      // once instead of buffering events while it waits for them. The initial bootstrap sync is
-      // still accepted: it carries the LID mappings Baileys needs (without it Baileys warns).
-      syncFullHistory: false,
-      shouldSyncHistoryMessage: ({ syncType }) => syncType !== HISTORY.RECENT && syncType !== HISTORY.FULL,
-      defaultQueryTimeoutMs: this.options.queryTimeoutMs ?? 60_000,
-      connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
-      // Media uploads only: keep-alive that survives a server's idle cut-off (see MediaUploadAgent).
-      fetchAgent: this.uploadAgent,
-      // ws takes an http agent for ws:// and an https one for wss://; Baileys' type names only the latter.
-      ...(this.webSocketAgent ? { agent: this.webSocketAgent as HttpsAgent } : {}),
-      ...(dispatcher ? { options: { dispatcher } as RequestInit } : {}),
-      ...(this.options.sentContent ? { getMessage: storedMessageLookup(this.options.sentContent, this.baileysLogger) } : {}),
-      // Group sends take members from the cache instead of one metadata query per send.
-      cachedGroupMetadata: this.groups.metadata.cachedGroupMetadata,
-      ...(this.options.retryCounters ? { msgRetryCounterCache: retryCounterCache(this.options.retryCounters) } : {}),
-    });
-    keepTcTokenWrites(socket.authState.keys, keys);
+    const built = await this.socketOptions.build(state.creds, state.keys);
+    const socket = makeWASocket(built.config);
+    keepTcTokenWrites(socket.authState.keys, built.keys);
     const acks = new ServerAckTracker(socket.ws, this.options.sendAckTimeoutMs ?? DEFAULT_SEND_ACK_TIMEOUT_MS, (ack) =>
       reportServerAck(ack, { events: this.events, socket, logger: this.options.logger }),
     );
@@ -306,7 +277,7 @@ export class BaileysTransport implements WhatsAppTransport {
           acks.close();
           await socket.end(undefined);
         } finally {
-          keyCache.close();
+          built.close();
         }
       },
       account: () => (socket.user ? { jid: socket.user.id, lid: socket.user.lid } : undefined),

@@ -1,0 +1,103 @@
+/**
+ * Where an accepted send goes, once its record's ids are chosen: out now, into this node's outbox
+ * (WhatsApp disconnected, pacing says wait, the recipient is held by an account restriction, or
+ * earlier messages are still queued, so the order of acceptance is the order of delivery), or, in
+ * cluster mode while another node drives the session, through the shared outbox to that node.
+ */
+import { nextAllowedAt, pacingHorizonMs } from '../outbox/pacing.js';
+import type { MessageRecord } from '../records/message-repository.js';
+import type { OutgoingContent, WhatsAppTransport } from '../whatsapp/transport.js';
+import type { AccountRestrictions } from './account-restrictions.js';
+import type { SendOutcome, SendRequest } from './delivery-service.js';
+import type { NewRecord, OutboxEnqueue, OutboxParts } from './outbox-enqueue.js';
+import { resolveRecipient } from './recipient.js';
+import { routedSend, type SendRouting } from './send-routing.js';
+import type { UploadPolicies } from './upload-policy.js';
+
+/** `now`: the record is not written yet; the caller writes it and sends. Otherwise the send is answered. */
+export type SendDecision = { way: 'now' } | { way: 'queued' | 'routed'; outcome: SendOutcome };
+
+export interface RoutingParts {
+  via: SendRouting;
+  /** The shared outbox, which exists in cluster mode even when this node does not queue its own sends. */
+  outbox: OutboxParts;
+  /** Upload limits, which bound the media bytes a routed job carries in the store. */
+  uploads: UploadPolicies;
+}
+
+export class SendDecider {
+  /** Decisions (send now or queue) run one at a time: see decideAndReserve. */
+  private decisions: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      transport: WhatsAppTransport;
+      enqueuer: OutboxEnqueue;
+      /** This node's own outbox (QUEUE_WHEN_DISCONNECTED). */
+      outbox?: OutboxParts;
+      restrictions?: AccountRestrictions;
+      routing?: RoutingParts;
+      /** Reads the message's record (a routed send is answered with what the driving node made of it). */
+      record: (id: string) => Promise<MessageRecord | null>;
+    },
+  ) {}
+
+  /** Cluster mode: another node (or, for a moment, none) drives the session; sends go to it. */
+  drivenElsewhere(): boolean {
+    return this.deps.routing?.via.drivenElsewhere() ?? false;
+  }
+
+  async decide(record: NewRecord, request: SendRequest, content: OutgoingContent): Promise<SendDecision> {
+    const { routing, outbox } = this.deps;
+    const ids = { id: record.id, messageId: record.waMessageId };
+    if (routing && this.drivenElsewhere()) return { way: 'routed', outcome: await this.route(record, request, content, routing) };
+    if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') return { way: 'queued', outcome: { ...ids, status: 'queued' } };
+    return { way: 'now' };
+  }
+
+  /** Another node drives the session: through the shared outbox to it (send-routing.ts), media bytes included. */
+  private route(record: NewRecord, request: SendRequest, content: OutgoingContent, routing: RoutingParts): Promise<SendOutcome> {
+    const ids = { id: record.id, messageId: record.waMessageId };
+    return routedSend(routing.via, ids, {
+      enqueue: () =>
+        this.deps.enqueuer.enqueue(routing.outbox, {
+          ...ids,
+          to: request.to,
+          request: request.content,
+          content,
+          newRecord: record,
+          storeMediaWithin: routing.uploads,
+        }),
+      record: () => this.deps.record(record.id),
+    });
+  }
+
+  /**
+   * Send now or queue, decided and acted on atomically: concurrent requests would otherwise all
+   * see the same empty outbox and pacing history and all go out at once. Sending now reserves the
+   * pacing slot before the send; queueing enqueues before the next decision, so FIFO holds.
+   */
+  private decideAndReserve(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts): Promise<'now' | 'queued'> {
+    const { jid } = resolveRecipient(request.to);
+    const decision = this.decisions.then(async () => {
+      if (await this.mustQueue(jid, outbox)) {
+        const ids = { id: record.id, messageId: record.waMessageId };
+        await this.deps.enqueuer.enqueue(outbox, { ...ids, to: request.to, request: request.content, content, newRecord: record });
+        return 'queued' as const;
+      }
+      await outbox.repository.recordSend(jid);
+      return 'now' as const;
+    });
+    this.decisions = decision.catch(() => undefined);
+    return decision;
+  }
+
+  private async mustQueue(jid: string, outbox: OutboxParts): Promise<boolean> {
+    if (!this.deps.transport.status().connected) return true;
+    if (this.deps.restrictions?.heldUntil(jid) != null) return true;
+    if ((await outbox.repository.size()).jobs > 0) return true; // keep FIFO behind queued messages
+    const now = Date.now();
+    const history = await outbox.repository.recentSends(now - pacingHorizonMs(outbox.pacing));
+    return nextAllowedAt(outbox.pacing, jid, history, now) > now;
+  }
+}
