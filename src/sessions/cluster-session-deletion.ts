@@ -18,12 +18,11 @@
  * nothing more reopens it after the withdrawal's bound (the deleting node died half way).
  */
 import type { Logger } from 'pino';
-import type { ClusterMembership } from '../cluster/cluster-membership.js';
+import { CLUSTER_CHANNEL, type ClusterMembership } from '../cluster/cluster-membership.js';
 import { LeaseRepository } from '../cluster/lease-repository.js';
 import { notifyIn } from '../cluster/notify.js';
 import { purgeSession, type PurgeReport } from '../cluster/session-purge.js';
 import type { SqlDatabase } from '../cluster/sql/database.js';
-import { CLUSTER_CHANNEL } from '../cluster/cluster-membership.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionRuntime } from './session-runtime.js';
 
