@@ -115,7 +115,7 @@ export class ClusteredSessions {
 
   /** Each session's records, outbox, keys and logs: in the shared store, scoped by its name. */
   readonly stores: SessionStoresFactory = async (session, _db, cipher) => {
-    const stores = await sharedStores(this.database.db, session, cipher);
+    const stores = await sharedStores(this.database.db, session, cipher, this.membership.nodeId);
     const keeper = this.membership.keeper;
     return { ...stores, routing: (waitMs) => this.doorbell.routing(() => keeper.mayDrive(session), waitMs) };
   };

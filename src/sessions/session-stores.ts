@@ -71,12 +71,15 @@ export function embeddedStores(db: SqliteDatabase, cipher?: ContentCipher): Sess
   };
 }
 
-/** The shared store, every query scoped by `session`; the retry counters are read once here. */
-export async function sharedStores(db: Kysely<StoreSchema>, session: string, cipher: ContentCipher): Promise<SessionStores> {
+/**
+ * The shared store, every query scoped by `session`; the retry counters are read once here.
+ * `nodeId` (cluster mode) is recorded on the idempotency keys this node's requests claim.
+ */
+export async function sharedStores(db: Kysely<StoreSchema>, session: string, cipher: ContentCipher, nodeId: string | null = null): Promise<SessionStores> {
   const retryCounters = await KyselyRetryCounterRepository.load(db, session, RETRY_COUNTER_TTL_MS);
   return {
     messages: new KyselyMessageRepository(db, session),
-    idempotency: new KyselyIdempotencyRepository(db, session),
+    idempotency: new KyselyIdempotencyRepository(db, session, undefined, nodeId),
     webhookDeliveries: new KyselyWebhookDeliveryRepository(db, session),
     incoming: new KyselyIncomingMessageRepository(db, session),
     changes: new KyselyMessageChangeRepository(db, session),
