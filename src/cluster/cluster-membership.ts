@@ -9,6 +9,7 @@
  * released session's socket is closed before another node may take it.
  */
 import type { Logger } from 'pino';
+import { resolveAbandonedRequests } from './abandoned-requests.js';
 import { rebalance } from './balancer.js';
 import { FencedKeyStore } from './fenced-key-store.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -122,6 +123,7 @@ export class ClusterMembership {
     const { beforeRound } = this.options;
     this.round = (beforeRound ? beforeRound() : Promise.resolve())
       .then(() => rebalance({ keeper: this.keeper, nodes: this.nodes, leases: this.leases }, this.options.sessions()))
+      .then(() => this.resolveAbandonedRequests())
       .then(
         () => undefined,
         (err: unknown) => this.options.logger.warn({ err }, 'cluster balancing failed; trying again next round'),
@@ -133,6 +135,13 @@ export class ClusterMembership {
           this.rebalanceSoon();
         }
       });
+  }
+
+  /** A client retrying a dead node's request elsewhere gets its answer, not 409 in progress. */
+  private async resolveAbandonedRequests(): Promise<void> {
+    const resolved = await resolveAbandonedRequests(this.options.database.db);
+    if (resolved.resumable + resolved.released > 0)
+      this.options.logger.info(resolved, 'idempotency keys of requests a departed node left in progress resolved');
   }
 
   private halt(): void {

@@ -10,6 +10,7 @@
  * between), the round is tried again.
  */
 import { sql, type Kysely } from 'kysely';
+import { claimedByNoLiveNode } from '../cluster/abandoned-requests.js';
 import type { StoreSchema } from '../cluster/sql/schema.js';
 import { IDEMPOTENCY_TTL_MS, type BeginResult, type IdempotencyClaim, type IdempotencyRepository, type StoredResponse } from './idempotency-repository.js';
 
@@ -21,6 +22,8 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
     private readonly db: Kysely<StoreSchema>,
     private readonly session: string,
     private readonly ttlMs = IDEMPOTENCY_TTL_MS,
+    /** Cluster mode: this node's id, recorded on every key it claims (src/cluster/abandoned-requests.ts). */
+    private readonly claimedBy: string | null = null,
   ) {}
 
   async begin(claim: IdempotencyClaim, now = Date.now()): Promise<BeginResult> {
@@ -84,7 +87,12 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
       .execute();
   }
 
+  /**
+   * Keys no live request holds: all in progress on one node (run at start), but in a cluster only
+   * those claimed by no live node; another node's request in progress is left alone.
+   */
   async recoverInterrupted(): Promise<{ resumable: number; released: number }> {
+    const abandoned = claimedByNoLiveNode(this.db);
     return this.db.transaction().execute(async (trx) => {
       const parked = await trx
         .updateTable('idempotency_keys')
@@ -92,12 +100,14 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
         .where('session', '=', this.session)
         .where('state', '=', 'in_progress')
         .where('message_id', 'is not', null)
+        .where(abandoned)
         .executeTakeFirst();
       const dropped = await trx
         .deleteFrom('idempotency_keys')
         .where('session', '=', this.session)
         .where('state', '=', 'in_progress')
         .where('message_id', 'is', null)
+        .where(abandoned)
         .executeTakeFirst();
       return { resumable: Number(parked.numUpdatedRows), released: Number(dropped.numDeletedRows) };
     });
@@ -123,6 +133,7 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
         state: 'in_progress',
         created_at: now,
         expires_at: now + this.ttlMs,
+        claimed_by: this.claimedBy,
       })
       .onConflict((oc) =>
         oc
@@ -136,6 +147,7 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
             resumable: 0,
             created_at: (eb) => eb.ref('excluded.created_at'),
             expires_at: (eb) => eb.ref('excluded.expires_at'),
+            claimed_by: (eb) => eb.ref('excluded.claimed_by'),
           })
           .where('idempotency_keys.expires_at', '<=', now),
       )
@@ -144,11 +156,14 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
     return row !== undefined;
   }
 
-  /** Takes a parked request's record for this retry (once: resumable drops back to 0). */
+  /**
+   * Takes a parked request's record for this retry (once: resumable drops back to 0). The key is
+   * this node's from now on, so the abandoned-request sweep does not park it again under the retry.
+   */
   private async takeResumable(claim: IdempotencyClaim, now: number): Promise<string | null> {
     const row = await this.db
       .updateTable('idempotency_keys')
-      .set({ resumable: 0 })
+      .set({ resumable: 0, claimed_by: this.claimedBy })
       .where('session', '=', this.session)
       .where('scope', '=', claim.scope)
       .where('key', '=', claim.key)

@@ -45,6 +45,8 @@ export class ClusteredSessions {
   private readonly deletion: ClusterSessionDeletion;
   private manager?: SessionManager;
   private closed?: Promise<void>;
+  /** Each session's socket start or stop under way (see inTurn). */
+  private readonly turns = new Map<string, Promise<void>>();
   /** Shutting down: a lease that still arrives is handed back, its socket never started. */
   private stopping = false;
 
@@ -96,19 +98,22 @@ export class ClusteredSessions {
       if (!runtime || this.stopping) return void keeper.release(session);
       this.logger.info({ session, token }, 'this node now drives the session');
       // What the last driver left (interrupted requests, in-flight outbox jobs) is recovered first.
-      runtime.services
-        .drive()
-        .then(() => {
-          if (keeper.mayDrive(session)) runtime.transport.start();
-        })
-        .catch((err: unknown) => {
-          this.logger.error({ err, session }, 'could not take the session over; handing it back');
-          void this.stopSocket(session).then(() => keeper.release(session));
-        });
+      // After any stop still under way: a start while it runs would be undone by it.
+      this.inTurn(session, async () => {
+        await runtime.services.drive();
+        if (keeper.mayDrive(session)) runtime.transport.start();
+      }).catch((err: unknown) => {
+        this.logger.error({ err, session }, 'could not take the session over; handing it back');
+        void this.stopSocket(session).then(() => keeper.release(session));
+      });
     });
     keeper.on('lost', ({ session, reason }) => {
-      if (reason !== 'released') this.logger.warn({ session, reason }, 'lease lost; closing the session socket');
-      void this.stopSocket(session);
+      if (reason === 'released') return void this.stopSocket(session);
+      // Self-fenced or taken: another node may log in any moment now, so the socket closes at once,
+      // not after the outbox job or webhook in flight (up to SEND_ACK_TIMEOUT, WEBHOOK_TIMEOUT);
+      // a send cut off is resent under its id by whoever drives the session next.
+      this.logger.warn({ session, reason }, 'lease lost; closing the session socket');
+      void this.inTurn(session, () => this.closeAtOnce(session));
     });
   }
 
@@ -126,8 +131,11 @@ export class ClusteredSessions {
       session,
       // Checked on the clock, not only by the fence timer: a stalled event loop fires timers late.
       currentToken: () => (keeper.mayDrive(session) ? keeper.tokenOf(session) : undefined),
-      onFencedOff: () => {
-        void this.stopSocket(session);
+      onFencedOff: (error) => {
+        // A write of an older socket refused after this node took the session again: not this lease's.
+        const held = keeper.tokenOf(session);
+        if (held !== undefined && held !== error.token) return;
+        void this.inTurn(session, () => this.closeAtOnce(session));
         void keeper.release(session);
       },
       logger,
@@ -137,6 +145,7 @@ export class ClusteredSessions {
   /** Each session's records, outbox, keys and logs: in the shared store, scoped by its name. */
   readonly stores: SessionStoresFactory = async (session, _db, cipher) => {
     const stores = await sharedStores(this.database.db, session, cipher, {
+      nodeId: this.membership.nodeId,
       // The other nodes read the restriction again at once (and at each balancing round anyway).
       announceRestriction: () => this.membership.tell(`${RESTRICTED}${session}`),
     });
@@ -226,11 +235,38 @@ export class ClusteredSessions {
       .catch((err: unknown) => this.logger.warn({ err, session }, 'could not read the account restriction'));
   }
 
-  /** The outbox and the webhook deliveries stop first (the job in flight finishes), then the socket. */
-  private async stopSocket(session: string): Promise<void> {
+  /**
+   * While the lease is still held (a handover): the outbox and the webhook deliveries stop first
+   * (the job in flight finishes), then the socket.
+   */
+  private stopSocket(session: string): Promise<void> {
+    return this.inTurn(session, async () => {
+      const runtime = this.manager?.get(session);
+      if (!runtime) return;
+      await runtime.services.park();
+      await runtime.transport.suspend();
+    });
+  }
+
+  /** The lease is gone: the socket closes now, the services park meanwhile. */
+  private async closeAtOnce(session: string): Promise<void> {
     const runtime = this.manager?.get(session);
     if (!runtime) return;
-    await runtime.services.park();
-    await runtime.transport.suspend();
+    await Promise.all([runtime.transport.suspend(), runtime.services.park()]);
+  }
+
+  /**
+   * Starts and stops of one session's socket run one after the other: a start made while a stop
+   * was still parking the services used to be a no-op (the socket still ran), and the stop then
+   * closed the socket of a session this node drives again, leaving it down.
+   */
+  private inTurn(session: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.turns.get(session) ?? Promise.resolve()).then(step);
+    const settled = next.catch(() => undefined);
+    this.turns.set(session, settled);
+    void settled.then(() => {
+      if (this.turns.get(session) === settled) this.turns.delete(session);
+    });
+    return next;
   }
 }

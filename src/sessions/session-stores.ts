@@ -76,18 +76,22 @@ export function embeddedStores(db: SqliteDatabase, cipher?: ContentCipher): Sess
   };
 }
 
-/** The shared store, every query scoped by `session`; the retry counters are read once here. */
+/**
+ * The shared store, every query scoped by `session`; the retry counters are read once here.
+ * `nodeId` (cluster mode) is recorded on the idempotency keys this node's requests claim;
+ * `announceRestriction` tells the other nodes to read the account restriction again.
+ */
 export async function sharedStores(
   db: Kysely<StoreSchema>,
   session: string,
   cipher: ContentCipher,
-  options: { announceRestriction?: () => Promise<void> } = {},
+  options: { announceRestriction?: () => Promise<void>; nodeId?: string | null } = {},
 ): Promise<SessionStores> {
   const retryCounters = await KyselyRetryCounterRepository.load(db, session, RETRY_COUNTER_TTL_MS);
   const restrictions = await KyselyRestrictionStore.load(db, session, { onWritten: options.announceRestriction });
   return {
     messages: new KyselyMessageRepository(db, session),
-    idempotency: new KyselyIdempotencyRepository(db, session),
+    idempotency: new KyselyIdempotencyRepository(db, session, undefined, options.nodeId ?? null),
     webhookDeliveries: new KyselyWebhookDeliveryRepository(db, session),
     incoming: new KyselyIncomingMessageRepository(db, session),
     changes: new KyselyMessageChangeRepository(db, session),

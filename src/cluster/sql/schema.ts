@@ -56,6 +56,8 @@ export interface IdempotencyKeyTable {
   resumable: Generated<number>;
   created_at: number;
   expires_at: number;
+  /** The node whose request holds the key (cluster mode; migration 0022). NULL: no node recorded. */
+  claimed_by: string | null;
 }
 
 /** The webhook delivery queue (src/webhooks/webhook-delivery-repository.ts). Unique (session, id). */

@@ -1,11 +1,13 @@
 /**
  * Shared-store migrations for the rest of the sessions' data: sent content and retry counters
- * (src/records/kysely-sent-content-repository.ts) and the session list
- * (src/sessions/kysely-session-registry.ts), account restrictions (src/messaging/kysely-restriction-store.ts). Kept apart from migrations.ts, and numbered from 0020,
+ * (src/records/kysely-sent-content-repository.ts), the session list
+ * (src/sessions/kysely-session-registry.ts), account restrictions
+ * (src/messaging/kysely-restriction-store.ts) and the node that claimed an idempotency key. Kept
+ * apart from migrations.ts, and numbered from 0020,
  * so the outbox's migrations can be appended there without the two lists touching; Kysely's
  * Migrator applies all of them in name order. Append only, like migrations.ts.
  */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { bytesType, type SqlDialectName } from './dialect.js';
 
 // Migrations see the schema as it was when they were written, not today's, hence `any`.
@@ -62,6 +64,20 @@ export function sessionDataMigrations(dialect: SqlDialectName): Record<string, M
           .addColumn('since', 'bigint', (col) => col.notNull())
           .addColumn('until', 'bigint', (col) => col.notNull())
           .addColumn('until_from_whatsapp', 'integer', (col) => col.notNull())
+          .execute();
+      },
+    },
+    // Which node claimed an idempotency key: a request in progress on a node that died is resolved
+    // by the survivors (src/cluster/abandoned-requests.ts), not left answering 409 for 24 h.
+    // NULL: claimed before this migration, or imported; those are resolved as before, by drive().
+    '0023_idempotency_claimed_by': {
+      up: async (db: AnyDb) => {
+        await db.schema.alterTable('idempotency_keys').addColumn('claimed_by', 'text').execute();
+        await db.schema
+          .createIndex('idempotency_keys_in_progress')
+          .on('idempotency_keys')
+          .columns(['claimed_by'])
+          .where(sql.ref('state'), '=', 'in_progress')
           .execute();
       },
     },
