@@ -32,6 +32,7 @@ export class ChatListener {
     private readonly handlers: ConnectionHandlers,
     private readonly devices: PairedDevices,
     private readonly logger: Logger,
+    readonly host = '127.0.0.1',
   ) {}
 
   get port(): number {
@@ -76,7 +77,7 @@ export class ChatListener {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.host, () => resolve());
     });
     this.server = server;
     this.wss = wss;

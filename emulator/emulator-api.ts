@@ -31,6 +31,11 @@ export interface EmulatorOptions {
   qrRefs?: number;
   /** How the HTTPS media host treats idle keep-alive connections (see MediaServerOptions). */
   media?: MediaServerOptions;
+  /**
+   * The address the chat WebSocket listens on. Default 127.0.0.1; a test whose gateway runs in
+   * another network namespace gives the host side of its veth link. The media host stays on 127.0.0.1.
+   */
+  host?: string;
   logger?: Logger;
 }
 
@@ -45,7 +50,7 @@ export interface ClientReceipt {
 export type ReceiptType = 'delivery' | 'read';
 
 export interface Emulator {
-  /** ws://127.0.0.1:PORT/ws/chat, for Baileys' waWebSocketUrl. */
+  /** ws://HOST:PORT/ws/chat (HOST 127.0.0.1 unless `host` was given), for Baileys' waWebSocketUrl. */
   readonly wsUrl: string;
   readonly port: number;
   /** PEM of the media server's self-signed certificate. */

@@ -60,6 +60,7 @@ class WhatsAppEmulator implements Emulator {
       },
       devices,
       logger,
+      options.host,
     );
     const connectionFor = (deviceJid: string) => this.listener.connectionFor(deviceJid);
     this.linking = new CompanionLinking({ directory, devices, listener: this.listener, qrRefs: options.qrRefs ?? 5, logger, onLogin: notify });
@@ -102,7 +103,7 @@ class WhatsAppEmulator implements Emulator {
   }
 
   get wsUrl(): string {
-    return `ws://127.0.0.1:${this.listener.port}/ws/chat`;
+    return `ws://${this.listener.host}:${this.listener.port}/ws/chat`;
   }
 
   get port(): number {
@@ -265,7 +266,7 @@ class WhatsAppEmulator implements Emulator {
   }
 }
 
-/** Starts the emulator: the chat WebSocket and the HTTPS media host, both on 127.0.0.1 ephemeral ports. */
+/** Starts the emulator: the chat WebSocket (on `host`, 127.0.0.1 by default) and the HTTPS media host (127.0.0.1), on ephemeral ports. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const media = await MediaServer.start(logger.child({ module: 'media' }), options.media);
