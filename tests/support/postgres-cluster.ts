@@ -1,6 +1,6 @@
 /**
  * A throwaway PostgreSQL server for one test file: initdb into a temp dir, pg_ctl start on a free
- * port (127.0.0.1 only, its unix socket inside the temp dir), one database, and stop() that kills
+ * port (127.0.0.1, and one more address if asked; its unix socket inside the temp dir), one database, and stop() that kills
  * the server and removes every file. Durability is switched off (fsync, full_page_writes,
  * synchronous_commit): the data dies with the test, and a cluster starts in about 3 s.
  *
@@ -26,6 +26,14 @@ export interface PostgresCluster {
   /** Creates another empty database on the same server (for tests that want a clean schema). */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * Where else the server listens: a test whose node runs in another network namespace gives the
+ * host side of a veth link, and the network its clients come from (trusted, as 127.0.0.1 is).
+ */
+export interface PostgresListenOptions {
+  also?: { address: string; clientNetwork: string };
 }
 
 export function postgresAvailable(): boolean {
@@ -65,7 +73,7 @@ function stopAtExit(dataDir: string): () => void {
   return () => process.off('exit', onExit);
 }
 
-export async function startPostgresCluster(database = 'gateway'): Promise<PostgresCluster> {
+export async function startPostgresCluster(database = 'gateway', listen: PostgresListenOptions = {}): Promise<PostgresCluster> {
   if (!postgresAvailable()) throw new Error(`PostgreSQL binaries not found in ${POSTGRES_BIN} (apt-get install -y postgresql)`);
   const root = mkdtempSync(join(tmpdir(), 'pg-'));
   const dataDir = join(root, 'data');
@@ -97,7 +105,9 @@ export async function startPostgresCluster(database = 'gateway'): Promise<Postgr
       '--no-instructions',
     ]);
     await run(initCmd, initArgs);
-    const port = await startOnFreePort(dataDir, socketDir, join(root, 'server.log'));
+    if (listen.also) appendFileSync(join(dataDir, 'pg_hba.conf'), `host all all ${listen.also.clientNetwork} trust\n`);
+    const addresses = ['127.0.0.1', ...(listen.also ? [listen.also.address] : [])].join(',');
+    const port = await startOnFreePort(dataDir, socketDir, join(root, 'server.log'), addresses);
     forgetAtExit = stopAtExit(dataDir);
     const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     const createDatabase = async (name: string): Promise<string> => {
@@ -135,7 +145,7 @@ export async function startPostgresCluster(database = 'gateway'): Promise<Postgr
 }
 
 /** Another process may take the port between our probe and the server's bind: try a few. */
-async function startOnFreePort(dataDir: string, socketDir: string, logFile: string): Promise<number> {
+async function startOnFreePort(dataDir: string, socketDir: string, logFile: string, addresses: string): Promise<number> {
   const conf = join(dataDir, 'postgresql.auto.conf');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -143,7 +153,7 @@ async function startOnFreePort(dataDir: string, socketDir: string, logFile: stri
       conf,
       [
         `port = ${port}`,
-        `listen_addresses = '127.0.0.1'`,
+        `listen_addresses = '${addresses}'`,
         `unix_socket_directories = '${socketDir}'`,
         'fsync = off',
         'synchronous_commit = off',
