@@ -193,8 +193,8 @@ export function createServices(deps: {
     },
     drive,
     async park() {
-      await outbox?.worker?.stop();
-      await dispatcher?.stop();
+      // Both at once: a worker waiting on an unreachable database must not keep webhooks going.
+      await Promise.all([outbox?.worker?.stop(), dispatcher?.stop()]);
     },
     async stopSending() {
       await outbox?.worker?.stop();

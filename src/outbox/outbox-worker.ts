@@ -99,6 +99,9 @@ export class OutboxWorker {
     const { outbox, sender, pacing } = this.options;
     while (this.running && sender.isConnected()) {
       const ready = await outbox.nextReady(this.clock.now(), pacing, this.options.heldUntil);
+      // Stopped while the read was on its way (a lease lost in a partition, answered after healing):
+      // the job is no longer ours to take.
+      if (!this.running) return;
       if (!ready.job) {
         if (ready.wakeAt !== null) this.schedule(ready.wakeAt);
         return;
