@@ -1,27 +1,17 @@
 /**
- * A cluster node as its own process: the production gateway (dist/bench/gateway-child.js, the
- * same startGateway and loadConfig as src/main.ts) with each session connected to its own emulated
- * account (GATEWAY_BENCH_ENDPOINTS). It can be started inside a network namespace (`ip netns exec`),
- * so the test can cut its links while it runs. Its output is kept for the failure message.
+ * A cluster node as its own process for the partition case: a node process (node-processes.ts:
+ * the production gateway, each session connected to its own emulated account) with its own folder
+ * and endpoints file, optionally inside a network namespace so the test can cut its links while it
+ * runs, and a JSON client with the admin key. Its output is kept for the failure message.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Emulator } from '../../../emulator/index.js';
 import type { NetworkNamespace } from '../../support/network-namespace.js';
+import { GATEWAY_CHILD, startNodeProcess, writeEndpoints } from './node-processes.js';
 
-/** A port nobody listens on right now on this host's loopback. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-export const GATEWAY_CHILD = path.resolve('dist/bench/gateway-child.js');
+export { freePort } from './node-processes.js';
 
 export interface GatewayProcessOptions {
   id: string;
@@ -54,51 +44,34 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const dir = path.join(options.root, options.id);
   await mkdir(dir, { recursive: true });
   const endpointsFile = path.join(dir, 'endpoints.json');
-  const endpoints = Object.fromEntries([...options.emulators].map(([session, emu]) => [session, { wsUrl: emu.wsUrl, mediaCaPem: emu.mediaCaPem }]));
-  await writeFile(endpointsFile, JSON.stringify(endpoints));
-  const env = {
-    PATH: process.env.PATH,
-    GATEWAY_BENCH_ENDPOINTS: endpointsFile,
-    DATABASE_URL: options.databaseUrl,
-    NODE_ID: options.id,
-    LEASE_TTL: options.leaseTtl,
-    API_KEY: options.adminKey,
-    HOST: options.host,
-    PORT: String(options.port),
-    DATA_DIR: path.join(dir, 'data'),
-    SESSION_DIR: path.join(dir, 'session'),
-    UPLOAD_DIR: path.join(dir, 'uploads'),
-    RATE_LIMIT_ENABLED: 'false',
-    RECONNECT_BASE_DELAY_MS: '50',
-    RECONNECT_MAX_DELAY_MS: '200',
-    WA_QUERY_TIMEOUT_MS: '5000',
-    SHUTDOWN_TIMEOUT: '5',
-    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
-    BAILEYS_LOG_LEVEL: 'silent',
-    ...options.env,
-  };
-  const [command, args] = options.namespace ? options.namespace.command(process.execPath, [GATEWAY_CHILD]) : [process.execPath, [GATEWAY_CHILD]];
-  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const baseUrl = `http://${options.host}:${options.port}`;
+  await writeEndpoints(endpointsFile, options.emulators);
+  const node = await startNodeProcess({
+    name: options.id,
+    nodeId: options.id,
+    root: dir,
+    port: options.port,
+    host: options.host,
+    namespace: options.namespace,
+    databaseUrl: options.databaseUrl,
+    adminKey: options.adminKey,
+    leaseTtl: options.leaseTtl,
+    endpointsFile,
+    env: options.env,
+  });
   return {
     id: options.id,
-    baseUrl,
+    baseUrl: node.url,
     api: async (method, route, body) => {
-      const res = await fetch(baseUrl + route, {
+      const res = await fetch(node.url + route, {
         method,
         headers: { 'X-API-Key': options.adminKey, ...(body ? { 'Content-Type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
-    output: () => output.join(''),
+    output: () => node.output.join(''),
     kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await node.stop('SIGKILL');
     },
   };
 }

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Emulator } from '../../../emulator/index.js';
+import type { NetworkNamespace } from '../../support/network-namespace.js';
 
 export const GATEWAY_CHILD = path.resolve('dist/bench/gateway-child.js');
 
@@ -26,6 +27,12 @@ export interface NodeProcessOptions {
   endpointsFile: string;
   /** More settings over the ones above. */
   env?: Record<string, string>;
+  /** Where its HTTP server listens (default 127.0.0.1), and so where the test reaches it. */
+  host?: string;
+  /** Runs the node inside this network namespace (`ip netns exec`). */
+  namespace?: NetworkNamespace;
+  /** A fixed NODE_ID instead of `<name>-<generation>`. */
+  nodeId?: string;
 }
 
 export interface NodeExit {
@@ -66,14 +73,16 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
   const generation = (generations.get(options.name) ?? 0) + 1;
   generations.set(options.name, generation);
   // A restarted process is a new node: the design wants node ids unique per process lifetime.
-  const nodeId = `${options.name}-${generation}`;
+  const nodeId = options.nodeId ?? `${options.name}-${generation}`;
+  const host = options.host ?? '127.0.0.1';
   await mkdir(options.root, { recursive: true });
-  const child = spawn(process.execPath, [GATEWAY_CHILD], {
+  const [command, args] = options.namespace ? options.namespace.command(process.execPath, [GATEWAY_CHILD]) : [process.execPath, [GATEWAY_CHILD]];
+  const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       PORT: String(options.port),
-      HOST: '127.0.0.1',
+      HOST: host,
       API_KEY: options.adminKey,
       DATABASE_URL: options.databaseUrl,
       NODE_ID: nodeId,
@@ -101,7 +110,7 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
   return {
     name: options.name,
     nodeId,
-    url: `http://127.0.0.1:${options.port}`,
+    url: `http://${host}:${options.port}`,
     child,
     exited,
     output,
