@@ -141,4 +141,7 @@ export const Errors = {
   invalidPoll: (detail: string) => new AppError(400, 'INVALID_POLL', `Invalid poll: ${detail}`),
   shuttingDown: () => new AppError(503, 'SHUTTING_DOWN', 'Server is shutting down', {}, { Connection: 'close' }),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error'),
+  /** Cluster mode: the shared database could not be reached; nothing was written. */
+  storeUnavailable: () =>
+    new AppError(503, 'STORE_UNAVAILABLE', 'Shared database unreachable; nothing was done, try again shortly', {}, { 'Retry-After': '5' }),
 } as const;

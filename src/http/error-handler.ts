@@ -4,6 +4,7 @@
  * is logged with its stack but answered without internals.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { isStoreUnavailable } from '../cluster/sql/store-unavailable.js';
 import { AppError, Errors } from '../errors/app-error.js';
 import { isMulterError } from './multipart.js';
 
@@ -24,6 +25,7 @@ function formatBytes(bytes: number | undefined): string {
 
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (isStoreUnavailable(error)) return Errors.storeUnavailable();
   if (isMulterError(error)) {
     switch (error.code) {
       case 'LIMIT_UNEXPECTED_FILE':

@@ -85,6 +85,8 @@ function routeErrorCodes(route: DocumentedRoute): ErrorCode[] {
   if (route.guarded && route.rateLimited !== false) codes.add('RATE_LIMITED');
   if (route.doc.body || pathParamNames(route.path).length > 0) codes.add('BAD_REQUEST');
   codes.add('INTERNAL_ERROR');
+  // Cluster mode: any request may need the shared database.
+  codes.add('STORE_UNAVAILABLE');
   if (!route.doc.servedWhileDraining) codes.add('SHUTTING_DOWN');
   return [...codes];
 }

@@ -5,11 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { SqlDialectName } from './dialect.js';
 import { migrateToLatest } from './migrations.js';
 import type { ClusterSchema } from './schema.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 export type DatabaseTarget =
   | { sqlitePath: string; /** How long a writer waits for another connection's lock. */ busyTimeoutMs?: number }
@@ -24,6 +25,8 @@ export interface SqlDatabase {
 }
 
 const PG_INT8 = 20;
+/** How long taking a new PostgreSQL connection may take before the store counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * pg returns int8 as a string to avoid losing precision; our bigints (epoch ms, fencing tokens,
@@ -40,16 +43,39 @@ const pgTypes = {
   }) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The PostgreSQL pool Kysely takes connections from: int8 as numbers, a bounded connect, and a
+ * connection that cannot be had raised as StoreUnavailableError (the store is unreachable; nothing
+ * was written) rather than as a failed statement.
+ */
+export function postgresPool(databaseUrl: string, size: number): PostgresPool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: size,
+    types: pgTypes,
+    // Without a bound a connect to an unreachable host waits for the kernel's TCP timeout (minutes).
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle client's connection dropping (server restart, network cut) must not crash the process;
+  // the next query gets a fresh connection or fails where it is awaited.
+  pool.on('error', () => undefined);
+  // A connection that cannot be had is the store being unreachable, not a failed statement.
+  const connect = async () => {
+    try {
+      return await pool.connect();
+    } catch (err) {
+      throw new StoreUnavailableError(err);
+    }
+  };
+  return { connect, end: () => pool.end() };
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<SqlDatabase> {
   let db: Kysely<ClusterSchema>;
   let dialect: SqlDialectName;
   if ('databaseUrl' in target) {
     dialect = 'postgres';
-    const pool = new pg.Pool({ connectionString: target.databaseUrl, max: target.poolSize ?? 10, types: pgTypes });
-    // An idle client's connection dropping (server restart, network cut) must not crash the process;
-    // the next query gets a fresh connection or fails where it is awaited.
-    pool.on('error', () => undefined);
-    db = new Kysely<ClusterSchema>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<ClusterSchema>({ dialect: new PostgresDialect({ pool: postgresPool(target.databaseUrl, target.poolSize ?? 10) }) });
   } else {
     dialect = 'sqlite';
     if (target.sqlitePath !== ':memory:') mkdirSync(dirname(target.sqlitePath), { recursive: true });
