@@ -195,7 +195,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await sessions.closeAll();
     await cluster?.leave();
   };
-  const shutdown = createShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, closeResources, exit: options.exit });
+  const shutdown = createShutdown({
+    server,
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    // A routed send's answer does not need this node: it is 202 queued at once, and this node's
+    // own sessions go to their next owner sooner.
+    beforeDrain: () => cluster?.endRoutedWaits(),
+    closeResources,
+    exit: options.exit,
+  });
   lifecycle.shutdown = shutdown;
 
   logger.info({ address: bound, environment: config.environment, sessions: sessions.all().length }, `WhatsApp gateway listening on ${bound}`);

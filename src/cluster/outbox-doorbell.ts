@@ -24,6 +24,8 @@ export interface OutboxDoorbellOptions {
 
 export class OutboxDoorbell {
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Shutting down: routed sends wait for nothing (see endWaits). */
+  private ending = false;
 
   constructor(private readonly options: OutboxDoorbellOptions) {}
 
@@ -48,7 +50,18 @@ export class OutboxDoorbell {
     };
   }
 
-  private wait(recordId: string, withinMs: number): SettledWait {
+  /**
+   * Shutdown begins: every routed send's wait ends now and is answered from its record (200 if the
+   * owner already sent it, else 202 queued: the owner sends it, not this node), so the HTTP drain
+   * does not hold this node's own sessions back from their handover for other nodes' acks.
+   */
+  endWaits(): void {
+    this.ending = true;
+    for (const id of [...this.waiters.keys()]) this.settle(id);
+  }
+
+  private wait(recordId: string, requestedMs: number): SettledWait {
+    const withinMs = this.ending ? 0 : requestedMs;
     let release: () => void = () => {};
     const done = new Promise<void>((resolve) => {
       const timer = setTimeout(() => release(), withinMs);

@@ -10,6 +10,8 @@ export interface ShutdownOptions {
   server: Server;
   logger: Logger;
   timeoutMs: number;
+  /** Called as shutdown begins, before the HTTP drain (e.g. to end waits that would prolong it). */
+  beforeDrain?: () => void;
   /** Closes everything behind the HTTP server (WhatsApp socket, stores), in order. */
   closeResources: () => Promise<void>;
   exit?: (code: number) => void;
@@ -53,6 +55,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
         let code = 0;
         const began = Date.now();
         try {
+          options.beforeDrain?.();
           await drainHttp();
           // The bound covers the whole shutdown: an outbox upload or a webhook that hangs must not
           // keep the process alive until systemd kills it.

@@ -202,6 +202,11 @@ export class ClusteredSessions {
     }
   }
 
+  /** Shutdown begins (before the HTTP drain): routed sends stop waiting for their owners. */
+  endRoutedWaits(): void {
+    this.doorbell.endWaits();
+  }
+
   /** Shutdown, before the sockets close: no session is taken any more. */
   async stopTaking(): Promise<void> {
     this.stopping = true;

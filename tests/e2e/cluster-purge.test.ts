@@ -58,14 +58,31 @@ describe('cluster: deleting a session removes every row of it from the shared st
   };
   const ownerOf = (session: string) => nodes.find((n) => n.held().includes(session));
   const waitForOwner = (session: string) => waitFor(() => ownerOf(session), BOUND_MS, `a node driving ${session}`);
-  const qrOn = (node: ClusterNode) =>
+  /**
+   * The QR of whichever node drives the session when asked: on a loaded machine a node can
+   * self-fence while starting (its lease then moves, and the QR with it).
+   */
+  const currentQr = () =>
     waitFor(
       async () => {
-        const res = await node.api().get(`${base}/qr`);
-        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
+        const node = ownerOf(SHOP);
+        const res = node ? await node.api().get(`${base}/qr`) : undefined;
+        return res?.status === 200 ? (res.body as { qr: string }).qr : undefined;
       },
-      10_000,
+      BOUND_MS,
       `a QR for ${SHOP}`,
+    );
+  /** Scans the current QR until a node is connected (a QR whose node lost the lease dies with it). */
+  const link = async (emulator: Emulator) =>
+    waitFor(
+      async () => {
+        const qr = await currentQr();
+        await emulator.scanQr(qr).catch(() => undefined);
+        const owner = await waitFor(() => nodes.find((n) => n.connected().includes(SHOP)), BOUND_MS, 'a node connected').catch(() => undefined);
+        return owner ? { owner, qr } : undefined;
+      },
+      3 * BOUND_MS,
+      `${SHOP} linked`,
     );
 
   beforeAll(async () => {
@@ -99,11 +116,9 @@ describe('cluster: deleting a session removes every row of it from the shared st
   test('deleted through the node that does not drive it: logged out, no row left in any table, gone from both nodes', async () => {
     const emulator = emulators.get(SHOP)!;
     await nodes[0]!.api().post('/api/sessions').send({ name: SHOP, webhook_url: receiverUrl, webhook_secret: 'shop-webhook-secret-123' }).expect(201);
-    const owner = await waitForOwner(SHOP);
+    const { owner, qr } = await link(emulator);
+    firstQr = qr;
     const other = nodes.find((n) => n !== owner)!;
-    firstQr = await qrOn(owner);
-    await emulator.scanQr(firstQr);
-    await waitFor(() => owner.connected().includes(SHOP), BOUND_MS, 'the owner connected');
 
     // Use the session so that its tables fill: sends through both nodes, an idempotent one, a poll
     // and a vote on it, an edit, an incoming text; each event is a webhook delivery.
@@ -162,8 +177,7 @@ describe('cluster: deleting a session removes every row of it from the shared st
 
   test('created again under the same name it starts empty (a new QR, no records); deleted through its driver', async () => {
     await nodes[1]!.api().post('/api/sessions').send({ name: SHOP }).expect(201);
-    const owner = await waitForOwner(SHOP);
-    const qr = await qrOn(owner);
+    const qr = await currentQr();
     expect(qr).not.toEqual(firstQr);
     await waitFor(() => nodes.every((n) => n.gateway.sessions.get(SHOP)), BOUND_MS, 'both nodes opened the new session');
     for (const node of nodes) expect((await node.api().get(`${base}/messages`).expect(200)).body.data).toEqual([]);
@@ -171,7 +185,8 @@ describe('cluster: deleting a session removes every row of it from the shared st
     for (const table of ['messages', 'outbox_jobs', 'received_messages', 'polls', 'webhook_deliveries', 'idempotency_keys', 'sent_content'])
       expect([table, counts[table]]).toEqual([table, 0]);
 
-    await owner.api().delete(`/api/sessions/${SHOP}`).expect(200);
+    // Through the node driving it now (the delete's own case of the owner handing over).
+    await (await waitForOwner(SHOP)).api().delete(`/api/sessions/${SHOP}`).expect(200);
     const { session_leases: leaseRows, ...data } = await rowsPerTable(SHOP);
     expect(leaseRows).toBe(1);
     expect(Object.entries(data).filter(([, n]) => n > 0)).toEqual([]);
