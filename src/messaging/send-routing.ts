@@ -46,11 +46,23 @@ export async function routedSend(
     wait.cancel();
     throw error;
   }
+  return answerWhenSettled(wait, ids, steps.record);
+}
+
+/**
+ * The answer to a send whose job is enqueued and whose `wait` (settled, called before the enqueue)
+ * runs: what the driving node's send earned once the job settled, else 202 queued at the bound.
+ */
+export async function answerWhenSettled(
+  wait: SettledWait,
+  ids: { id: string; messageId: string },
+  record: () => Promise<MessageRecord | null>,
+): Promise<SendOutcome> {
   await wait.done;
   // Read whatever ended the wait: the result, or the bound (a missed notification shows here too).
-  const record = await steps.record();
-  if (record && REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
-  if (record?.status === 'failed') throw recordedFailure(record.error);
+  const settled = await record();
+  if (settled && REACHED.has(settled.status)) return { ...ids, status: settled.status as SendOutcome['status'] };
+  if (settled?.status === 'failed') throw recordedFailure(settled.error);
   return { ...ids, status: 'queued' };
 }
 
