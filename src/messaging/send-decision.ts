@@ -72,8 +72,9 @@ export class SendDecider {
   private async queueBehindRouted(record: NewRecord, request: SendRequest, content: OutgoingContent, routing: RoutingParts): Promise<SendOutcome | undefined> {
     const { jid } = resolveRecipient(request.to);
     const ids = { id: record.id, messageId: record.waMessageId };
-    const decision = this.decisions.then(async (): Promise<SettledWait | undefined> => {
+    const decision = this.decisions.then(async (): Promise<{ wait: SettledWait; deadline: number } | undefined> => {
       if (!(await routing.outbox.repository.hasPendingFor(jid))) return undefined;
+      const deadline = Date.now() + routing.via.waitMs;
       const wait = routing.via.settled(record.id, routing.via.waitMs);
       try {
         await this.deps.enqueuer.enqueue(routing.outbox, { ...ids, to: request.to, request: request.content, content, newRecord: record });
@@ -81,11 +82,11 @@ export class SendDecider {
         wait.cancel();
         throw error;
       }
-      return wait;
+      return { wait, deadline };
     });
     this.decisions = decision.catch(() => undefined);
-    const wait = await decision;
-    return wait && answerWhenSettled(wait, ids, () => this.deps.record(record.id));
+    const pending = await decision;
+    return pending && answerWhenSettled(routing.via, pending, ids, () => this.deps.record(record.id));
   }
 
   /** Another node drives the session: through the shared outbox to it (send-routing.ts), media bytes included. */
