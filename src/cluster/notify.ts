@@ -12,6 +12,9 @@ import { sql, type QueryExecutorProvider } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
+/** The `application_name` of the listening connection (pg_stat_activity). */
+export const LISTENER_APPLICATION_NAME = 'whatsapp-gateway-listen';
+
 export type NotificationHandler = (payload: string) => void;
 
 export interface NotifierOptions {
@@ -79,7 +82,8 @@ export class Notifier extends EventEmitter<{ resync: []; error: [Error] }> {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // Named, so an operator (or a test) can tell the listening backend in pg_stat_activity.
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: LISTENER_APPLICATION_NAME });
     client.on('notification', (message) => {
       for (const handler of this.handlers.get(message.channel) ?? []) {
         try {

@@ -5,12 +5,14 @@
  * worker, and a node waiting to answer a routed send (send-routing.ts) is told its result.
  *
  * Notifications are lost while the listening connection is down: on 'resync' every driven session's
- * worker looks again, and a waiting send falls back to reading its record when its bound runs out.
+ * worker looks again, and every waiting send reads its record (and waits on if it has not settled).
  */
 import type { Logger } from 'pino';
 import type { SendRouting, SettledWait } from '../messaging/send-routing.js';
 import { OUTBOX_CHANNEL, OUTBOX_RESULT_CHANNEL } from '../outbox/kysely-outbox-repository.js';
 import type { Notifier } from './notify.js';
+
+type WaitEnd = Awaited<SettledWait['done']>;
 
 export interface OutboxDoorbellOptions {
   /** Absent on SQLite (one node): no routed sends wait, nothing listens. */
@@ -23,7 +25,7 @@ export interface OutboxDoorbellOptions {
 }
 
 export class OutboxDoorbell {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<(ended: WaitEnd) => void>>();
   /** Shutting down: routed sends wait for nothing (see endWaits). */
   private ending = false;
 
@@ -33,11 +35,11 @@ export class OutboxDoorbell {
     const { notifier } = this.options;
     if (!notifier) return;
     await notifier.listen(OUTBOX_CHANNEL, (session) => this.options.onEnqueued(session));
-    await notifier.listen(OUTBOX_RESULT_CHANNEL, (messageId) => this.settle(messageId));
+    await notifier.listen(OUTBOX_RESULT_CHANNEL, (messageId) => this.settle(messageId, 'settled'));
     notifier.on('resync', () => {
       this.options.onResync();
       // A result announced while the connection was down is read from the record now.
-      for (const id of [...this.waiters.keys()]) this.settle(id);
+      for (const id of [...this.waiters.keys()]) this.settle(id, 'resync');
     });
   }
 
@@ -57,29 +59,29 @@ export class OutboxDoorbell {
    */
   endWaits(): void {
     this.ending = true;
-    for (const id of [...this.waiters.keys()]) this.settle(id);
+    for (const id of [...this.waiters.keys()]) this.settle(id, 'bound');
   }
 
   private wait(recordId: string, requestedMs: number): SettledWait {
     const withinMs = this.ending ? 0 : requestedMs;
-    let release: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => release(), withinMs);
-      release = () => {
+    let release: (ended: WaitEnd) => void = () => {};
+    const done = new Promise<WaitEnd>((resolve) => {
+      const timer = setTimeout(() => release('bound'), withinMs);
+      release = (ended) => {
         clearTimeout(timer);
         const set = this.waiters.get(recordId);
         set?.delete(release);
         if (set?.size === 0) this.waiters.delete(recordId);
-        resolve();
+        resolve(ended);
       };
       const set = this.waiters.get(recordId) ?? new Set();
       set.add(release);
       this.waiters.set(recordId, set);
     });
-    return { done, cancel: () => release() };
+    return { done, cancel: () => release('bound') };
   }
 
-  private settle(recordId: string): void {
-    for (const release of [...(this.waiters.get(recordId) ?? [])]) release();
+  private settle(recordId: string, ended: WaitEnd): void {
+    for (const release of [...(this.waiters.get(recordId) ?? [])]) release(ended);
   }
 }

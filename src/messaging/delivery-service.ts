@@ -82,7 +82,13 @@ export class DeliveryService {
       routing?: RoutingParts;
     },
   ) {
-    this.enqueuer = new OutboxEnqueue({ messages: deps.messages, markFailed: (id, reason) => this.mark(id, 'failed', reason), logger: deps.logger });
+    this.enqueuer = new OutboxEnqueue({
+      messages: deps.messages,
+      markFailed: (id, reason) => this.mark(id, 'failed', reason),
+      logger: deps.logger,
+      // Cluster mode: the driver's own queued media too, so a node taking the session over can send them.
+      storeMediaWithin: deps.routing?.uploads,
+    });
     this.decider = new SendDecider({
       transport: deps.transport,
       enqueuer: this.enqueuer,

@@ -1,8 +1,8 @@
 /**
  * Putting an accepted send into the outbox: its job (and, for a new message, its record, in the
- * same transaction) with its media either moved into this node's spool folder or, when the send
- * goes to another node (cluster routing), read into the job's row in the shared store, since this
- * node's disk is out of that node's reach.
+ * same transaction) with its media either moved into this node's spool folder (embedded store) or,
+ * in cluster mode, read into the job's row in the shared store: whichever node sends the job (the
+ * session's driver now, or the one that takes it over later) cannot reach this node's disk.
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -38,11 +38,6 @@ export interface QueuedSend {
   content: OutgoingContent;
   /** The message's record is not written yet and goes in with the job, atomically. */
   newRecord?: NewRecord;
-  /**
-   * The media's bytes go into the store with the job (another node sends it), bounded by the
-   * upload limit of the request's kind; otherwise the prepared file moves into this node's spool.
-   */
-  storeMediaWithin?: UploadPolicies;
 }
 
 export class OutboxEnqueue {
@@ -52,6 +47,12 @@ export class OutboxEnqueue {
       /** Marks a record failed and tells the listeners (the delivery service's status changes). */
       markFailed: (id: string, reason: string) => Promise<void>;
       logger: Logger;
+      /**
+       * Cluster mode: every job's media bytes go into the shared store with it, bounded by the
+       * upload limit of the request's kind, since any node may be the one to send it (routed, or
+       * after a takeover). Absent (embedded store): the prepared file moves into this node's spool.
+       */
+      storeMediaWithin?: UploadPolicies;
     },
   ) {}
 
@@ -62,8 +63,8 @@ export class OutboxEnqueue {
     try {
       let job: Pick<NewOutboxJob, 'media' | 'mediaData' | 'options'> = { media: null, options: encodeJobContent(content) };
       if (isMediaContent(content)) {
-        if (send.storeMediaWithin) {
-          job = await storedMediaJob(content, send.request, send.storeMediaWithin);
+        if (this.deps.storeMediaWithin) {
+          job = await storedMediaJob(content, send.request, this.deps.storeMediaWithin);
         } else {
           // A media file moves into the spool, and the queued content points at it there.
           spooled = await outbox.spool.adopt(content.path, content.fileName);

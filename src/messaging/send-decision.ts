@@ -2,7 +2,9 @@
  * Where an accepted send goes, once its record's ids are chosen: out now, into this node's outbox
  * (WhatsApp disconnected, pacing says wait, the recipient is held by an account restriction, or
  * earlier messages are still queued, so the order of acceptance is the order of delivery), or, in
- * cluster mode while another node drives the session, through the shared outbox to that node.
+ * cluster mode while another node drives the session, through the shared outbox to that node. In
+ * cluster mode the driving node's own send also waits in the shared outbox behind jobs still
+ * pending for its recipient (sends other nodes routed here), even without QUEUE_WHEN_DISCONNECTED.
  */
 import { nextAllowedAt, pacingHorizonMs } from '../outbox/pacing.js';
 import type { MessageRecord } from '../records/message-repository.js';
@@ -11,7 +13,7 @@ import type { AccountRestrictions } from './account-restrictions.js';
 import type { SendOutcome, SendRequest } from './delivery-service.js';
 import type { NewRecord, OutboxEnqueue, OutboxParts } from './outbox-enqueue.js';
 import { resolveRecipient } from './recipient.js';
-import { routedSend, type SendRouting } from './send-routing.js';
+import { answerWhenSettled, routedSend, type SendRouting, type SettledWait } from './send-routing.js';
 import type { UploadPolicies } from './upload-policy.js';
 
 /** `now`: the record is not written yet; the caller writes it and sends. Otherwise the send is answered. */
@@ -21,7 +23,7 @@ export interface RoutingParts {
   via: SendRouting;
   /** The shared outbox, which exists in cluster mode even when this node does not queue its own sends. */
   outbox: OutboxParts;
-  /** Upload limits, which bound the media bytes a routed job carries in the store. */
+  /** Upload limits, which bound the media bytes a job carries in the shared store (outbox-enqueue.ts). */
   uploads: UploadPolicies;
 }
 
@@ -52,7 +54,39 @@ export class SendDecider {
     const ids = { id: record.id, messageId: record.waMessageId };
     if (routing && this.drivenElsewhere()) return { way: 'routed', outcome: await this.route(record, request, content, routing) };
     if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') return { way: 'queued', outcome: { ...ids, status: 'queued' } };
+    if (routing && !outbox) {
+      const behind = await this.queueBehindRouted(record, request, content, routing);
+      if (behind) return { way: 'routed', outcome: behind };
+    }
     return { way: 'now' };
+  }
+
+  /**
+   * Cluster mode without QUEUE_WHEN_DISCONNECTED, on the driving node: a send to a recipient that
+   * still has jobs in the shared outbox (sends other nodes routed here, not yet out) goes in behind
+   * them, so the order of acceptance is the order of delivery, and is answered as a routed send
+   * (200 once its job was sent within the bound, 202 queued otherwise). Checked and enqueued in one
+   * decision (see decideAndReserve): a second send right after sees the first one's job.
+   * Undefined: nothing waits for the recipient, the send goes out now.
+   */
+  private async queueBehindRouted(record: NewRecord, request: SendRequest, content: OutgoingContent, routing: RoutingParts): Promise<SendOutcome | undefined> {
+    const { jid } = resolveRecipient(request.to);
+    const ids = { id: record.id, messageId: record.waMessageId };
+    const decision = this.decisions.then(async (): Promise<{ wait: SettledWait; deadline: number } | undefined> => {
+      if (!(await routing.outbox.repository.hasPendingFor(jid))) return undefined;
+      const deadline = Date.now() + routing.via.waitMs;
+      const wait = routing.via.settled(record.id, routing.via.waitMs);
+      try {
+        await this.deps.enqueuer.enqueue(routing.outbox, { ...ids, to: request.to, request: request.content, content, newRecord: record });
+      } catch (error) {
+        wait.cancel();
+        throw error;
+      }
+      return { wait, deadline };
+    });
+    this.decisions = decision.catch(() => undefined);
+    const pending = await decision;
+    return pending && answerWhenSettled(routing.via, pending, ids, () => this.deps.record(record.id));
   }
 
   /** Another node drives the session: through the shared outbox to it (send-routing.ts), media bytes included. */
@@ -66,7 +100,6 @@ export class SendDecider {
           request: request.content,
           content,
           newRecord: record,
-          storeMediaWithin: routing.uploads,
         }),
       record: () => this.deps.record(record.id),
     });

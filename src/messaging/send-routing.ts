@@ -22,7 +22,12 @@ export interface SendRouting {
 }
 
 export interface SettledWait {
-  done: Promise<void>;
+  /**
+   * How the wait ended: `settled` (the job's result was announced), `resync` (announcements may
+   * have been lost: look at the record, and wait again if it has not settled), `bound` (time is up,
+   * or cancelled).
+   */
+  done: Promise<'settled' | 'resync' | 'bound'>;
   cancel(): void;
 }
 
@@ -39,6 +44,7 @@ export async function routedSend(
   ids: { id: string; messageId: string },
   steps: { enqueue(): Promise<void>; record(): Promise<MessageRecord | null> },
 ): Promise<SendOutcome> {
+  const deadline = Date.now() + routing.waitMs;
   const wait = routing.settled(ids.id, routing.waitMs);
   try {
     await steps.enqueue();
@@ -46,9 +52,43 @@ export async function routedSend(
     wait.cancel();
     throw error;
   }
-  await wait.done;
-  // Read whatever ended the wait: the result, or the bound (a missed notification shows here too).
-  const record = await steps.record();
+  return answerWhenSettled(routing, { wait, deadline }, ids, steps.record);
+}
+
+/**
+ * The answer to a send whose job is enqueued and whose `wait` (settled, called before the enqueue)
+ * runs until `deadline` (epoch ms): what the driving node's send earned once the job settled, else
+ * 202 queued at the bound.
+ */
+export async function answerWhenSettled(
+  routing: SendRouting,
+  pending: { wait: SettledWait; deadline: number },
+  ids: { id: string; messageId: string },
+  record: () => Promise<MessageRecord | null>,
+): Promise<SendOutcome> {
+  let wait = pending.wait;
+  for (;;) {
+    const ended = await wait.done;
+    const left = pending.deadline - Date.now();
+    if (ended === 'resync' && left > 0) {
+      // The result may have been announced while nobody listened: the record says. If it has not
+      // settled, wait again for the rest of the bound, registered before the read (as at the start).
+      wait = routing.settled(ids.id, left);
+      const current = await record();
+      if (!isSettled(current)) continue;
+      wait.cancel();
+      return answerFrom(current, ids);
+    }
+    // Read whatever ended the wait: the result, or the bound (a missed notification shows here too).
+    return answerFrom(await record(), ids);
+  }
+}
+
+function isSettled(record: MessageRecord | null): boolean {
+  return record !== null && (REACHED.has(record.status) || record.status === 'failed');
+}
+
+function answerFrom(record: MessageRecord | null, ids: { id: string; messageId: string }): SendOutcome {
   if (record && REACHED.has(record.status)) return { ...ids, status: record.status as SendOutcome['status'] };
   if (record?.status === 'failed') throw recordedFailure(record.error);
   return { ...ids, status: 'queued' };

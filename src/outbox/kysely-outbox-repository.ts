@@ -235,6 +235,18 @@ export class KyselyOutboxRepository implements OutboxRepository {
     return this.usage(this.db);
   }
 
+  async hasPendingFor(jid: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('outbox_jobs')
+      .select('seq')
+      .where('session', '=', this.session)
+      .where('jid', '=', jid)
+      .where('status', 'in', PENDING)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async referencedMediaPaths(): Promise<string[]> {
     const rows = await this.db
       .selectFrom('outbox_jobs')

@@ -116,6 +116,8 @@ export interface OutboxRepository {
   storedMedia(messageId: string): Promise<Buffer | null>;
   /** Jobs still to send (queued + in flight) and the bytes of media they hold. */
   size(): Promise<OutboxUsage>;
+  /** Whether a job to `jid` is still to send (queued or in flight): a new send to it must wait behind. */
+  hasPendingFor(jid: string): Promise<boolean>;
   /** Media files pending jobs still need; anything else in the spool folder is an orphan. */
   referencedMediaPaths(): Promise<string[]>;
   /** Deletes sent/failed jobs finished before `before` and send history older than it. */

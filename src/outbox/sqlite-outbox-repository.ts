@@ -198,6 +198,10 @@ export class SqliteOutboxRepository implements OutboxRepository {
     return this.usage();
   }
 
+  async hasPendingFor(jid: string): Promise<boolean> {
+    return this.sql.prepare(`SELECT 1 FROM outbox_jobs WHERE ${PENDING} AND jid = ? LIMIT 1`).get(jid) !== undefined;
+  }
+
   async referencedMediaPaths(): Promise<string[]> {
     return (this.sql.prepare(`SELECT media_path FROM outbox_jobs WHERE ${PENDING} AND media_path IS NOT NULL`).all() as { media_path: string }[]).map(
       (r) => r.media_path,

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { startEmulator, unrefBaileysTimers, type Emulator, type ReceivedMessage } from '../../emulator/index.js';
+import { LISTENER_APPLICATION_NAME } from '../../src/cluster/notify.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { SAMPLE_FILES } from '../support/fixtures.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
@@ -25,6 +26,8 @@ const ADMIN = 'admin-key-0123456789abcdef';
 const RECIPIENT = '6281234567890';
 const ORDERED_TO = '6281234567891';
 const REFUSING = '6281234567892';
+const BEHIND = '6281234567893';
+const RESYNC_TO = '6281234567894';
 const LEASE_TTL_S = 3;
 const BOUND_MS = 5 * LEASE_TTL_S * 1000;
 // Both nodes: how long a send waits for its server ack, and so how long a routed send waits for the owner.
@@ -97,6 +100,22 @@ describe('cluster: a send on the node that does not drive the session', () => {
       }
     }
   };
+
+  /** Runs `query` on the shared store with a connection of the test's own. */
+  const inStore = async <R extends pg.QueryResultRow>(query: string, params: unknown[] = []): Promise<R[]> => {
+    const client = new pg.Client({ connectionString: pgServer.url });
+    await client.connect();
+    try {
+      return (await client.query<R>(query, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  /** How many jobs to `phone` are still to send in the shared outbox. */
+  const pendingTo = async (phone: string) =>
+    Number(
+      (await inStore<{ n: string }>("select count(*) as n from outbox_jobs where status in ('queued', 'in_flight') and jid like $1", [`${phone}@%`]))[0]!.n,
+    );
 
   afterAll(async () => {
     for (const node of nodes) await node.stop().catch(() => undefined);
@@ -220,32 +239,92 @@ describe('cluster: a send on the node that does not drive the session', () => {
     await nothingLeftBehind();
   }, 60_000);
 
-  // Last: it stops the owner.
-  test('a routed image the owner could not send goes out from the shared store after the other node takes the session over', async () => {
-    const png = await sharp({ create: { width: 6, height: 6, channels: 3, background: '#33aa66' } })
-      .png()
-      .toBuffer();
-    // The owner's send gets no server ack: the answer is 202, and the job waits for a retry.
-    emulator.interceptAcks({ action: 'swallow' });
-    const res = await other
+  test('a send on the owner waits behind a routed send still pending for the same recipient: they arrive in the order accepted', async () => {
+    // The routed text's first send gets no server ack: its job stays pending until the owner resends it.
+    emulator.interceptAcks({ action: 'swallow', to: BEHIND });
+    const routed = other
       .api()
-      .post('/api/send-image')
-      .field('phone', RECIPIENT)
-      .field('caption', 'setelah alih')
-      .attach('file', png, 'alih.png')
-      .expect(202);
+      .post('/api/send-message')
+      .send({ phone: BEHIND, message: 'pertama (lewat node lain)' })
+      .then((res) => res);
+    await waitFor(async () => (await pendingTo(BEHIND)) === 1, 10_000, 'the routed job pending');
+    const onOwner = await owner.api().post('/api/send-message').send({ phone: BEHIND, message: 'kedua (lewat pemilik)' });
+    // Answered as a routed send: 200 if its job went out within SEND_ACK_TIMEOUT, 202 queued otherwise.
+    expect([200, 202]).toContain(onOwner.status);
+    expect((await routed).status).toBe(202);
+    const ids = [(await routed).body as SendBody, onOwner.body as SendBody].map((b) => b.data.message_id);
+    await waitFor(() => ids.every((id) => shown(emulator.messages, id).length === 1), 40_000, 'both shown once');
+    const arrived = emulator.messages.filter((m) => ids.includes(m.id) && !m.isOwnDeviceCopy && !m.duplicate);
+    expect(arrived.map((m) => m.text)).toEqual(['pertama (lewat node lain)', 'kedua (lewat pemilik)']);
+    await waitFor(async () => (await pendingTo(BEHIND)) === 0, 10_000, 'nothing pending');
+  }, 90_000);
+
+  test('a routed send is answered, and sent once, when the LISTEN connections are lost during its wait', async () => {
+    const listeners = `select pid from pg_stat_activity where application_name = '${LISTENER_APPLICATION_NAME}'`;
+    await waitFor(async () => (await inStore(listeners)).length === nodes.length, 10_000, 'every node listening');
+    // Both nodes' listeners: the owner misses the new job's doorbell, the other node its result.
+    await inStore(`select pg_terminate_backend(pid) from (${listeners}) as l`);
+    const res = await other.api().post('/api/send-message').send({ phone: RESYNC_TO, message: 'tanpa bel' });
+    expect([200, 202]).toContain(res.status);
     const body = res.body as SendBody;
-    await owner.stop();
-    await waitFor(() => other.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the other node drives the session');
-    const copy = await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy && !m.duplicate, 30_000);
-    expect(copy.message.imageMessage?.caption).toBe('setelah alih');
-    expect(copy.media).toMatchObject({ width: 6, height: 6 });
+    await emulator.waitForMessage((m) => m.id === body.data.message_id && !m.isOwnDeviceCopy, 30_000);
     await waitFor(
       async () => ['sent', 'delivered', 'read'].includes((await other.api().get(`/api/messages/${body.data.id}`)).body.data.status),
       20_000,
       'the record sent',
     );
     expect(shown(emulator.messages, body.data.message_id)).toHaveLength(1);
+    await waitFor(async () => (await inStore(listeners)).length === nodes.length, 10_000, 'every node listening again');
+  }, 60_000);
+
+  // Last: it stops the owner.
+  test('images the owner could not send, one routed to it and one it queued itself, go out from the shared store after the other node takes the session over', async () => {
+    const image = (background: string) =>
+      sharp({ create: { width: 6, height: 6, channels: 3, background } })
+        .png()
+        .toBuffer();
+    const [routedPng, ownPng] = await Promise.all([image('#33aa66'), image('#6633aa')]);
+    // No server ack for anything to the recipient until the owner is gone: both jobs stay pending.
+    emulator.interceptAcks({ action: 'swallow', to: RECIPIENT, times: Infinity });
+    const routedSend = other
+      .api()
+      .post('/api/send-image')
+      .field('phone', RECIPIENT)
+      .field('caption', 'setelah alih')
+      .attach('file', routedPng, 'alih.png')
+      .then((res) => res);
+    await waitFor(async () => (await pendingTo(RECIPIENT)) === 1, 10_000, 'the routed job pending');
+    // The owner's own send queues behind it (and its bytes go into the shared store, not its disk).
+    const own = await owner
+      .api()
+      .post('/api/send-image')
+      .field('phone', RECIPIENT)
+      .field('caption', 'antre di pemilik')
+      .attach('file', ownPng, 'sendiri.png')
+      .expect(202);
+    const routed = await routedSend;
+    expect(routed.status).toBe(202);
+    const ids = [routed.body as SendBody, own.body as SendBody].map((b) => b.data.message_id);
+    const ownerRoot = roots[nodes.indexOf(owner)]!;
+    await owner.stop();
+    // As if the owner's machine were gone: nothing of its data folder is there for the next driver.
+    await rm(path.join(ownerRoot, 'data', 'outbox-media'), { recursive: true, force: true });
+    emulator.clearAckRules();
+    await waitFor(() => other.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the other node drives the session');
+    await waitFor(() => ids.every((id) => shown(emulator.messages, id).length === 1), 40_000, 'both images shown once');
+    const arrived = emulator.messages.filter((m) => ids.includes(m.id) && !m.isOwnDeviceCopy && !m.duplicate);
+    expect(arrived.map((m) => m.message.imageMessage?.caption)).toEqual(['setelah alih', 'antre di pemilik']);
+    for (const copy of arrived) {
+      expect(copy.mediaError).toBeUndefined();
+      expect(copy.media).toMatchObject({ width: 6, height: 6 });
+    }
+    for (const body of [routed.body as SendBody, own.body as SendBody]) {
+      await waitFor(
+        async () => ['sent', 'delivered', 'read'].includes((await other.api().get(`/api/messages/${body.data.id}`)).body.data.status),
+        20_000,
+        'the record sent',
+      );
+    }
     await nothingLeftBehind();
-  }, 90_000);
+  }, 120_000);
 });

@@ -43,6 +43,20 @@ describe.each(STORES)('the outbox on %s', (store) => {
     expect(second?.options).toEqual({ viewOnce: false });
   });
 
+  test('says whether a recipient still has a job to send, queued or in flight, and no longer once it settled', async () => {
+    expect(await outbox.hasPendingFor(A)).toBe(false);
+    await outbox.enqueue(text('m1'));
+    expect(await outbox.hasPendingFor(A)).toBe(true);
+    expect(await outbox.hasPendingFor(B)).toBe(false);
+    await outbox.markInFlight('m1', 'W1');
+    expect(await outbox.hasPendingFor(A)).toBe(true);
+    await outbox.complete('m1');
+    expect(await outbox.hasPendingFor(A)).toBe(false);
+    await outbox.enqueue(text('m2', B));
+    await outbox.fail('m2', 'not on WhatsApp');
+    expect(await outbox.hasPendingFor(B)).toBe(false);
+  });
+
   test('state moves are guarded', async () => {
     await outbox.enqueue(text('m1'));
     await expect(outbox.complete('m1')).rejects.toBeInstanceOf(OutboxStateError);
