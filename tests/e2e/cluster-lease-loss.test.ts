@@ -14,7 +14,7 @@ import { LeaseRepository } from '../../src/cluster/lease-repository.js';
 import { openDatabase, type SqlDatabase } from '../../src/cluster/sql/database.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { linkOnDriver, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -41,18 +41,7 @@ describe('cluster: a lost lease closes the socket at once', () => {
     const env = { SEND_ACK_TIMEOUT: String(SEND_ACK_TIMEOUT_S), PACING_RECIPIENT_INTERVAL_MS: '0' };
     for (const id of ['node-a', 'node-b'])
       nodes.push(await startClusterNode({ id, databaseUrl: pgServer.url, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators, env }));
-    await waitFor(() => nodes.filter((n) => n.held().includes(DEFAULT_SESSION)).length === 1, BOUND_MS, 'one node holds default');
-    const owner = nodes.find((n) => n.held().includes(DEFAULT_SESSION))!;
-    const qr = await waitFor(
-      async () => {
-        const res = await owner.api().get('/api/qr');
-        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-      },
-      10_000,
-      'a QR on the owner',
-    );
-    await emulator.scanQr(qr);
-    await waitFor(() => owner.connected().includes(DEFAULT_SESSION), 2 * BOUND_MS, 'the owner connected');
+    await linkOnDriver(nodes, emulator, DEFAULT_SESSION, BOUND_MS);
   }, 90_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { startEmulator, unrefBaileysTimers, type Emulator } from '../../emulator/index.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { linkOnDriver, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -44,17 +44,7 @@ describe('cluster: lease metrics and a shared account restriction', () => {
     emulators.set(DEFAULT_SESSION, emulator);
     for (const id of ['node-a', 'node-b'])
       nodes.push(await startClusterNode({ id, databaseUrl: pgServer.url, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators, env: ENV }));
-    const owner = await ownerOfDefault();
-    const qr = await waitFor(
-      async () => {
-        const res = await owner.api().get('/api/qr');
-        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-      },
-      10_000,
-      'a QR on the owner',
-    );
-    await emulator.scanQr(qr);
-    await waitFor(() => owner.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the owner connected');
+    await linkOnDriver(nodes, emulator, DEFAULT_SESSION, BOUND_MS);
   }, 90_000);
 
   afterAll(async () => {

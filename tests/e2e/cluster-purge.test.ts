@@ -16,7 +16,7 @@ import { startEmulator, unrefBaileysTimers, type Emulator } from '../../emulator
 import { openDatabase, type SqlDatabase } from '../../src/cluster/sql/database.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { linkOnDriver, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -72,19 +72,6 @@ describe('cluster: deleting a session removes every row of it from the shared st
       BOUND_MS,
       `a QR for ${SHOP}`,
     );
-  /** Scans the current QR until a node is connected (a QR whose node lost the lease dies with it). */
-  const link = async (emulator: Emulator) =>
-    waitFor(
-      async () => {
-        const qr = await currentQr();
-        await emulator.scanQr(qr).catch(() => undefined);
-        const owner = await waitFor(() => nodes.find((n) => n.connected().includes(SHOP)), BOUND_MS, 'a node connected').catch(() => undefined);
-        return owner ? { owner, qr } : undefined;
-      },
-      3 * BOUND_MS,
-      `${SHOP} linked`,
-    );
-
   beforeAll(async () => {
     restoreTimers = unrefBaileysTimers();
     pgServer = await startPostgresCluster();
@@ -116,7 +103,7 @@ describe('cluster: deleting a session removes every row of it from the shared st
   test('deleted through the node that does not drive it: logged out, no row left in any table, gone from both nodes', async () => {
     const emulator = emulators.get(SHOP)!;
     await nodes[0]!.api().post('/api/sessions').send({ name: SHOP, webhook_url: receiverUrl, webhook_secret: 'shop-webhook-secret-123' }).expect(201);
-    const { owner, qr } = await link(emulator);
+    const { owner, qr } = await linkOnDriver(nodes, emulator, SHOP, BOUND_MS);
     firstQr = qr;
     const other = nodes.find((n) => n !== owner)!;
 

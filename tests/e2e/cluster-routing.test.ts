@@ -19,7 +19,7 @@ import { LISTENER_APPLICATION_NAME } from '../../src/cluster/notify.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { SAMPLE_FILES } from '../support/fixtures.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { linkOnDriver, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -66,19 +66,8 @@ describe('cluster: a send on the node that does not drive the session', () => {
       roots.push(root);
       nodes.push(await startClusterNode({ id, root, databaseUrl: pgServer.url, adminKey: ADMIN, leaseTtl: String(LEASE_TTL_S), emulators, env: ENV }));
     }
-    await waitFor(() => nodes.filter((n) => n.held().includes(DEFAULT_SESSION)).length === 1, BOUND_MS, 'one node holds default');
-    owner = nodes.find((n) => n.held().includes(DEFAULT_SESSION))!;
+    owner = (await linkOnDriver(nodes, emulator, DEFAULT_SESSION, BOUND_MS)).owner;
     other = nodes.find((n) => n !== owner)!;
-    const qr = await waitFor(
-      async () => {
-        const res = await owner.api().get('/api/qr');
-        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-      },
-      10_000,
-      'a QR on the owner',
-    );
-    await emulator.scanQr(qr);
-    await waitFor(() => owner.connected().includes(DEFAULT_SESSION), BOUND_MS, 'the owner connected');
   }, 90_000);
 
   /**

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../../src/config/config.js';
 import { startGateway, type Gateway } from '../../../src/gateway.js';
 import { DEFAULT_SESSION } from '../../../src/sessions/session-name.js';
 import type { SessionRuntime } from '../../../src/sessions/session-runtime.js';
+import { waitFor } from './harness.js';
 
 export interface ClusterNode {
   id: string;
@@ -108,4 +109,38 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
         if (!options.root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       })()),
   };
+}
+
+/**
+ * Links a session by the QR of whichever node holds its lease when asked, until a node is connected:
+ * on a loaded machine a node can self-fence while starting, and its lease (with the QR) moves on, so
+ * a QR read from a node fixed in advance may never come or may die before it is scanned. Returns
+ * the node that connected and the QR that linked it.
+ */
+export async function linkOnDriver(
+  nodes: readonly ClusterNode[],
+  emulator: Emulator,
+  session: string,
+  boundMs: number,
+): Promise<{ owner: ClusterNode; qr: string }> {
+  const qrPath = session === DEFAULT_SESSION ? '/api/qr' : `/api/sessions/${session}/qr`;
+  const connected = () => nodes.find((n) => n.connected().includes(session));
+  return waitFor(
+    async () => {
+      const qr = await waitFor(
+        async () => {
+          const driver = nodes.find((n) => n.held().includes(session));
+          const res = driver ? await driver.api().get(qrPath) : undefined;
+          return res?.status === 200 ? (res.body as { qr: string }).qr : undefined;
+        },
+        boundMs,
+        `a QR for ${session} on its driver`,
+      );
+      await emulator.scanQr(qr).catch(() => undefined);
+      const owner = await waitFor(connected, boundMs, `${session} connected`).catch(() => undefined);
+      return owner ? { owner, qr } : undefined;
+    },
+    3 * boundMs,
+    `${session} linked`,
+  );
 }
