@@ -11,9 +11,9 @@ import type { MessageRecord } from '../records/message-repository.js';
 import type { OutgoingContent, WhatsAppTransport } from '../whatsapp/transport.js';
 import type { AccountRestrictions } from './account-restrictions.js';
 import type { SendOutcome, SendRequest } from './delivery-service.js';
-import type { NewRecord, OutboxEnqueue, OutboxParts } from './outbox-enqueue.js';
+import type { NewRecord, OutboxEnqueue, OutboxParts, QueuedSend } from './outbox-enqueue.js';
 import { resolveRecipient } from './recipient.js';
-import { answerWhenSettled, routedSend, type SendRouting, type SettledWait } from './send-routing.js';
+import { answerWhenSettled, enqueueAwaitingResult, routedSend, type SendRouting } from './send-routing.js';
 import type { UploadPolicies } from './upload-policy.js';
 
 /** `now`: the record is not written yet; the caller writes it and sends. Otherwise the send is answered. */
@@ -51,7 +51,7 @@ export class SendDecider {
 
   async decide(record: NewRecord, request: SendRequest, content: OutgoingContent): Promise<SendDecision> {
     const { routing, outbox } = this.deps;
-    const ids = { id: record.id, messageId: record.waMessageId };
+    const ids = idsOf(record);
     if (routing && this.drivenElsewhere()) return { way: 'routed', outcome: await this.route(record, request, content, routing) };
     if (outbox && (await this.decideAndReserve(record, request, content, outbox)) === 'queued') return { way: 'queued', outcome: { ...ids, status: 'queued' } };
     if (routing && !outbox) {
@@ -71,36 +71,17 @@ export class SendDecider {
    */
   private async queueBehindRouted(record: NewRecord, request: SendRequest, content: OutgoingContent, routing: RoutingParts): Promise<SendOutcome | undefined> {
     const { jid } = resolveRecipient(request.to);
-    const ids = { id: record.id, messageId: record.waMessageId };
-    const decision = this.decisions.then(async (): Promise<{ wait: SettledWait; deadline: number } | undefined> => {
+    const pending = await this.oneAtATime(async () => {
       if (!(await routing.outbox.repository.hasPendingFor(jid))) return undefined;
-      const deadline = Date.now() + routing.via.waitMs;
-      const wait = routing.via.settled(record.id, routing.via.waitMs);
-      try {
-        await this.deps.enqueuer.enqueue(routing.outbox, { ...ids, to: request.to, request: request.content, content, newRecord: record });
-      } catch (error) {
-        wait.cancel();
-        throw error;
-      }
-      return { wait, deadline };
+      return enqueueAwaitingResult(routing.via, record.id, () => this.deps.enqueuer.enqueue(routing.outbox, queuedSend(record, request, content)));
     });
-    this.decisions = decision.catch(() => undefined);
-    const pending = await decision;
-    return pending && answerWhenSettled(routing.via, pending, ids, () => this.deps.record(record.id));
+    return pending && answerWhenSettled(routing.via, pending, idsOf(record), () => this.deps.record(record.id));
   }
 
   /** Another node drives the session: through the shared outbox to it (send-routing.ts), media bytes included. */
   private route(record: NewRecord, request: SendRequest, content: OutgoingContent, routing: RoutingParts): Promise<SendOutcome> {
-    const ids = { id: record.id, messageId: record.waMessageId };
-    return routedSend(routing.via, ids, {
-      enqueue: () =>
-        this.deps.enqueuer.enqueue(routing.outbox, {
-          ...ids,
-          to: request.to,
-          request: request.content,
-          content,
-          newRecord: record,
-        }),
+    return routedSend(routing.via, idsOf(record), {
+      enqueue: () => this.deps.enqueuer.enqueue(routing.outbox, queuedSend(record, request, content)),
       record: () => this.deps.record(record.id),
     });
   }
@@ -112,15 +93,19 @@ export class SendDecider {
    */
   private decideAndReserve(record: NewRecord, request: SendRequest, content: OutgoingContent, outbox: OutboxParts): Promise<'now' | 'queued'> {
     const { jid } = resolveRecipient(request.to);
-    const decision = this.decisions.then(async () => {
+    return this.oneAtATime(async () => {
       if (await this.mustQueue(jid, outbox)) {
-        const ids = { id: record.id, messageId: record.waMessageId };
-        await this.deps.enqueuer.enqueue(outbox, { ...ids, to: request.to, request: request.content, content, newRecord: record });
+        await this.deps.enqueuer.enqueue(outbox, queuedSend(record, request, content));
         return 'queued' as const;
       }
       await outbox.repository.recordSend(jid);
       return 'now' as const;
     });
+  }
+
+  /** Runs a decision after the ones before it; a failed one does not block the next. */
+  private oneAtATime<T>(step: () => Promise<T>): Promise<T> {
+    const decision = this.decisions.then(step);
     this.decisions = decision.catch(() => undefined);
     return decision;
   }
@@ -133,4 +118,13 @@ export class SendDecider {
     const history = await outbox.repository.recentSends(now - pacingHorizonMs(outbox.pacing));
     return nextAllowedAt(outbox.pacing, jid, history, now) > now;
   }
+}
+
+function idsOf(record: NewRecord): { id: string; messageId: string } {
+  return { id: record.id, messageId: record.waMessageId };
+}
+
+/** The outbox's view of an accepted send: its record goes in with its job. */
+function queuedSend(record: NewRecord, request: SendRequest, content: OutgoingContent): QueuedSend {
+  return { ...idsOf(record), to: request.to, request: request.content, content, newRecord: record };
 }

@@ -44,15 +44,28 @@ export async function routedSend(
   ids: { id: string; messageId: string },
   steps: { enqueue(): Promise<void>; record(): Promise<MessageRecord | null> },
 ): Promise<SendOutcome> {
+  const pending = await enqueueAwaitingResult(routing, ids.id, steps.enqueue);
+  return answerWhenSettled(routing, pending, ids, steps.record);
+}
+
+/**
+ * Starts waiting for the job's result, then enqueues it: registered first, so a result announced
+ * right after the commit is not missed. An enqueue that fails ends the wait.
+ */
+export async function enqueueAwaitingResult(
+  routing: SendRouting,
+  recordId: string,
+  enqueue: () => Promise<void>,
+): Promise<{ wait: SettledWait; deadline: number }> {
   const deadline = Date.now() + routing.waitMs;
-  const wait = routing.settled(ids.id, routing.waitMs);
+  const wait = routing.settled(recordId, routing.waitMs);
   try {
-    await steps.enqueue();
+    await enqueue();
   } catch (error) {
     wait.cancel();
     throw error;
   }
-  return answerWhenSettled(routing, { wait, deadline }, ids, steps.record);
+  return { wait, deadline };
 }
 
 /**
