@@ -28,6 +28,7 @@ import {
   type OutboxUsage,
   type ReadyResult,
 } from './outbox-repository.js';
+import { KyselyOutboxMedia } from './kysely-outbox-media.js';
 import { firstReadyHead, pacingHorizonMs, type PacingPolicy, type SendRecord } from './pacing.js';
 import { toJob } from './sqlite-outbox-repository.js';
 
@@ -39,11 +40,16 @@ export const OUTBOX_CHANNEL = 'outbox';
 export const OUTBOX_RESULT_CHANNEL = 'outbox_result';
 
 export class KyselyOutboxRepository implements OutboxRepository {
+  /** Media bytes kept with jobs (cluster mode), in the same transactions as the jobs. */
+  private readonly media: KyselyOutboxMedia;
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly session: string,
     private readonly limits: OutboxLimits,
-  ) {}
+  ) {
+    this.media = new KyselyOutboxMedia(session, PENDING);
+  }
 
   async enqueue(job: NewOutboxJob, now = Date.now(), record?: NewMessage): Promise<OutboxJob> {
     const bytes = job.media?.bytes ?? 0;
@@ -73,18 +79,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (job.mediaData) {
-        await trx
-          .insertInto('outbox_media')
-          .values({
-            session: this.session,
-            message_id: job.messageId,
-            bytes: job.mediaData,
-            mimetype: job.media?.mimetype ?? 'application/octet-stream',
-            file_name: job.media?.fileName ?? '',
-          })
-          .execute();
-      }
+      await this.media.keep(trx, job);
       // Last, as in the embedded store: a failure of either write undoes both.
       if (record) await insertMessage(trx, this.session, record);
       if (dialectOf(this.db) === 'postgres') await notifyIn(trx, OUTBOX_CHANNEL, this.session);
@@ -146,7 +141,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         .executeTakeFirst();
       if (!row) return this.refuse(messageId, ['in_flight'], 'sent', trx);
       await trx.insertInto('send_log').values({ session: this.session, jid: row.jid, at: now }).execute();
-      await this.dropStoredMedia(trx, messageId);
+      await this.media.drop(trx, messageId);
       await this.announceSettled(trx, messageId);
       return toJob(row);
     });
@@ -190,7 +185,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         .returningAll()
         .executeTakeFirst();
       if (!row) return this.refuse(messageId, PENDING, 'failed', trx);
-      await this.dropStoredMedia(trx, messageId);
+      await this.media.drop(trx, messageId);
       await this.announceSettled(trx, messageId);
       return toJob(row);
     });
@@ -221,14 +216,8 @@ export class KyselyOutboxRepository implements OutboxRepository {
     return row ? toJob(row) : null;
   }
 
-  async storedMedia(messageId: string): Promise<Buffer | null> {
-    const row = await this.db
-      .selectFrom('outbox_media')
-      .select('bytes')
-      .where('session', '=', this.session)
-      .where('message_id', '=', messageId)
-      .executeTakeFirst();
-    return row ? Buffer.from(row.bytes) : null;
+  storedMedia(messageId: string): Promise<Buffer | null> {
+    return this.media.read(this.db, messageId);
   }
 
   async size(): Promise<OutboxUsage> {
@@ -261,15 +250,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
   async purgeFinished(before: number): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('send_log').where('session', '=', this.session).where('at', '<', before).execute();
-      // Settling a job drops its media in the same transaction; this catches rows no pending job owns
-      // however they came about (a job row removed by hand), so stored bytes never outlive their job.
-      await trx
-        .deleteFrom('outbox_media')
-        .where('session', '=', this.session)
-        .where('message_id', 'not in', (eb) =>
-          eb.selectFrom('outbox_jobs').select('message_id').where('session', '=', this.session).where('status', 'in', PENDING),
-        )
-        .execute();
+      await this.media.dropOrphans(trx);
       const result = await trx
         .deleteFrom('outbox_jobs')
         .where('session', '=', this.session)
@@ -299,11 +280,6 @@ export class KyselyOutboxRepository implements OutboxRepository {
       inFlight: Number(row.inFlight ?? 0),
       oldestAcceptedAt: row.oldestAcceptedAt === null ? null : Number(row.oldestAcceptedAt),
     };
-  }
-
-  /** A settled job's stored media goes in the transaction that settles it: never left behind. */
-  private async dropStoredMedia(trx: Kysely<StoreSchema>, messageId: string): Promise<void> {
-    await trx.deleteFrom('outbox_media').where('session', '=', this.session).where('message_id', '=', messageId).execute();
   }
 
   /** NOTIFY is sent on commit: the record (written before the job settles) is there when it arrives. */
