@@ -26,7 +26,7 @@ export function claimedByGoneNode(db: Kysely<StoreSchema>) {
     ]);
 }
 
-/** No live node holds the key: none recorded (claimed before migration 0022, imported) or a gone one. */
+/** No live node holds the key: none recorded (claimed before migration 0023, imported) or a gone one. */
 export function claimedByNoLiveNode(db: Kysely<StoreSchema>) {
   const gone = claimedByGoneNode(db);
   return (eb: KeyRow) => eb.or([eb('claimed_by', 'is', null), gone(eb)]);

@@ -159,9 +159,7 @@ export class ClusterMembership {
     await this.notifier?.notify(CLUSTER_CHANNEL, payload).catch((err) => this.options.logger.warn({ err, payload }, 'could not tell the cluster'));
   }
 
-  private async announce(event: 'joined' | 'left' | 'sessions'): Promise<void> {
-    await this.notifier
-      ?.notify(CLUSTER_CHANNEL, `${event}:${this.nodeId}`)
-      .catch((err) => this.options.logger.warn({ err, event }, 'could not tell the cluster'));
+  private announce(event: 'joined' | 'left' | 'sessions'): Promise<void> {
+    return this.tell(`${event}:${this.nodeId}`);
   }
 }

@@ -42,7 +42,7 @@ export const LEFT_BEHIND = ['send_log'] as const;
 /** Rows per INSERT: 18 columns × 500 stays under SQLite's and PostgreSQL's parameter limits. */
 const ROWS_PER_STATEMENT = 500;
 
-/** Columns the shared store adds or numbers itself; never copied (`claimed_by`: a cluster node's, see migration 0022). */
+/** Columns the shared store adds or numbers itself; never copied (`claimed_by`: a cluster node's, see migration 0023). */
 const SHARED_ONLY = new Set(['session', 'seq', 'claimed_by']);
 
 export class SchemaMismatchError extends Error {

@@ -10,8 +10,9 @@
  * 'lost' with reason 'self-fenced' and forgets the lease, so the node stops driving the session
  * before any other node can acquire it. The margin must cover stopping the session's socket.
  *
- * Events: 'acquired' (HeldLease), 'lost' (LostLease), 'renewFailed' (a renewal that got no answer). Listeners of 'lost' must stop driving the
- * session; release() emits 'lost' before it hands the lease over.
+ * Events: 'acquired' (HeldLease), 'lost' (LostLease), 'renewFailed' (a renewal that got no
+ * answer). Listeners of 'lost' must stop driving the session; release() emits 'lost' before it
+ * hands the lease over.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';

@@ -56,7 +56,7 @@ export interface IdempotencyKeyTable {
   resumable: Generated<number>;
   created_at: number;
   expires_at: number;
-  /** The node whose request holds the key (cluster mode; migration 0022). NULL: no node recorded. */
+  /** The node whose request holds the key (cluster mode; migration 0023). NULL: no node recorded. */
   claimed_by: string | null;
 }
 
