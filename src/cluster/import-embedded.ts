@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { ActiveRestriction } from '../messaging/restriction.js';
+import { restrictionRow } from '../messaging/kysely-restriction-store.js';
 import { RESTRICTION_META_KEY } from '../messaging/restriction-store.js';
 import { currentSchemaVersion, type SqliteDatabase } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
@@ -107,14 +108,7 @@ async function importRestriction(embedded: SqliteDatabase, trx: Transaction<Stor
   const active = JSON.parse(row.value) as ActiveRestriction;
   const result = await trx
     .insertInto('account_restrictions')
-    .values({
-      session,
-      code: active.code,
-      reason: active.reason,
-      since: Date.parse(active.since),
-      until: Date.parse(active.until),
-      until_from_whatsapp: active.untilFromWhatsApp ? 1 : 0,
-    })
+    .values(restrictionRow(session, active))
     .onConflict((oc) => oc.column('session').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n);

@@ -20,6 +20,18 @@ export interface KyselyRestrictionOptions {
   onWritten?: () => Promise<void>;
 }
 
+/** A restriction as its `account_restrictions` row (times in epoch ms). */
+export function restrictionRow(session: string, active: ActiveRestriction) {
+  return {
+    session,
+    code: active.code,
+    reason: active.reason,
+    since: Date.parse(active.since),
+    until: Date.parse(active.until),
+    until_from_whatsapp: active.untilFromWhatsApp ? 1 : 0,
+  };
+}
+
 export class KyselyRestrictionStore implements RestrictionStore {
   private stored: ActiveRestriction | null = null;
   private establishedChats = new Set<string>();
@@ -45,14 +57,7 @@ export class KyselyRestrictionStore implements RestrictionStore {
 
   write(active: ActiveRestriction): void {
     this.stored = active;
-    const row = {
-      session: this.session,
-      code: active.code,
-      reason: active.reason,
-      since: Date.parse(active.since),
-      until: Date.parse(active.until),
-      until_from_whatsapp: active.untilFromWhatsApp ? 1 : 0,
-    };
+    const row = restrictionRow(this.session, active);
     const { session: _key, ...changes } = row;
     this.pending = this.pending.then(async () => {
       try {
