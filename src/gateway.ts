@@ -18,7 +18,7 @@ import { registerLeaseMetrics } from './metrics/lease-metrics.js';
 import type { Services } from './services.js';
 import type { SqliteDatabase } from './store/database.js';
 import { contentCipher } from './records/sent-content-cipher.js';
-import { ClusteredSessions } from './sessions/clustered-sessions.js';
+import type { ClusteredSessions } from './sessions/clustered-sessions.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { DEFAULT_SESSION } from './sessions/session-name.js';
 import { SqliteSessionRegistry } from './sessions/session-registry.js';
@@ -104,8 +104,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const defaultEndpoint: WhatsAppEndpoint = { wsUrl: config.waWebSocketUrl, mediaCaPem: options.mediaCaPem };
   // One registry for the process: every session's series in one GET /metrics, process metrics once.
   const metrics = createGatewayMetrics();
-  // Cluster mode: each session's socket runs on the node holding its lease, its data shared.
-  const cluster = config.cluster ? await ClusteredSessions.open(config.cluster, logger) : undefined;
+  // Cluster mode: each session's socket runs on the node holding its lease, its data shared. Its
+  // code (Kysely, pg, the shared store's repositories) is loaded only then: an embedded gateway
+  // would carry it unused from start to shutdown (idle memory, `npm run bench:ceiling`).
+  const cluster = config.cluster ? await (await import('./sessions/clustered-sessions.js')).ClusteredSessions.open(config.cluster, logger) : undefined;
   // An install switched to cluster mode: its login and data move into the shared store first.
   await cluster?.importInstallOnce(config).catch(async (error: unknown) => {
     await cluster.leave();

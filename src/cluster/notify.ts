@@ -9,10 +9,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { sql, type QueryExecutorProvider } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { Logger } from 'pino';
 
 /** The `application_name` of the listening connection (pg_stat_activity). */
+/** pg is for cluster mode only: an embedded gateway never loads it (idle memory). */
+const loadPg = loadOnFirstUse<typeof pg>('pg');
+
 export const LISTENER_APPLICATION_NAME = 'whatsapp-gateway-listen';
 
 export type NotificationHandler = (payload: string) => void;
@@ -83,7 +87,7 @@ export class Notifier extends EventEmitter<{ resync: []; error: [Error] }> {
 
   private async connect(): Promise<pg.Client> {
     // Named, so an operator (or a test) can tell the listening backend in pg_stat_activity.
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: LISTENER_APPLICATION_NAME });
+    const client = new (loadPg().Client)({ connectionString: this.databaseUrl, application_name: LISTENER_APPLICATION_NAME });
     client.on('notification', (message) => {
       for (const handler of this.handlers.get(message.channel) ?? []) {
         try {

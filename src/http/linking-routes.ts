@@ -3,7 +3,8 @@
  * image) and POST `/api/pairing-code` (an 8-character code to type on the phone instead).
  */
 import type { Request, Response } from 'express';
-import QRCode from 'qrcode';
+import type QRCodeModule from 'qrcode';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import { Errors } from '../errors/app-error.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 import { botStatus, logout, type InfoDeps } from './info-routes.js';
@@ -12,6 +13,9 @@ import { logoutDoc, pairingCodeBody, pairingCodeDoc, qrDoc, qrQuery } from './li
 import { parseRequest } from './request-validation.js';
 import type { RouteSpec } from './route-spec.js';
 import { textBodyParsers } from './text-body.js';
+
+/** Only an image QR needs it: a linked gateway never loads it (idle memory). */
+const QRCode = loadOnFirstUse<typeof QRCodeModule>('qrcode');
 
 export interface LinkingDeps {
   transport: WhatsAppTransport;
@@ -53,9 +57,9 @@ export function qrCode(deps: Pick<LinkingDeps, 'transport'>) {
     // The QR is a credential for its 20-60 s of life: no cache may keep it.
     res.setHeader('Cache-Control', 'no-store');
     if (format === 'png') {
-      res.type('png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 400 }));
+      res.type('png').send(await QRCode().toBuffer(qr, { type: 'png', margin: 2, width: 400 }));
     } else if (format === 'svg') {
-      res.type('image/svg+xml').send(await QRCode.toString(qr, { type: 'svg', margin: 2 }));
+      res.type('image/svg+xml').send(await QRCode().toString(qr, { type: 'svg', margin: 2 }));
     } else {
       res.json({ status: 'success', qr, message: 'QR code available for scanning' });
     }

@@ -8,9 +8,12 @@
  * needed, because V8 judges the allocation rate since the previous collection: the first still
  * sees the busy spell's rate and keeps the space, the next sees a quiet interval and gives it back.
  * So once the loop has been quiet for two whole intervals, each further quiet interval collects
- * while the young generation is still grown, at most four times, and such a spell comes at most
- * once a minute: traffic in bursts a few seconds apart never sees one, and the cost is bounded to
- * a few collections of tens of milliseconds a minute, none under load.
+ * while the young generation is still grown, at most four times a spell and at most four times in
+ * any minute: the cost is bounded to a few collections of tens of milliseconds a minute, none under
+ * load. The bound is on collections, not on spells: a spell usually needs one or two, so the spell
+ * after the next busy one (the gateway waits for its QR to be scanned, then pairs and syncs) still
+ * runs at once instead of a minute later, with the memory held all that time; only traffic in
+ * bursts a few seconds apart, which grows the space again each time, finds the minute's budget spent.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -29,8 +32,8 @@ export interface IdleTrimOptions {
   busyShare?: () => number;
   /** Bytes V8 holds for the young generation now; V8's heap statistics by default. */
   youngGenerationBytes?: () => number;
-  /** The shortest time from one spell of collections to the next. */
-  spacingMs?: number;
+  /** The window in which at most COLLECTIONS_PER_WINDOW collections run. */
+  windowMs?: number;
 }
 
 export const IDLE_CHECK_MS = 2000;
@@ -43,20 +46,23 @@ export const IDLE_BELOW = 0.05;
 const QUIET_INTERVALS_FIRST = 2;
 /** At most this many collections per quiet spell, should V8 keep the space anyway. */
 const COLLECTIONS_PER_QUIET_SPELL = 4;
-export const SPELL_SPACING_MS = 60_000;
+/** At most this many collections in any window of WINDOW_MS, however many spells share it. */
+const COLLECTIONS_PER_WINDOW = 4;
+export const WINDOW_MS = 60_000;
 /** V8 shrinks the young generation to 1 MB; above this it is still grown. */
 export const YOUNG_GENERATION_SHRUNK = 4 * 1024 * 1024;
 
 /** Starts watching; returns the way to stop. The timer never keeps the process alive. */
 export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
-  const { logger, intervalMs = IDLE_CHECK_MS, idleBelow = IDLE_BELOW, spacingMs = SPELL_SPACING_MS } = options;
+  const { logger, intervalMs = IDLE_CHECK_MS, idleBelow = IDLE_BELOW, windowMs = WINDOW_MS } = options;
   const collect = options.collect ?? fullCollection();
   const busyShare = options.busyShare ?? eventLoopBusyShare();
   const youngGenerationBytes = options.youngGenerationBytes ?? youngGenerationSize;
-  // Start-up counts as busy; the first spell is not held back by the spacing.
+  // Start-up counts as busy.
   let quietIntervals = 0;
   let collectedThisSpell = 0;
-  let lastCollectionAt = -Infinity;
+  /** When the collections of the current window ran, oldest first. */
+  let recent: number[] = [];
   const timer = setInterval(() => {
     if (busyShare() >= idleBelow) {
       quietIntervals = 0;
@@ -68,9 +74,10 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
     const young = youngGenerationBytes();
     if (young <= YOUNG_GENERATION_SHRUNK) return;
     const now = performance.now();
-    if (collectedThisSpell === 0 && now - lastCollectionAt < spacingMs) return;
+    recent = recent.filter((at) => now - at < windowMs);
+    if (recent.length >= COLLECTIONS_PER_WINDOW) return;
     collectedThisSpell++;
-    lastCollectionAt = now;
+    recent.push(now);
     logger.debug({ rssMb: mb(process.memoryUsage.rss()), youngMb: mb(young), collection: collectedThisSpell }, 'idle: full collection');
     collect();
   }, intervalMs);

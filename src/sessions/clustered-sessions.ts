@@ -30,7 +30,7 @@ import { SessionErrors } from './session-errors.js';
 import { DEFAULT_SESSION } from './session-name.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { SessionRuntime, SessionStoresFactory } from './session-runtime.js';
-import { sharedStores } from './session-stores.js';
+import { sharedStores } from './shared-stores.js';
 
 /** `cluster` NOTIFY payload prefix: the session's driver stored an account restriction. */
 const RESTRICTED = 'restricted:';

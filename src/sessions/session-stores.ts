@@ -3,36 +3,26 @@
  * (the default): the session's own SQLite file, exactly the repositories the gateway always used.
  * Shared (cluster mode, DATABASE_URL): the Kysely repositories over the one database every node
  * uses, each scoped by the session's name, so the node that takes a session over sees its
- * records, outbox, idempotency keys, webhook log, polls and sent content.
+ * records, outbox, idempotency keys, webhook log, polls and sent content (shared-stores.ts, its own
+ * module so that an embedded gateway never loads Kysely and those repositories: idle memory).
  *
  * Shared too: the account restriction (one row per session), and the media of sends routed from
  * another node (`outbox_media`). Not shared: media the driving node queued for itself (its spool).
  */
-import type { Kysely } from 'kysely';
-import { KyselyMessageChangeRepository } from '../changes/kysely-message-change-repository.js';
 import { SqliteMessageChangeRepository, type MessageChangeRepository } from '../changes/message-change-repository.js';
-import type { StoreSchema } from '../cluster/sql/schema.js';
 import { SqliteIdempotencyRepository, type IdempotencyRepository } from '../http/idempotency-repository.js';
-import { KyselyIdempotencyRepository } from '../http/kysely-idempotency-repository.js';
-import { KyselyPollRepository } from '../kinds/kysely-poll-repository.js';
 import { SqlitePollRepository } from '../kinds/poll-repository.js';
 import type { PollStore } from '../kinds/poll-store.js';
-import { KyselyOutboxRepository } from '../outbox/kysely-outbox-repository.js';
 import type { OutboxLimits, OutboxRepository } from '../outbox/outbox-repository.js';
 import { SqliteOutboxRepository } from '../outbox/sqlite-outbox-repository.js';
 import { SqliteIncomingMessageRepository, type IncomingMessageRepository } from '../records/incoming-message-repository.js';
-import { KyselyIncomingMessageRepository } from '../records/kysely-incoming-message-repository.js';
-import { KyselyMessageRepository } from '../records/kysely-message-repository.js';
-import { KyselyRetryCounterRepository, KyselySentContentRepository } from '../records/kysely-sent-content-repository.js';
 import type { MessageRepository } from '../records/message-repository.js';
 import type { ContentCipher } from '../records/sent-content-cipher.js';
 import { SqliteRetryCounterRepository, SqliteSentContentRepository } from '../records/sent-content-repository.js';
 import { SqliteMessageRepository } from '../records/sqlite-message-repository.js';
 import type { SqliteDatabase } from '../store/database.js';
-import { KyselyWebhookDeliveryRepository } from '../webhooks/kysely-webhook-delivery-repository.js';
 import { SqliteWebhookDeliveryRepository, type WebhookDeliveryRepository } from '../webhooks/webhook-delivery-repository.js';
 import type { RetryCounterStore, SentContentStore } from '../whatsapp/sent-content.js';
-import { KyselyRestrictionStore } from '../messaging/kysely-restriction-store.js';
 import { SqliteRestrictionStore, type RestrictionStore } from '../messaging/restriction-store.js';
 import type { SendRouting } from '../messaging/send-routing.js';
 
@@ -73,36 +63,5 @@ export function embeddedStores(db: SqliteDatabase, cipher?: ContentCipher): Sess
     outbox: (limits) => new SqliteOutboxRepository(db, limits),
     restrictions: new SqliteRestrictionStore(db),
     close: async () => {},
-  };
-}
-
-/**
- * The shared store, every query scoped by `session`; the retry counters are read once here.
- * `nodeId` (cluster mode) is recorded on the idempotency keys this node's requests claim;
- * `announceRestriction` tells the other nodes to read the account restriction again.
- */
-export async function sharedStores(
-  db: Kysely<StoreSchema>,
-  session: string,
-  cipher: ContentCipher,
-  options: { announceRestriction?: () => Promise<void>; nodeId?: string | null } = {},
-): Promise<SessionStores> {
-  const retryCounters = await KyselyRetryCounterRepository.load(db, session, RETRY_COUNTER_TTL_MS);
-  const restrictions = await KyselyRestrictionStore.load(db, session, { onWritten: options.announceRestriction });
-  return {
-    messages: new KyselyMessageRepository(db, session),
-    idempotency: new KyselyIdempotencyRepository(db, session, undefined, options.nodeId ?? null),
-    webhookDeliveries: new KyselyWebhookDeliveryRepository(db, session),
-    incoming: new KyselyIncomingMessageRepository(db, session),
-    changes: new KyselyMessageChangeRepository(db, session),
-    polls: new KyselyPollRepository(db, session),
-    sentContent: new KyselySentContentRepository(db, session, cipher),
-    retryCounters,
-    outbox: (limits) => new KyselyOutboxRepository(db, session, limits),
-    restrictions,
-    // The counters and a restriction are written behind; the next owner reads them, so they are flushed first.
-    close: async () => {
-      await Promise.all([retryCounters.flush(), restrictions.flush()]);
-    },
   };
 }

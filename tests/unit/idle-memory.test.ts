@@ -1,7 +1,7 @@
 /**
  * The idle trim: after two whole quiet intervals following a busy spell (start-up counts as busy),
- * full collections while the young generation is still grown, a bounded number of them, spells
- * spaced apart, none while the loop is busy; and V8's own collector can be had without --expose-gc.
+ * full collections while the young generation is still grown, a bounded number of them per spell
+ * and per minute, none while the loop is busy; and V8's own collector can be had without --expose-gc.
  */
 import { describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
@@ -14,7 +14,7 @@ const MB = 1024 * 1024;
  * Runs the trimmer over a script of intervals (the loop's busy share, and the young generation's
  * size unless a collection shrank it); returns after which readings it collected.
  */
-async function collectionsOver(shares: number[], shrinksAfter = 2, spacingMs = 0): Promise<number[]> {
+async function collectionsOver(shares: number[], shrinksAfter = 2, windowMs = 0): Promise<number[]> {
   const collectedAfter: number[] = [];
   let read = 0;
   // V8 keeps the grown space until the `shrinksAfter`-th collection of a quiet spell; a busy spell grows it again.
@@ -24,7 +24,7 @@ async function collectionsOver(shares: number[], shrinksAfter = 2, spacingMs = 0
     logger: pino({ level: 'silent' }),
     intervalMs: 5,
     idleBelow: 0.05,
-    spacingMs,
+    windowMs,
     busyShare: () => {
       const share = shares[Math.min(read++, shares.length - 1)]!;
       if (share >= 0.05) [young, sinceBusy] = [32 * MB, 0];
@@ -54,8 +54,13 @@ describe('trimMemoryWhenIdle', () => {
     expect(await collectionsOver([0.01, 0.01, 0.01, 0.3, 0.9, 0.001, 0.2, 0.04, 0.01, 0.0, 0.01])).toEqual([2, 3, 9, 10]);
   });
 
-  test('a second spell waits for the spacing since the first', async () => {
-    expect(await collectionsOver([0.01, 0.01, 0.01, 0.3, 0.01, 0.01, 0.01], 2, 60_000)).toEqual([2, 3]);
+  test('the spell after a busy one (pairing after start-up) runs at once while the minute has collections left', async () => {
+    expect(await collectionsOver([0.01, 0.01, 0.01, 0.3, 0.01, 0.01, 0.01], 2, 60_000)).toEqual([2, 3, 6, 7]);
+  });
+
+  test('bursts a few seconds apart find the minute of four collections spent', async () => {
+    const burstsApart = [0.01, 0.01, 0.01, 0.3, 0.01, 0.01, 0.01, 0.3, 0.01, 0.01, 0.01];
+    expect(await collectionsOver(burstsApart, 2, 60_000)).toEqual([2, 3, 6, 7]);
   });
 
   test('gives up after four collections in one quiet spell when V8 keeps the space', async () => {

@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
-import pg from 'pg';
+import type pgModule from 'pg';
+import { loadOnFirstUse } from '../../load-on-first-use.js';
 import type { SqlDialectName } from './dialect.js';
 import { migrateToLatest } from './migrations.js';
 import type { ClusterSchema } from './schema.js';
@@ -24,6 +25,9 @@ export interface SqlDatabase {
   close(): Promise<void>;
 }
 
+/** pg (~3 MB of heap) is for cluster mode only: an embedded gateway never loads it. */
+const pg = loadOnFirstUse<typeof pgModule>('pg');
+
 const PG_INT8 = 20;
 /** How long taking a new PostgreSQL connection may take before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -34,13 +38,13 @@ const CONNECT_TIMEOUT_MS = 5000;
  */
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid !== PG_INT8) return pg.types.getTypeParser(oid, format);
+    if (oid !== PG_INT8) return pg().types.getTypeParser(oid, format);
     return (text: string) => {
       const value = Number(text);
       if (!Number.isSafeInteger(value)) throw new RangeError(`int8 ${text} does not fit a JS number`);
       return value;
     };
-  }) as typeof pg.types.getTypeParser,
+  }) as typeof pgModule.types.getTypeParser,
 };
 
 /**
@@ -49,7 +53,7 @@ const pgTypes = {
  * was written) rather than as a failed statement.
  */
 export function postgresPool(databaseUrl: string, size: number): PostgresPool {
-  const pool = new pg.Pool({
+  const pool = new (pg().Pool)({
     connectionString: databaseUrl,
     max: size,
     types: pgTypes,

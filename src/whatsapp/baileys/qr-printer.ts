@@ -15,7 +15,11 @@
  *   journalctl), so plain characters are drawn with the light modules as full blocks: right on the
  *   dark terminals journalctl is mostly read on. On a light one, use the image or the code.
  */
-import QRCode from 'qrcode';
+import type QRCodeModule from 'qrcode';
+import { loadOnFirstUse } from '../../load-on-first-use.js';
+
+/** Loaded with the first QR drawn: a gateway that starts linked never loads it (idle memory). */
+const QRCode = loadOnFirstUse<typeof QRCodeModule>('qrcode');
 
 export interface QrOutput {
   write(text: string): unknown;
@@ -36,7 +40,7 @@ const FOOTER = 'Also as an image: GET /api/qr?format=png|svg. Or link by code: P
  * without it, light modules are drawn as blocks (for a dark terminal).
  */
 export function renderQr(text: string, colour: boolean): string[] {
-  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'L' });
+  const { modules } = QRCode().create(text, { errorCorrectionLevel: 'L' });
   const size = modules.size;
   const dark = (row: number, col: number): boolean => row >= 0 && col >= 0 && row < size && col < size && Boolean(modules.get(row, col));
   // Index: upper module dark (2) + lower module dark (1).
