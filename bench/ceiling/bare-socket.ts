@@ -8,6 +8,7 @@
  *                                        the next, as the gateway's send does before it answers
  *   → { receipted: n }                  after { sent }: the delivery receipts of those n texts
  *                                        have been handled (Baileys acks each one to the server)
+ *   ← { collect: true }  → { collected }  two full collections (its smallest size at rest; see below)
  *   ← { exit: true }                    exit normally
  *
  * Why { receipted }: the plain loop never yields to the event loop (every await in sendMessage
@@ -15,6 +16,13 @@
  * delivery receipts of a slice are read only after it, in one batch. A CPU figure taken when
  * { sent } arrives leaves out the receipt half of each message's work, which the gateway does
  * within its own slice (it answers a send after the server ack, and receipts follow 100 ms later).
+ *
+ * Why { collect }: at rest the bare socket's RSS is bimodal. V8 keeps the young generation that
+ * pairing (or a load) grew, about 20 MB, until a collection happens while allocation is slow, which
+ * an idle process may or may not get: runs measured it at 109 MB and at 124-133 MB. The gateway
+ * gives that memory back itself (src/lifecycle/idle-memory.ts); the ceiling is taken at its
+ * smallest too, after two full collections (the first still sees the busy spell's allocation
+ * rate, the second lets V8 shrink the space), so the idle row compares like with like.
  */
 import {
   Browsers,
@@ -29,6 +37,8 @@ import {
   type SignalKeyStore,
   type WASocket,
 } from '@whiskeysockets/baileys';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 
 const HISTORY = proto.HistorySync.HistorySyncType;
@@ -116,9 +126,27 @@ async function sendAwaitingAck(jid: string, text: string): Promise<void> {
   await acked;
 }
 
-process.on('message', (command: { send: number; jid: string; awaitAck?: boolean } | { exit: true }) => {
+/** V8's full collection, without starting the process with --expose-gc (as idle-memory.ts does). */
+function fullCollection(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+type Command = { send: number; jid: string; awaitAck?: boolean } | { collect: true } | { exit: true };
+
+process.on('message', (command: Command) => {
   // A normal exit (so `--cpu-prof` writes its profile), for the profiling script.
   if ('exit' in command) process.exit(0);
+  if ('collect' in command) {
+    const collect = fullCollection();
+    collect();
+    // A quiet second between the two, as the gateway's trim has between its collections.
+    setTimeout(() => {
+      collect();
+      process.send?.({ collected: true });
+    }, 1000);
+    return;
+  }
   void (async () => {
     for (let i = 0; i < command.send; i++) {
       if (command.awaitAck) await sendAwaitingAck(command.jid, `ceiling ${i}`);

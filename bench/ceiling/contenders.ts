@@ -141,6 +141,8 @@ export interface BareSocketChild extends Child {
   sendTexts(count: number, jid: string, awaitAck?: boolean): Promise<void>;
   /** Resolves once the delivery receipts of the last sendTexts' texts have been handled (see bare-socket.ts). */
   receipted(): Promise<void>;
+  /** Two full collections in the child (its smallest size at rest; see bare-socket.ts). */
+  collect(): Promise<void>;
 }
 
 /** `nodeArgs` as for the gateway (e.g. ['--cpu-prof']); by default none, not the harness's own. */
@@ -155,7 +157,9 @@ export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): P
   let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
   let receipts = Promise.resolve();
   let receiptsDone: (() => void) | undefined;
-  child.on('message', (m: { qr?: string; open?: boolean; sent?: number; receipted?: number; error?: string }) => {
+  let collected: (() => void) | undefined;
+  child.on('message', (m: { qr?: string; open?: boolean; sent?: number; receipted?: number; collected?: boolean; error?: string }) => {
+    if (m.collected) collected?.();
     if (m.qr) qrs.push(m.qr);
     if (m.open) open = true;
     if (m.sent !== undefined) pending?.resolve();
@@ -174,6 +178,11 @@ export async function startBareSocket(emu: Emulator, nodeArgs: string[] = []): P
         child.send({ send: count, jid, awaitAck });
       }),
     receipted: () => receipts,
+    collect: () =>
+      new Promise<void>((done) => {
+        collected = done;
+        child.send({ collect: true });
+      }),
   };
 }
 
