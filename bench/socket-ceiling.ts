@@ -43,7 +43,11 @@ const SLICES = Number(process.env.BENCH_SLICES ?? 6);
 const HTTP_ONLY = process.env.BENCH_ONLY === 'http';
 /** BENCH_ONLY=texts: the text-send figures alone, for a quick before/after of the send path. */
 const TEXTS_ONLY = process.env.BENCH_ONLY === 'texts';
-/** Passes the digit check, fails libphonenumber (no country code 999): the parse is done. */
+/**
+ * Passes the digit check, has no country calling code (999): bare Express has libphonenumber parse
+ * it (which throws and catches inside); the gateway refuses it from the metadata's calling codes
+ * without parsing (src/messaging/phone-number.ts).
+ */
 const INVALID_PHONE: LoadRequest = {
   method: 'POST',
   path: '/api/send-message',

@@ -89,7 +89,13 @@ export function createApp(deps: AppDeps): express.Express {
     ...(deps.extraRoutes ?? []),
   );
 
-  app.use(requestContext(logger.child({ module: 'http' }), requestCounter(services.metrics.gateway)));
+  app.use(
+    requestContext(logger.child({ module: 'http' }), {
+      afterResponse: requestCounter(services.metrics.gateway),
+      // Without TRUST_PROXY, the client is the socket's peer whatever X-Forwarded-For says.
+      directClients: config.trustProxy === false,
+    }),
+  );
   if (config.sandbox) {
     // Every response of a sandbox gateway says so, errors included.
     app.use((_req: Request, res: Response, next: NextFunction) => {

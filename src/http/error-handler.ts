@@ -6,6 +6,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isStoreUnavailable } from '../cluster/sql/store-unavailable.js';
 import { AppError, Errors } from '../errors/app-error.js';
+import { sendJson } from './json-response.js';
 import { isMulterError } from './multipart.js';
 
 export function errorBody(error: AppError): Record<string, unknown> {
@@ -72,7 +73,7 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
   afterBodyArrived(req, () => {
     if (res.headersSent || res.destroyed) return;
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-    res.status(answer.status).json(errorBody(answer));
+    sendJson(res, answer.status, errorBody(answer));
   });
 }
 

@@ -11,6 +11,7 @@ import type { WebhookDeliveryRepository } from '../webhooks/webhook-delivery-rep
 import { formatSize, type UploadPolicies } from '../messaging/upload-policy.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 import { healthDoc, serviceInfoDoc } from './info-schemas.js';
+import { sendJson } from './json-response.js';
 import type { RouteSpec } from './route-spec.js';
 
 export const VERSION = '2.0.0';
@@ -144,7 +145,8 @@ export function botStatus(deps: InfoDeps) {
   };
 
   function answer(res: Response, s: ConnectionStatus, outbox: OutboxUsage | undefined, webhooks: WebhookBacklog): void {
-    res.json({
+    // Polled by monitors and dashboards: written without Express's res.json (json-response.ts).
+    sendJson(res, 200, {
       bot_connected: s.connected,
       connection_attempts: s.connectionAttempts,
       max_attempts: s.maxAttempts,

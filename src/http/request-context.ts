@@ -3,10 +3,11 @@
  * otherwise a fresh one, echoed back). Headers are never logged: they may carry API keys.
  * `req.log` (a pino child bound to the id) is built only when a handler logs through it: most
  * requests never do, and a child logger per request cost more than the request line itself. The
- * getter lives on the app's request prototype, so a request only gets two plain properties.
+ * getter lives on the app's request prototype, so a request only gets one plain property, its id.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 
 declare module 'express-serve-static-core' {
@@ -17,20 +18,25 @@ declare module 'express-serve-static-core' {
 }
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** The request's base logger and, once asked for, its child; symbols keep them off the JSON of `req`. */
-const BASE = Symbol('request logger base');
+/** The request's child logger, once asked for; a symbol keeps it off the JSON of `req`. */
 const CHILD = Symbol('request logger');
 
 interface LoggedRequest {
-  id: string;
-  [BASE]?: Logger;
+  id?: string;
   [CHILD]?: Logger;
 }
 
-/** Undefined (as before this middleware) on a request that did not pass through it. */
-function lazyLogGetter(this: LoggedRequest): Logger | undefined {
-  if (!this[BASE]) return this[CHILD];
-  return (this[CHILD] ??= this[BASE].child({ reqId: this.id }));
+/**
+ * `req.log` for the requests of an app whose requests carry `id`: the base logger's child, made
+ * on first use. Undefined (as before this middleware) on a request that did not pass through it.
+ * The base logger is the getter's, not the request's: a property stored on each request was a
+ * visible part of the middleware's cost.
+ */
+function lazyLogGetter(base: Logger) {
+  return function (this: LoggedRequest): Logger | undefined {
+    if (this.id === undefined) return this[CHILD];
+    return (this[CHILD] ??= base.child({ reqId: this.id }));
+  };
 }
 
 const CLIENT_IP = Symbol('client ip');
@@ -38,29 +44,37 @@ const CLIENT_IP = Symbol('client ip');
 /**
  * `req.ip` as Express computes it (X-Forwarded-For under TRUST_PROXY), computed once per request:
  * the rate limiter and the request line both ask, and Express works it out again on each read.
+ * With no proxy trusted, Express's answer is the socket's peer address whatever the headers say
+ * (proxy-addr keeps only the first address, the socket's), so it is read from there directly.
  */
-function cacheClientIp(proto: object): void {
+function cacheClientIp(proto: object, directClients: boolean): void {
   let owner: object | null = proto;
   let descriptor: PropertyDescriptor | undefined;
   while (owner && !(descriptor = Object.getOwnPropertyDescriptor(owner, 'ip'))) owner = Object.getPrototypeOf(owner) as object | null;
   const compute = descriptor?.get;
-  if (!compute || (compute as { cachesIp?: true }).cachesIp) return;
-  const cached = function (this: { [CLIENT_IP]?: string }) {
-    return (this[CLIENT_IP] ??= compute.call(this) as string | undefined);
-  };
-  Object.defineProperty(cached, 'cachesIp', { value: true });
+  if (!compute) return;
+  const cached = directClients
+    ? function (this: IncomingMessage) {
+        return this.socket?.remoteAddress;
+      }
+    : function (this: { [CLIENT_IP]?: string }) {
+        return (this[CLIENT_IP] ??= compute.call(this) as string | undefined);
+      };
   Object.defineProperty(proto, 'ip', { configurable: true, enumerable: descriptor?.enumerable ?? true, get: cached });
 }
 
+/** The prototypes (one per Express app) that have `log` and the cached `ip`. */
+const installed = new WeakSet<object>();
+
 /** Defines `log` (and the cached `ip`) once on the prototype Express gives this app's requests. */
-function installGetter(req: Request): void {
-  const proto = Object.getPrototypeOf(req) as object;
-  if (Object.getOwnPropertyDescriptor(proto, 'log')?.get === lazyLogGetter) return;
-  cacheClientIp(proto);
+function installGetters(proto: object, base: Logger, directClients: boolean): void {
+  if (installed.has(proto)) return;
+  installed.add(proto);
+  cacheClientIp(proto, directClients);
   Object.defineProperty(proto, 'log', {
     configurable: true,
     enumerable: false,
-    get: lazyLogGetter,
+    get: lazyLogGetter(base),
     set(this: LoggedRequest, value: Logger) {
       this[CHILD] = value;
     },
@@ -76,18 +90,24 @@ function pathOf(url: string): string {
 /** What else wants to know about a finished request (the HTTP metrics), given its duration. */
 export type AfterResponse = (req: Request, res: Response, seconds: number) => void;
 
-export function requestContext(logger: Logger, afterResponse?: AfterResponse) {
-  let installed: object | undefined;
+export interface RequestContextOptions {
+  /** What else wants to know about a finished request (the HTTP metrics). */
+  afterResponse?: AfterResponse;
+  /** No proxy is trusted (TRUST_PROXY off): `req.ip` is the socket's peer. */
+  directClients?: boolean;
+}
+
+export function requestContext(logger: Logger, { afterResponse, directClients = false }: RequestContextOptions = {}) {
+  let seen: object | undefined;
   return (req: Request, res: Response, next: NextFunction): void => {
     const proto = Object.getPrototypeOf(req) as object;
-    if (proto !== installed) {
-      installGetter(req);
-      installed = proto;
+    if (proto !== seen) {
+      installGetters(proto, logger, directClients);
+      seen = proto;
     }
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
-    (req as unknown as LoggedRequest)[BASE] = logger;
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('close', () => {

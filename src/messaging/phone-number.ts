@@ -26,6 +26,41 @@ const libphonenumber = loadOnFirstUse<typeof import('libphonenumber-js')>('libph
 const plausible = new Set<string>();
 const MAX_REMEMBERED = 10_000;
 
+/**
+ * The country calling codes the metadata knows (1 to 3 digits), asked once of the library's own
+ * `hasCallingCode`, which is what its parser asks of the number's first 1, 2 and 3 digits. When
+ * none of those is a calling code, the parser gives up with a ParseError that it throws and
+ * catches itself; building that error (a transpiled Error subclass with a stack trace) was most
+ * of a refused number's CPU. Such a number is refused here instead, with the same answer.
+ */
+let callingCodes: ReadonlySet<string> | null | undefined;
+
+function hasCallingCode(digits: string): boolean {
+  if (callingCodes === undefined) {
+    // Public in the library's JavaScript, missing from its typings.
+    const metadata = new (libphonenumber().Metadata)() as unknown as { hasCallingCode?: (code: string) => boolean };
+    const known = metadata.hasCallingCode?.bind(metadata);
+    // Should a future version drop it, every number goes to the parser again, as before.
+    callingCodes = known ? new Set(Array.from({ length: 999 }, (_, i) => String(i + 1)).filter((code) => known(code))) : null;
+  }
+  if (callingCodes === null) return true;
+  return callingCodes.has(digits.slice(0, 1)) || callingCodes.has(digits.slice(0, 2)) || callingCodes.has(digits.slice(0, 3));
+}
+
+/**
+ * parsePhoneNumberFromString, whose other failures (a national number too short or too long
+ * for its plan) still throw and catch inside: without a stack trace, which nobody reads.
+ */
+function parseQuietly(international: string) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return libphonenumber().parsePhoneNumberFromString(international);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function normalisePhone(input: unknown, defaultCountryCode: string): NormalisedPhone {
   // PHP and spreadsheet clients often send the number as a JSON number.
   const raw = typeof input === 'number' && Number.isSafeInteger(input) ? String(input) : input;
@@ -43,7 +78,8 @@ export function normalisePhone(input: unknown, defaultCountryCode: string): Norm
   // "Plausible" = a known country code and a possible length for it; we don't reject numbers
   // outside today's allocated ranges, since WhatsApp itself is the authority on those.
   if (!plausible.has(digits)) {
-    const parsed = libphonenumber().parsePhoneNumberFromString(`+${digits}`);
+    if (!hasCallingCode(digits)) throw Errors.invalidPhone();
+    const parsed = parseQuietly(`+${digits}`);
     if (!parsed || !parsed.isPossible()) throw Errors.invalidPhone();
     if (plausible.size >= MAX_REMEMBERED) plausible.clear();
     plausible.add(digits);

@@ -82,4 +82,14 @@ describe('process logger', () => {
     const { lines } = await run(`logger.info('before the crash'); setTimeout(() => { throw new Error('boom'); }, 10);`);
     expect(lines.map((l) => l.msg)).toEqual(['before the crash']);
   });
+
+  test('a burst of info lines goes out whole and in order, in writes of about 16 KB', async () => {
+    const { lines, writes } = await run(`
+      for (let i = 0; i < 1000; i++) logger.info('line ' + i);
+      setTimeout(() => { logger.info('after'); process.exit(0); }, 400);
+    `);
+    expect(lines.map((l) => l.msg)).toEqual([...Array.from({ length: 1000 }, (_, i) => `line ${i}`), 'after']);
+    expect(writes.length).toBeLessThan(20);
+    expect(writes.join('').split('\n').filter(Boolean)).toHaveLength(1001);
+  });
 });

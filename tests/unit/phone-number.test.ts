@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { createRequire } from 'node:module';
 import { AppError } from '../../src/errors/app-error.js';
 import { normalisePhone } from '../../src/messaging/phone-number.js';
 
@@ -24,6 +25,9 @@ describe('normalisePhone', () => {
     ['006281234567890', '62', '6281234567890'],
     ['07911123456', '44', '447911123456'],
     ['+1 (415) 555-2671', '62', '14155552671'],
+    // Non-geographic calling codes (international freephone, satellite).
+    ['+800 1234 5678', '62', '80012345678'],
+    ['+882 1234567890', '62', '8821234567890'],
     [6281234567890, '62', '6281234567890'],
   ])('%p with default %s → %s', (input, cc, digits) => {
     expect(normalisePhone(input, cc)).toEqual({ digits, jid: `${digits}@s.whatsapp.net` });
@@ -39,4 +43,32 @@ describe('normalisePhone', () => {
       expectError(() => normalisePhone(input, '62'), 'Invalid phone number');
     },
   );
+
+  // No country calling code among the first 1 to 3 digits (999, and unassigned ones such as 289, 425, 214).
+  test.each(['+99912345678', '99912345678', '+2891234567', '+4251234567', '+2141234567'])('%p → Invalid phone number (no calling code)', (input) => {
+    expectError(() => normalisePhone(input, '62'), 'Invalid phone number');
+  });
+
+  test('accepts and refuses exactly the numbers libphonenumber finds possible', () => {
+    // The same library the module loads (CommonJS, the default metadata).
+    const { parsePhoneNumberFromString } = createRequire(import.meta.url)('libphonenumber-js') as typeof import('libphonenumber-js');
+    const accepted = (digits: string) => {
+      try {
+        normalisePhone(digits, '62');
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let checked = 0;
+    for (let prefix = 1; prefix <= 999; prefix++) {
+      for (let length = 7; length <= 15; length += 2) {
+        const digits = `${prefix}${'4'.repeat(15)}`.slice(0, length);
+        if (digits.length < length) continue;
+        expect([digits, accepted(digits)]).toEqual([digits, parsePhoneNumberFromString(`+${digits}`)?.isPossible() === true]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(4000);
+  });
 });
