@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/index.js';
 import { linkGateway, startGatewayChild, type GatewayChild } from './ceiling/contenders.js';
-import { runLoad, type LoadRequest } from './ceiling/load.js';
+import { INVALID_PHONE_BODY, runLoad, type LoadRequest } from './ceiling/load.js';
 import { cpuMs, median, sleep } from './ceiling/process-stats.js';
 import { runMain } from './ceiling/report.js';
 
@@ -25,7 +25,7 @@ const SLICES = Number(process.env.AB_SLICES ?? 10);
 const SLICE_MS = Number(process.env.AB_SLICE_MS ?? 3000);
 const CONNECTIONS = 8;
 const PATHS: Record<string, LoadRequest> = {
-  '400': { method: 'POST', path: '/api/send-message', body: JSON.stringify({ phone: '99912345678', message: 'hi' }), expectStatus: 400 },
+  '400': { method: 'POST', path: '/api/send-message', body: INVALID_PHONE_BODY, expectStatus: 400 },
   status: { method: 'GET', path: '/api/status', expectStatus: 200 },
 };
 

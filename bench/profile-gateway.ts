@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/index.js';
 import { linkGateway, startBareExpress, startBareSocket, startGatewayChild } from './ceiling/contenders.js';
-import { runLoad } from './ceiling/load.js';
+import { INVALID_PHONE_BODY, runLoad } from './ceiling/load.js';
 import { cpuMs, sleep } from './ceiling/process-stats.js';
 import { runMain } from './ceiling/report.js';
 
@@ -157,7 +157,7 @@ async function profileBareExpress(): Promise<void> {
   const express = await startBareExpress(['--cpu-prof', `--cpu-prof-dir=${DIR}`]);
   let exitedAt = 0;
   express.process.once('exit', () => (exitedAt = Date.now()));
-  const body = JSON.stringify({ phone: '99912345678', message: 'hi' });
+  const body = INVALID_PHONE_BODY;
   const opts = { connections: 8, durationMs: HTTP_MS };
   await runLoad(express.port, { method: 'POST', path: '/api/send-message', body, expectStatus: 400 }, opts);
   const measuredFrom = Date.now();
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     }
     const opts = { connections: 8, durationMs: HTTP_MS };
     if (what === 'http400' || what === 'all') {
-      const body = JSON.stringify({ phone: '99912345678', message: 'hi' });
+      const body = INVALID_PHONE_BODY;
       const r = await runLoad(gateway.port, { method: 'POST', path: '/api/send-message', body, expectStatus: 400 }, opts);
       console.log(`400s: ${r.requests}`);
     }

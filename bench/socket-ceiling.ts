@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { linkGateway, startBareExpress, startBareSocket, startGatewayChild, type Child, type GatewayChild } from './ceiling/contenders.js';
-import { runLoad, type LoadRequest } from './ceiling/load.js';
+import { INVALID_PHONE_BODY, runLoad, type LoadRequest } from './ceiling/load.js';
 import { measureMedia } from './ceiling/media-ceiling.js';
 import { cpuMs, median, rssMb, sleep } from './ceiling/process-stats.js';
 import { soak } from './ceiling/soak.js';
@@ -43,17 +43,8 @@ const SLICES = Number(process.env.BENCH_SLICES ?? 6);
 const HTTP_ONLY = process.env.BENCH_ONLY === 'http';
 /** BENCH_ONLY=texts: the text-send figures alone, for a quick before/after of the send path. */
 const TEXTS_ONLY = process.env.BENCH_ONLY === 'texts';
-/**
- * Passes the digit check, has no country calling code (999): bare Express has libphonenumber parse
- * it (which throws and catches inside); the gateway refuses it from the metadata's calling codes
- * without parsing (src/messaging/phone-number.ts).
- */
-const INVALID_PHONE: LoadRequest = {
-  method: 'POST',
-  path: '/api/send-message',
-  body: JSON.stringify({ phone: '99912345678', message: 'hi' }),
-  expectStatus: 400,
-};
+/** Refused after libphonenumber's whole parse, on both sides (load.ts). */
+const INVALID_PHONE: LoadRequest = { method: 'POST', path: '/api/send-message', body: INVALID_PHONE_BODY, expectStatus: 400 };
 const STATUS: LoadRequest = { method: 'GET', path: '/api/status', expectStatus: 200 };
 
 interface Row {
