@@ -3,12 +3,11 @@
  * line per request at info with the same fields, `req.ip` as Express computes it (with and without
  * TRUST_PROXY), and `req.log` bound to the request id.
  */
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { Request, Response } from 'express';
-import { pino } from 'pino';
 import request from 'supertest';
 import { metricsDoc } from '../../src/metrics/http-metrics.js';
+import { captureLogs } from '../support/captured-logs.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp | undefined;
@@ -16,17 +15,6 @@ afterEach(async () => {
   await t?.cleanup();
   t = undefined;
 });
-
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, sink) };
-}
 
 async function lineOf(lines: Array<Record<string, unknown>>, reqId: string): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 5000;

@@ -5,13 +5,12 @@
  * that drops the connection after the file part is an ordinary event, logged at info.
  */
 import { MEDIA_KINDS } from '../../src/domain/vocabulary.js';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { pino } from 'pino';
 import request from 'supertest';
 import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { listen, multipart, postHead, rawExchange, type Listening } from '../support/raw-http.js';
 import { sampleFor } from '../support/fixtures.js';
+import { captureLogs } from '../support/captured-logs.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp | undefined;
@@ -26,18 +25,6 @@ afterEach(async () => {
 
 const BOUNDARY = 'hostileBoundary7MA4YWxk';
 const CONTENT_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
-
-/** Captures the app's log lines (pino JSON) so a test can read their levels. */
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, sink) };
-}
 
 async function stillServes(app: TestApp['app']): Promise<void> {
   await request(app).get('/api/health').expect(200);
