@@ -89,7 +89,17 @@ export async function performOnce(
   return { response, replayed: false };
 }
 
+/**
+ * Writes the answer as Express's `res.status(code).json(body)` does for these POST routes (the app
+ * sets `json spaces` 0 and no ETag), byte for byte, without its per-response work: the app
+ * settings lookups, parsing and re-formatting its own Content-Type to add the charset, the
+ * freshness check (never fresh: a POST). Same headers, in the same order, after the ones set before.
+ */
 export function writeOnceResult(res: Response, { response, replayed }: OnceResult): void {
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-  res.status(response.statusCode).json(response.body);
+  const body = JSON.stringify(response.body);
+  res.statusCode = response.statusCode;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(Buffer.byteLength(body)));
+  res.end(body);
 }

@@ -20,6 +20,7 @@ import type { Config } from '../config/config.js';
 import type { MediaSource } from '../media-source/media-source.js';
 import type { RouteSpec } from './route-spec.js';
 import { sendMediaDoc, sendTextDoc, sendTextFields, uploadFields, type SendTextFields, type UploadFields } from './send-schemas.js';
+import { plainTextMessage } from './send-text-plain.js';
 import { textBodyParsers } from './text-body.js';
 import { uploadSingleFile } from './upload.js';
 
@@ -55,9 +56,11 @@ export function sendResponse(successMessage: string, outcome: SendOutcome, data:
 export function sendTextHandler({ delivery, idempotency, sandbox, defaultCountryCode }: SendRouteDeps, fields: SendTextFields) {
   // The checks run before any await: a refused request (the commonest 400s) is answered from the
   // throw itself, without a rejected promise for Express to catch a tick later.
+  const plainMessage = plainTextMessage(fields);
   return (req: Request, res: Response): Promise<void> => {
     const { to, echo, options } = readAddressing(req.body, defaultCountryCode);
-    const { message } = parseRequest(fields, req.body);
+    // The schema decides whenever the shortcut is not sure (and alone refuses): same answers.
+    const message = plainMessage?.(req.body) ?? parseRequest(fields, req.body).message;
     return sendText(req, res, { to, echo, options, message });
   };
 

@@ -120,7 +120,11 @@ export class DeliveryService {
 
   async send(request: SendRequest, attempt: SendAttempt = {}): Promise<SendOutcome> {
     this.assertCanAccept();
-    if (this.deps.addressing) request = { ...request, content: await this.deps.addressing.address(request.to, request.content, request.options) };
+    const { addressing } = this.deps;
+    if (addressing?.needed(request.to, request.options))
+      request = { ...request, content: await addressing.address(request.to, request.content, request.options) };
+    // Every other kind goes out as the client gave it, with nothing to prepare or clean up.
+    if (!isMediaUpload(request.content)) return this.dispatch(request, request.content, attempt);
     const prepared = await this.prepare(request.content);
     try {
       return await this.dispatch(request, prepared.content, attempt);
@@ -129,7 +133,7 @@ export class DeliveryService {
     }
   }
 
-  /** Media is converted and described first; every other kind goes out as the client gave it. */
+  /** Media is converted and described first. */
   private async prepare(request: ContentRequest): Promise<Prepared> {
     if (!isMediaUpload(request)) return { content: request, cleanup: async () => {} };
     const prepared = await this.deps.sender.prepare(request.upload);

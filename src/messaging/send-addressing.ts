@@ -26,6 +26,14 @@ export class SendAddressing {
     private readonly replies?: ReplyContexts,
   ) {}
 
+  /**
+   * Whether `address` has anything to do: a group to check, or reply/mention context to build. A
+   * send to a contact without options (most sends) skips it, and the promises it would take.
+   */
+  needed(to: Recipient, options: SendOptions | undefined): boolean {
+    return this.checksRecipient(to) || (this.replies !== undefined && (options?.replyTo !== undefined || (options?.mentions?.length ?? 0) > 0));
+  }
+
   /** The content with its context, after the recipient was found reachable; throws 404s. */
   async address(to: Recipient, content: ContentRequest, options: SendOptions | undefined): Promise<ContentRequest> {
     await this.checkRecipient(to);
@@ -35,7 +43,12 @@ export class SendAddressing {
 
   /** 404 GROUP_NOT_FOUND for a group the account is not in (asked only while connected; the outbox checks queued ones). */
   async checkRecipient(to: Recipient): Promise<void> {
-    if (to.kind === 'group' && this.transport.status().connected) await this.transport.groups.info(to.jid);
+    if (this.checksRecipient(to)) await this.transport.groups.info(to.jid);
+  }
+
+  /** A group, asked about while connected (only the true answer narrows: a group may be skipped). */
+  private checksRecipient(to: Recipient): to is Extract<Recipient, { kind: 'group' }> {
+    return to.kind === 'group' && this.transport.status().connected;
   }
 
   /** Before the outbox sends a queued job: a group the account left fails the job for good. */
