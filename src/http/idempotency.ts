@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { requestFingerprint, type IdempotencyRepository, type StoredResponse } from './idempotency-repository.js';
 import { presentedKey } from './auth.js';
+import { sendJson } from './json-response.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -89,17 +90,8 @@ export async function performOnce(
   return { response, replayed: false };
 }
 
-/**
- * Writes the answer as Express's `res.status(code).json(body)` does for these POST routes (the app
- * sets `json spaces` 0 and no ETag), byte for byte, without its per-response work: the app
- * settings lookups, parsing and re-formatting its own Content-Type to add the charset, the
- * freshness check (never fresh: a POST). Same headers, in the same order, after the ones set before.
- */
+/** The stored answer, written as Express's `res.status(code).json(body)` would (json-response.ts). */
 export function writeOnceResult(res: Response, { response, replayed }: OnceResult): void {
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-  const body = JSON.stringify(response.body);
-  res.statusCode = response.statusCode;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', String(Buffer.byteLength(body)));
-  res.end(body);
+  sendJson(res, response.statusCode, response.body);
 }
