@@ -52,19 +52,31 @@ export async function soak(gateway: GatewayChild, dir: string, options: SoakOpti
     return false;
   };
 
+  // A request that got no answer (a keep-alive socket the server closed just as it was reused) is
+  // a failure to count, not the end of the run; a gateway that died ends it (the sampler, and
+  // the check after the loops).
+  const answerOf = async <T>(what: string, request: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await request;
+    } catch (error) {
+      failures.push(`${what}: no answer (${error instanceof Error ? error.message : String(error)})`);
+      return undefined;
+    }
+  };
+
   const textLoop = async () => {
     while (Date.now() < endAt) {
       const next = Date.now() + 1000 / options.textsPerSecond;
-      const res = await gateway.postJson('/api/send-message', { phone: options.recipient, message: `soak ${texts}` });
-      if (check('text', res.status, res.body)) texts++;
+      const res = await answerOf('text', gateway.postJson('/api/send-message', { phone: options.recipient, message: `soak ${texts}` }));
+      if (res && check('text', res.status, res.body)) texts++;
       await sleep(Math.max(0, next - Date.now()));
     }
   };
   const imageLoop = async () => {
     while (Date.now() < endAt) {
       const next = Date.now() + options.imageEverySeconds * 1000;
-      const res = await gateway.post('/api/send-image', image.contentType, image.body);
-      if (check('image', res.status, res.body)) images++;
+      const res = await answerOf('image', gateway.post('/api/send-image', image.contentType, image.body));
+      if (res && check('image', res.status, res.body)) images++;
       await sleep(Math.max(0, next - Date.now()));
     }
   };
@@ -75,6 +87,7 @@ export async function soak(gateway: GatewayChild, dir: string, options: SoakOpti
   } finally {
     clearInterval(sampler);
   }
+  process.kill(gateway.pid, 0); // throws if the gateway is gone: its RSS samples would mean nothing
   const from = options.minutes - 8;
   const tail = samples.filter((s) => s.minute >= from).map((s) => ({ x: s.minute, y: s.rssMb }));
   return { samples, slopeMbPerMinute: leastSquaresSlope(tail), texts, images, failures };
