@@ -17,9 +17,12 @@ import { loadOnFirstUse } from '../load-on-first-use.js';
 /** express-rate-limit (and its IPv6 address library) is loaded by the first IPv6 client only. */
 const expressRateLimit = loadOnFirstUse<typeof import('express-rate-limit')>('express-rate-limit');
 
-/** express-rate-limit's key: an IPv4 address as it is, an IPv6 one as its /56 (or the IPv4 it maps). */
+/**
+ * express-rate-limit's key: an IPv4 address as it is, an IPv6 one as its /56 (or the IPv4 it maps).
+ * An IPv6 address always has a colon, so an address without one skips isIPv6's pattern match.
+ */
 function clientKey(ip: string): string {
-  return isIPv6(ip) ? expressRateLimit().ipKeyGenerator(ip) : ip;
+  return ip.includes(':') && isIPv6(ip) ? expressRateLimit().ipKeyGenerator(ip) : ip;
 }
 
 interface ClientWindow {

@@ -109,9 +109,10 @@ export function requestContext(logger: Logger, { afterResponse, directClients = 
     const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    const started = process.hrtime.bigint();
+    // A double from the monotonic clock, not hrtime.bigint(): no BigInt to allocate, twice a request.
+    const started = performance.now();
     res.on('close', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = performance.now() - started;
       afterResponse?.(req, res, ms / 1000);
       const line = {
         reqId: id,

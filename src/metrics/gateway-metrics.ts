@@ -9,6 +9,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionPhase, ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
+import { HttpSeries } from './http-series.js';
 
 /** What a message record went through; `sent` and `acked` both follow WhatsApp's server ack (`acked` once per id). */
 export type MessageOutcome = 'accepted' | 'sent' | 'acked' | 'delivered' | 'read' | 'failed';
@@ -114,18 +115,27 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers,
   });
+  // Counted per request into plain maps, handed to prom-client at scrape time (http-series.ts).
+  const httpBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
+  const httpSeries = new HttpSeries(httpBuckets);
   const httpRequests = new Counter({
     name: 'wa_gateway_http_requests_total',
     help: 'HTTP requests by method, route template and status code',
     labelNames: ['session', 'method', 'route', 'status'] as const,
     registers,
+    collect() {
+      httpSeries.collectCounts(this);
+    },
   });
   const httpDuration = new Histogram({
     name: 'wa_gateway_http_request_duration_seconds',
     help: 'HTTP request duration by method and route template',
     labelNames: ['session', 'method', 'route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+    buckets: httpBuckets,
     registers,
+    collect() {
+      httpSeries.collectDurations(this);
+    },
   });
 
   /** The sessions being observed; a scrape reads each of them, and a stopped one is no longer listed. */
@@ -203,6 +213,7 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
   /** Sessions whose hooks are in use; an HTTP request that ends after its session stopped is not counted. */
   const live = new Set<string>();
   const forget = async (session: string) => {
+    httpSeries.forget(session);
     for (const metric of labelled) {
       for (const { labels } of (await metric.get()).values) {
         if (labels.session !== session) continue;
@@ -217,8 +228,7 @@ export function createGatewayMetrics(now: () => number = Date.now): GatewayMetri
     registry,
     httpRequest(session, method, route, status, seconds) {
       if (!live.has(session)) return;
-      httpRequests.inc({ session, method, route, status: String(status) });
-      httpDuration.observe({ session, method, route }, seconds);
+      httpSeries.record(session, method, route, status, seconds);
     },
     forSession(session) {
       live.add(session);

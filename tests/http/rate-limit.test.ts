@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
+import type { Request, Response } from 'express';
+import { createRateLimiter } from '../../src/http/rate-limit.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -66,5 +68,26 @@ describe('rate limiting', () => {
     await request(t.app).get('/api/status').set('X-Forwarded-For', '203.0.113.1').expect(200);
     await request(t.app).get('/api/status').set('X-Forwarded-For', '203.0.113.1').expect(429);
     await request(t.app).get('/api/status').set('X-Forwarded-For', '203.0.113.2').expect(200);
+  });
+
+  test('keys IPv4 clients by address and IPv6 clients by their /56 (an IPv4-mapped one as its IPv4)', () => {
+    const limiter = createRateLimiter({ enabled: true, max: 2, windowSeconds: 60 });
+    const hit = (ip: string) => {
+      const headers: Record<string, string> = {};
+      let refused = false;
+      limiter(
+        { ip } as Request,
+        { setHeader: (name: string, value: string) => (headers[name] = value) } as unknown as Response,
+        (error?: unknown) => (refused = error !== undefined),
+      );
+      return { remaining: /remaining=(\d+)/.exec(headers.RateLimit ?? '')?.[1], refused };
+    };
+    expect(hit('203.0.113.7').remaining).toBe('1');
+    expect(hit('203.0.113.8').remaining).toBe('1');
+    expect(hit('::ffff:203.0.113.7').remaining).toBe('0');
+    expect(hit('203.0.113.7').refused).toBe(true);
+    expect(hit('2001:db8:0:1::1').remaining).toBe('1');
+    expect(hit('2001:db8:0:ff::2').remaining).toBe('0');
+    expect(hit('2001:db8:0:100::3').remaining).toBe('1');
   });
 });

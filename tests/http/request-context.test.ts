@@ -57,6 +57,19 @@ describe('request context', () => {
     expect(line.ip).toMatch(/127\.0\.0\.1$/);
   });
 
+  test('never logs an API key, from a header or the query (the capturing logger does not redact)', async () => {
+    const key = 'request-line-key-0123456789abcdef';
+    const { lines, logger } = captureLogs();
+    t = await buildTestApp({ API_KEY: key }, { logger });
+    await request(t.app).get(`/api/status?api_key=${key}`).set('X-API-Key', key).set('X-Request-Id', 'key-probe-1').expect(200);
+    await request(t.app).get('/api/status').set('Authorization', `Bearer ${key}`).set('X-Request-Id', 'key-probe-2').expect(200);
+    await request(t.app).get('/api/status').set('X-API-Key', 'wrong-key-0123456789abcdef').set('X-Request-Id', 'key-probe-3').expect(401);
+    for (const id of ['key-probe-1', 'key-probe-2', 'key-probe-3']) expect(await lineOf(lines, id)).toMatchObject({ msg: 'request' });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(key);
+    expect(text).not.toContain('wrong-key-0123456789abcdef');
+  });
+
   test('replaces an X-Request-Id that is not sane with a fresh one', async () => {
     const { lines, logger } = captureLogs();
     t = await buildTestApp({}, { logger });
