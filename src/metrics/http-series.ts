@@ -82,7 +82,7 @@ export class HttpSeries {
   /**
    * The histogram's `collect`: its series rebuilt from the counts. prom-client has no public way
    * to set a series' buckets, so each series is made by `zero` and its values are written into the
-   * entry it made (prom-client's own structure; tests/http/metrics-identity.test.ts compares the
+   * entry it made (prom-client's own structure; tests/metrics/http-series.test.ts compares the
    * whole exposition with prom-client's own counting, so a change there shows).
    */
   collectDurations(histogram: Histogram<string>): void {
