@@ -3,17 +3,19 @@
  * form, or multipart fields: PHP's curl sends an array body as multipart/form-data, and v2.0.0
  * clients rely on that working.
  */
-import express, { type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { Errors } from '../errors/app-error.js';
 import { formOrJsonBody } from './form-json.js';
+import { jsonReader } from './json-reader.js';
 import { multer } from './multipart.js';
 
 const TEXT_BODY_LIMIT = '1mb';
+const TEXT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 const TEXT_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
 export function textBodyParsers(): RequestHandler[] {
-  const json = express.json({ limit: TEXT_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  const json = jsonReader({ limit: TEXT_BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   const form = formOrJsonBody(TEXT_BODY_LIMIT);
   let fields: RequestHandler | undefined;
   const requireTextContentType: RequestHandler = (req, _res, next) => {
