@@ -37,9 +37,8 @@ import {
   type SignalKeyStore,
   type WASocket,
 } from '@whiskeysockets/baileys';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
+import { fullCollection } from '../../src/lifecycle/idle-memory.js';
 
 const HISTORY = proto.HistorySync.HistorySyncType;
 
@@ -124,12 +123,6 @@ async function sendAwaitingAck(jid: string, text: string): Promise<void> {
   });
   await socket!.sendMessage(jid, { text }, { messageId });
   await acked;
-}
-
-/** V8's full collection, without starting the process with --expose-gc (as idle-memory.ts does). */
-function fullCollection(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 type Command = { send: number; jid: string; awaitAck?: boolean } | { collect: true } | { exit: true };
