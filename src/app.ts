@@ -11,10 +11,10 @@ import type { Config } from './config/config.js';
 import { consoleRoutes, consoleSessionAuthenticator, skipLimitForConsoleSession } from './console/console-routes.js';
 import { ConsoleSessions } from './console/console-sessions.js';
 import { Errors } from './errors/app-error.js';
-import { requireAccess } from './http/auth.js';
+import { accessCheck, type AccessCheck } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { VERSION, infoRoutes } from './http/info-routes.js';
-import { createRateLimiter } from './http/rate-limit.js';
+import { createRateLimitCheck } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import type { RouteSpec } from './http/route-spec.js';
 import { createMediaSource } from './media-source/media-source.js';
@@ -89,37 +89,31 @@ export function createApp(deps: AppDeps): express.Express {
     ...(deps.extraRoutes ?? []),
   );
 
+  // Health stays 200 while the process serves (the contract), even while it drains. Checked by the
+  // request context itself rather than a layer of its own: each layer is a dispatch per request.
+  const refuseWhileDraining = (req: Request, res: Response) => {
+    if (!isShuttingDown() || req.path === '/api/health') return undefined;
+    res.setHeader('Connection', 'close');
+    return Errors.shuttingDown();
+  };
   app.use(
     requestContext(logger.child({ module: 'http' }), {
       afterResponse: requestCounter(services.metrics.gateway),
       // Without TRUST_PROXY, the client is the socket's peer whatever X-Forwarded-For says.
       directClients: config.trustProxy === false,
+      // Every response of a sandbox gateway says so, errors included.
+      headers: config.sandbox ? { 'X-Gateway-Mode': 'sandbox' } : undefined,
+      gate: refuseWhileDraining,
     }),
   );
-  if (config.sandbox) {
-    // Every response of a sandbox gateway says so, errors included.
-    app.use((_req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('X-Gateway-Mode', 'sandbox');
-      next();
-    });
-  }
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    // Health stays 200 while the process serves (the contract), even while it drains.
-    if (isShuttingDown() && req.path !== '/api/health') {
-      res.setHeader('Connection', 'close');
-      return next(Errors.shuttingDown());
-    }
-    next();
-  });
 
   // Swagger UI's own files for GET /docs: static assets, not API routes, so not in the table.
   app.use(DOCS_ASSETS_PATH, docsAssets);
 
-  const limiter = createRateLimiter(config.rateLimit);
   // Admin keys (API_KEY) open every route; a session's own key opens that session's routes, and
   // the account routes at their v2.0.0 paths when it is default's.
   const access = (session: (req: Request) => string | undefined) =>
-    requireAccess(
+    accessCheck(
       {
         adminKeys: config.apiKeys,
         sessionOfKey: (key) => sessions?.keys.sessionOf(key),
@@ -134,12 +128,18 @@ export function createApp(deps: AppDeps): express.Express {
     const named = req.params.session;
     return typeof named === 'string' ? named : undefined;
   });
-  // Rate limit before the key check, so guessing keys is throttled too.
-  const limited = skipLimitForConsoleSession(consoleSessions, limiter);
+  const limit = skipLimitForConsoleSession(consoleSessions, createRateLimitCheck(config.rateLimit));
+  // Rate limit before the key check, so guessing keys is throttled too; both in one router layer
+  // (a layer is a dispatch of its own on every request).
+  const guard = (keyCheck: AccessCheck) => ({
+    limited: (req: Request, res: Response, next: NextFunction) => next(limit(req, res) ?? keyCheck(req)),
+    unlimited: (req: Request, _res: Response, next: NextFunction) => next(keyCheck(req)),
+  });
+  const guards = { adminOnly: guard(adminOnly), defaultSession: guard(defaultSession), sessionInPath: guard(sessionInPath) };
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-    const keyCheck = route.ownSession ? sessionInPath : accountRouteSet.has(route) ? defaultSession : adminOnly;
-    const checks = !route.guarded ? [] : route.rateLimited === false ? [keyCheck] : [limited, keyCheck];
+    const routeGuard = route.ownSession ? guards.sessionInPath : accountRouteSet.has(route) ? guards.defaultSession : guards.adminOnly;
+    const checks = !route.guarded ? [] : [route.rateLimited === false ? routeGuard.unlimited : routeGuard.limited];
     // The error handler closes each route too: an error raised in a route (every 400, 401 and 429)
     // is answered there, instead of Express matching it against each route declared after this one
     // on its way to the app's error handler. Same handler, same answer.
@@ -148,8 +148,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (sessions) {
     app.use(
       SESSION_PREFIX,
-      limited,
-      sessionInPath,
+      guards.sessionInPath.limited,
       sessionDispatch(sessions, (runtime) => accountRoutes(runtime, shared)),
     );
   }

@@ -6,13 +6,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import type { RouteSpec } from '../http/route-spec.js';
 import type { Config } from '../config/config.js';
 import { AppError, Errors } from '../errors/app-error.js';
 import { createKeyChecker, type SessionAuthenticator } from '../http/auth.js';
 import { weakEtag } from '../http/etag.js';
-import { createRateLimiter } from '../http/rate-limit.js';
+import { createRateLimiter, type RateLimitCheck } from '../http/rate-limit.js';
 import type { ConnectionStatus, WhatsAppTransport } from '../whatsapp/transport.js';
 import { parseRequest } from '../http/request-validation.js';
 import { DEFAULT_SESSION } from '../sessions/session-name.js';
@@ -88,8 +88,8 @@ export function consoleSessionAuthenticator(sessions: ConsoleSessions): SessionA
  * carries a live console session has already proven the key, and a console page left open must
  * not run its operator into 429s.
  */
-export function skipLimitForConsoleSession(sessions: ConsoleSessions, limiter: RequestHandler): RequestHandler {
-  return (req, res, next) => (sessions.find(readSessionCookie(req)) ? next() : limiter(req, res, next));
+export function skipLimitForConsoleSession(sessions: ConsoleSessions, limit: RateLimitCheck): RateLimitCheck {
+  return (req, res) => (sessions.find(readSessionCookie(req)) ? undefined : limit(req, res));
 }
 
 function connectionSummary(s: ConnectionStatus) {

@@ -4,10 +4,10 @@
  * configured key, so neither the key's content nor its length leaks through timing.
  * The operator console's session cookie stands in for the key (see src/console/).
  * With several sessions (src/sessions/), the configured keys are admin keys and each session has
- * a key of its own that opens only that session's routes (requireAccess).
+ * a key of its own that opens only that session's routes (accessCheck).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request } from 'express';
 import { AppError, Errors } from '../errors/app-error.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
@@ -46,25 +46,29 @@ export interface AccessRules {
   forbidden: (adminOnly: boolean) => AppError;
 }
 
+/** Who may pass: the error to answer with (401, 403, CSRF), or undefined to let the request on. */
+export type AccessCheck = (req: Request) => AppError | undefined;
+
 /**
- * Middleware: admin keys open everything; a session key opens the routes of its own session, i.e.
- * where `session(req)` names it (`undefined` = an admin-only route). Open (a no-op) when no admin
- * key is configured, as v2.0.0 without API_KEY.
+ * Admin keys open everything; a session key opens the routes of its own session, i.e. where
+ * `session(req)` names it (`undefined` = an admin-only route). Open when no admin key is
+ * configured, as v2.0.0 without API_KEY. A check, not a middleware, so a route's guard can run it
+ * with the rate limit in one router layer (src/app.ts).
  */
-export function requireAccess(rules: AccessRules, session: (req: Request) => string | undefined) {
+export function accessCheck(rules: AccessRules, session: (req: Request) => string | undefined): AccessCheck {
   const isAdmin = createKeyChecker(rules.adminKeys);
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (rules.adminKeys.length === 0) return next();
+  return (req) => {
+    if (rules.adminKeys.length === 0) return undefined;
     const key = presentedKey(req);
     if (key !== undefined) {
-      if (isAdmin(key)) return next();
+      if (isAdmin(key)) return undefined;
       const owner = rules.sessionOfKey(key);
-      if (owner === undefined) return next(Errors.unauthorized());
+      if (owner === undefined) return Errors.unauthorized();
       const wanted = session(req);
-      return next(owner === wanted ? undefined : rules.forbidden(wanted === undefined));
+      return owner === wanted ? undefined : rules.forbidden(wanted === undefined);
     }
     const fromBrowser = rules.browserSession ? rules.browserSession(req) : 'none';
-    if (fromBrowser === 'valid') return next();
-    next(fromBrowser === 'csrf-refused' ? Errors.csrfRefused() : Errors.unauthorized());
+    if (fromBrowser === 'valid') return undefined;
+    return fromBrowser === 'csrf-refused' ? Errors.csrfRefused() : Errors.unauthorized();
   };
 }

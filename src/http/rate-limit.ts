@@ -11,7 +11,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isIPv6 } from 'node:net';
-import { Errors } from '../errors/app-error.js';
+import { Errors, type AppError } from '../errors/app-error.js';
 import { loadOnFirstUse } from '../load-on-first-use.js';
 
 /** express-rate-limit (and its IPv6 address library) is loaded by the first IPv6 client only. */
@@ -30,8 +30,20 @@ interface ClientWindow {
   resetAt: number;
 }
 
+/**
+ * Counts a request against its client's window and sets the RateLimit headers; returns the 429 to
+ * answer when the budget is spent. A check, not a middleware, so a route's guard can run it and the
+ * key check in one router layer (src/app.ts): each layer is a dispatch of its own per request.
+ */
+export type RateLimitCheck = (req: Request, res: Response) => AppError | undefined;
+
 export function createRateLimiter(options: { enabled: boolean; max: number; windowSeconds: number }): RequestHandler {
-  if (!options.enabled) return (_req: Request, _res: Response, next: NextFunction) => next();
+  const check = createRateLimitCheck(options);
+  return (req: Request, res: Response, next: NextFunction) => next(check(req, res));
+}
+
+export function createRateLimitCheck(options: { enabled: boolean; max: number; windowSeconds: number }): RateLimitCheck {
+  if (!options.enabled) return () => undefined;
   const { max, windowSeconds } = options;
   const windowMs = windowSeconds * 1000;
   const policy = `${max};w=${windowSeconds}`;
@@ -47,7 +59,7 @@ export function createRateLimiter(options: { enabled: boolean; max: number; wind
   );
   sweep.unref();
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response) => {
     const key = clientKey(req.ip ?? '');
     const now = Date.now();
     let window = clients.get(key);
@@ -59,7 +71,6 @@ export function createRateLimiter(options: { enabled: boolean; max: number; wind
     const resetSeconds = Math.max(0, Math.ceil((window.resetAt - now) / 1000));
     res.setHeader('RateLimit-Policy', policy);
     res.setHeader('RateLimit', `limit=${max}, remaining=${Math.max(0, max - window.hits)}, reset=${resetSeconds}`);
-    if (window.hits > max) return next(Errors.rateLimited(max, windowSeconds, Math.max(1, resetSeconds)));
-    next();
+    return window.hits > max ? Errors.rateLimited(max, windowSeconds, Math.max(1, resetSeconds)) : undefined;
   };
 }

@@ -95,9 +95,18 @@ export interface RequestContextOptions {
   afterResponse?: AfterResponse;
   /** No proxy is trusted (TRUST_PROXY off): `req.ip` is the socket's peer. */
   directClients?: boolean;
+  /** Headers every response carries (after X-Request-Id). */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * A refusal decided for every request before any route (the drain's 503): the error it returns
+   * is passed on as the request's. Here rather than in a middleware of its own, since each router
+   * layer is a dispatch of its own on every request.
+   */
+  gate?: (req: Request, res: Response) => unknown;
 }
 
-export function requestContext(logger: Logger, { afterResponse, directClients = false }: RequestContextOptions = {}) {
+export function requestContext(logger: Logger, { afterResponse, directClients = false, headers, gate }: RequestContextOptions = {}) {
+  const fixedHeaders = headers ? Object.entries(headers) : [];
   let seen: object | undefined;
   return (req: Request, res: Response, next: NextFunction): void => {
     const proto = Object.getPrototypeOf(req) as object;
@@ -109,6 +118,7 @@ export function requestContext(logger: Logger, { afterResponse, directClients = 
     const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
+    for (const [name, value] of fixedHeaders) res.setHeader(name, value);
     // A double from the monotonic clock, not hrtime.bigint(): no BigInt to allocate, twice a request.
     const started = performance.now();
     res.on('close', () => {
@@ -126,6 +136,6 @@ export function requestContext(logger: Logger, { afterResponse, directClients = 
       if (res.statusCode >= 500 && res.statusCode !== 503) logger.error(line, 'request');
       else logger.info(line, 'request');
     });
-    next();
+    next(gate?.(req, res));
   };
 }

@@ -89,6 +89,28 @@ describe('GET /', () => {
     await request(app).get('/api/health').expect(200);
     const res = await request(app).get('/api/status').expect(503);
     expect(res.body.code).toBe('SHUTTING_DOWN');
+    // The drain's refusal is decided by the request context (src/http/request-context.ts, `gate`):
+    // the answer still carries the request id, and closes the connection.
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.connection).toBe('close');
+  });
+
+  test('every answer of a sandbox gateway says so, errors included, after its request id', async () => {
+    t = await buildTestApp();
+    const { createApp } = await import('../../src/app.js');
+    const { pino } = await import('pino');
+    const app = createApp({
+      config: { ...t.config, sandbox: true },
+      transport: t.transport,
+      services: t.services,
+      media: { conversion: false, ffmpeg: false, sharp: false },
+      logger: pino({ level: 'silent' }),
+    });
+    for (const res of [await request(app).get('/api/health').expect(200), await request(app).get('/no/such/route').expect(404)]) {
+      expect(res.headers['x-gateway-mode']).toBe('sandbox');
+      const names = Object.keys(res.headers);
+      expect(names.indexOf('x-gateway-mode')).toBe(names.indexOf('x-request-id') + 1);
+    }
   });
 
   test('lists exactly the routes the server answers', async () => {
