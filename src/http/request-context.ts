@@ -102,7 +102,7 @@ export interface RequestContextOptions {
    * is passed on as the request's. Here rather than in a middleware of its own, since each router
    * layer is a dispatch of its own on every request.
    */
-  gate?: (req: Request, res: Response) => unknown;
+  gate?: (req: Request, res: Response) => Error | undefined;
 }
 
 export function requestContext(logger: Logger, { afterResponse, directClients = false, headers, gate }: RequestContextOptions = {}) {
