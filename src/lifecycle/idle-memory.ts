@@ -14,11 +14,6 @@
  * after the next busy one (the gateway waits for its QR to be scanned, then pairs and syncs) still
  * runs at once instead of a minute later, with the memory held all that time; only traffic in
  * bursts a few seconds apart, which grows the space again each time, finds the minute's budget spent.
- *
- * A steady light load (a few sends a second) is never idle, and there V8 lets the old generation's
- * reserved pages creep up (RSS follows heapTotal while the live heap stays flat). So, busy or not,
- * once the old generation holds GROWN_BY more than after the last collection, one full collection
- * hands the empty pages back: at most one per GROWTH_WINDOW_MS, tens of milliseconds a minute.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -39,10 +34,6 @@ export interface IdleTrimOptions {
   youngGenerationBytes?: () => number;
   /** The window in which at most COLLECTIONS_PER_WINDOW collections run. */
   windowMs?: number;
-  /** Bytes V8 holds for everything but the young generation; V8's heap statistics by default. */
-  oldGenerationBytes?: () => number;
-  /** At most one growth collection in this long. */
-  growthWindowMs?: number;
 }
 
 export const IDLE_CHECK_MS = 2000;
@@ -60,9 +51,6 @@ const COLLECTIONS_PER_WINDOW = 4;
 export const WINDOW_MS = 60_000;
 /** V8 shrinks the young generation to 1 MB; above this it is still grown. */
 export const YOUNG_GENERATION_SHRUNK = 4 * 1024 * 1024;
-/** Growth of the old generation since the last collection that earns one under load. */
-export const GROWN_BY = 8 * 1024 * 1024;
-export const GROWTH_WINDOW_MS = 60_000;
 
 /** Starts watching; returns the way to stop. The timer never keeps the process alive. */
 export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
@@ -70,15 +58,6 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
   const collect = options.collect ?? fullCollection();
   const busyShare = options.busyShare ?? eventLoopBusyShare();
   const youngGenerationBytes = options.youngGenerationBytes ?? youngGenerationSize;
-  const oldGenerationBytes = options.oldGenerationBytes ?? oldGenerationSize;
-  const growthWindowMs = options.growthWindowMs ?? GROWTH_WINDOW_MS;
-  /** The old generation's size after the last collection (start-up's first reading until then). */
-  let oldAfterCollection = oldGenerationBytes();
-  let lastGrowthCollection = -Infinity;
-  const collectAndNote = () => {
-    collect();
-    oldAfterCollection = oldGenerationBytes();
-  };
   // Start-up counts as busy.
   let quietIntervals = 0;
   let collectedThisSpell = 0;
@@ -88,15 +67,6 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
     if (busyShare() >= idleBelow) {
       quietIntervals = 0;
       collectedThisSpell = 0;
-      const old = oldGenerationBytes();
-      const now = performance.now();
-      if (old - oldAfterCollection < GROWN_BY || now - lastGrowthCollection < growthWindowMs) return;
-      lastGrowthCollection = now;
-      logger.debug(
-        { rssMb: mb(process.memoryUsage.rss()), oldMb: mb(old), sinceCollectionMb: mb(old - oldAfterCollection) },
-        'busy: full collection after growth',
-      );
-      collectAndNote();
       return;
     }
     quietIntervals++;
@@ -109,7 +79,7 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions): () => void {
     collectedThisSpell++;
     recent.push(now);
     logger.debug({ rssMb: mb(process.memoryUsage.rss()), youngMb: mb(young), collection: collectedThisSpell }, 'idle: full collection');
-    collectAndNote();
+    collect();
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
@@ -121,13 +91,6 @@ function youngGenerationSize(): number {
   let bytes = 0;
   for (const space of getHeapSpaceStatistics())
     if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') bytes += space.space_size;
-  return bytes;
-}
-
-function oldGenerationSize(): number {
-  let bytes = 0;
-  for (const space of getHeapSpaceStatistics())
-    if (space.space_name !== 'new_space' && space.space_name !== 'new_large_object_space') bytes += space.space_size;
   return bytes;
 }
 
