@@ -61,20 +61,30 @@ function parseQuietly(international: string) {
   }
 }
 
-export function normalisePhone(input: unknown, defaultCountryCode: string): NormalisedPhone {
-  // PHP and spreadsheet clients often send the number as a JSON number.
-  const raw = typeof input === 'number' && Number.isSafeInteger(input) ? String(input) : input;
-  if (typeof raw !== 'string' || raw.trim() === '') throw Errors.phoneRequired();
+/** International digits without "+": what every accepted number comes down to. */
+const INTERNATIONAL_DIGITS = /^[1-9]\d{6,14}$/;
 
-  const compact = raw.trim().replace(SEPARATORS, '');
+/** A number in any of the accepted spellings, as international digits; throws when it has none. */
+function internationalDigits(raw: string, defaultCountryCode: string): string {
+  const trimmed = raw.trim();
+  if (trimmed === '') throw Errors.phoneRequired();
+  const compact = trimmed.replace(SEPARATORS, '');
   let digits: string;
   if (compact.startsWith('+')) digits = compact.slice(1);
   else if (compact.startsWith('00'))
     digits = compact.slice(2); // international call prefix
   else if (compact.startsWith('0')) digits = defaultCountryCode + compact.slice(1);
   else digits = compact;
+  if (!INTERNATIONAL_DIGITS.test(digits)) throw Errors.invalidPhone();
+  return digits;
+}
 
-  if (!/^[1-9]\d{6,14}$/.test(digits)) throw Errors.invalidPhone();
+export function normalisePhone(input: unknown, defaultCountryCode: string): NormalisedPhone {
+  // PHP and spreadsheet clients often send the number as a JSON number.
+  const raw = typeof input === 'number' && Number.isSafeInteger(input) ? String(input) : input;
+  if (typeof raw !== 'string') throw Errors.phoneRequired();
+  // Most numbers arrive as plain international digits: nothing to trim, strip or prefix.
+  const digits = INTERNATIONAL_DIGITS.test(raw) ? raw : internationalDigits(raw, defaultCountryCode);
   // "Plausible" = a known country code and a possible length for it; we don't reject numbers
   // outside today's allocated ranges, since WhatsApp itself is the authority on those.
   if (!plausible.has(digits)) {

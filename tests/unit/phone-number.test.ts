@@ -37,7 +37,7 @@ describe('normalisePhone', () => {
     expectError(() => normalisePhone(input, '62'), 'Phone number required');
   });
 
-  test.each(['12', '62abc', '+', '0', '+0812345678', '1234567890123456', '+999123456789', '62812345678901234', '62812@s.whatsapp.net'])(
+  test.each(['12', '12345678', '62abc', '+', '0', '+0812345678', '1234567890123456', '+999123456789', '62812345678901234', '62812@s.whatsapp.net'])(
     '%p → Invalid phone number',
     (input) => {
       expectError(() => normalisePhone(input, '62'), 'Invalid phone number');
