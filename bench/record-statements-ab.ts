@@ -1,13 +1,15 @@
 /**
- * The message record's part of one text, in two builds side by side: what SqliteMessageRepository
- * does per text in the gateway (the INSERT, the server ack listener's `sent`, the send path's own
- * `sent` confirmation, the receipt's `delivered`), on a WAL file as the gateway opens it. A change
+ * The message record's part of one text, in two builds side by side: what the records code does
+ * per text in the gateway (the INSERT, the sealed sent content, the server ack listener's `sent`,
+ * the send path's own `sent` confirmation, the receipt's `delivered`), on a WAL file as the
+ * gateway opens it. A change
  * of a few µs per text is far below what gateway-ab.ts resolves on a shared machine; here it is
  * the whole figure. Slices alternate between the builds; the result is the median per-slice ratio.
  *
  *   node dist/bench/record-statements-ab.js /tmp/before/src [<after>/src]   (default after: this dist)
  *   RECORDS_AB_TEXTS=2000 RECORDS_AB_SLICES=12 ...
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,12 +18,17 @@ import { median } from './ceiling/process-stats.js';
 import { runMain } from './ceiling/report.js';
 import type { MessageRepository } from '../src/records/message-repository.js';
 import type { SqliteDatabase } from '../src/store/database.js';
+import type { SentContentStore } from '../src/whatsapp/sent-content.js';
 
 const TEXTS = Number(process.env.RECORDS_AB_TEXTS ?? 2000);
 const SLICES = Number(process.env.RECORDS_AB_SLICES ?? 12);
+const KEY = randomBytes(32);
+/** About a short text's protobuf. */
+const CONTENT = randomBytes(48);
 
 interface Build {
   repo: MessageRepository;
+  sentContent: SentContentStore;
   db: SqliteDatabase;
   next: number;
 }
@@ -32,8 +39,12 @@ async function load(srcDir: string, file: string): Promise<Build> {
   const { SqliteMessageRepository } = (await import(
     url('records/sqlite-message-repository.js')
   )) as typeof import('../src/records/sqlite-message-repository.js');
+  const { SqliteSentContentRepository } = (await import(
+    url('records/sent-content-repository.js')
+  )) as typeof import('../src/records/sent-content-repository.js');
+  const { AesGcmContentCipher } = (await import(url('records/sent-content-cipher.js'))) as typeof import('../src/records/sent-content-cipher.js');
   const db = openDatabase(file);
-  return { repo: new SqliteMessageRepository(db), db, next: 0 };
+  return { repo: new SqliteMessageRepository(db), sentContent: new SqliteSentContentRepository(db, new AesGcmContentCipher(KEY)), db, next: 0 };
 }
 
 /** CPU µs per text of one slice. */
@@ -49,6 +60,7 @@ async function slice(build: Build): Promise<number> {
       text: `text ${i}`,
       status: 'queued',
     });
+    await build.sentContent.save({ waMessageId: wa, jid: record.jid, content: CONTENT });
     await build.repo.markStatus(wa, 'sent');
     await build.repo.markStatusById(record.id, 'sent');
     await build.repo.markStatus(wa, 'delivered');
