@@ -5,7 +5,7 @@
  * first start). Losing or changing the key costs only the content kept so far: retry receipts for
  * messages sent before are no longer answered (a miss), everything else works on.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomFillSync, scryptSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -23,17 +23,41 @@ export interface ContentCipher {
   open(sealed: Uint8Array, waMessageId: string): Uint8Array;
 }
 
+/** IVs drawn from the CSPRNG this many at a time: one call per 256 sends instead of one each (issue 13). */
+const IV_POOL_BYTES = IV_BYTES * 256;
+
 export class AesGcmContentCipher implements ContentCipher {
+  private ivPool = Buffer.alloc(0);
+  private ivOffset = IV_POOL_BYTES;
+
   constructor(private readonly key: Buffer) {
     if (key.length !== KEY_BYTES) throw new Error(`a content key must be ${KEY_BYTES} bytes`);
   }
 
   seal(plain: Uint8Array, waMessageId: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(waMessageId, 'utf8'));
-    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    return Buffer.concat([Buffer.of(SEALED_V1), iv, cipher.getAuthTag(), body]);
+    const body = cipher.update(plain);
+    cipher.final(); // GCM is a stream mode: final() adds no bytes, it computes the tag
+    // Version, IV, tag and body written straight into one buffer (no intermediate concatenations).
+    const sealed = Buffer.allocUnsafe(1 + IV_BYTES + TAG_BYTES + body.length);
+    sealed[0] = SEALED_V1;
+    iv.copy(sealed, 1);
+    cipher.getAuthTag().copy(sealed, 1 + IV_BYTES);
+    body.copy(sealed, 1 + IV_BYTES + TAG_BYTES);
+    return sealed;
+  }
+
+  /** A fresh random IV: every slice of the pool is handed out once, and a used-up pool is replaced, never refilled in place. */
+  private nextIv(): Buffer {
+    if (this.ivOffset + IV_BYTES > this.ivPool.length) {
+      this.ivPool = randomFillSync(Buffer.allocUnsafe(IV_POOL_BYTES));
+      this.ivOffset = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivOffset, this.ivOffset + IV_BYTES);
+    this.ivOffset += IV_BYTES;
+    return iv;
   }
 
   open(sealed: Uint8Array, waMessageId: string): Uint8Array {

@@ -7,6 +7,7 @@ import { CHANGE_KINDS, MESSAGE_STATUSES, type MessageStatus, type MessageType } 
 import { keysetPage, MAX_PAGE_SIZE } from '../store/cursor.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { StatementCache } from '../store/statement-cache.js';
+import type { Statement } from 'better-sqlite3';
 import {
   canTransition,
   DEFAULT_PAGE_SIZE,
@@ -19,6 +20,7 @@ import {
   type NewMessage,
   type StatusChange,
 } from './message-repository.js';
+import { RecentProgress } from './recent-progress.js';
 
 /** A messages row as both stores read it. */
 export interface MessageRow {
@@ -85,6 +87,9 @@ const ALLOWED_FROM = Object.fromEntries(
 
 export class SqliteMessageRepository implements MessageRepository {
   private readonly sql: StatementCache;
+  private readonly recent = new RecentProgress();
+  /** transition's UPDATE per key column and status, so the send path builds no SQL text to look it up. */
+  private readonly progressStatements = new Map<string, Statement<object, MessageRow>>();
 
   constructor(private readonly db: SqliteDatabase) {
     this.sql = new StatementCache(db);
@@ -140,7 +145,11 @@ export class SqliteMessageRepository implements MessageRepository {
 
   async markStatusById(id: string, status: MessageStatus, at = new Date(), error?: string): Promise<StatusChange | null> {
     // The gateway's own `sent` follows a server ack, whose listener has usually recorded it already.
-    return this.transition('id', id, status, at, error, status === 'sent');
+    if (status !== 'sent') return this.transition('id', id, status, at, error);
+    const known = this.recent.take(id);
+    // Written by this repository, and statuses only move forward: the record is at least that far on disk.
+    if (known && known.sentAt !== null && !canTransition(known.status, status)) return { changed: false, record: known };
+    return this.transition('id', id, status, at, error, true);
   }
 
   async list(query: MessageQuery = {}): Promise<MessagePage> {
@@ -210,18 +219,30 @@ export class SqliteMessageRepository implements MessageRepository {
       if (!row) return null;
       if (!canTransition(row.status, status)) return this.unchanged(row, column, key, status, atMs);
     }
-    const moment = STATUS_COLUMN[status];
-    const progressed = this.sql
-      .prepare<object, MessageRow>(
+    const progressed = this.progressStatement(column, status).get({ status, error: error ?? 'unknown error', at: atMs, key });
+    if (progressed) {
+      const record = toRecord(progressed);
+      this.recent.progressed(record);
+      return { changed: true, record };
+    }
+    const row = this.byColumn(column, key);
+    return row ? this.unchanged(row, column, key, status, atMs) : null;
+  }
+
+  private progressStatement(column: 'id' | 'wa_message_id', status: MessageStatus): Statement<object, MessageRow> {
+    const key = column === 'id' ? status : `wa ${status}`;
+    let statement = this.progressStatements.get(key);
+    if (!statement) {
+      const moment = STATUS_COLUMN[status];
+      statement = this.sql.prepare<object, MessageRow>(
         `UPDATE messages SET status = @status, error = CASE WHEN @status = 'failed' THEN @error ELSE error END,
            updated_at = @at, ${moment} = COALESCE(${moment}, @at)
          WHERE ${column} = @key AND status IN (${ALLOWED_FROM[status]})
          RETURNING *`,
-      )
-      .get({ status, error: error ?? 'unknown error', at: atMs, key });
-    if (progressed) return { changed: true, record: toRecord(progressed) };
-    const row = this.byColumn(column, key);
-    return row ? this.unchanged(row, column, key, status, atMs) : null;
+      );
+      this.progressStatements.set(key, statement);
+    }
+    return statement;
   }
 
   /**
@@ -235,7 +256,11 @@ export class SqliteMessageRepository implements MessageRepository {
       const filled = this.sql
         .prepare<[number, string], MessageRow>(`UPDATE messages SET ${moment} = ? WHERE ${column} = ? AND ${moment} IS NULL RETURNING *`)
         .get(atMs, key);
-      if (filled) return { changed: false, record: toRecord(filled) };
+      if (filled) {
+        const record = toRecord(filled);
+        this.recent.progressed(record);
+        return { changed: false, record };
+      }
     }
     return { changed: false, record: toRecord(row) };
   }

@@ -103,6 +103,17 @@ describe.each(STORES)('message records on %s', (store) => {
     expect(await repo.markStatusById('no such record', 'sent', t(1))).toBeNull();
   });
 
+  test("the send path's `sent` after the ack listener's and a fast receipt: the record as it is on disk, asked once or twice", async () => {
+    const record = await repo.create({ phone, jid, type: 'text', text: 'z', status: 'queued', waMessageId: 'W5', at: t(0) });
+    expect((await repo.markStatus('W5', 'sent', t(1)))?.changed).toBe(true);
+    expect((await repo.markStatus('W5', 'delivered', t(2)))?.changed).toBe(true);
+    const onDisk = await repo.get(record.id);
+    expect(onDisk).toMatchObject({ status: 'delivered', sentAt: t(1).toISOString(), deliveredAt: t(2).toISOString() });
+    expect(await repo.markStatusById(record.id, 'sent', t(3))).toEqual({ changed: false, record: onDisk });
+    expect(await repo.markStatusById(record.id, 'sent', t(4))).toEqual({ changed: false, record: onDisk });
+    expect(await repo.get(record.id)).toEqual(onDisk);
+  });
+
   test('failed only from queued or sent, with its reason; nothing leaves failed', async () => {
     const queued = await repo.create({ phone, jid, type: 'text', text: 'x', status: 'queued', at: t(0) });
     expect((await repo.markStatusById(queued.id, 'failed', t(1), 'not on WhatsApp'))?.record).toMatchObject({

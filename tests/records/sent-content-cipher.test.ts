@@ -4,10 +4,11 @@
 import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
-import { CONTENT_KEY_FILE, contentCipher } from '../../src/records/sent-content-cipher.js';
+import { AesGcmContentCipher, CONTENT_KEY_FILE, contentCipher, isSealed } from '../../src/records/sent-content-cipher.js';
 import { SqliteSentContentRepository } from '../../src/records/sent-content-repository.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { encodeSentContent, storedMessageLookup } from '../../src/whatsapp/baileys/retry-receipts.js';
@@ -50,6 +51,20 @@ describe('sent content encrypted at rest', () => {
     const lookup = storedMessageLookup(store, silent);
     expect(await lookup({ id: 'OLD', remoteJid: PHONE, fromMe: true })).toBeUndefined();
     expect(await lookup({ id: 'NEW', remoteJid: PHONE, fromMe: true })).toMatchObject({ conversation: 'after' });
+  });
+
+  test('every sealed row has its own random IV, past the end of a batch of IVs drawn together, and opens to its content', () => {
+    const cipher = new AesGcmContentCipher(randomBytes(32));
+    const sealed = Array.from({ length: 600 }, (_, i) => cipher.seal(Buffer.from(`text ${i}`), `ID${i}`));
+    expect(new Set(sealed.map((row) => row.subarray(1, 13).toString('hex'))).size).toBe(600);
+    sealed.forEach((row, i) => {
+      expect(isSealed(row)).toBe(true);
+      expect(Buffer.from(cipher.open(row, `ID${i}`)).toString()).toBe(`text ${i}`);
+    });
+    // The IV is the row's own copy: sealing more does not change rows sealed before.
+    const first = Buffer.from(sealed[0]!);
+    cipher.seal(Buffer.from('later'), 'ID-later');
+    expect(sealed[0]).toEqual(first);
   });
 
   test('a row copied under another message id does not open', async () => {

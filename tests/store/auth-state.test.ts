@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { useMultiFileAuthState, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys';
-import { useSqliteAuthState } from '../../src/whatsapp/baileys/sqlite-auth-state.js';
+import { BufferJSON, proto, useMultiFileAuthState, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys';
+import { encodeAuthValue, useSqliteAuthState } from '../../src/whatsapp/baileys/sqlite-auth-state.js';
 import { importMultiFileSession, parseKeyFileName } from '../../src/whatsapp/baileys/session-import.js';
 import { tempDatabase } from './temp-db.js';
 
@@ -86,6 +86,27 @@ describe('useSqliteAuthState', () => {
       'unserialisable',
     );
     expect(await auth.state.keys.get('pre-key', ['10'])).toEqual({ '10': null });
+  });
+});
+
+describe('encodeAuthValue', () => {
+  test("writes exactly what BufferJSON's replacer writes, with or without bytes anywhere in the value", () => {
+    const session = {
+      _sessions: { base: { registrationId: 7, currentRatchet: { rootKey: 'cm9vdA==', previousCounter: 0 }, _chains: { a: { messageKeys: { '3': 'a2V5' } } } } },
+      version: 'v1',
+    };
+    const values: unknown[] = [
+      session,
+      ...Object.values(sampleKeys()).flatMap((entries) => Object.values(entries ?? {})),
+      { nested: [1, 'two', null, { deep: new Uint8Array([1, 2, 3]) }] },
+      { already: { type: 'Buffer', data: 'AQID' } },
+      { when: new Date(0), gone: undefined, list: [undefined] },
+      proto.Message.AppStateSyncKeyData.fromObject({ keyData: randomBytes(8), timestamp: 5 }),
+      'text',
+      42,
+      null,
+    ];
+    for (const value of values) expect(encodeAuthValue(value)).toBe(JSON.stringify(value, BufferJSON.replacer));
   });
 });
 
