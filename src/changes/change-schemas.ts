@@ -77,7 +77,7 @@ const CHANGE_DETAILS =
   'changed message shows the change once WhatsApp acknowledged it. No webhook event of its own: the change record ' +
   'gets `message.status` events like any send.';
 
-export const editDoc: RouteDoc = {
+export const editDoc = (): RouteDoc => ({
   tag: 'Changing what was sent',
   details:
     `${CHANGE_DETAILS} Editable: text messages, and the caption of an image, video or document ` +
@@ -119,9 +119,9 @@ export const editDoc: RouteDoc = {
     'MALFORMED_JSON',
     'UNSUPPORTED_CONTENT_TYPE',
   ],
-};
+});
 
-export const deleteDoc: RouteDoc = {
+export const deleteDoc = (): RouteDoc => ({
   tag: 'Changing what was sent',
   details:
     `${CHANGE_DETAILS} Any kind of message can be deleted for everyone within 2 days of sending (DELETE_WINDOW_EXPIRED). ` +
@@ -141,4 +141,4 @@ export const deleteDoc: RouteDoc = {
     },
   },
   errors: [...CHANGE_ERRORS, 'MESSAGE_NOT_DELETABLE', 'DELETE_WINDOW_EXPIRED'],
-};
+});
