@@ -18,10 +18,9 @@ import { GROUP_ID_EXAMPLE, groupIdParams } from './group-id.js';
 import {
   EXAMPLES,
   createGroupFields,
-  groupInfo,
-  groupSummary,
-  inviteCode,
-  participantResult,
+  groupAnswers,
+  type GroupInfoBody,
+  type GroupSummaryBody,
   participantsFields,
   successBody,
   updateGroupFields,
@@ -44,11 +43,11 @@ export const GROUP_MESSAGES = {
 
 export const inviteLink = (code: string) => `https://chat.whatsapp.com/${code}`;
 
-function summarise(g: GroupSummary): z.infer<typeof groupSummary> {
+function summarise(g: GroupSummary): GroupSummaryBody {
   return { id: g.id, subject: g.subject, participants: g.participants, announce: g.announce, restrict: g.restrict, owner: g.owner };
 }
 
-function describe(info: GroupInfo): z.infer<typeof groupInfo> {
+function describe(info: GroupInfo): GroupInfoBody {
   return {
     id: info.id,
     subject: info.subject,
@@ -107,7 +106,10 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       description: 'Groups the account is in',
       guarded: true,
       doc: () =>
-        doc({ description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupSummary), example: [EXAMPLES.summary] }, { errors: WHATSAPP_ERRORS }),
+        doc(
+          { description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupAnswers().groupSummary), example: [EXAMPLES.summary] },
+          { errors: WHATSAPP_ERRORS },
+        ),
       handlers: [connected, async (_req, res) => send(res, GROUP_MESSAGES.list, (await groups.list()).map(summarise))],
     },
     {
@@ -117,7 +119,13 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       guarded: true,
       doc: () =>
         doc(
-          { status: 201, description: 'Created; the account is its superadmin', message: GROUP_MESSAGES.create, data: groupInfo, example: EXAMPLES.created },
+          {
+            status: 201,
+            description: 'Created; the account is its superadmin',
+            message: GROUP_MESSAGES.create,
+            data: groupAnswers().groupInfo,
+            example: EXAMPLES.created,
+          },
           {
             body: {
               content: { 'application/json': createFields },
@@ -142,7 +150,7 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       guarded: true,
       doc: () =>
         doc(
-          { description: 'The group', message: GROUP_MESSAGES.info, data: groupInfo, example: EXAMPLES.info },
+          { description: 'The group', message: GROUP_MESSAGES.info, data: groupAnswers().groupInfo, example: EXAMPLES.info },
           { params: groupIdParams, errors: ONE_GROUP_ERRORS },
         ),
       handlers: [connected, async (req, res) => send(res, GROUP_MESSAGES.info, describe(await groups.info(idOf(req))))],
@@ -154,7 +162,7 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       guarded: true,
       doc: () =>
         doc(
-          { description: 'Changed; the group as it is now', message: GROUP_MESSAGES.update, data: groupInfo, example: EXAMPLES.info },
+          { description: 'Changed; the group as it is now', message: GROUP_MESSAGES.update, data: groupAnswers().groupInfo, example: EXAMPLES.info },
           {
             params: groupIdParams,
             body: {
@@ -186,7 +194,7 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
           {
             description: 'A result per participant',
             message: GROUP_MESSAGES.participants,
-            data: z.array(participantResult),
+            data: z.array(groupAnswers().participantResult),
             example: [{ phone: '6281234567891', status: 200 }],
           },
           {
@@ -230,7 +238,7 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
           {
             description: 'The invite code',
             message: GROUP_MESSAGES.inviteCode,
-            data: inviteCode,
+            data: groupAnswers().inviteCode,
             example: { id: GROUP_ID_EXAMPLE, code: 'Fh2zK4bQ9xW1aB3cD5eF7g', link: inviteLink('Fh2zK4bQ9xW1aB3cD5eF7g') },
           },
           { params: groupIdParams, errors: [...ONE_GROUP_ERRORS, 'GROUP_ADMIN_REQUIRED'] },
