@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ErrorCode } from '../openapi/error-codes.js';
-import type { RouteDoc } from '../openapi/route-doc.js';
+import { builtOnFirstUse, type RouteDoc } from '../openapi/route-doc.js';
 import { idParam } from '../http/query-params.js';
 import { messageField, OUTGOING_ERRORS } from '../http/send-schemas.js';
 
@@ -22,7 +22,8 @@ export const messageIdParam = idParam('id', "Our record id of a message we sent,
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-const changeData = {
+// The answers' schemas exist for the OpenAPI document only: built with it (route-doc.ts).
+const changeData = () => ({
   id: z.string().meta({ description: 'Our record id of the message changed' }),
   message_id: z.string().meta({ description: "WhatsApp's id of the message changed" }),
   phone: z.string().meta({ description: 'The chat the message was sent to, as its record names it' }),
@@ -34,19 +35,23 @@ const changeData = {
     .meta({ description: "`sent`: WhatsApp's server acknowledged the change; `queued`: the outbox holds it (202)" }),
   timestamp: z.string().regex(LOCAL_TIME).meta({ description: 'Local server time, YYYY-MM-DD HH:mm:ss' }),
   sandbox: z.literal(true).optional().meta({ description: 'Present on a sandbox gateway: nothing reached real WhatsApp' }),
-};
-
-const editedBody = z.object({
-  status: z.literal('success'),
-  message: z.enum([EDITED, EDIT_QUEUED]),
-  data: z.object({ ...changeData, message: z.string().meta({ description: 'The new text' }) }),
 });
 
-const deletedBody = z.object({
-  status: z.literal('success'),
-  message: z.enum([DELETED, DELETE_QUEUED]),
-  data: z.object(changeData),
-});
+const editedBody = builtOnFirstUse(() =>
+  z.object({
+    status: z.literal('success'),
+    message: z.enum([EDITED, EDIT_QUEUED]),
+    data: z.object({ ...changeData(), message: z.string().meta({ description: 'The new text' }) }),
+  }),
+);
+
+const deletedBody = builtOnFirstUse(() =>
+  z.object({
+    status: z.literal('success'),
+    message: z.enum([DELETED, DELETE_QUEUED]),
+    data: z.object(changeData()),
+  }),
+);
 
 const example = {
   id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11',
@@ -59,13 +64,15 @@ const example = {
   timestamp: '2025-09-23 13:50:02',
 };
 
-const idempotencyHeader = z.object({
-  'Idempotency-Key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/)
-    .optional()
-    .meta({ description: 'As on the sends: the same key with the same request within 24 h answers again without sending' }),
-});
+const idempotencyHeader = builtOnFirstUse(() =>
+  z.object({
+    'Idempotency-Key': z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/)
+      .optional()
+      .meta({ description: 'As on the sends: the same key with the same request within 24 h answers again without sending' }),
+  }),
+);
 
 const CHANGE_ERRORS: readonly ErrorCode[] = ['NOT_FOUND', 'MESSAGE_NOT_OURS', 'MESSAGE_NOT_SENT', 'MESSAGE_FAILED', ...OUTGOING_ERRORS];
 
@@ -77,14 +84,14 @@ const CHANGE_DETAILS =
   'changed message shows the change once WhatsApp acknowledged it. No webhook event of its own: the change record ' +
   'gets `message.status` events like any send.';
 
-export const editDoc: RouteDoc = {
+export const editDoc = (): RouteDoc => ({
   tag: 'Changing what was sent',
   details:
     `${CHANGE_DETAILS} Editable: text messages, and the caption of an image, video or document ` +
     '(other kinds: MESSAGE_NOT_EDITABLE), within 15 minutes of sending, as WhatsApp allows (EDIT_WINDOW_EXPIRED); a ' +
     'deleted message cannot be edited (MESSAGE_DELETED). The text is checked as send-message checks `message`.',
   params: messageIdParam,
-  headers: idempotencyHeader,
+  headers: idempotencyHeader(),
   body: {
     content: { 'application/json': editFields },
     examples: { edit: { summary: 'A corrected text', value: { message: 'Corrected: the meeting is at 10:00' } } },
@@ -92,14 +99,14 @@ export const editDoc: RouteDoc = {
   responses: {
     200: {
       description: 'Edited',
-      schema: editedBody,
+      schema: editedBody(),
       examples: {
         edited: { summary: 'Edited', value: { status: 'success', message: EDITED, data: { ...example, message: 'Corrected: the meeting is at 10:00' } } },
       },
     },
     202: {
       description: 'Queued in the outbox; sent when WhatsApp is reachable again',
-      schema: editedBody,
+      schema: editedBody(),
       examples: {
         queued: {
           summary: 'Queued',
@@ -119,26 +126,26 @@ export const editDoc: RouteDoc = {
     'MALFORMED_JSON',
     'UNSUPPORTED_CONTENT_TYPE',
   ],
-};
+});
 
-export const deleteDoc: RouteDoc = {
+export const deleteDoc = (): RouteDoc => ({
   tag: 'Changing what was sent',
   details:
     `${CHANGE_DETAILS} Any kind of message can be deleted for everyone within 2 days of sending (DELETE_WINDOW_EXPIRED). ` +
     'Deleting a message already deleted (or whose delete is queued) is idempotent: it answers with that delete and sends nothing.',
   params: messageIdParam,
-  headers: idempotencyHeader,
+  headers: idempotencyHeader(),
   responses: {
     200: {
       description: 'Deleted for everyone',
-      schema: deletedBody,
+      schema: deletedBody(),
       examples: { deleted: { summary: 'Deleted', value: { status: 'success', message: DELETED, data: example } } },
     },
     202: {
       description: 'Queued in the outbox; sent when WhatsApp is reachable again',
-      schema: deletedBody,
+      schema: deletedBody(),
       examples: { queued: { summary: 'Queued', value: { status: 'success', message: DELETE_QUEUED, data: { ...example, delivery_status: 'queued' } } } },
     },
   },
   errors: [...CHANGE_ERRORS, 'MESSAGE_NOT_DELETABLE', 'DELETE_WINDOW_EXPIRED'],
-};
+});

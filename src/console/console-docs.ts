@@ -15,20 +15,20 @@ export const loginBody = z.object({ api_key: z.string({ error: refused }).min(1,
 
 const TAG = 'Console';
 
-export const pageDoc: RouteDoc = {
+export const pageDoc = (): RouteDoc => ({
   tag: TAG,
   details: 'The operator console: a page and a few small scripts served by the gateway itself (no CDN).',
   responses: { 200: { description: 'The console page', mediaType: 'text/html' } },
-};
+});
 
-export const assetDoc: RouteDoc = {
+export const assetDoc = (): RouteDoc => ({
   tag: TAG,
   params: z.object({ name: z.string().meta({ description: 'File name, e.g. `console.js`', examples: ['console.css'] }) }),
   responses: {
     200: { description: 'A script, a style sheet or an icon of the console', mediaType: 'text/javascript', otherMediaTypes: ['text/css', 'image/svg+xml'] },
   },
   errors: ['NOT_FOUND'],
-};
+});
 
 const sessionState = z.object({
   status: z.literal('success'),
@@ -41,12 +41,12 @@ const sessionState = z.object({
   }),
 });
 
-export const describeSessionDoc: RouteDoc = {
+export const describeSessionDoc = (): RouteDoc => ({
   tag: TAG,
   responses: { 200: { description: "This browser's console session", schema: sessionState } },
-};
+});
 
-export const loginDoc: RouteDoc = {
+export const loginDoc = (): RouteDoc => ({
   tag: TAG,
   details:
     'Trades the API key for an HttpOnly, SameSite=Strict session cookie (Secure over HTTPS) that lasts CONSOLE_SESSION_HOURS; ' +
@@ -62,19 +62,19 @@ export const loginDoc: RouteDoc = {
     },
   },
   errors: ['UNAUTHORIZED', 'RATE_LIMITED', 'MALFORMED_JSON', 'BODY_TOO_LARGE'],
-};
+});
 
-export const logoutDoc: RouteDoc = {
+export const logoutDoc = (): RouteDoc => ({
   tag: TAG,
   responses: { 200: { description: 'The session ended and its cookie cleared', schema: z.object({ status: z.literal('success'), message: z.string() }) } },
   errors: ['CSRF_TOKEN_INVALID'],
-};
+});
 
 export const eventsQuery = z.object({
   session: sessionParams.shape.session.optional().meta({ description: 'The session whose events to stream; `default` when absent' }),
 });
 
-export const eventsDoc: RouteDoc = {
+export const eventsDoc = (): RouteDoc => ({
   tag: TAG,
   details:
     'Server-sent events `connection`, `qr` (that a new QR is ready, not its value) and `message-status` of one session; ' +
@@ -82,4 +82,4 @@ export const eventsDoc: RouteDoc = {
   query: eventsQuery,
   responses: { 200: { description: 'An endless event stream', mediaType: 'text/event-stream' } },
   errors: ['NOT_ACCEPTABLE', 'INVALID_SESSION_NAME', 'SESSION_NOT_FOUND'],
-};
+});

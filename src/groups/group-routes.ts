@@ -18,10 +18,9 @@ import { GROUP_ID_EXAMPLE, groupIdParams } from './group-id.js';
 import {
   EXAMPLES,
   createGroupFields,
-  groupInfo,
-  groupSummary,
-  inviteCode,
-  participantResult,
+  groupAnswers,
+  type GroupInfoBody,
+  type GroupSummaryBody,
   participantsFields,
   successBody,
   updateGroupFields,
@@ -44,11 +43,11 @@ export const GROUP_MESSAGES = {
 
 export const inviteLink = (code: string) => `https://chat.whatsapp.com/${code}`;
 
-function summarise(g: GroupSummary): z.infer<typeof groupSummary> {
+function summarise(g: GroupSummary): GroupSummaryBody {
   return { id: g.id, subject: g.subject, participants: g.participants, announce: g.announce, restrict: g.restrict, owner: g.owner };
 }
 
-function describe(info: GroupInfo): z.infer<typeof groupInfo> {
+function describe(info: GroupInfo): GroupInfoBody {
   return {
     id: info.id,
     subject: info.subject,
@@ -106,10 +105,11 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups',
       description: 'Groups the account is in',
       guarded: true,
-      doc: doc(
-        { description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupSummary), example: [EXAMPLES.summary] },
-        { errors: WHATSAPP_ERRORS },
-      ),
+      doc: () =>
+        doc(
+          { description: 'The groups', message: GROUP_MESSAGES.list, data: z.array(groupAnswers().groupSummary), example: [EXAMPLES.summary] },
+          { errors: WHATSAPP_ERRORS },
+        ),
       handlers: [connected, async (_req, res) => send(res, GROUP_MESSAGES.list, (await groups.list()).map(summarise))],
     },
     {
@@ -117,16 +117,23 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups',
       description: 'Create a group',
       guarded: true,
-      doc: doc(
-        { status: 201, description: 'Created; the account is its superadmin', message: GROUP_MESSAGES.create, data: groupInfo, example: EXAMPLES.created },
-        {
-          body: {
-            content: { 'application/json': createFields },
-            examples: { group: { summary: 'The account and one member', value: { subject: 'Arisan RT 05', participants: ['6281234567890'] } } },
+      doc: () =>
+        doc(
+          {
+            status: 201,
+            description: 'Created; the account is its superadmin',
+            message: GROUP_MESSAGES.create,
+            data: groupAnswers().groupInfo,
+            example: EXAMPLES.created,
           },
-          errors: [...WHATSAPP_ERRORS, ...BODY_ERRORS, 'SUBJECT_REQUIRED', 'PARTICIPANTS_REQUIRED', 'PHONE_REQUIRED', 'INVALID_PHONE', 'INVALID_PARAMETER'],
-        },
-      ),
+          {
+            body: {
+              content: { 'application/json': createFields },
+              examples: { group: { summary: 'The account and one member', value: { subject: 'Arisan RT 05', participants: ['6281234567890'] } } },
+            },
+            errors: [...WHATSAPP_ERRORS, ...BODY_ERRORS, 'SUBJECT_REQUIRED', 'PARTICIPANTS_REQUIRED', 'PHONE_REQUIRED', 'INVALID_PHONE', 'INVALID_PARAMETER'],
+          },
+        ),
       handlers: [
         connected,
         ...jsonBody(),
@@ -141,10 +148,11 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id',
       description: 'One group: subject, description, owner, members',
       guarded: true,
-      doc: doc(
-        { description: 'The group', message: GROUP_MESSAGES.info, data: groupInfo, example: EXAMPLES.info },
-        { params: groupIdParams, errors: ONE_GROUP_ERRORS },
-      ),
+      doc: () =>
+        doc(
+          { description: 'The group', message: GROUP_MESSAGES.info, data: groupAnswers().groupInfo, example: EXAMPLES.info },
+          { params: groupIdParams, errors: ONE_GROUP_ERRORS },
+        ),
       handlers: [connected, async (req, res) => send(res, GROUP_MESSAGES.info, describe(await groups.info(idOf(req))))],
     },
     {
@@ -152,17 +160,18 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id',
       description: "Change a group's subject and/or description",
       guarded: true,
-      doc: doc(
-        { description: 'Changed; the group as it is now', message: GROUP_MESSAGES.update, data: groupInfo, example: EXAMPLES.info },
-        {
-          params: groupIdParams,
-          body: {
-            content: { 'application/json': updateGroupFields },
-            examples: { subject: { summary: 'A new subject', value: { subject: 'Arisan RT 05', description: 'Kumpul tiap Minggu' } } },
+      doc: () =>
+        doc(
+          { description: 'Changed; the group as it is now', message: GROUP_MESSAGES.update, data: groupAnswers().groupInfo, example: EXAMPLES.info },
+          {
+            params: groupIdParams,
+            body: {
+              content: { 'application/json': updateGroupFields },
+              examples: { subject: { summary: 'A new subject', value: { subject: 'Arisan RT 05', description: 'Kumpul tiap Minggu' } } },
+            },
+            errors: [...ONE_GROUP_ERRORS, ...BODY_ERRORS, 'GROUP_ADMIN_REQUIRED', 'SUBJECT_REQUIRED', 'INVALID_PARAMETER'],
           },
-          errors: [...ONE_GROUP_ERRORS, ...BODY_ERRORS, 'GROUP_ADMIN_REQUIRED', 'SUBJECT_REQUIRED', 'INVALID_PARAMETER'],
-        },
-      ),
+        ),
       handlers: [
         connected,
         ...jsonBody(),
@@ -180,30 +189,31 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id/participants',
       description: 'Add, remove, promote or demote group members',
       guarded: true,
-      doc: doc(
-        {
-          description: 'A result per participant',
-          message: GROUP_MESSAGES.participants,
-          data: z.array(participantResult),
-          example: [{ phone: '6281234567891', status: 200 }],
-        },
-        {
-          params: groupIdParams,
-          body: {
-            content: { 'application/json': changeFields },
-            examples: { add: { summary: 'Add a member', value: { action: 'add', participants: ['6281234567891'] } } },
+      doc: () =>
+        doc(
+          {
+            description: 'A result per participant',
+            message: GROUP_MESSAGES.participants,
+            data: z.array(groupAnswers().participantResult),
+            example: [{ phone: '6281234567891', status: 200 }],
           },
-          errors: [
-            ...ONE_GROUP_ERRORS,
-            ...BODY_ERRORS,
-            'GROUP_ADMIN_REQUIRED',
-            'PARTICIPANTS_REQUIRED',
-            'PHONE_REQUIRED',
-            'INVALID_PHONE',
-            'INVALID_PARAMETER',
-          ],
-        },
-      ),
+          {
+            params: groupIdParams,
+            body: {
+              content: { 'application/json': changeFields },
+              examples: { add: { summary: 'Add a member', value: { action: 'add', participants: ['6281234567891'] } } },
+            },
+            errors: [
+              ...ONE_GROUP_ERRORS,
+              ...BODY_ERRORS,
+              'GROUP_ADMIN_REQUIRED',
+              'PARTICIPANTS_REQUIRED',
+              'PHONE_REQUIRED',
+              'INVALID_PHONE',
+              'INVALID_PARAMETER',
+            ],
+          },
+        ),
       handlers: [
         connected,
         ...jsonBody(),
@@ -223,15 +233,16 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id/invite-code',
       description: "The group's invite code and link",
       guarded: true,
-      doc: doc(
-        {
-          description: 'The invite code',
-          message: GROUP_MESSAGES.inviteCode,
-          data: inviteCode,
-          example: { id: GROUP_ID_EXAMPLE, code: 'Fh2zK4bQ9xW1aB3cD5eF7g', link: inviteLink('Fh2zK4bQ9xW1aB3cD5eF7g') },
-        },
-        { params: groupIdParams, errors: [...ONE_GROUP_ERRORS, 'GROUP_ADMIN_REQUIRED'] },
-      ),
+      doc: () =>
+        doc(
+          {
+            description: 'The invite code',
+            message: GROUP_MESSAGES.inviteCode,
+            data: groupAnswers().inviteCode,
+            example: { id: GROUP_ID_EXAMPLE, code: 'Fh2zK4bQ9xW1aB3cD5eF7g', link: inviteLink('Fh2zK4bQ9xW1aB3cD5eF7g') },
+          },
+          { params: groupIdParams, errors: [...ONE_GROUP_ERRORS, 'GROUP_ADMIN_REQUIRED'] },
+        ),
       handlers: [
         connected,
         async (req, res) => {
@@ -246,10 +257,11 @@ export function groupRoutes({ transport, defaultCountryCode }: GroupRouteDeps): 
       path: '/api/groups/:id/leave',
       description: 'Leave a group',
       guarded: true,
-      doc: doc(
-        { description: 'The account left the group', message: GROUP_MESSAGES.leave, data: z.object({ id: z.string() }), example: { id: GROUP_ID_EXAMPLE } },
-        { params: groupIdParams, body: null, errors: ONE_GROUP_ERRORS },
-      ),
+      doc: () =>
+        doc(
+          { description: 'The account left the group', message: GROUP_MESSAGES.leave, data: z.object({ id: z.string() }), example: { id: GROUP_ID_EXAMPLE } },
+          { params: groupIdParams, body: null, errors: ONE_GROUP_ERRORS },
+        ),
       handlers: [
         connected,
         async (req, res) => {

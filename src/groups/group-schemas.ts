@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Errors } from '../errors/app-error.js';
 import { phoneField } from '../http/phone-field.js';
 import { failsWith } from '../http/request-validation.js';
+import { builtOnFirstUse } from '../openapi/route-doc.js';
 import { GROUP_ID_EXAMPLE } from './group-id.js';
 
 /** WhatsApp's limits: a subject of 100 characters, a description of 2048, 1024 members. */
@@ -57,45 +58,51 @@ export const updateGroupFields = z
     error: failsWith(() => Errors.invalidParameter('body', 'subject and/or description')),
   });
 
-// Answers.
-const member = z.object({
-  phone: z.string().nullable().meta({ description: 'Phone digits; null when WhatsApp did not reveal the number' }),
-  lid: z.string().nullable().meta({ description: "The member's LID (`…@lid`), when WhatsApp gave it" }),
-  admin: z.enum(['admin', 'superadmin']).nullable().meta({ description: 'null for a member who is not an admin' }),
-});
+// Answers: for the OpenAPI document only (the handlers answer with plain objects), so built with
+// it, once (src/openapi/route-doc.ts's builtOnFirstUse), not at start.
+export const groupAnswers = builtOnFirstUse(() => {
+  const member = z.object({
+    phone: z.string().nullable().meta({ description: 'Phone digits; null when WhatsApp did not reveal the number' }),
+    lid: z.string().nullable().meta({ description: "The member's LID (`…@lid`), when WhatsApp gave it" }),
+    admin: z.enum(['admin', 'superadmin']).nullable().meta({ description: 'null for a member who is not an admin' }),
+  });
 
-const owner = z.string().nullable().meta({ description: "The creator's phone digits; their JID (a LID) when the number is hidden; null when unknown" });
+  const owner = z.string().nullable().meta({ description: "The creator's phone digits; their JID (a LID) when the number is hidden; null when unknown" });
 
-export const groupSummary = z.object({
-  id: z.string().meta({ description: 'The group id' }),
-  subject: z.string(),
-  participants: z.int().meta({ description: 'How many members' }),
-  announce: z.boolean().meta({ description: 'Only admins may send messages' }),
-  restrict: z.boolean().meta({ description: 'Only admins may edit the subject, description and settings' }),
-  owner,
-});
+  const groupSummary = z.object({
+    id: z.string().meta({ description: 'The group id' }),
+    subject: z.string(),
+    participants: z.int().meta({ description: 'How many members' }),
+    announce: z.boolean().meta({ description: 'Only admins may send messages' }),
+    restrict: z.boolean().meta({ description: 'Only admins may edit the subject, description and settings' }),
+    owner,
+  });
 
-export const groupInfo = z.object({
-  id: z.string().meta({ description: 'The group id' }),
-  subject: z.string(),
-  description: z.string().nullable(),
-  owner,
-  created_at: z.string().meta({ format: 'date-time' }).nullable(),
-  participants: z.array(member),
-});
+  const groupInfo = z.object({
+    id: z.string().meta({ description: 'The group id' }),
+    subject: z.string(),
+    description: z.string().nullable(),
+    owner,
+    created_at: z.string().meta({ format: 'date-time' }).nullable(),
+    participants: z.array(member),
+  });
 
-export const participantResult = z.object({
-  phone: z.string(),
-  status: z
-    .int()
-    .meta({ description: "WhatsApp's code for this participant: 200 done, 403 not on WhatsApp (or not allowed), 404 not a member, 409 already a member" }),
-});
+  const participantResult = z.object({
+    phone: z.string(),
+    status: z
+      .int()
+      .meta({ description: "WhatsApp's code for this participant: 200 done, 403 not on WhatsApp (or not allowed), 404 not a member, 409 already a member" }),
+  });
 
-export const inviteCode = z.object({
-  id: z.string(),
-  code: z.string(),
-  link: z.string().meta({ description: 'https://chat.whatsapp.com/<code>' }),
+  const inviteCode = z.object({
+    id: z.string(),
+    code: z.string(),
+    link: z.string().meta({ description: 'https://chat.whatsapp.com/<code>' }),
+  });
+  return { groupSummary, groupInfo, participantResult, inviteCode };
 });
+export type GroupSummaryBody = z.infer<ReturnType<typeof groupAnswers>['groupSummary']>;
+export type GroupInfoBody = z.infer<ReturnType<typeof groupAnswers>['groupInfo']>;
 
 export const successBody = <T extends z.ZodType>(message: string, data: T) => z.object({ status: z.literal('success'), message: z.literal(message), data });
 

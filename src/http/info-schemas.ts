@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isoTimestamp } from '../openapi/components.js';
-import type { RouteDoc } from '../openapi/route-doc.js';
+import { builtOnFirstUse, type RouteDoc } from '../openapi/route-doc.js';
 
 const FORMAT_KEYS = ['images', 'documents', 'audio', 'video', 'stickers'] as const;
 const byFormat = <T extends z.ZodType>(value: T) => z.object(Object.fromEntries(FORMAT_KEYS.map((k) => [k, value])) as Record<(typeof FORMAT_KEYS)[number], T>);
@@ -19,7 +19,7 @@ const v2Formats = {
   stickers: ['webp'],
 };
 
-export const serviceInfoDoc: RouteDoc = {
+export const serviceInfoDoc = (): RouteDoc => ({
   tag: 'Service',
   responses: {
     200: {
@@ -89,7 +89,7 @@ export const serviceInfoDoc: RouteDoc = {
       },
     },
   },
-};
+});
 
 const healthExample = (bot: 'connected' | 'disconnected') => ({
   status: 'ok',
@@ -99,7 +99,7 @@ const healthExample = (bot: 'connected' | 'disconnected') => ({
   services: { whatsapp_bot: bot, api_server: 'running' },
 });
 
-export const healthDoc: RouteDoc = {
+export const healthDoc = (): RouteDoc => ({
   tag: 'Service',
   details: 'Always 200 while the process serves, even while it shuts down; the WhatsApp connection is reported, not required.',
   servedWhileDraining: true,
@@ -120,7 +120,7 @@ export const healthDoc: RouteDoc = {
       },
     },
   },
-};
+});
 
 const CONNECTION_PHASES = [
   'starting',
@@ -134,7 +134,8 @@ const CONNECTION_PHASES = [
   'stopped',
 ] as const;
 
-export const botStatusDoc: RouteDoc = {
+// Kept once built: GET /api/sessions/{session} documents the same answer and must name the same schema.
+export const botStatusDoc = builtOnFirstUse((): RouteDoc => ({
   tag: 'Service',
   responses: {
     200: {
@@ -208,4 +209,4 @@ export const botStatusDoc: RouteDoc = {
       },
     },
   },
-};
+}));

@@ -97,7 +97,7 @@ export function linkingRoutes(deps: InfoDeps): RouteSpec[] {
       path: '/api/pairing-code',
       description: 'Pairing code to link WhatsApp by phone number instead of a QR',
       guarded: true,
-      doc: pairingCodeDoc(config.defaultCountryCode),
+      doc: () => pairingCodeDoc(config.defaultCountryCode),
       handlers: [...textBodyParsers(), pairingCode({ transport, defaultCountryCode: config.defaultCountryCode })],
     },
     {

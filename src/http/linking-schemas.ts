@@ -15,7 +15,7 @@ export const qrQuery = z.object({
     .meta({ description: '`png` or `svg` for an image to open in a browser; JSON (v2.0.0) by default' }),
 });
 
-export const qrDoc: RouteDoc = {
+export const qrDoc = (): RouteDoc => ({
   tag: 'Linking',
   details:
     'The QR is a credential: whoever scans it links their account to this gateway. It refreshes every 20–60 s. ' +
@@ -37,7 +37,7 @@ export const qrDoc: RouteDoc = {
     },
   },
   errors: ['QR_NOT_AVAILABLE', 'CONNECTION_STOPPED', 'INVALID_PARAMETER'],
-};
+});
 
 export const pairingCodeBody = (defaultCountryCode: string) =>
   z.object({ phone: phoneField(defaultCountryCode, 'The phone number of the WhatsApp account to link') });
@@ -86,7 +86,7 @@ export const pairingCodeDoc = (defaultCountryCode: string): RouteDoc => {
   };
 };
 
-export const logoutDoc: RouteDoc = {
+export const logoutDoc = (): RouteDoc => ({
   tag: 'Linking',
   details: 'The phone drops this device, stored credentials are wiped, and a new QR is offered at /api/qr.',
   body: null,
@@ -102,4 +102,4 @@ export const logoutDoc: RouteDoc = {
       },
     },
   },
-};
+});

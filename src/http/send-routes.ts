@@ -142,7 +142,7 @@ export function sendRoutes(config: Config, deps: Omit<SendRouteDeps, 'sandbox' |
       path: '/api/send-message',
       description: 'Send text message',
       guarded: true,
-      doc: sendTextDoc(textFields),
+      doc: () => sendTextDoc(textFields),
       handlers: [requireConnection(deps.delivery), ...textBodyParsers(), sendTextHandler(sendDeps, textFields)],
     },
     ...MEDIA_KINDS.map((kind): RouteSpec => {
@@ -153,7 +153,7 @@ export function sendRoutes(config: Config, deps: Omit<SendRouteDeps, 'sandbox' |
         path: policy.endpoint,
         description: policy.description,
         guarded: true,
-        doc: sendMediaDoc(policy, fields),
+        doc: () => sendMediaDoc(policy, fields),
         handlers: [requireConnection(deps.delivery), uploadSingleFile(policy, config.uploadDir, mediaSource), sendMediaHandler(policy, sendDeps, fields)],
       };
     }),

@@ -8,7 +8,7 @@ import { Errors } from '../errors/app-error.js';
 import type { UploadPolicy } from '../messaging/upload-policy.js';
 import { formatSize } from '../messaging/upload-policy.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
-import type { Example, RouteDoc } from '../openapi/route-doc.js';
+import { builtOnFirstUse, type Example, type RouteDoc } from '../openapi/route-doc.js';
 import { ADDRESSING_ERRORS, addressingFields, sendOptionFields } from './addressing.js';
 import { failsWith } from './request-validation.js';
 
@@ -44,7 +44,8 @@ export type UploadFields = ReturnType<typeof uploadFields>;
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-const sentData = {
+// Documentation only: built with the first OpenAPI document (route-doc.ts's builtOnFirstUse).
+const sentData = builtOnFirstUse(() => ({
   phone: z.string().optional().meta({ description: 'The number as normalised digits (a LID recipient: its JID); absent on a group send' }),
   group: z.string().optional().meta({ description: 'The group JID, on a group send (instead of `phone`)' }),
   timestamp: z.string().regex(LOCAL_TIME).meta({ description: 'Local server time, YYYY-MM-DD HH:mm:ss' }),
@@ -54,11 +55,11 @@ const sentData = {
     description: "`sent`: WhatsApp's server acknowledged it (`delivered`/`read` when a receipt came even sooner); `queued`: the outbox holds it (202)",
   }),
   sandbox: z.literal(true).optional().meta({ description: 'Present on a sandbox gateway: nothing reached real WhatsApp' }),
-};
+}));
 
 export function sentBody(successMessage: string, data: z.ZodRawShape) {
   const queued = successMessage.replace('sent successfully', 'queued for delivery');
-  return z.object({ status: z.literal('success'), message: z.enum([successMessage, queued]), data: z.object({ ...sentData, ...data }) });
+  return z.object({ status: z.literal('success'), message: z.enum([successMessage, queued]), data: z.object({ ...sentData(), ...data }) });
 }
 
 export const exampleIds = { message_id: '3EB0B057F6CD72C5DB18EC', id: '3d271fd4-5b8e-4b7a-9c1e-2f0a6d8e4c11' };
@@ -81,13 +82,15 @@ export const OUTGOING_ERRORS: readonly ErrorCode[] = [
 /** Errors every send can answer with once its input is read. */
 export const SEND_ERRORS: readonly ErrorCode[] = ['PHONE_REQUIRED', 'INVALID_PHONE', ...OUTGOING_ERRORS, ...ADDRESSING_ERRORS];
 
-export const idempotencyHeader = z.object({
-  'Idempotency-Key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/)
-    .optional()
-    .meta({ description: 'Any 1 to 255 visible ASCII characters; the same key with the same request within 24 h answers again without sending' }),
-});
+export const idempotencyHeader = builtOnFirstUse(() =>
+  z.object({
+    'Idempotency-Key': z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/)
+      .optional()
+      .meta({ description: 'Any 1 to 255 visible ASCII characters; the same key with the same request within 24 h answers again without sending' }),
+  }),
+);
 
 export const SEND_DETAILS =
   "Answers 200 once WhatsApp's server acknowledged the message, or 202 when the outbox (QUEUE_WHEN_DISCONNECTED) queued it " +
@@ -106,7 +109,7 @@ export function sendTextDoc(fields: SendTextFields): RouteDoc {
   return {
     tag: 'Sending',
     details: `${SEND_DETAILS} The body may be JSON, a form, or multipart fields.`,
-    headers: idempotencyHeader,
+    headers: idempotencyHeader(),
     body: {
       content: { 'application/json': fields, 'application/x-www-form-urlencoded': fields, 'multipart/form-data': fields },
       examples: { text: { summary: 'A text message', value: example } },
@@ -224,7 +227,7 @@ export function sendMediaDoc(policy: UploadPolicy, fields: UploadFields): RouteD
   return {
     tag: 'Sending',
     details: `${SEND_DETAILS} The file comes as a multipart \`file\`, or in a JSON body by \`url\` or \`base64\` (with \`filename\`); the same rules apply to both.`,
-    headers: idempotencyHeader,
+    headers: idempotencyHeader(),
     body: {
       content: { 'multipart/form-data': multipart, 'application/json': mediaSourceBody(policy, fields) },
       examples: { [policy.kind]: { summary: `v2.0.0's ${policy.kind} example`, value: request } },

@@ -89,21 +89,22 @@ export function contactRoutes(deps: KindRouteDeps): RouteSpec[] {
         fingerprint: (p) => ({ contacts: p.contacts }),
         content: async (p) => ({ kind: 'contact', contacts: p.contacts.map((card) => ({ displayName: card.name, vcard: buildVcard(card) })) }),
         data: (p) => ({ contacts: p.contacts.map((c) => ({ name: c.name, phone: c.phone, organization: c.organization ?? null, email: c.email ?? null })) }),
-        doc: kindDoc({
-          successMessage: 'Contact sent successfully',
-          type: 'contact',
-          fields,
-          jsonOnly: true,
-          details:
-            'The gateway writes each card as a vCard 3.0 (special characters escaped, the number as `waid` so "Message" opens a WhatsApp chat). ' +
-            'One contact goes out as a contact card, several as one message with all the cards.',
-          example,
-          data: {
-            contacts: z.array(z.object({ name: z.string(), phone: z.string(), organization: z.string().nullable(), email: z.string().nullable() })),
-          },
-          exampleData: { contacts: [{ name: 'Siti Aminah', phone: '6281234567891', organization: 'Toko Makmur', email: 'siti@example.com' }] },
-          errors: ['CONTACTS_REQUIRED', 'INVALID_CONTACT'],
-        }),
+        doc: () =>
+          kindDoc({
+            successMessage: 'Contact sent successfully',
+            type: 'contact',
+            fields,
+            jsonOnly: true,
+            details:
+              'The gateway writes each card as a vCard 3.0 (special characters escaped, the number as `waid` so "Message" opens a WhatsApp chat). ' +
+              'One contact goes out as a contact card, several as one message with all the cards.',
+            example,
+            data: {
+              contacts: z.array(z.object({ name: z.string(), phone: z.string(), organization: z.string().nullable(), email: z.string().nullable() })),
+            },
+            exampleData: { contacts: [{ name: 'Siti Aminah', phone: '6281234567891', organization: 'Toko Makmur', email: 'siti@example.com' }] },
+            errors: ['CONTACTS_REQUIRED', 'INVALID_CONTACT'],
+          }),
       },
       deps,
     ),

@@ -41,7 +41,7 @@ export function kindDoc(spec: KindDocSpec): RouteDoc {
   return {
     tag: 'Sending',
     details: `${spec.details} ${SEND_DETAILS}${spec.jsonOnly ? ' The body is JSON.' : ' The body may be JSON, a form, or multipart fields.'}`,
-    headers: idempotencyHeader,
+    headers: idempotencyHeader(),
     body: {
       content: spec.jsonOnly
         ? { 'application/json': spec.fields }

@@ -49,7 +49,8 @@ export interface KindEndpoint<S extends z.ZodType> {
   type: MessageType;
   fields: S;
   sendOptions: SendOptionsPolicy;
-  doc: RouteDoc;
+  /** Built with the OpenAPI document (see DocumentedRoute.doc). */
+  doc: () => RouteDoc;
   /** The fields that make two requests the same (Idempotency-Key fingerprint), besides the recipient and the options. */
   fingerprint(parsed: z.output<S>): Record<string, unknown>;
   /**

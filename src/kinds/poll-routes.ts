@@ -81,18 +81,19 @@ export function pollRoutes(deps: KindRouteDeps & { polls: PollStore }): RouteSpe
           });
         },
         data: (p) => ({ question: p.question, options: p.options, multiple_answers: p.multiple_answers }),
-        doc: kindDoc({
-          successMessage: 'Poll sent successfully',
-          type: 'poll',
-          fields,
-          jsonOnly: true,
-          details:
-            "Votes arrive decrypted as `poll.vote` webhooks, and GET /api/messages/{id} of the poll shows the tally (each voter's latest vote counts, as in WhatsApp).",
-          example,
-          data: { question: z.string(), options: z.array(z.string()), multiple_answers: z.boolean() },
-          exampleData,
-          errors: ['QUESTION_REQUIRED', 'INVALID_POLL', 'INVALID_PARAMETER'],
-        }),
+        doc: () =>
+          kindDoc({
+            successMessage: 'Poll sent successfully',
+            type: 'poll',
+            fields,
+            jsonOnly: true,
+            details:
+              "Votes arrive decrypted as `poll.vote` webhooks, and GET /api/messages/{id} of the poll shows the tally (each voter's latest vote counts, as in WhatsApp).",
+            example,
+            data: { question: z.string(), options: z.array(z.string()), multiple_answers: z.boolean() },
+            exampleData,
+            errors: ['QUESTION_REQUIRED', 'INVALID_POLL', 'INVALID_PARAMETER'],
+          }),
       },
       deps,
     ),

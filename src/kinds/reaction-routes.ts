@@ -51,20 +51,21 @@ export function reactionRoutes(deps: KindRouteDeps & { targets: MessageTargets }
         content: async (p, chat) => ({ kind: 'reaction', emoji: p.emoji, target: await deps.targets.find(chat.jid, p.message_id) }),
         // `message_id` of the answer is the reaction's own id, as for every send.
         data: (p) => ({ target_message_id: p.message_id, emoji: p.emoji }),
-        doc: kindDoc({
-          successMessage: 'Reaction sent successfully',
-          type: 'reaction',
-          fields,
-          details:
-            'Reacts to a message in the chat with this number (or LID) or in this group: one the gateway sent there or one received there ' +
-            '(in a group, the reaction names the member who sent it). A new reaction replaces the earlier one; `"emoji": ""` removes it. ' +
-            'An id the chat does not have is 404 MESSAGE_NOT_FOUND. `reply_to` and `mentions` are refused with 400 OPTION_NOT_SUPPORTED: ' +
-            'WhatsApp shows no quote or mention on a reaction.',
-          example,
-          data: { target_message_id: z.string().meta({ description: 'The message reacted to' }), emoji: z.string() },
-          exampleData: { target_message_id: example.message_id, emoji: example.emoji },
-          errors: ['MESSAGE_ID_REQUIRED', 'INVALID_EMOJI', 'MESSAGE_NOT_FOUND', 'OPTION_NOT_SUPPORTED'],
-        }),
+        doc: () =>
+          kindDoc({
+            successMessage: 'Reaction sent successfully',
+            type: 'reaction',
+            fields,
+            details:
+              'Reacts to a message in the chat with this number (or LID) or in this group: one the gateway sent there or one received there ' +
+              '(in a group, the reaction names the member who sent it). A new reaction replaces the earlier one; `"emoji": ""` removes it. ' +
+              'An id the chat does not have is 404 MESSAGE_NOT_FOUND. `reply_to` and `mentions` are refused with 400 OPTION_NOT_SUPPORTED: ' +
+              'WhatsApp shows no quote or mention on a reaction.',
+            example,
+            data: { target_message_id: z.string().meta({ description: 'The message reacted to' }), emoji: z.string() },
+            exampleData: { target_message_id: example.message_id, emoji: example.emoji },
+            errors: ['MESSAGE_ID_REQUIRED', 'INVALID_EMOJI', 'MESSAGE_NOT_FOUND', 'OPTION_NOT_SUPPORTED'],
+          }),
       },
       deps,
     ),

@@ -40,12 +40,12 @@ export function metricsHandler(metrics: GatewayMetrics): RequestHandler {
   };
 }
 
-export const metricsDoc: RouteDoc = {
+export const metricsDoc = (): RouteDoc => ({
   tag: 'Service',
   details:
     'Prometheus text exposition format; every gateway series has a `session` label (the unprefixed routes count under `default`). Behind the key when one is set (a scraper sends it as `Authorization: Bearer`); not rate limited.',
   responses: { 200: { description: 'The metrics', mediaType: 'text/plain' } },
-};
+});
 
 export function metricsRoutes(metrics: GatewayMetrics): RouteSpec[] {
   return [

@@ -169,7 +169,7 @@ export function numberRoutes({ transport, config }: { transport: WhatsAppTranspo
       path: '/api/check-number',
       description: 'Check which phone numbers are on WhatsApp',
       guarded: true,
-      doc: checkNumberDoc(fields, config),
+      doc: () => checkNumberDoc(fields, config),
       handlers: [requireConnection, requireJson, express.json({ limit: BODY_LIMIT, type: JSON_TYPES }), ...formOrJsonBody(BODY_LIMIT), check],
     },
   ];

@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { SECURITY_SCHEMES, errorBodySchema, namedSchemas, statusOfCode } from './components.js';
 import type { ErrorCode } from './error-codes.js';
-import type { DocumentedRoute, RequestMediaType, ResponseDoc } from './route-doc.js';
+import { withDoc, type DocumentedRoute, type RequestMediaType, type ResponseDoc, type RouteDoc } from './route-doc.js';
 
 export interface DocumentInfo {
   title: string;
@@ -16,6 +16,7 @@ export interface DocumentInfo {
 }
 
 type JsonSchema = Record<string, unknown>;
+type Route = DocumentedRoute & { doc: RouteDoc };
 type Registry = ReturnType<typeof z.registry<{ id: string }>>;
 
 const COMPONENT_URI = (id: string) => `#/components/schemas/${id}`;
@@ -54,7 +55,7 @@ function inline(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return clean(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema);
 }
 
-function parameters(route: DocumentedRoute): JsonSchema[] {
+function parameters(route: Route): JsonSchema[] {
   const result: JsonSchema[] = [];
   const params = route.doc.params ? inline(route.doc.params, 'input') : { properties: {} };
   const paramProps = (params.properties ?? {}) as Record<string, JsonSchema>;
@@ -79,7 +80,7 @@ function parameters(route: DocumentedRoute): JsonSchema[] {
 }
 
 /** Codes every route can answer with, on top of its own. */
-function routeErrorCodes(route: DocumentedRoute): ErrorCode[] {
+function routeErrorCodes(route: Route): ErrorCode[] {
   const codes = new Set<ErrorCode>(route.doc.errors ?? []);
   if (route.guarded) codes.add('UNAUTHORIZED');
   if (route.guarded && route.rateLimited !== false) codes.add('RATE_LIMITED');
@@ -91,7 +92,7 @@ function routeErrorCodes(route: DocumentedRoute): ErrorCode[] {
   return [...codes];
 }
 
-function errorResponses(route: DocumentedRoute): Record<string, JsonSchema> {
+function errorResponses(route: Route): Record<string, JsonSchema> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of routeErrorCodes(route)) {
     const status = statusOfCode(code);
@@ -122,7 +123,7 @@ function successResponse(doc: ResponseDoc, registry: Registry, id: string): Json
  */
 export function undocumented(routes: readonly DocumentedRoute[]): string[] {
   const problems: string[] = [];
-  for (const route of routes) {
+  for (const route of routes.map(withDoc)) {
     const name = `${route.method} ${route.path}`;
     if (!route.description?.trim()) problems.push(`${name}: no description`);
     if (!route.doc) {
@@ -138,7 +139,9 @@ export function undocumented(routes: readonly DocumentedRoute[]): string[] {
   return problems;
 }
 
-export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: DocumentInfo): JsonSchema {
+export function buildOpenApiDocument(documented: readonly DocumentedRoute[], info: DocumentInfo): JsonSchema {
+  // Each doc built once here, before namedSchemas() is read: building a doc may name schemas.
+  const routes = documented.map(withDoc);
   const problems = undocumented(routes);
   if (problems.length > 0) throw new Error(`Routes missing from the OpenAPI document:\n${problems.join('\n')}`);
   const requests: Registry = z.registry<{ id: string }>();

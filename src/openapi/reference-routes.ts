@@ -100,7 +100,7 @@ export function docsAssets(req: Request, res: Response, next: NextFunction): voi
   res.sendFile(path.join(swaggerUiDir, file), { maxAge: '1d' });
 }
 
-export const openApiDoc: RouteDoc = {
+export const openApiDoc = (): RouteDoc => ({
   tag: 'Reference',
   details: 'This document: OpenAPI 3.1, generated from the schemas the routes validate with.',
   responses: {
@@ -113,13 +113,13 @@ export const openApiDoc: RouteDoc = {
       }),
     },
   },
-};
+});
 
-export const docsPageDoc: RouteDoc = {
+export const docsPageDoc = (): RouteDoc => ({
   tag: 'Reference',
   details: `An API reference page (Swagger UI) rendered from ${OPENAPI_PATH}; served by the gateway itself, no CDN.`,
   responses: { 200: { description: 'The reference page', mediaType: 'text/html' } },
-};
+});
 
 /** The OpenAPI document of every route in the table, and the reference page that shows it. */
 export function referenceRoutes(routes: () => readonly DocumentedRoute[], info: DocumentInfo): RouteSpec[] {

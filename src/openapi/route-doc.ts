@@ -71,5 +71,34 @@ export interface DocumentedRoute {
   guarded: boolean;
   /** A guarded route that skips the rate limit (the metrics scrape); rate limited unless false. */
   rateLimited?: false;
-  doc: RouteDoc;
+  /**
+   * A function that builds it, preferably: its response schemas and examples exist only for the
+   * document, which is built on its first request, so a gateway that is never asked for it never
+   * holds them (idle memory is a measured target, `npm run bench:ceiling`).
+   */
+  doc: RouteDoc | (() => RouteDoc);
+}
+
+const builtDocs = new WeakMap<() => RouteDoc, RouteDoc>();
+
+/**
+ * The route with its doc built. A doc function is called once and its doc kept: routes that share
+ * a doc (an account route and its copy under /api/sessions/:session) must share its schemas, which
+ * the document names by identity, every time it is built.
+ */
+export function withDoc<R extends DocumentedRoute>(route: R): R & { doc: RouteDoc } {
+  const { doc } = route;
+  if (typeof doc !== 'function') return route as R & { doc: RouteDoc };
+  let built = builtDocs.get(doc);
+  if (!built) builtDocs.set(doc, (built = doc()));
+  return { ...route, doc: built };
+}
+
+/**
+ * A value built on its first use and kept: for documentation schemas that several routes share,
+ * so the document refers to one component (a schema's identity names it) however often it is built.
+ */
+export function builtOnFirstUse<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
 }

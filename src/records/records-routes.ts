@@ -133,7 +133,7 @@ export function recordsRoutes(deps: RecordsRouteDeps): RouteSpec[] {
       path: '/api/messages',
       description: 'Message records with delivery status (filters, pagination)',
       guarded: true,
-      doc: listMessagesDoc(messagesQuery),
+      doc: () => listMessagesDoc(messagesQuery),
       handlers: [listMessages(messages, messagesQuery, deps.incoming)],
     },
     {

@@ -121,7 +121,7 @@ export function listMessagesDoc(query: ReturnType<typeof listMessagesQuery>): Ro
 
 const unchanged = { edited_at: null, edits: [], deleted: false, deleted_at: null };
 
-export const getMessageDoc: RouteDoc = {
+export const getMessageDoc = (): RouteDoc => ({
   tag: 'Records',
   params: idParam('id', "Our record id, or WhatsApp's message id", '3EB0B057F6CD72C5DB18EC'),
   responses: {
@@ -146,9 +146,9 @@ export const getMessageDoc: RouteDoc = {
     },
   },
   errors: ['NOT_FOUND'],
-};
+});
 
-export const analyticsDoc: RouteDoc = {
+export const analyticsDoc = (): RouteDoc => ({
   tag: 'Records',
   query: analyticsQuery,
   responses: {
@@ -168,9 +168,9 @@ export const analyticsDoc: RouteDoc = {
     },
   },
   errors: ['INVALID_PARAMETER'],
-};
+});
 
-export const downloadMediaDoc: RouteDoc = {
+export const downloadMediaDoc = (): RouteDoc => ({
   tag: 'Records',
   details:
     'Streams the decrypted media of a message someone sent to the gateway, with its own Content-Type. ' +
@@ -178,4 +178,4 @@ export const downloadMediaDoc: RouteDoc = {
   params: idParam('messageId', "WhatsApp's id of the incoming message", '3A5F1C2B9D8E7F6A5B4C'),
   responses: { 200: { description: 'The media file', mediaType: '*/*' } },
   errors: ['NOT_FOUND', 'MEDIA_DOWNLOAD_FAILED'],
-};
+});

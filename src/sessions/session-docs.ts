@@ -3,7 +3,7 @@
  * OpenAPI document (the routes themselves are served by session-dispatch.ts from each session's
  * own table, so these entries carry no handlers).
  */
-import type { DocumentedRoute } from '../openapi/route-doc.js';
+import { withDoc, type DocumentedRoute, type RouteDoc } from '../openapi/route-doc.js';
 import { pathInSession } from './session-dispatch.js';
 import { sessionParams } from './session-schemas.js';
 
@@ -14,11 +14,14 @@ export function sessionDocs(accountRoutes: readonly DocumentedRoute[]): Document
     description: `${route.description} (one session)`,
     guarded: route.guarded,
     ...(route.rateLimited === false ? { rateLimited: false as const } : {}),
-    doc: {
-      ...route.doc,
-      tag: route.doc.tag,
-      params: route.doc.params ? sessionParams.extend(route.doc.params.shape) : sessionParams,
-      errors: [...(route.doc.errors ?? []), 'SESSION_NOT_FOUND', 'FORBIDDEN'],
+    doc: (): RouteDoc => {
+      const { doc } = withDoc(route);
+      return {
+        ...doc,
+        tag: doc.tag,
+        params: doc.params ? sessionParams.extend(doc.params.shape) : sessionParams,
+        errors: [...(doc.errors ?? []), 'SESSION_NOT_FOUND', 'FORBIDDEN'],
+      };
     },
   }));
 }

@@ -130,7 +130,7 @@ export function sessionRoutes(sessions: SessionManager, shared: SharedParts): Ro
       description: "One session's status (as GET /api/status has it)",
       guarded: true,
       ownSession: true,
-      doc: { ...botStatusDoc, tag: TAG, params: sessionParams, errors: ['SESSION_NOT_FOUND', 'FORBIDDEN'] },
+      doc: () => ({ ...botStatusDoc(), tag: TAG, params: sessionParams, errors: ['SESSION_NOT_FOUND', 'FORBIDDEN'] }),
       handlers: [(req: Request, res: Response) => botStatus(accountInfoDeps(runtimeOf(req), shared))(req, res)],
     },
     {

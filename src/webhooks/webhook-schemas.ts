@@ -34,14 +34,14 @@ const webhookDelivery = named(
   }),
 );
 
-export const listDeliveriesDoc: RouteDoc = {
+export const listDeliveriesDoc = (): RouteDoc => ({
   tag: 'Webhooks',
   query: deliveriesQuery,
   responses: { 200: { description: 'A page of webhook deliveries, newest first', schema: page(webhookDelivery) } },
   errors: ['INVALID_PARAMETER'],
-};
+});
 
-export const replayDeliveryDoc: RouteDoc = {
+export const replayDeliveryDoc = (): RouteDoc => ({
   tag: 'Webhooks',
   params: idParam('id', 'Webhook delivery id', '9b1d2c3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e'),
   body: null,
@@ -52,4 +52,4 @@ export const replayDeliveryDoc: RouteDoc = {
     },
   },
   errors: ['NOT_FOUND'],
-};
+});

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MAX_TEXT_LENGTH } from '../../src/http/send-schemas.js';
 import { buildOpenApiDocument, undocumented } from '../../src/openapi/document.js';
 import { ERROR_CODES } from '../../src/openapi/error-codes.js';
-import type { DocumentedRoute } from '../../src/openapi/route-doc.js';
+import { withDoc, type DocumentedRoute, type RouteDoc } from '../../src/openapi/route-doc.js';
 import { fetchDocument, operations, sandboxRoutesForTest, schemaValidator, type OpenApiDocument } from '../support/openapi.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
@@ -230,10 +230,26 @@ describe('the route table must document each route', () => {
     ).toEqual([]);
   });
 
+  test('a doc given as a function is built when the document is, once, and documents the route the same', () => {
+    const doc = withDoc(route({})).doc;
+    let calls = 0;
+    const lazy = route({
+      doc: (): RouteDoc => {
+        calls += 1;
+        return doc;
+      },
+    });
+    expect(calls).toBe(0);
+    const built = buildOpenApiDocument([lazy], info);
+    buildOpenApiDocument([lazy], info);
+    expect(calls).toBe(1);
+    expect(JSON.stringify(built)).toEqual(JSON.stringify(buildOpenApiDocument([route({})], info)));
+  });
+
   test('a schema change changes the document', () => {
     const before = buildOpenApiDocument([route({})], info);
     const after = buildOpenApiDocument(
-      [route({ doc: { ...route({}).doc, responses: { 200: { description: 'The thing', schema: z.object({ id: z.string().max(9) }) } } } })],
+      [route({ doc: { ...withDoc(route({})).doc, responses: { 200: { description: 'The thing', schema: z.object({ id: z.string().max(9) }) } } } })],
       info,
     );
     expect(JSON.stringify(after)).not.toEqual(JSON.stringify(before));
