@@ -164,8 +164,10 @@ async function main(): Promise<void> {
     children.push(bare);
     const express = await startBareExpress();
     children.push(express);
-    // Let post-pairing work (prekey upload, app-state sync) finish before "idle".
-    await sleep(5000);
+    // Let post-pairing work (prekey upload, app-state sync) finish before "idle", and then the
+    // gateway's idle trim have its two quiet 2 s intervals: the same 10 s as after the load. After
+    // 5 s the trim had sometimes not run yet, and the row was bimodal (about 120 or 145-150 MB).
+    await sleep(10_000);
     const rssGateway = TEXTS_ONLY ? NaN : await idleRss(gateway.pid);
     // The ceiling at its smallest: the bare socket has no trim of its own (bare-socket.ts, { collect }).
     if (!TEXTS_ONLY) await bare.collect();
@@ -375,7 +377,7 @@ async function main(): Promise<void> {
           ? 'Texts and media: not run (BENCH_ONLY=http). '
           : `Texts: ${TEXTS} per side per round after 50 to warm up, one at a time (the gateway's over keep-alive HTTP), then again against the bare socket waiting for each server ack; CPU = /proc/<pid>/stat utime+stime of the sender over each slice plus 300 ms for trailing receipts (the bare socket's: until it has handled the delivery receipt of each of the slice's texts, then 300 ms). `) +
         `HTTP: ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_MS / 1000} s per side per round; the gateway runs with its defaults (request log at info, rate limit on), no API key. ` +
-        'Idle RSS: median of 5 samples, 1 s apart (the gateway 5 s after linking and 10 s after the load, as its own idle trim leaves it; the bare socket after two full collections, its smallest). Media: wall time of the whole pipeline (probe, encode, read back, thumbnail) vs one ffmpeg command with the same codecs and settings.',
+        'Idle RSS: median of 5 samples, 1 s apart (the gateway 10 s after linking and 10 s after the load, as its own idle trim leaves it; the bare socket after two full collections, its smallest). Media: wall time of the whole pipeline (probe, encode, read back, thumbnail) vs one ffmpeg command with the same codecs and settings.',
     );
   } catch (error) {
     if (gateway) console.error(`gateway output (tail):\n${gateway.output()}`);
