@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import { builtOnFirstUse, type RouteDoc } from '../openapi/route-doc.js';
 import { idParam } from '../http/query-params.js';
-import { messageField, OUTGOING_ERRORS } from '../http/send-schemas.js';
+import { idempotencyKeyHeader, messageField, OUTGOING_ERRORS } from '../http/send-schemas.js';
 
 export const EDITED = 'Message edited successfully';
 export const EDIT_QUEUED = 'Message edit queued for delivery';
@@ -65,13 +65,7 @@ const example = {
 };
 
 const idempotencyHeader = builtOnFirstUse(() =>
-  z.object({
-    'Idempotency-Key': z
-      .string()
-      .regex(/^[\x21-\x7e]{1,255}$/)
-      .optional()
-      .meta({ description: 'As on the sends: the same key with the same request within 24 h answers again without sending' }),
-  }),
+  idempotencyKeyHeader('As on the sends: the same key with the same request within 24 h answers again without sending'),
 );
 
 const CHANGE_ERRORS: readonly ErrorCode[] = ['NOT_FOUND', 'MESSAGE_NOT_OURS', 'MESSAGE_NOT_SENT', 'MESSAGE_FAILED', ...OUTGOING_ERRORS];

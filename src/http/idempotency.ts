@@ -14,7 +14,8 @@ import { requestFingerprint, type IdempotencyRepository, type StoredResponse } f
 import { presentedKey } from './auth.js';
 import { sendJson } from './json-response.js';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** What a key may be: 1 to 255 visible ASCII characters. The OpenAPI document shows this same pattern. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -48,7 +49,7 @@ export async function performOnce(
 ): Promise<OnceResult> {
   const key = req.get('idempotency-key');
   if (key === undefined) return { response: await perform({ bindRecord: async () => undefined }), replayed: false };
-  if (!KEY_PATTERN.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new AppError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   }
   const scope = createHash('sha256')

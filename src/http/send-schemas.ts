@@ -10,6 +10,7 @@ import { formatSize } from '../messaging/upload-policy.js';
 import type { ErrorCode } from '../openapi/error-codes.js';
 import { builtOnFirstUse, type Example, type RouteDoc } from '../openapi/route-doc.js';
 import { ADDRESSING_ERRORS, addressingFields, sendOptionFields } from './addressing.js';
+import { IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 import { failsWith } from './request-validation.js';
 
 export const MAX_TEXT_LENGTH = 65_536;
@@ -82,14 +83,12 @@ export const OUTGOING_ERRORS: readonly ErrorCode[] = [
 /** Errors every send can answer with once its input is read. */
 export const SEND_ERRORS: readonly ErrorCode[] = ['PHONE_REQUIRED', 'INVALID_PHONE', ...OUTGOING_ERRORS, ...ADDRESSING_ERRORS];
 
+/** The Idempotency-Key header as a route documents it, with the pattern the key is checked against. */
+export const idempotencyKeyHeader = (description: string) =>
+  z.object({ 'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY_PATTERN).optional().meta({ description }) });
+
 export const idempotencyHeader = builtOnFirstUse(() =>
-  z.object({
-    'Idempotency-Key': z
-      .string()
-      .regex(/^[\x21-\x7e]{1,255}$/)
-      .optional()
-      .meta({ description: 'Any 1 to 255 visible ASCII characters; the same key with the same request within 24 h answers again without sending' }),
-  }),
+  idempotencyKeyHeader('Any 1 to 255 visible ASCII characters; the same key with the same request within 24 h answers again without sending'),
 );
 
 export const SEND_DETAILS =
