@@ -195,7 +195,15 @@ describe('operator console in Chromium', () => {
     await page.select('#webhooks-filter select[name=status]', 'failed');
     await page.click('#webhooks-filter button[type=submit]');
     // The receiver was down while the gateway linked: those connection events failed with its 503.
-    await waitVisible(page, '#webhooks-rows tr [data-replay]');
+    // The page's own first load (all deliveries) may still be drawn: wait for the filtered rows.
+    await page.waitForFunction(
+      () => {
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document;
+        const badges = Array.from(doc.querySelectorAll('#webhooks-rows .badge')).map((b) => b.textContent);
+        return badges.length > 0 && badges.every((b) => b === 'failed');
+      },
+      { timeout: 10_000, polling: 100 },
+    );
     const failedRow = await page.$eval('#webhooks-rows tr', (row) => ({
       id: (row as unknown as { dataset: { id: string } }).dataset.id,
       text: row.textContent ?? '',
@@ -221,6 +229,36 @@ describe('operator console in Chromium', () => {
       failedRow.id,
     );
     await screenshot(page, 'webhooks');
+  });
+
+  test('an older list answer arriving after a newer one is not drawn over it', async () => {
+    // The Webhooks page now lists delivered and failed deliveries. The answer to "all" is held in the
+    // network until the answer to "failed" is on screen, then let through.
+    const isUnfiltered = (url: string) => url.includes('/api/webhooks/deliveries?') && !url.includes('status=');
+    const held: Array<{ continue(): Promise<void> }> = [];
+    const hold = (request: { url(): string; continue(): Promise<void> }) => {
+      if (isUnfiltered(request.url())) held.push(request);
+      else void request.continue();
+    };
+    await page.setRequestInterception(true);
+    page.on('request', hold);
+    try {
+      await page.select('#webhooks-filter select[name=status]', '');
+      await page.click('#webhooks-filter button[type=submit]');
+      await waitFor(() => held.length === 1, 5_000, 'the unfiltered load in flight');
+      await page.select('#webhooks-filter select[name=status]', 'failed');
+      await page.click('#webhooks-filter button[type=submit]');
+      const onlyFailed = () => page.$$eval('#webhooks-rows .badge', (badges) => badges.length > 0 && badges.every((b) => b.textContent === 'failed'));
+      await waitFor(onlyFailed, 10_000, 'the failed deliveries on screen');
+      const late = page.waitForResponse((response) => isUnfiltered(response.url()));
+      await held[0]!.continue();
+      await late;
+      await page.waitForNetworkIdle({ idleTime: 300, timeout: 5_000 });
+      expect(await onlyFailed()).toBe(true);
+    } finally {
+      page.off('request', hold);
+      await page.setRequestInterception(false);
+    }
   });
 
   test('a state-changing call from the page without the CSRF token is refused with 403', async () => {

@@ -32,3 +32,17 @@ export const post = (path, body) => call('POST', path, body);
 export function messageOf(result) {
   return result.body?.message ?? `HTTP ${result.status}`;
 }
+
+/**
+ * A list's loads can be answered out of order: the page's first load is still in flight when the
+ * operator submits a filter. The returned function resolves to the answer only if no later load
+ * started meanwhile, else to null, so an older answer never replaces a newer one on screen.
+ */
+export function newestOnly() {
+  let latest = 0;
+  return async (path) => {
+    const ticket = ++latest;
+    const result = await get(path);
+    return ticket === latest ? result : null;
+  };
+}

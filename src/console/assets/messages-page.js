@@ -1,6 +1,6 @@
 // Messages: the message log with filters, each record's status timeline, and incoming messages
 // (as delivered to the webhooks: the gateway keeps no other log of what it received).
-import { get, messageOf } from './api.js';
+import { get, messageOf, newestOnly } from './api.js';
 import { $, badge, el, when } from './dom.js';
 import { live } from './live.js';
 import { inSession } from './sessions.js';
@@ -33,8 +33,12 @@ function row(m) {
   );
 }
 
+const getMessages = newestOnly();
+const getIncoming = newestOnly();
+
 async function load(append = false) {
-  const result = await get(`${inSession('/api/messages')}?${query(append ? nextCursor : null)}`);
+  const result = await getMessages(`${inSession('/api/messages')}?${query(append ? nextCursor : null)}`);
+  if (!result) return;
   $('#messages-error').textContent = result.ok ? '' : messageOf(result);
   if (!result.ok) return;
   const rows = result.body.data.map(row);
@@ -74,7 +78,8 @@ function incomingKind(type) {
 }
 
 async function loadIncoming() {
-  const result = await get(`${inSession('/api/webhooks/deliveries')}?event=message.incoming&limit=50`);
+  const result = await getIncoming(`${inSession('/api/webhooks/deliveries')}?event=message.incoming&limit=50`);
+  if (!result) return;
   const table = $('#incoming-table');
   if (!result.ok) {
     table.hidden = true;

@@ -1,5 +1,5 @@
 // Webhooks: the delivery log (attempts, receiver's answers) with a replay button per delivery.
-import { get, messageOf, post } from './api.js';
+import { messageOf, newestOnly, post } from './api.js';
 import { $, badge, el, when } from './dom.js';
 import { inSession } from './sessions.js';
 
@@ -23,7 +23,12 @@ function row(d) {
     el('td', {}, receiver(d.url)),
     el('td', {}, badge(d.status)),
     el('td', { class: 'attempts' }, String(d.attempts)),
-    el('td', {}, d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : '—', d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? el('div', { class: 'muted' }, d.lastError) : null),
+    el(
+      'td',
+      {},
+      d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : '—',
+      d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? el('div', { class: 'muted' }, d.lastError) : null,
+    ),
     el('td', {}, when(d.nextAttemptAt)),
     el('td', {}, replay),
   );
@@ -36,11 +41,14 @@ async function doReplay(id, button) {
   await load();
 }
 
+const getDeliveries = newestOnly();
+
 async function load() {
   const form = new FormData($('#webhooks-filter'));
   const params = new URLSearchParams({ limit: '100' });
   for (const name of ['status', 'event']) if (form.get(name)) params.set(name, form.get(name));
-  const result = await get(`${inSession('/api/webhooks/deliveries')}?${params}`);
+  const result = await getDeliveries(`${inSession('/api/webhooks/deliveries')}?${params}`);
+  if (!result) return;
   const table = $('#webhooks-table');
   if (!result.ok) {
     table.hidden = true;
