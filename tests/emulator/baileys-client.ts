@@ -84,8 +84,23 @@ export class Client {
     return this.waitForUpdate((u) => u.connection === 'open', timeoutMs);
   }
 
-  waitForStatus(id: string, status: number, timeoutMs = WAIT_MS): Promise<BaileysEventMap['messages.update'][number]> {
-    return this.waitFor(() => this.messageUpdates.find((u) => u.key.id === id && u.update.status === status), timeoutMs, `status ${status} for ${id}`);
+  /**
+   * A status of a message we sent, as a messages.update, or folded into the message's own upsert:
+   * Baileys buffers that upsert, and a receipt landing in the same buffer window is merged into it
+   * (status on the message) with no messages.update of its own (the gateway reads both the same way,
+   * src/whatsapp/baileys/socket-message-events.ts). A busy machine makes that window likely.
+   */
+  waitForStatus(id: string, status: number, timeoutMs = WAIT_MS): Promise<{ key: proto.IMessageKey; status: number }> {
+    return this.waitFor(
+      () => {
+        const update = this.messageUpdates.find((u) => u.key.id === id && u.update.status === status);
+        if (update) return { key: update.key, status };
+        const upserted = this.upserts.flatMap((u) => u.messages).find((m) => m.key.id === id && m.key.fromMe && m.status === status);
+        return upserted && { key: upserted.key, status };
+      },
+      timeoutMs,
+      `status ${status} for ${id}`,
+    );
   }
 
   waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
