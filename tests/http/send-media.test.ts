@@ -6,6 +6,7 @@ import request from 'supertest';
 import { DEFAULT_UPLOAD_POLICIES } from '../../src/messaging/upload-policy.js';
 import { SAMPLE_FILES, sampleFor } from '../support/fixtures.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 let t: TestApp;
@@ -184,12 +185,17 @@ describe('upload edge cases', () => {
     const server = http.createServer(t.app).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const { port } = server.address() as AddressInfo;
-    const pending = request(`http://127.0.0.1:${port}`)
-      .post('/api/send-image')
-      .field('phone', '6281234567890')
-      .attach('file', SAMPLE_FILES.png!, 'a.png')
-      .timeout(300)
-      .catch(() => 'aborted');
+    // The client leaves once its send is in flight (held), not after a guess at how long that takes.
+    const form = new FormData();
+    form.set('phone', '6281234567890');
+    form.set('file', new Blob([SAMPLE_FILES.png!], { type: 'image/png' }), 'a.png');
+    const leaving = new AbortController();
+    const pending = fetch(`http://127.0.0.1:${port}/api/send-image`, { method: 'POST', body: form, signal: leaving.signal }).then(
+      () => 'answered',
+      () => 'aborted',
+    );
+    await until(() => t.transport.heldSends === 1);
+    leaving.abort();
     expect(await pending).toBe('aborted');
     expect((await t.uploadsLeft()).length).toBe(1); // still sending
     t.transport.releaseHeld();

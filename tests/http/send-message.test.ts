@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 let t: TestApp;
@@ -138,7 +139,7 @@ describe('a connection lost mid-send', () => {
     t.transport.holdSends = true;
     const pending = request(t.app).post('/api/send-message').send({ phone: '6281234567890', message: 'x' });
     const result = pending.then((r) => r);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => t.transport.heldSends === 1);
     t.transport.phase = 'waiting_to_retry';
     t.transport.nextFailure = new Error('1006');
     t.transport.releaseHeld();

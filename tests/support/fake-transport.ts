@@ -89,6 +89,11 @@ export class FakeTransport implements WhatsAppTransport {
     this.events.emit('connection', this.status());
   }
 
+  /** Sends waiting for releaseHeld(): a test waits for its send to get here instead of sleeping. */
+  get heldSends(): number {
+    return this.held.length;
+  }
+
   releaseHeld(): void {
     for (const release of this.held.splice(0)) release();
   }

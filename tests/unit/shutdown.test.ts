@@ -9,19 +9,24 @@ import { describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { createShutdown } from '../../src/lifecycle/shutdown.js';
 
+/** `slowArrived` resolves once the server has the /slow request: shutdown must begin with it in flight. */
 function serverWithSlowRoute(delayMs: number) {
+  let arrived: () => void = () => undefined;
+  const slowArrived = new Promise<void>((resolve) => (arrived = resolve));
   const server = http.createServer((req, res) => {
-    if (req.url === '/slow') setTimeout(() => res.end('done'), delayMs).unref();
-    else res.end('fast');
+    if (req.url === '/slow') {
+      arrived();
+      setTimeout(() => res.end('done'), delayMs).unref();
+    } else res.end('fast');
   });
-  return new Promise<{ server: http.Server; url: string }>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  return new Promise<{ server: http.Server; url: string; slowArrived: Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, slowArrived })),
   );
 }
 
 describe('createShutdown', () => {
   test('lets an in-flight request finish, then closes resources, then exits 0', async () => {
-    const { server, url } = await serverWithSlowRoute(300);
+    const { server, url, slowArrived } = await serverWithSlowRoute(300);
     const order: string[] = [];
     let exitCode: number | undefined;
     const shutdown = createShutdown({
@@ -39,7 +44,7 @@ describe('createShutdown', () => {
       order.push('request finished');
       return r.text();
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await slowArrived;
     const done = shutdown.begin('SIGTERM');
     expect(shutdown.isShuttingDown()).toBe(true);
     await expect(fetch(`${url}/fast`)).rejects.toThrow(); // no new connections
@@ -50,11 +55,11 @@ describe('createShutdown', () => {
   });
 
   test('cuts requests that outlive the bound', async () => {
-    const { server, url } = await serverWithSlowRoute(10_000);
+    const { server, url, slowArrived } = await serverWithSlowRoute(10_000);
     let exitCode: number | undefined;
     const shutdown = createShutdown({ server, logger: pino({ level: 'silent' }), timeoutMs: 200, closeResources: async () => {}, exit: (c) => (exitCode = c) });
     const stuck = fetch(`${url}/slow`).catch(() => 'cut');
-    await new Promise((r) => setTimeout(r, 50));
+    await slowArrived;
     const started = Date.now();
     await shutdown.begin('SIGTERM');
     expect(Date.now() - started).toBeLessThan(2000);
@@ -63,11 +68,11 @@ describe('createShutdown', () => {
   });
 
   test('a second signal forces exit 1', async () => {
-    const { server, url } = await serverWithSlowRoute(500);
+    const { server, url, slowArrived } = await serverWithSlowRoute(500);
     const codes: number[] = [];
     const shutdown = createShutdown({ server, logger: pino({ level: 'silent' }), timeoutMs: 5000, closeResources: async () => {}, exit: (c) => codes.push(c) });
     const pending = fetch(`${url}/slow`).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await slowArrived;
     const first = shutdown.begin('SIGTERM');
     void shutdown.begin('SIGINT');
     expect(codes).toEqual([1]);
