@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { SendOutcomeUnknownError, ServerRejectedError } from '../../src/whatsapp/send-outcome.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 let t: TestApp;
 afterEach(() => t?.cleanup());
@@ -39,7 +40,7 @@ describe('no server ack', () => {
     t.transport.nextFailure = new SendOutcomeUnknownError('x', 'connection-closed');
     const first = await send('k-late').expect(504);
     t.transport.events.emit('message-status', { messageId: first.body.message_id, jid: '6281234567890@s.whatsapp.net', status: 'sent' });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(async () => (await request(t.app).get(`/api/messages/${first.body.message_id}`)).body.data?.status === 'sent');
     const retry = await send('k-late').expect(200);
     expect(retry.body.data).toMatchObject({ message_id: first.body.message_id, delivery_status: 'sent' });
     expect(t.transport.sent).toHaveLength(0);

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { ConnectionManager, type ConnectionUpdate, type SocketSession } from '../../src/whatsapp/connection-manager.js';
+import { until } from '../support/until.js';
 
 class ScriptedSession implements SocketSession<string> {
   private listener?: (u: ConnectionUpdate) => void;
@@ -171,7 +172,7 @@ describe('ConnectionManager generations', () => {
     m.start(); // a fresh start while the first socket is still being made
     for (let i = 0; i < 100 && created.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
     release!();
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => created[0]!.ended);
     expect(created[0]!.ended).toBe(true);
     expect(created[1]!.ended).toBe(false);
     created[1]!.emit({ connection: 'open' });
