@@ -12,6 +12,8 @@ export async function startReceiver(
   respond: (request: ReceivedRequest, index: number) => { status: number; delayMs?: number; headers?: Record<string, string> } = () => ({ status: 200 }),
 ): Promise<{ url: string; requests: ReceivedRequest[]; close: () => Promise<void>; server: Server }> {
   const requests: ReceivedRequest[] = [];
+  // A delayed reply still pending at close is dropped: its timer would keep the test worker alive.
+  const delayed = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -20,8 +22,12 @@ export async function startReceiver(
       requests.push(request);
       const reply = respond(request, requests.length - 1);
       const send = () => res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers }).end('ok');
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
-      else send();
+      if (!reply.delayMs) return send();
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        send();
+      }, reply.delayMs);
+      delayed.add(timer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,6 +38,8 @@ export async function startReceiver(
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delayed) clearTimeout(timer);
+        delayed.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
