@@ -1,5 +1,5 @@
 // Status: what /api/status says, grouped for a person. Refreshed on connection changes and on demand.
-import { get, messageOf } from './api.js';
+import { messageOf, newestOnly } from './api.js';
 import { $, duration, facts, when } from './dom.js';
 import { live } from './live.js';
 import { inSession } from './sessions.js';
@@ -16,8 +16,12 @@ function restriction(connection) {
   return typeof r === 'string' ? r : [r.reason ?? r.type, r.until && `until ${when(r.until)}`].filter(Boolean).join(' ');
 }
 
+// Connection changes come in quick runs (connecting, open): only the newest answer is drawn.
+const getStatus = newestOnly();
+
 async function refresh() {
-  const result = await get(inSession('/api/status'));
+  const result = await getStatus(inSession('/api/status'));
+  if (!result) return;
   if (!result.ok) {
     $('#status-at').textContent = messageOf(result);
     return;
