@@ -86,6 +86,13 @@ export class BaileysTransport implements WhatsAppTransport {
   private readonly acks = new WeakMap<WASocket, ServerAckTracker>();
   /** The creds of the latest socket: whether an account is linked, even while reconnecting. */
   private creds?: AuthenticationCreds;
+  /**
+   * The credential writes not finished yet, one after another. The next socket loads its state only
+   * after them: pairing's creds.update is followed within a round trip by WhatsApp's 515 restart,
+   * and on a shared store the write is asynchronous, so a socket built at once could load the
+   * unpaired credentials and register afresh, losing the link just made.
+   */
+  private credsWrites: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BaileysTransportOptions) {
     this.baileysLogger = createBaileysLogger(options.logger.child({ module: 'baileys' }, { level: options.baileysLogLevel }));
@@ -233,6 +240,7 @@ export class BaileysTransport implements WhatsAppTransport {
   }
 
   private async createSession(): Promise<SocketSession<WASocket>> {
+    await this.credsWrites;
     const { state, saveCreds } = await this.options.authStore.load();
     if (isUnfinishedCodePairing(state.creds)) {
       // Else this connection would try to log in as a device WhatsApp never linked.
@@ -257,7 +265,9 @@ export class BaileysTransport implements WhatsAppTransport {
       if (update.connection === 'close') acks.close();
     });
     socket.ev.on('creds.update', () => {
-      saveCreds().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
+      this.credsWrites = this.credsWrites
+        .then(saveCreds)
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save WhatsApp credentials'));
     });
     reportMessageEvents(socket, { events: this.events, polls: this.options.polls, logger: this.options.logger });
     return {
