@@ -2,20 +2,12 @@
  * Baileys' authentication state on the shared store (SQLite or PostgreSQL), for a node holding the
  * session's lease: same return shape and BufferJSON encoding as useSqliteAuthState, but every write
  * carries the lease token and is refused with FencedOffError once another node owns the session.
- * A FencedOffError from saveCreds or keys.set means: stop this socket now.
- *
- * Groundwork for issue 14: not wired into the transport yet (see docs/cluster-design.md).
+ * A FencedOffError from saveCreds or keys.set means: stop this socket now. Cluster mode's AuthStore
+ * (fenced-auth-store.ts) loads each socket's state through it.
  */
-import {
-  BufferJSON,
-  initAuthCreds,
-  proto,
-  type AuthenticationCreds,
-  type AuthenticationState,
-  type SignalDataSet,
-  type SignalDataTypeMap,
-} from '@whiskeysockets/baileys';
+import { initAuthCreds, proto, type AuthenticationCreds, type AuthenticationState, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys';
 import { CREDS_TYPE, type FencedKeyStore } from '../../cluster/fenced-key-store.js';
+import { decodeAuthValue, encodeAuthValue } from './sqlite-auth-state.js';
 
 export interface FencedAuthState {
   state: AuthenticationState;
@@ -24,8 +16,9 @@ export interface FencedAuthState {
   clear: () => Promise<void>;
 }
 
-const encode = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, BufferJSON.replacer));
-const decode = (bytes: Buffer): unknown => JSON.parse(bytes.toString('utf8'), BufferJSON.reviver);
+// The embedded store's encoding, as bytes: the same text (BufferJSON), and its fast path for values without bytes.
+const encode = (value: unknown): Buffer => Buffer.from(encodeAuthValue(value));
+const decode = (bytes: Buffer): unknown => decodeAuthValue(bytes.toString('utf8'));
 
 export async function useFencedAuthState(store: FencedKeyStore, session: string, token: number): Promise<FencedAuthState> {
   const keys = store.forSession(session, token);
