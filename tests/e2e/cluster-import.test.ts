@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { startEmulator, unrefBaileysTimers, type Emulator } from '../../emulator/index.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { qrOn, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -49,14 +49,7 @@ test('a linked install started in cluster mode keeps its login and its records',
   };
   // The install as it runs today: one node, embedded SQLite, linked by QR.
   const single = await start('single');
-  const qr = await waitFor(
-    async () => {
-      const res = await single.api().get('/api/qr');
-      return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-    },
-    10_000,
-    'a QR',
-  );
+  const qr = await qrOn(single, DEFAULT_SESSION, 10_000);
   await emulator.scanQr(qr);
   await waitFor(() => single.connected().includes(DEFAULT_SESSION), BOUND_MS, 'linked');
   const sent = await single.api().post('/api/send-message').send({ phone: RECIPIENT, message: 'before the cluster' }).expect(200);

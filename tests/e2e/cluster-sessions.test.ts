@@ -14,7 +14,7 @@ import { LeaseRepository } from '../../src/cluster/lease-repository.js';
 import { openDatabase, type SqlDatabase } from '../../src/cluster/sql/database.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { qrOn, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -81,14 +81,7 @@ describe('cluster: each session driven by exactly one node', () => {
     await waitFor(() => a.held().length === 2 && b.held().length === 2, BOUND_MS, 'two sessions per node');
     for (const session of SESSIONS) {
       const [owner] = ownerOf([a, b], session);
-      const qr = await waitFor(
-        async () => {
-          const res = await owner!.api().get(sessionPath(session, 'qr'));
-          return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-        },
-        10_000,
-        `a QR for ${session}`,
-      );
+      const qr = await qrOn(owner!, session, 10_000);
       await emulators.get(session)!.scanQr(qr);
     }
     await waitFor(() => eachOnExactlyOne([a, b]), BOUND_MS, 'every session open on its owner only');
@@ -184,14 +177,7 @@ describe('cluster: each session driven by exactly one node', () => {
     // node-c stops: node-d drives every session, delta included, and links delta by its QR.
     await c.stop();
     await waitFor(() => d.held().length === SESSIONS.length + 1, BOUND_MS, 'node-d holds all five');
-    const qr = await waitFor(
-      async () => {
-        const res = await d.api().get(sessionPath('delta', 'qr'));
-        return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-      },
-      BOUND_MS,
-      'a QR for delta on node-d',
-    );
+    const qr = await qrOn(d, 'delta', BOUND_MS);
     await emulators.get('delta')!.scanQr(qr);
     await waitFor(() => d.connected().includes('delta') && emulators.get('delta')!.connections === 1, BOUND_MS, 'delta linked on node-d');
     expect(totalOverlaps()).toBe(0);

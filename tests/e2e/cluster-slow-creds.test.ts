@@ -12,7 +12,7 @@ import { startEmulator, unrefBaileysTimers, type Emulator } from '../../emulator
 import { openDatabase, type SqlDatabase } from '../../src/cluster/sql/database.js';
 import { DEFAULT_SESSION } from '../../src/sessions/session-name.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
+import { qrOn, startClusterNode, type ClusterNode } from './support/cluster-nodes.js';
 import { waitFor } from './support/harness.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -50,14 +50,7 @@ afterAll(async () => {
 }, 60_000);
 
 test('a QR scanned while the credentials write is slow links the account: the restart logs in, no second QR', async () => {
-  const qr = await waitFor(
-    async () => {
-      const res = await node.api().get('/api/qr');
-      return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
-    },
-    10_000,
-    'a QR',
-  );
+  const qr = await qrOn(node, DEFAULT_SESSION, 10_000);
   const offered = node.qrs.length;
   await emulator.scanQr(qr);
   await waitFor(() => node.connected().includes(DEFAULT_SESSION) && emulator.connections === 1, 15_000, 'the session linked');

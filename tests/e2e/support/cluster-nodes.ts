@@ -111,6 +111,20 @@ export async function startClusterNode(options: NodeOptions): Promise<ClusterNod
   };
 }
 
+const qrPathOf = (session: string) => (session === DEFAULT_SESSION ? '/api/qr' : `/api/sessions/${session}/qr`);
+
+/** The QR a node offers for a session once it has one (GET …/qr answers 200). */
+export function qrOn(node: ClusterNode, session: string, timeoutMs: number): Promise<string> {
+  return waitFor(
+    async () => {
+      const res = await node.api().get(qrPathOf(session));
+      return res.status === 200 ? (res.body as { qr: string }).qr : undefined;
+    },
+    timeoutMs,
+    `a QR for ${session} on ${node.id}`,
+  );
+}
+
 /**
  * Links a session by the QR of whichever node holds its lease when asked, until a node is connected:
  * on a loaded machine a node can self-fence while starting, and its lease (with the QR) moves on, so
@@ -123,7 +137,7 @@ export async function linkOnDriver(
   session: string,
   boundMs: number,
 ): Promise<{ owner: ClusterNode; qr: string }> {
-  const qrPath = session === DEFAULT_SESSION ? '/api/qr' : `/api/sessions/${session}/qr`;
+  const qrPath = qrPathOf(session);
   const connected = () => nodes.find((n) => n.connected().includes(session));
   return waitFor(
     async () => {
