@@ -180,6 +180,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Uploads of 64 MB over a slow line must not be cut by the default 5-minute request timeout.
   server.requestTimeout = 15 * 60 * 1000;
+  // A client that reuses a pooled connection just as the server closes it for idleness gets a reset
+  // and cannot tell whether its send arrived. Node's 5 s (closed at 6 s) is shorter than most
+  // clients' and proxies' own idle limits (nginx 60 s, Go 90 s, curl 118 s), so they lost that race
+  // routinely: the idle limit outlasts theirs, and they close first. Announced in Keep-Alive.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

@@ -36,6 +36,7 @@ const envSchema = z.object({
   WA_QUERY_TIMEOUT_MS: integer(60_000, 1000, 600_000),
   WA_PROXY_URL: proxyUrl,
   SHUTDOWN_TIMEOUT: integer(15, 1, 600),
+  KEEP_ALIVE_TIMEOUT: integer(125, 1, 3600),
   MAX_IMAGE_SIZE_MB: megabytes(16),
   MAX_DOCUMENT_SIZE_MB: megabytes(32),
   MAX_AUDIO_SIZE_MB: megabytes(16),
@@ -108,6 +109,8 @@ export interface Config {
   /** The default session's proxy for its WebSocket and media (WA_PROXY_URL); other sessions have their own proxy_url. */
   waProxy: ProxyAddress | null;
   shutdownTimeoutMs: number;
+  /** How long an idle client connection stays open (HTTP keep-alive) before the gateway closes it. */
+  keepAliveTimeoutMs: number;
   uploads: UploadPolicies;
   mediaConversion: { concurrency: number; timeoutMs: number };
   /** Media sent by URL: fetch from private/local addresses too (SSRF guard off), and the time limit per fetch. */
@@ -240,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     waQueryTimeoutMs: e.WA_QUERY_TIMEOUT_MS,
     waProxy: e.WA_PROXY_URL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT * 1000,
     uploads: Object.freeze(uploads),
     mediaConversion: { concurrency: e.MEDIA_CONVERSION_CONCURRENCY, timeoutMs: e.MEDIA_CONVERSION_TIMEOUT * 1000 },
     mediaUrl: { allowPrivate: e.MEDIA_URL_ALLOW_PRIVATE, timeoutMs: e.MEDIA_URL_TIMEOUT * 1000 },

@@ -6,6 +6,9 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 
+/** How often the drain closes connections that have turned idle since it began. */
+const IDLE_SWEEP_MS = 100;
+
 export interface ShutdownOptions {
   server: Server;
   logger: Logger;
@@ -34,11 +37,15 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
         server.closeAllConnections();
         resolve();
       }, options.timeoutMs);
+      // Idle keep-alive connections would otherwise hold close() open until they time out, and the
+      // keep-alive limit is long (KEEP_ALIVE_TIMEOUT): a connection whose request finishes during
+      // the drain turns idle then, so idle ones are closed again until the server has closed.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       server.close(() => {
         clearTimeout(timer);
+        clearInterval(sweep);
         resolve();
       });
-      // Idle keep-alive connections would otherwise hold close() open until they time out.
       server.closeIdleConnections();
     });
 

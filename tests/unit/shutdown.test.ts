@@ -40,10 +40,11 @@ describe('createShutdown', () => {
         exitCode = code;
       },
     });
-    const inFlight = fetch(`${url}/slow`).then(async (r) => {
-      order.push('request finished');
-      return r.text();
+    // The server's side of the order: its answer was written out before resources closed.
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (req.url === '/slow') res.on('finish', () => order.push('request finished'));
     });
+    const inFlight = fetch(`${url}/slow`).then((r) => r.text());
     await slowArrived;
     const done = shutdown.begin('SIGTERM');
     expect(shutdown.isShuttingDown()).toBe(true);
@@ -52,6 +53,39 @@ describe('createShutdown', () => {
     await done;
     expect(order).toEqual(['request finished', 'resources closed']);
     expect(exitCode).toBe(0);
+  });
+
+  test('a keep-alive connection whose request finishes during the drain does not hold it open', async () => {
+    const { server, url, slowArrived } = await serverWithSlowRoute(300);
+    server.keepAliveTimeout = 60_000; // as in production (KEEP_ALIVE_TIMEOUT): far beyond the bound
+    const warnings: string[] = [];
+    let exitCode: number | undefined;
+    const shutdown = createShutdown({
+      server,
+      logger: pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) }),
+      timeoutMs: 10_000,
+      closeResources: async () => {},
+      exit: (c) => (exitCode = c),
+    });
+    const agent = new http.Agent({ keepAlive: true });
+    const inFlight = new Promise<string>((resolve, reject) => {
+      http
+        .get(`${url}/slow`, { agent }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+    await slowArrived;
+    const started = Date.now();
+    await shutdown.begin('SIGTERM');
+    // Without closing connections that turn idle, close() waited for the whole 10 s bound.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await inFlight).toBe('done');
+    expect(warnings).toEqual([]);
+    expect(exitCode).toBe(0);
+    agent.destroy();
   });
 
   test('cuts requests that outlive the bound', async () => {
