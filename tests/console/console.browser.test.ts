@@ -331,6 +331,41 @@ describe('operator console in Chromium', () => {
     expect(await page.$eval('#session-created-key', (pre) => pre.textContent)).toBe('');
   });
 
+  test('the sessions list of an older load does not replace the list after a session was created', async () => {
+    // The Sessions page's first load answers slowly: its answer (the list as it was, without the
+    // session created meanwhile) arrives after the load that followed the creation, and must not be
+    // drawn over it. Puppeteer holds the request; the stale list is the gateway's own answer to the
+    // same request made before the creation.
+    const nav = (route: string) => page.click(`#nav a[data-route=${route}]`);
+    await nav('status');
+    await page.waitForNetworkIdle({ idleTime: 300, timeout: 5_000 });
+    const before = await h.api.get('/api/sessions').set('X-API-Key', KEY).expect(200);
+    const isList = (request: { url(): string; method(): string }) => request.method() === 'GET' && request.url().endsWith('/api/sessions');
+    type Held = { respond(response: { status: number; contentType: string; body: string }): Promise<void> };
+    const held: Held[] = [];
+    const hold = (request: { url(): string; method(): string; continue(): Promise<void> } & Held) => {
+      if (isList(request) && held.length === 0) held.push(request);
+      else void request.continue();
+    };
+    await page.setRequestInterception(true);
+    page.on('request', hold);
+    try {
+      await nav('sessions');
+      await waitFor(() => held.length === 1, 5_000, 'the first sessions load in flight');
+      await page.type('#session-create input[name=name]', 'late');
+      await page.click('#session-create button[type=submit]');
+      await waitVisible(page, '#sessions-rows tr[data-name="late"]');
+      await held[0]!.respond({ status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(before.body) });
+      await page.waitForNetworkIdle({ idleTime: 300, timeout: 5_000 });
+      expect(await page.$('#sessions-rows tr[data-name="late"]')).not.toBeNull();
+      expect(await page.$$eval('#session-picker option', (options) => options.map((o) => o.getAttribute('value')))).toContain('late');
+    } finally {
+      page.off('request', hold);
+      await page.setRequestInterception(false);
+      await h.api.delete('/api/sessions/late').set('X-API-Key', KEY);
+    }
+  });
+
   test('unlinking asks for confirmation, then a new QR is offered', async () => {
     await page.goto(`${h.gateway.url}/console#/link`);
     await waitVisible(page, '#logout-button');

@@ -26,6 +26,7 @@ function row(s) {
 
 async function load() {
   const sessions = await refreshSessions();
+  if (sessions === null) return; // a later load draws the table
   $('#sessions-error').textContent = sessions.length ? '' : 'The sessions could not be read.';
   $('#sessions-rows').replaceChildren(...sessions.map(row));
 }

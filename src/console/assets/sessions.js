@@ -1,7 +1,7 @@
 // The session (linked WhatsApp account) the console works on. Every page asks `inSession` for its
 // API paths: default's are the v2.0.0 paths, another session's live under /api/sessions/<name>/.
 // The choice stays in this page's memory only (no browser storage); a reload starts on default.
-import { get } from './api.js';
+import { newestOnly } from './api.js';
 import { $, el } from './dom.js';
 
 export const DEFAULT_SESSION = 'default';
@@ -26,9 +26,16 @@ export function pickSession(name) {
   sessionChoice.dispatchEvent(new Event('change'));
 }
 
-/** Fills the picker from GET /api/sessions; returns the list (empty when it could not be read). */
+const getSessions = newestOnly();
+
+/**
+ * Fills the picker from GET /api/sessions; returns the list (empty when it could not be read), or
+ * null when a later refresh began meanwhile: that one fills it, so an older list (without a session
+ * just created) never replaces a newer one.
+ */
 export async function refreshSessions() {
-  const result = await get('/api/sessions');
+  const result = await getSessions('/api/sessions');
+  if (result === null) return null;
   if (!result.ok) return []; // the picker keeps what it had: a failed look is no reason to switch
   const sessions = result.body.data;
   const picker = $('#session-picker');
