@@ -157,6 +157,11 @@ async function main(): Promise<void> {
       console.log(
         `sent ${result.texts} texts and ${result.images} images; RSS slope over the last 8 min: ${result.slopeMbPerMinute.toFixed(3)} MB/min (target ≤ 0.5: ${result.slopeMbPerMinute <= 0.5 ? 'met' : 'NOT met'})`,
       );
+      const last = result.samples.at(-1);
+      console.log(
+        `over the same minutes, V8's heap: size ${result.heapTotalSlope.toFixed(3)} MB/min, in use ${result.heapUsedSlope.toFixed(3)} MB/min` +
+          (last ? ` (at the end: RSS ${fmt(last.rssMb, 1)} MB, heap ${fmt(last.heapTotalMb, 1)} MB of which ${fmt(last.heapUsedMb, 1)} MB in use)` : ''),
+      );
       return;
     }
 

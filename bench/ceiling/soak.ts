@@ -18,9 +18,20 @@ export interface SoakOptions {
   recipient: string;
 }
 
+/** One sample: RSS from /proc, the V8 heap from the gateway's own /metrics (NaN when unread). */
+export interface SoakSample {
+  minute: number;
+  rssMb: number;
+  heapTotalMb: number;
+  heapUsedMb: number;
+}
+
 export interface SoakResult {
-  samples: Array<{ minute: number; rssMb: number }>;
+  samples: SoakSample[];
   slopeMbPerMinute: number;
+  /** Slopes over the same minutes of V8's heap: its size (what it holds from the OS) and its use. */
+  heapTotalSlope: number;
+  heapUsedSlope: number;
   texts: number;
   images: number;
   /** Sends that did not answer 200, in order. */
@@ -33,6 +44,17 @@ function multipartImage(phone: string, image: Buffer): { contentType: string; bo
     `--${boundary}\r\nContent-Disposition: form-data; name="phone"\r\n\r\n${phone}\r\n` +
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="soak.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat([Buffer.from(head), image, Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+}
+
+/** `nodejs_heap_size_{total,used}_bytes` of the gateway's Prometheus text, in MB. */
+async function heapOf(gateway: GatewayChild): Promise<{ heapTotalMb: number; heapUsedMb: number }> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return { heapTotalMb: read('nodejs_heap_size_total_bytes'), heapUsedMb: read('nodejs_heap_size_used_bytes') };
+  } catch {
+    return { heapTotalMb: NaN, heapUsedMb: NaN };
+  }
 }
 
 export async function soak(gateway: GatewayChild, dir: string, options: SoakOptions): Promise<SoakResult> {
@@ -80,8 +102,14 @@ export async function soak(gateway: GatewayChild, dir: string, options: SoakOpti
       await sleep(Math.max(0, next - Date.now()));
     }
   };
-  const samples: SoakResult['samples'] = [];
-  const sampler = setInterval(() => samples.push({ minute: (Date.now() - started) / 60_000, rssMb: rssMb(gateway.pid) }), 5000);
+  const samples: SoakSample[] = [];
+  // RSS is read first, at the tick; the heap answer follows within milliseconds (one scrape in 5 s
+  // is no load to speak of). Where the RSS slope comes from: V8's heap growing, or memory outside it.
+  const sampler = setInterval(() => {
+    const minute = (Date.now() - started) / 60_000;
+    const rss = rssMb(gateway.pid);
+    void heapOf(gateway).then((heap) => samples.push({ minute, rssMb: rss, ...heap }));
+  }, 5000);
   try {
     await Promise.all([textLoop(), imageLoop()]);
   } finally {
@@ -89,6 +117,17 @@ export async function soak(gateway: GatewayChild, dir: string, options: SoakOpti
   }
   process.kill(gateway.pid, 0); // throws if the gateway is gone: its RSS samples would mean nothing
   const from = options.minutes - 8;
-  const tail = samples.filter((s) => s.minute >= from).map((s) => ({ x: s.minute, y: s.rssMb }));
-  return { samples, slopeMbPerMinute: leastSquaresSlope(tail), texts, images, failures };
+  samples.sort((a, b) => a.minute - b.minute);
+  const tail = samples.filter((s) => s.minute >= from);
+  const slopeOf = (value: (s: SoakSample) => number) =>
+    leastSquaresSlope(tail.filter((s) => Number.isFinite(value(s))).map((s) => ({ x: s.minute, y: value(s) })));
+  return {
+    samples,
+    slopeMbPerMinute: slopeOf((s) => s.rssMb),
+    heapTotalSlope: slopeOf((s) => s.heapTotalMb),
+    heapUsedSlope: slopeOf((s) => s.heapUsedMb),
+    texts,
+    images,
+    failures,
+  };
 }
